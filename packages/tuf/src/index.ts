@@ -1,0 +1,29 @@
+/**
+ * @bulwark/tuf — The Update Framework 1.0.x: canonical JSON, keys and signatures,
+ * metadata models, a trusted metadata set (no I/O), a client updater and a repository writer.
+ */
+export { canonicalize, canonicalString } from "./canonical-json.js";
+export * from "./errors.js";
+export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, stringifyJson } from "./json.js";
+export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
+export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";
+export { computeHashes, HashVerifier, isSupportedHash, verifyHashes } from "./models/hashes.js";
+export { MetaFile } from "./models/meta-file.js";
+export {
+  type AnySigned,
+  Metadata,
+  type RoleKeys,
+  Signature,
+  type SignatureCount,
+  type SignedTypes,
+} from "./models/metadata.js";
+export { matchesPathPattern } from "./models/path-pattern.js";
+export { Role } from "./models/role.js";
+export { Root } from "./models/root.js";
+export { formatExpires, type ParseOptions, parseExpires, Signed } from "./models/signed.js";
+export { Snapshot } from "./models/snapshot.js";
+export { TargetFile } from "./models/target-file.js";
+export { Targets } from "./models/targets.js";
+export { Timestamp } from "./models/timestamp.js";
+export { keyFromKeyObject, PrivateKeySigner, type Signer } from "./signer.js";
+export { SPECIFICATION_VERSION, TOP_LEVEL_ROLE_NAMES, type TopLevelRoleName } from "./spec.js";

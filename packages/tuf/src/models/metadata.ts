@@ -1,0 +1,246 @@
+import { canonicalize } from "../canonical-json.js";
+import { FormatError, MetadataFormatError, UnsignedMetadataError, UsageError } from "../errors.js";
+import { FieldReader, type Unrecognized, withUnrecognized } from "../fields.js";
+import { type JsonObject, type JsonValue, parseJson, stringifyJson } from "../json.js";
+import type { Key } from "../keys.js";
+import type { Signer } from "../signer.js";
+import type { TopLevelRoleName } from "../spec.js";
+import { Root } from "./root.js";
+import type { ParseOptions } from "./signed.js";
+import { Snapshot } from "./snapshot.js";
+import { Targets } from "./targets.js";
+import { Timestamp } from "./timestamp.js";
+
+/** One entry of a metadata file's `signatures`. */
+export class Signature {
+  constructor(
+    readonly keyid: string,
+    /** Hex-encoded signature bytes. May be empty in metadata still being signed. */
+    readonly sig: string,
+    readonly unrecognized: Unrecognized = {},
+  ) {}
+
+  /** @throws {MetadataFormatError} */
+  static fromJSON(value: JsonValue | undefined, where: string): Signature {
+    const r = FieldReader.of(value, where);
+    return new Signature(r.string("keyid"), r.string("sig"), r.rest());
+  }
+
+  toJSON(): JsonObject {
+    return withUnrecognized(
+      [
+        ["keyid", this.keyid],
+        ["sig", this.sig],
+      ],
+      this.unrecognized,
+    );
+  }
+}
+
+/** Any role's `signed` object. */
+export type AnySigned = Root | Timestamp | Snapshot | Targets;
+
+/** The `signed` class for each `_type`. */
+export interface SignedTypes {
+  root: Root;
+  timestamp: Timestamp;
+  snapshot: Snapshot;
+  targets: Targets;
+}
+
+/** Who may sign a role: its key IDs, its threshold, and the keys they refer to. */
+export interface RoleKeys {
+  readonly keyids: readonly string[];
+  readonly threshold: number;
+}
+
+/** The outcome of counting signatures, for messages and for tools that report. */
+export interface SignatureCount {
+  readonly threshold: number;
+  /** Key IDs whose signature verified, one per distinct public key. */
+  readonly signed: readonly string[];
+  /** Key IDs listed for the role with no valid signature. */
+  readonly unsigned: readonly string[];
+}
+
+function parseSigned(type: string, value: JsonValue | undefined, options: ParseOptions, where: string): AnySigned {
+  switch (type) {
+    case "root":
+      return Root.fromJSON(value, options, where);
+    case "timestamp":
+      return Timestamp.fromJSON(value, options, where);
+    case "snapshot":
+      return Snapshot.fromJSON(value, options, where);
+    case "targets":
+      return Targets.fromJSON(value, options, where);
+    default:
+      throw new MetadataFormatError(`${where}._type ${JSON.stringify(type)} is not a TUF role type`);
+  }
+}
+
+/** A metadata file: the `signed` object and its `signatures` (spec §4.2). */
+export class Metadata<T extends AnySigned = AnySigned> {
+  constructor(
+    public signed: T,
+    /** Keyed by key ID: at most one signature per key ID. */
+    public signatures: Map<string, Signature> = new Map(),
+    public unrecognized: Unrecognized = {},
+  ) {}
+
+  /**
+   * Parses untrusted metadata bytes. With `expectedType`, any other `_type` is refused.
+   * @throws {MetadataFormatError} `TUF_BAD_METADATA` for anything malformed.
+   */
+  static fromBytes<K extends keyof SignedTypes>(
+    data: Uint8Array | string,
+    expectedType: K,
+    options?: ParseOptions,
+  ): Metadata<SignedTypes[K]>;
+  static fromBytes(data: Uint8Array | string, expectedType?: undefined, options?: ParseOptions): Metadata;
+  static fromBytes(data: Uint8Array | string, expectedType?: string, options: ParseOptions = {}): Metadata {
+    let json: JsonValue;
+    try {
+      json = parseJson(data);
+    } catch (cause) {
+      if (cause instanceof FormatError) throw new MetadataFormatError(cause.message, { cause });
+      throw cause;
+    }
+    return Metadata.fromJSON(json, expectedType, options);
+  }
+
+  /** Like {@link fromBytes}, from parsed JSON. */
+  static fromJSON(json: JsonValue, expectedType?: string, options: ParseOptions = {}): Metadata {
+    const label = expectedType ?? "metadata";
+    const r = FieldReader.of(json, label);
+    const signedObj = r.object("signed");
+    const type = signedObj._type;
+    if (typeof type !== "string") throw new MetadataFormatError(`${label}.signed._type must be a string`);
+    if (expectedType !== undefined && type !== expectedType) {
+      throw new MetadataFormatError(`expected ${expectedType} metadata, got ${JSON.stringify(type)}`);
+    }
+    const signatures = new Map<string, Signature>();
+    for (const [i, s] of r.array("signatures").entries()) {
+      const sig = Signature.fromJSON(s, `${label}.signatures[${i}]`);
+      if (signatures.has(sig.keyid)) {
+        throw new MetadataFormatError(`${label}.signatures lists key ID ${sig.keyid} more than once`);
+      }
+      signatures.set(sig.keyid, sig);
+    }
+    const signed = parseSigned(type, signedObj, options, `${label}.signed`);
+    return new Metadata(signed, signatures, r.rest());
+  }
+
+  toJSON(): JsonObject {
+    return withUnrecognized(
+      [
+        ["signatures", [...this.signatures.values()].map((s) => s.toJSON())],
+        ["signed", this.signed.toJSON()],
+      ],
+      this.unrecognized,
+    );
+  }
+
+  /** The metadata as JSON text: readable by default, `{ indent: 0 }` for compact. */
+  toBytes(options: { indent?: number | string } = {}): Buffer {
+    return Buffer.from(stringifyJson(this.toJSON(), options), "utf8");
+  }
+
+  /**
+   * The canonical JSON of `signed`: the bytes every signature covers.
+   * @throws {CanonicalJsonError} when `signed` holds a float or a lone surrogate.
+   */
+  signedBytes(): Buffer {
+    return canonicalize(this.signed.toJSON());
+  }
+
+  /**
+   * Signs `signed` with `signer` and records the signature, replacing any earlier one by
+   * the same key ID unless `append` is false and one exists.
+   */
+  async sign(signer: Signer, options: { append?: boolean; signedBytes?: Uint8Array } = {}): Promise<Signature> {
+    const bytes = options.signedBytes ?? this.signedBytes();
+    const sig = new Signature(signer.keyId, Buffer.from(await signer.sign(bytes)).toString("hex"));
+    if (options.append === false) this.signatures.clear();
+    this.signatures.set(sig.keyid, sig);
+    return sig;
+  }
+
+  /**
+   * Counts the distinct keys of `role` that signed `delegated` (spec 5.3.4 and others).
+   * A key listed twice, or under two key IDs, counts once; unknown key IDs count never.
+   */
+  static countSignatures(
+    keys: ReadonlyMap<string, Key>,
+    role: RoleKeys,
+    delegated: Metadata,
+    signedBytes: Uint8Array = delegated.signedBytes(),
+  ): SignatureCount {
+    const signed: string[] = [];
+    const unsigned: string[] = [];
+    const seenKeys = new Set<string>();
+    for (const keyid of new Set(role.keyids)) {
+      const key = keys.get(keyid);
+      const sig = delegated.signatures.get(keyid);
+      let ok = false;
+      if (key !== undefined && sig !== undefined) {
+        try {
+          ok = key.verify(signedBytes, sig.sig);
+        } catch {
+          ok = false; // a key this client cannot use counts as no signature
+        }
+      }
+      if (!ok || key === undefined) {
+        unsigned.push(keyid);
+        continue;
+      }
+      const identity = key.publicKey().export({ format: "der", type: "spki" }).toString("base64");
+      if (seenKeys.has(identity)) continue;
+      seenKeys.add(identity);
+      signed.push(keyid);
+    }
+    return { threshold: role.threshold, signed, unsigned };
+  }
+
+  /**
+   * Verifies that `delegated` is signed by a threshold of the distinct keys that this
+   * metadata (root or a delegating targets role) trusts for role `roleName`.
+   * @throws {UnsignedMetadataError} `TUF_UNSIGNED_METADATA` below threshold.
+   */
+  verifyDelegate(roleName: string, delegated: Metadata, signedBytes?: Uint8Array): SignatureCount {
+    const { keys, role } = this.delegationFor(roleName);
+    let bytes: Uint8Array;
+    try {
+      bytes = signedBytes ?? delegated.signedBytes();
+    } catch (cause) {
+      throw new UnsignedMetadataError(`${roleName} cannot be verified: its signed part has no canonical form`, {
+        cause,
+      });
+    }
+    const count = Metadata.countSignatures(keys, role, delegated, bytes);
+    if (count.signed.length < role.threshold) {
+      throw new UnsignedMetadataError(
+        `${roleName} was signed by ${count.signed.length} of the ${role.threshold} keys required` +
+          (count.signed.length > 0 ? ` (valid: ${count.signed.join(", ")})` : ""),
+      );
+    }
+    return count;
+  }
+
+  /** The keys and role entry this metadata defines for `roleName`. */
+  delegationFor(roleName: string): { keys: ReadonlyMap<string, Key>; role: RoleKeys } {
+    const signed = this.signed;
+    if (signed instanceof Root) {
+      const role = signed.roles.get(roleName as TopLevelRoleName);
+      if (role === undefined) throw new UsageError(`root does not delegate to ${JSON.stringify(roleName)}`);
+      return { keys: signed.keys, role };
+    }
+    if (signed instanceof Targets) {
+      const role = signed.delegations?.roleKeys(roleName);
+      if (role === undefined || signed.delegations === undefined) {
+        throw new UsageError(`targets does not delegate to ${JSON.stringify(roleName)}`);
+      }
+      return { keys: signed.delegations.keys, role };
+    }
+    throw new UsageError(`${signed.type} metadata delegates to no role`);
+  }
+}

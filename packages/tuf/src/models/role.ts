@@ -1,0 +1,39 @@
+import { MetadataFormatError } from "../errors.js";
+import { FieldReader, type Unrecognized, withUnrecognized } from "../fields.js";
+import type { JsonObject, JsonValue } from "../json.js";
+
+/** Reads a role's `keyids` (unique) and `threshold` (at least 1). */
+export function readKeyIdsAndThreshold(r: FieldReader): { keyids: string[]; threshold: number } {
+  const keyids = r.stringArray("keyids");
+  if (new Set(keyids).size !== keyids.length) {
+    throw new MetadataFormatError(`${r.where}.keyids must not list a key ID twice`);
+  }
+  const threshold = r.integer("threshold", 1);
+  return { keyids: [...keyids], threshold };
+}
+
+/** A top-level role entry in root's `roles`: which keys sign it, and how many must. */
+export class Role {
+  constructor(
+    public keyids: string[],
+    public threshold: number,
+    public unrecognized: Unrecognized = {},
+  ) {}
+
+  /** @throws {MetadataFormatError} */
+  static fromJSON(value: JsonValue | undefined, where: string): Role {
+    const r = FieldReader.of(value, where);
+    const { keyids, threshold } = readKeyIdsAndThreshold(r);
+    return new Role(keyids, threshold, r.rest());
+  }
+
+  toJSON(): JsonObject {
+    return withUnrecognized(
+      [
+        ["keyids", [...this.keyids]],
+        ["threshold", this.threshold],
+      ],
+      this.unrecognized,
+    );
+  }
+}

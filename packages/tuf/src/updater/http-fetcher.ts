@@ -1,0 +1,131 @@
+import http from "node:http";
+import https from "node:https";
+import { DownloadHttpError, DownloadLengthMismatchError, NetworkError, SlowRetrievalError } from "../errors.js";
+import type { Fetcher, FetchOptions } from "./fetcher.js";
+
+/** Limits of the {@link HttpFetcher}, each a named default. */
+export interface HttpFetcherOptions {
+  /** Time to connect and get response headers. Default 15 s. */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence between two chunks of the body. Default 15 s. */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Slow-retrieval protection: after `graceMs`, the average rate must stay above this many
+   * bytes per second, or the download is dropped. Default 4 KiB/s after 10 s.
+   */
+  readonly minBytesPerSecond?: number;
+  readonly graceMs?: number;
+  /** Sent as User-Agent. */
+  readonly userAgent?: string;
+  /** Extra headers, for example authorisation for a private mirror. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Defaults of {@link HttpFetcherOptions}. */
+export const HTTP_FETCHER_DEFAULTS = {
+  connectTimeoutMs: 15_000,
+  idleTimeoutMs: 15_000,
+  minBytesPerSecond: 4096,
+  graceMs: 10_000,
+  userAgent: "bulwark-tuf",
+} as const;
+
+const keepAliveHttp = new http.Agent({ keepAlive: true, maxSockets: 8 });
+const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 8 });
+
+/** A {@link Fetcher} over HTTP(S) with node:http, with timeouts and slow-retrieval protection. */
+export class HttpFetcher implements Fetcher {
+  private readonly opts: Required<Omit<HttpFetcherOptions, "headers">> & { headers: Record<string, string> };
+
+  constructor(options: HttpFetcherOptions = {}) {
+    this.opts = { ...HTTP_FETCHER_DEFAULTS, ...options, headers: { ...options.headers } };
+  }
+
+  async *fetch(url: string, options: FetchOptions): AsyncIterable<Uint8Array> {
+    const res = await this.request(url, options);
+    const status = res.statusCode ?? 0;
+    if (status !== 200 && status !== 206) {
+      res.resume();
+      throw new DownloadHttpError(`${url} answered HTTP ${status}`, status);
+    }
+    const declared = Number(res.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > options.maxLength) {
+      res.destroy();
+      throw new DownloadLengthMismatchError(
+        `${url} announces ${declared} bytes, more than the ${options.maxLength} allowed (endless-data attack?)`,
+      );
+    }
+    const started = Date.now();
+    let received = 0;
+    let slow: Error | undefined;
+    const idle = () => {
+      slow = new SlowRetrievalError(`${url} sent nothing for ${this.opts.idleTimeoutMs} ms (slow retrieval)`);
+      res.destroy(slow);
+    };
+    res.setTimeout(this.opts.idleTimeoutMs, idle);
+    const rateCheck = setInterval(() => {
+      const elapsed = Date.now() - started;
+      if (elapsed > this.opts.graceMs && (received * 1000) / elapsed < this.opts.minBytesPerSecond) {
+        slow = new SlowRetrievalError(
+          `${url} is sending under ${this.opts.minBytesPerSecond} bytes/s (slow-retrieval attack?)`,
+        );
+        res.destroy(slow);
+      }
+    }, 500);
+    rateCheck.unref();
+    try {
+      for await (const chunk of res) {
+        received += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    } catch (error) {
+      throw slow ?? new NetworkError(`reading ${url} failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearInterval(rateCheck);
+      if (!res.complete) res.destroy();
+    }
+    if (slow !== undefined) throw slow;
+    if (!res.complete) throw new NetworkError(`${url}: the connection closed before the body was complete`);
+  }
+
+  private request(url: string, options: FetchOptions): Promise<http.IncomingMessage> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (cause) {
+      return Promise.reject(new NetworkError(`not a valid URL: ${url}`, { cause }));
+    }
+    const isHttps = parsed.protocol === "https:";
+    if (!isHttps && parsed.protocol !== "http:") {
+      return Promise.reject(new NetworkError(`unsupported URL scheme ${parsed.protocol} in ${url}`));
+    }
+    const headers: Record<string, string> = { "user-agent": this.opts.userAgent, ...this.opts.headers };
+    if (options.offset !== undefined && options.offset > 0) headers.range = `bytes=${options.offset}-`;
+    return new Promise((resolve, reject) => {
+      const req = (isHttps ? https : http).get(
+        parsed,
+        {
+          headers,
+          agent: isHttps ? keepAliveHttps : keepAliveHttp,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+        (res) => {
+          clearTimeout(timer);
+          resolve(res);
+        },
+      );
+      const timer = setTimeout(() => {
+        req.destroy(new SlowRetrievalError(`${url} did not answer within ${this.opts.connectTimeoutMs} ms`));
+      }, this.opts.connectTimeoutMs);
+      timer.unref();
+      req.on("error", (error) => {
+        clearTimeout(timer);
+        reject(
+          error instanceof SlowRetrievalError
+            ? error
+            : new NetworkError(`cannot reach ${url}: ${error.message}`, { cause: error }),
+        );
+      });
+    });
+  }
+}

@@ -1,0 +1,303 @@
+import { createReadStream, promises as fs } from "node:fs";
+import path from "node:path";
+import {
+  BulwarkError,
+  DelegationLimitError,
+  DownloadHttpError,
+  DownloadLengthMismatchError,
+  EqualVersionNumberError,
+  LengthOrHashMismatchError,
+  RepositoryError,
+  UsageError,
+} from "../errors.js";
+import { HashVerifier } from "../models/hashes.js";
+import type { Metadata } from "../models/metadata.js";
+import type { TargetFile } from "../models/target-file.js";
+import type { Targets } from "../models/targets.js";
+import { TrustedMetadataSet } from "../trusted-metadata-set.js";
+import { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./config.js";
+import { type Fetcher, readAll } from "./fetcher.js";
+import { HttpFetcher } from "./http-fetcher.js";
+import { encodeName, readFileIfExists, targetFileName, writeFileAtomic } from "./storage.js";
+
+/** Where an {@link Updater} reads and writes, and how it fetches. */
+export interface UpdaterOptions {
+  /** Directory of trusted metadata; must hold `root.json` unless `bootstrap` is given. */
+  readonly metadataDir: string;
+  /** Base URL of the repository's metadata. */
+  readonly metadataBaseUrl: string;
+  /** Where downloaded targets go by default. */
+  readonly targetDir?: string;
+  /** Base URL of the repository's targets. */
+  readonly targetBaseUrl?: string;
+  /** Trusted root bytes to start from instead of `metadataDir/root.json`. */
+  readonly bootstrap?: Uint8Array;
+  readonly fetcher?: Fetcher;
+  readonly config?: Partial<UpdaterConfig>;
+  /** The instant metadata expiry is judged against. Default: now. */
+  readonly referenceTime?: Date;
+}
+
+function withSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+/**
+ * The TUF client workflow (spec §5): refresh top-level metadata, look targets up through
+ * delegations, download and verify them. Trust decisions happen in a
+ * {@link TrustedMetadataSet}; this class fetches, caches and persists.
+ */
+export class Updater {
+  readonly config: UpdaterConfig;
+  private readonly fetcher: Fetcher;
+  private readonly metadataBaseUrl: string;
+  private trusted: TrustedMetadataSet | undefined;
+  private refreshed = false;
+
+  constructor(private readonly options: UpdaterOptions) {
+    this.config = { ...DEFAULT_UPDATER_CONFIG, ...options.config };
+    this.fetcher = options.fetcher ?? new HttpFetcher();
+    this.metadataBaseUrl = withSlash(options.metadataBaseUrl);
+  }
+
+  /** The trusted metadata, once loaded. */
+  get trustedSet(): TrustedMetadataSet {
+    if (this.trusted === undefined) throw new UsageError("call refresh() first");
+    return this.trusted;
+  }
+
+  private async loadTrustedRoot(): Promise<TrustedMetadataSet> {
+    const data = this.options.bootstrap ?? (await readFileIfExists(this.metadataPath("root")));
+    if (data === undefined) {
+      throw new UsageError(`no trusted root: ${this.metadataPath("root")} does not exist`, { code: "NO_TRUSTED_ROOT" });
+    }
+    const set = new TrustedMetadataSet(data, {
+      lenientDates: this.config.lenientDates,
+      ...(this.options.referenceTime ? { referenceTime: this.options.referenceTime } : {}),
+    });
+    if (this.options.bootstrap !== undefined) await this.persist("root", this.options.bootstrap);
+    return set;
+  }
+
+  /**
+   * Updates root, timestamp, snapshot and top-level targets (spec 5.3–5.6).
+   * @throws {RepositoryError} or {@link DownloadError} when any step fails; what was
+   * verified before the failure is kept.
+   */
+  async refresh(): Promise<void> {
+    this.trusted = await this.loadTrustedRoot();
+    await this.loadRoot();
+    await this.loadTimestamp();
+    await this.loadSnapshot();
+    await this.loadTargets("targets", "root");
+    this.refreshed = true;
+  }
+
+  private async loadRoot(): Promise<void> {
+    const set = this.trustedSet;
+    const lower = set.root.signed.version + 1;
+    // 5.3.3: a bounded number of rotations per refresh.
+    for (let version = lower; version < lower + this.config.maxRootRotations; version++) {
+      let data: Buffer;
+      try {
+        data = await this.downloadMetadata("root", this.config.rootMaxLength, version);
+      } catch (error) {
+        // 404/403: the trusted root is the newest.
+        if (error instanceof DownloadHttpError && (error.status === 404 || error.status === 403)) return;
+        throw error;
+      }
+      set.updateRoot(data);
+      await this.persist("root", data);
+    }
+  }
+
+  private async loadTimestamp(): Promise<void> {
+    const set = this.trustedSet;
+    const local = await readFileIfExists(this.metadataPath("timestamp"));
+    if (local !== undefined) {
+      try {
+        set.updateTimestamp(local);
+      } catch (error) {
+        // A local timestamp that no longer verifies (rotated keys after a fast-forward
+        // attack) or has expired is not final; an expired one still guards rollback.
+        if (!(error instanceof RepositoryError)) throw error;
+      }
+    }
+    const data = await this.downloadMetadata("timestamp", this.config.timestampMaxLength);
+    try {
+      set.updateTimestamp(data);
+    } catch (error) {
+      if (error instanceof EqualVersionNumberError) return;
+      throw error;
+    }
+    await this.persist("timestamp", data);
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const set = this.trustedSet;
+    const local = await readFileIfExists(this.metadataPath("snapshot"));
+    if (local !== undefined) {
+      try {
+        set.updateSnapshot(local, true);
+        return;
+      } catch (error) {
+        if (!(error instanceof RepositoryError)) throw error;
+      }
+    }
+    const meta = set.timestamp?.signed.snapshotMeta;
+    if (meta === undefined) throw new UsageError("timestamp is not loaded");
+    const version = set.root.signed.consistentSnapshot ? meta.version : undefined;
+    const data = await this.downloadMetadata("snapshot", meta.length ?? this.config.snapshotMaxLength, version);
+    set.updateSnapshot(data);
+    await this.persist("snapshot", data);
+  }
+
+  private async loadTargets(role: string, delegator: string): Promise<Metadata<Targets>> {
+    const set = this.trustedSet;
+    if (set.getTargetsRole(role) !== undefined) return set.verifyLoadedDelegate(role, delegator);
+    const local = await readFileIfExists(this.metadataPath(role));
+    if (local !== undefined) {
+      try {
+        return set.updateDelegatedTargets(local, role, delegator);
+      } catch (error) {
+        if (!(error instanceof RepositoryError)) throw error;
+      }
+    }
+    const meta = set.snapshot?.signed.meta.get(`${role}.json`);
+    if (meta === undefined) {
+      throw new RepositoryError("TUF_NOT_IN_SNAPSHOT", `snapshot does not list ${JSON.stringify(role)}`);
+    }
+    const version = set.root.signed.consistentSnapshot ? meta.version : undefined;
+    const data = await this.downloadMetadata(role, meta.length ?? this.config.targetsMaxLength, version);
+    const verified = set.updateDelegatedTargets(data, role, delegator);
+    await this.persist(role, data);
+    return verified;
+  }
+
+  /**
+   * Finds the signed description of `targetPath`, walking delegations in pre-order
+   * depth-first order (spec 5.6.7). Returns undefined when no trusted role lists it.
+   * @throws {RepositoryError} when a role on the way fails verification.
+   */
+  async getTargetInfo(targetPath: string): Promise<TargetFile | undefined> {
+    if (!this.refreshed) await this.refresh();
+    const toVisit: Array<[string, string]> = [["targets", "root"]];
+    const visited = new Set<string>();
+    while (toVisit.length > 0) {
+      if (visited.size >= this.config.maxDelegations + 1) {
+        throw new DelegationLimitError(
+          `looking up ${JSON.stringify(targetPath)} needs more than ${this.config.maxDelegations} delegations`,
+        );
+      }
+      const [role, delegator] = toVisit.pop() as [string, string];
+      // A cycle or a diamond reaches a role twice: visit it once per lookup.
+      if (visited.has(role)) continue;
+      const targets = (await this.loadTargets(role, delegator)).signed;
+      const found = targets.targets.get(targetPath);
+      if (found !== undefined) return found;
+      visited.add(role);
+      if (targets.delegations === undefined) continue;
+      const children: Array<[string, string]> = [];
+      for (const child of targets.delegations.rolesForTarget(targetPath)) {
+        children.push([child.name, role]);
+        if (child.terminating) {
+          // 5.6.7.2.1: a terminating delegation ends the search after this role.
+          toVisit.length = 0;
+          break;
+        }
+      }
+      toVisit.push(...children.reverse());
+    }
+    return undefined;
+  }
+
+  /** The local file a target is stored at, by default. */
+  targetPath(target: TargetFile, targetDir = this.options.targetDir): string {
+    if (targetDir === undefined) throw new UsageError("no target directory given");
+    return path.join(targetDir, targetFileName(target.path));
+  }
+
+  /**
+   * Returns the local path of `target` when a file there has the signed length and hashes,
+   * else undefined. Nothing is reused without this check.
+   */
+  async findCachedTarget(target: TargetFile, filePath = this.targetPath(target)): Promise<string | undefined> {
+    try {
+      const stat = await fs.stat(filePath);
+      if (!stat.isFile() || stat.size !== target.length) return undefined;
+      const verifier = new HashVerifier(target.hashes, `cached target ${JSON.stringify(target.path)}`);
+      for await (const chunk of createReadStream(filePath, { highWaterMark: 1 << 20 })) verifier.update(chunk);
+      verifier.verify();
+      return filePath;
+    } catch (error) {
+      if (error instanceof LengthOrHashMismatchError || (error as NodeJS.ErrnoException).code === "ENOENT") {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Downloads `target`, verifies its length and hashes while streaming, and moves it
+   * into place atomically (spec 5.7). Returns the file path.
+   * @throws {LengthOrHashMismatchError} / {@link DownloadError}; nothing is left at the path.
+   */
+  async downloadTarget(target: TargetFile, filePath?: string, targetBaseUrl?: string): Promise<string> {
+    const base = targetBaseUrl ?? this.options.targetBaseUrl;
+    if (base === undefined) throw new UsageError("no target base URL given");
+    const dest = filePath ?? this.targetPath(target);
+    let remotePath = target.path;
+    if (this.trustedSet.root.signed.consistentSnapshot && this.config.prefixTargetsWithHash) {
+      // 5.7.3: consistent snapshots store targets as <dir>/<hash>.<name>.
+      const slash = remotePath.lastIndexOf("/");
+      const hash = target.hashes.values().next().value as string;
+      remotePath = `${remotePath.slice(0, slash + 1)}${hash}.${remotePath.slice(slash + 1)}`;
+    }
+    const url = `${withSlash(base)}${remotePath.split("/").map(encodeName).join("/")}`;
+    const what = `target ${JSON.stringify(target.path)}`;
+    const verifier = new HashVerifier(target.hashes, what);
+    const tmp = `${dest}.${process.pid}.${Date.now()}.part`;
+    const handle = await fs.open(tmp, "w", 0o644);
+    let ok = false;
+    try {
+      let received = 0;
+      for await (const chunk of this.fetcher.fetch(url, { maxLength: target.length })) {
+        received += chunk.length;
+        if (received > target.length) {
+          throw new DownloadLengthMismatchError(`${what} is longer than the signed ${target.length} bytes`);
+        }
+        verifier.update(chunk);
+        await handle.write(chunk);
+      }
+      if (received !== target.length) {
+        throw new LengthOrHashMismatchError(`${what} is ${received} bytes, the signed metadata says ${target.length}`);
+      }
+      verifier.verify();
+      await handle.sync();
+      ok = true;
+    } finally {
+      await handle.close();
+      if (!ok) await fs.rm(tmp, { force: true });
+    }
+    await fs.rename(tmp, dest);
+    return dest;
+  }
+
+  private metadataPath(role: string): string {
+    return path.join(this.options.metadataDir, `${encodeName(role)}.json`);
+  }
+
+  private async downloadMetadata(role: string, maxLength: number, version?: number): Promise<Buffer> {
+    const name = `${version === undefined ? "" : `${version}.`}${encodeName(role)}.json`;
+    return readAll(this.fetcher, `${this.metadataBaseUrl}${name}`, { maxLength });
+  }
+
+  private async persist(role: string, data: Uint8Array): Promise<void> {
+    await writeFileAtomic(this.metadataPath(role), data);
+  }
+}
+
+/** True when `error` came from the update workflow rather than a bug. */
+export function isUpdateError(error: unknown): error is BulwarkError {
+  return error instanceof BulwarkError;
+}
