@@ -25,5 +25,22 @@ export { Snapshot } from "./models/snapshot.js";
 export { TargetFile } from "./models/target-file.js";
 export { Targets } from "./models/targets.js";
 export { Timestamp } from "./models/timestamp.js";
+export { writeRepositoryFiles } from "./repository/publish.js";
+export {
+  type CreateRepositoryOptions,
+  DEFAULT_EXPIRY,
+  type ExpiryPolicy,
+  Repository,
+  type RepositoryFile,
+} from "./repository/repository.js";
 export { keyFromKeyObject, PrivateKeySigner, type Signer } from "./signer.js";
 export { SPECIFICATION_VERSION, TOP_LEVEL_ROLE_NAMES, type TopLevelRoleName } from "./spec.js";
+export {
+  TrustedMetadataSet,
+  type TrustedMetadataSetOptions,
+} from "./trusted-metadata-set.js";
+export { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./updater/config.js";
+export { type Fetcher, type FetchOptions, readAll } from "./updater/fetcher.js";
+export { HTTP_FETCHER_DEFAULTS, HttpFetcher, type HttpFetcherOptions } from "./updater/http-fetcher.js";
+export { encodeName, readFileIfExists, targetFileName, writeFileAtomic } from "./updater/storage.js";
+export { Updater, type UpdaterOptions } from "./updater/updater.js";

@@ -1,7 +1,6 @@
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import {
-  BulwarkError,
   DelegationLimitError,
   DownloadHttpError,
   DownloadLengthMismatchError,
@@ -295,9 +294,4 @@ export class Updater {
   private async persist(role: string, data: Uint8Array): Promise<void> {
     await writeFileAtomic(this.metadataPath(role), data);
   }
-}
-
-/** True when `error` came from the update workflow rather than a bug. */
-export function isUpdateError(error: unknown): error is BulwarkError {
-  return error instanceof BulwarkError;
 }
