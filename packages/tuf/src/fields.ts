@@ -4,6 +4,9 @@ import { JsonFloat, type JsonObject, type JsonValue } from "./json.js";
 /** Fields of a JSON object that a model does not know, kept for a lossless round-trip. */
 export type Unrecognized = Readonly<Record<string, JsonValue>>;
 
+/** The shared empty {@link Unrecognized}: most objects have no unknown fields. */
+export const NO_FIELDS: Unrecognized = Object.freeze({});
+
 /** True for a JSON object (not an array, not null, not a float wrapper). */
 export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof JsonFloat);
@@ -110,8 +113,10 @@ export class FieldReader {
 
   /** Every field not read so far. */
   rest(): Unrecognized {
+    const keys = Object.keys(this.obj);
+    if (keys.length === this.seen.size && keys.every((k) => this.seen.has(k))) return NO_FIELDS;
     const out: Record<string, JsonValue> = {};
-    for (const key of Object.keys(this.obj)) {
+    for (const key of keys) {
       if (!this.seen.has(key)) {
         Object.defineProperty(out, key, {
           value: this.obj[key],

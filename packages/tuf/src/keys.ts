@@ -1,7 +1,7 @@
 import { constants, createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { canonicalize } from "./canonical-json.js";
 import { UnsupportedAlgorithmError } from "./errors.js";
-import { FieldReader, type Unrecognized, withUnrecognized } from "./fields.js";
+import { FieldReader, NO_FIELDS, type Unrecognized, withUnrecognized } from "./fields.js";
 import type { JsonObject, JsonValue } from "./json.js";
 
 /** The key types and signature schemes this implementation verifies and signs with. */
@@ -30,7 +30,7 @@ export class Key {
     readonly keytype: string,
     readonly scheme: string,
     readonly keyval: Readonly<Record<string, JsonValue>>,
-    readonly unrecognized: Unrecognized = {},
+    readonly unrecognized: Unrecognized = NO_FIELDS,
   ) {}
 
   /** @throws {MetadataFormatError} when a field is missing or of the wrong type. */

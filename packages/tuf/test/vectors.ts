@@ -8,7 +8,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 
 /** The vectors folder, or undefined where it is absent (a user's own clone). */
 export const VECTORS_DIR: string | undefined = (() => {
-  const dir = process.env["BULWARK_VECTORS_DIR"] ?? path.resolve(repoRoot, "../shared/vectors");
+  const dir = process.env.BULWARK_VECTORS_DIR ?? path.resolve(repoRoot, "../shared/vectors");
   return existsSync(dir) ? dir : undefined;
 })();
 
@@ -16,7 +16,7 @@ export const VECTORS_DIR: string | undefined = (() => {
 export const SKIP_VECTORS: string | false =
   VECTORS_DIR === undefined ? "../shared/vectors/ is absent: vector tests skipped (CI always has it)" : false;
 
-if (SKIP_VECTORS && process.env["CI"]) {
+if (SKIP_VECTORS && process.env.CI) {
   throw new Error("CI must have ../shared/vectors/ beside the checkout");
 }
 

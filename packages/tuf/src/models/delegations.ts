@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { MetadataFormatError } from "../errors.js";
-import { FieldReader, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { Key } from "../keys.js";
 import { TOP_LEVEL_ROLE_NAMES } from "../spec.js";
@@ -17,7 +17,7 @@ export class DelegatedRole {
     /** Exactly one of `paths` and `pathHashPrefixes` is set. */
     public paths?: string[],
     public pathHashPrefixes?: string[],
-    public unrecognized: Unrecognized = {},
+    public unrecognized: Unrecognized = NO_FIELDS,
   ) {
     if ((paths === undefined) === (pathHashPrefixes === undefined)) {
       throw new MetadataFormatError(
@@ -66,7 +66,7 @@ export class SuccinctRoles {
     public threshold: number,
     public bitLength: number,
     public namePrefix: string,
-    public unrecognized: Unrecognized = {},
+    public unrecognized: Unrecognized = NO_FIELDS,
   ) {
     if (!Number.isInteger(bitLength) || bitLength < 1 || bitLength > 32) {
       throw new MetadataFormatError(`succinct_roles.bit_length must be between 1 and 32, got ${bitLength}`);
@@ -137,7 +137,7 @@ export class Delegations {
     /** Ordered: the delegation walk visits them in this order. Exactly one of roles and succinctRoles. */
     public roles?: Map<string, DelegatedRole>,
     public succinctRoles?: SuccinctRoles,
-    public unrecognized: Unrecognized = {},
+    public unrecognized: Unrecognized = NO_FIELDS,
   ) {
     if ((roles === undefined) === (succinctRoles === undefined)) {
       throw new MetadataFormatError("delegations must have exactly one of roles and succinct_roles");

@@ -1,4 +1,4 @@
-import { FieldReader, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { validateHashes, verifyHashes, verifyLength } from "./hashes.js";
 
@@ -8,7 +8,7 @@ export class MetaFile {
     public version: number,
     public length?: number,
     public hashes?: Map<string, string>,
-    public unrecognized: Unrecognized = {},
+    public unrecognized: Unrecognized = NO_FIELDS,
   ) {}
 
   /** @throws {MetadataFormatError} */

@@ -1,6 +1,6 @@
 import { canonicalize } from "../canonical-json.js";
 import { FormatError, MetadataFormatError, UnsignedMetadataError, UsageError } from "../errors.js";
-import { FieldReader, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, type Unrecognized, withUnrecognized } from "../fields.js";
 import { type JsonObject, type JsonValue, parseJson, stringifyJson } from "../json.js";
 import type { Key } from "../keys.js";
 import type { Signer } from "../signer.js";
@@ -17,7 +17,7 @@ export class Signature {
     readonly keyid: string,
     /** Hex-encoded signature bytes. May be empty in metadata still being signed. */
     readonly sig: string,
-    readonly unrecognized: Unrecognized = {},
+    readonly unrecognized: Unrecognized = NO_FIELDS,
   ) {}
 
   /** @throws {MetadataFormatError} */
@@ -84,7 +84,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
     public signed: T,
     /** Keyed by key ID: at most one signature per key ID. */
     public signatures: Map<string, Signature> = new Map(),
-    public unrecognized: Unrecognized = {},
+    public unrecognized: Unrecognized = NO_FIELDS,
   ) {}
 
   /**
@@ -150,7 +150,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
    * @throws {CanonicalJsonError} when `signed` holds a float or a lone surrogate.
    */
   signedBytes(): Buffer {
-    return canonicalize(this.signed.toJSON());
+    return canonicalize(this.signed.toCanonicalJSON());
   }
 
   /**

@@ -1,5 +1,5 @@
 import { MetadataFormatError } from "../errors.js";
-import { FieldReader, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, type Unrecognized, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 
 /** Reads a role's `keyids` (unique) and `threshold` (at least 1). */
@@ -17,7 +17,7 @@ export class Role {
   constructor(
     public keyids: string[],
     public threshold: number,
-    public unrecognized: Unrecognized = {},
+    public unrecognized: Unrecognized = NO_FIELDS,
   ) {}
 
   /** @throws {MetadataFormatError} */

@@ -1,6 +1,7 @@
+import type { CanonicalValue } from "../canonical-json.js";
 import { MetadataFormatError } from "../errors.js";
 import type { FieldReader, Unrecognized } from "../fields.js";
-import type { JsonValue } from "../json.js";
+import type { JsonObject, JsonValue } from "../json.js";
 import { SPECIFICATION_VERSION, SUPPORTED_SPEC_MAJOR } from "../spec.js";
 
 /** Options for parsing metadata. */
@@ -136,6 +137,14 @@ export abstract class Signed {
   isExpired(reference: Date | number): boolean {
     const ref = typeof reference === "number" ? reference : reference.getTime();
     return ref >= this.expiresMs;
+  }
+
+  /** The `signed` object as JSON. */
+  abstract toJSON(): JsonObject;
+
+  /** What canonical JSON is computed from: {@link toJSON}, or a faster equivalent. */
+  toCanonicalJSON(): CanonicalValue {
+    return this.toJSON();
   }
 
   /** The common fields, in the order the spec lists them. */

@@ -1,25 +1,66 @@
-import { FieldReader, isJsonObject, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
+import { canonicalString, encodeString, sortKeys } from "../canonical-json.js";
+import { FieldReader, isJsonObject, NO_FIELDS, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { computeHashes, validateHashes, verifyHashes, verifyLength } from "./hashes.js";
 
 /** An entry of targets' `targets`: a target file's length, hashes and custom data (spec §4.5). */
 export class TargetFile {
+  // A flat targets role lists 100,000s of entries and a client reads one or two: the
+  // parsed `hashes` object is kept as it is and turned into a Map only when asked for.
+  private hashTable: Map<string, string> | Readonly<Record<string, string>>;
+
   constructor(
     /** The target path, the key under which the entry is listed. */
     readonly path: string,
     public length: number,
-    public hashes: Map<string, string>,
+    hashes: Map<string, string> | Readonly<Record<string, string>>,
     /** Other fields, `custom` included. */
-    public unrecognized: Unrecognized = {},
-  ) {}
+    public unrecognized: Unrecognized = NO_FIELDS,
+  ) {
+    this.hashTable = hashes;
+  }
 
-  /** @throws {MetadataFormatError} */
-  static fromJSON(path: string, value: JsonValue | undefined, where: string): TargetFile {
+  /** Digests by algorithm name (`sha256`, `sha512`), hex. */
+  get hashes(): Map<string, string> {
+    if (!(this.hashTable instanceof Map)) this.hashTable = new Map(Object.entries(this.hashTable));
+    return this.hashTable;
+  }
+
+  set hashes(value: Map<string, string>) {
+    this.hashTable = value;
+  }
+
+  /**
+   * Parses the entry listed under `path` in the object at `container` (for messages).
+   * @throws {MetadataFormatError}
+   */
+  static fromJSON(path: string, value: JsonValue | undefined, container = "targets"): TargetFile {
+    // Fast path for the common `{length, hashes}` entry: a flat targets role lists 100,000s.
+    if (isJsonObject(value)) {
+      const fast = TargetFile.tryPlain(path, value);
+      if (fast !== undefined) return fast;
+    }
+    const where = `${container}[${JSON.stringify(path)}]`;
     const r = FieldReader.of(value, where);
     const length = r.integer("length");
     const hashes = r.stringMap("hashes");
     validateHashes(hashes, where);
     return new TargetFile(path, length, hashes, r.rest());
+  }
+
+  private static tryPlain(path: string, value: JsonObject): TargetFile | undefined {
+    const length = value.length;
+    const hashes = value.hashes;
+    if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0 || !isJsonObject(hashes)) {
+      return undefined;
+    }
+    for (const key in value) if (key !== "length" && key !== "hashes") return undefined;
+    let count = 0;
+    for (const key in hashes) {
+      if (typeof hashes[key] !== "string" || !Object.hasOwn(hashes, key)) return undefined;
+      count++;
+    }
+    return count === 0 ? undefined : new TargetFile(path, length, hashes as Record<string, string>);
   }
 
   /** Describes `data` as the target `path`, with sha256 (and any other `algorithms`). */
@@ -35,6 +76,21 @@ export class TargetFile {
       ],
       this.unrecognized,
     );
+  }
+
+  /** This entry as canonical JSON text, written directly for the common case. */
+  canonicalText(): string {
+    if (this.unrecognized !== NO_FIELDS && Object.keys(this.unrecognized).length > 0) {
+      return canonicalString(this.toJSON());
+    }
+    const table = this.hashTable;
+    const get = (a: string) => (table instanceof Map ? table.get(a) : table[a]) as string;
+    const algorithms = table instanceof Map ? [...table.keys()] : Object.keys(table);
+    let hashes = "";
+    for (const a of algorithms.length === 1 ? algorithms : sortKeys(algorithms)) {
+      hashes += `${hashes === "" ? "" : ","}${encodeString(a)}:${encodeString(get(a))}`;
+    }
+    return `{"hashes":{${hashes}},"length":${this.length}}`;
   }
 
   /** The opaque `custom` object, when there is one. */

@@ -1,8 +1,12 @@
+import { CanonicalText, type CanonicalValue, encodeString, sortKeys } from "../canonical-json.js";
 import { FieldReader, objectFromMap, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { Delegations } from "./delegations.js";
 import { type CommonFields, type ParseOptions, readCommonFields, Signed } from "./signed.js";
 import { TargetFile } from "./target-file.js";
+
+// Surrogates: UTF-16 order and code-point order differ only for these.
+const NON_BMP = /[\uD800-\uDFFF]/;
 
 /** A targets role's `signed` object (spec §4.5): target files and delegations. */
 export class Targets extends Signed {
@@ -24,8 +28,9 @@ export class Targets extends Signed {
     const common = readCommonFields(r, "targets", options);
     const targets = new Map<string, TargetFile>();
     const obj = r.object("targets");
+    const container = `${where}.targets`;
     for (const path of Object.keys(obj)) {
-      targets.set(path, TargetFile.fromJSON(path, obj[path], `${where}.targets[${JSON.stringify(path)}]`));
+      targets.set(path, TargetFile.fromJSON(path, obj[path], container));
     }
     const delegations = r.has("delegations")
       ? Delegations.fromJSON(r.raw("delegations"), `${where}.delegations`)
@@ -42,6 +47,43 @@ export class Targets extends Signed {
       ],
       this.unrecognized,
     );
+  }
+
+  /** Like {@link toJSON}, with the `targets` map encoded straight to canonical text. */
+  override toCanonicalJSON(): CanonicalValue {
+    const json: Record<string, CanonicalValue> = withUnrecognized(
+      [...this.commonJSON(), ["targets", {}], ["delegations", this.delegations?.toJSON()]],
+      this.unrecognized,
+    );
+    json.targets = new CanonicalText(`{${this.canonicalTargets()}}`);
+    return json;
+  }
+
+  private canonicalTargets(): string {
+    // Repositories usually list targets sorted (Bulwark's writer does): then one pass in
+    // map order is canonical order. Anything else is sorted first.
+    const parts: string[] = [];
+    let previous = "";
+    for (const [path, target] of this.targets) {
+      if (parts.length > 0 && !(previous < path && !NON_BMP.test(path))) return this.canonicalTargetsSorted();
+      previous = path;
+      parts.push(`${encodeString(path)}:${target.canonicalText()}`);
+    }
+    return parts.join(",");
+  }
+
+  private canonicalTargetsSorted(): string {
+    return sortKeys([...this.targets.keys()])
+      .map((path) => `${encodeString(path)}:${(this.targets.get(path) as TargetFile).canonicalText()}`)
+      .join(",");
+  }
+
+  /** Orders the targets map by path, as canonical JSON does, so signing takes one pass. */
+  sortTargets(): void {
+    const paths = [...this.targets.keys()];
+    const sorted = sortKeys([...paths]);
+    if (sorted.every((p, i) => p === paths[i])) return;
+    this.targets = new Map(sorted.map((p) => [p, this.targets.get(p) as TargetFile]));
   }
 
   /** Adds or replaces a target entry. */

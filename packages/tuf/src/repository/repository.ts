@@ -375,6 +375,7 @@ export class Repository {
       const md = this.targets(name);
       if (this.serialized.has(name)) md.signed.version += 1;
       md.signed.expires = new Date(this.expiresAt(name === "targets" ? "targets" : "delegated"));
+      md.signed.sortTargets();
       await this.signWith(md, this.signers(name), name);
       const bytes = md.toBytes({ indent: 0 });
       this.serialized.set(name, bytes);

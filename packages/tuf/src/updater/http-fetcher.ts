@@ -1,6 +1,12 @@
 import http from "node:http";
 import https from "node:https";
-import { DownloadHttpError, DownloadLengthMismatchError, NetworkError, SlowRetrievalError } from "../errors.js";
+import {
+  DownloadError,
+  DownloadHttpError,
+  DownloadLengthMismatchError,
+  NetworkError,
+  SlowRetrievalError,
+} from "../errors.js";
 import type { Fetcher, FetchOptions } from "./fetcher.js";
 
 /** Limits of the {@link HttpFetcher}, each a named default. */
@@ -45,11 +51,24 @@ export class HttpFetcher implements Fetcher {
     const res = await this.request(url, options);
     const status = res.statusCode ?? 0;
     if (status !== 200 && status !== 206) {
-      res.resume();
+      // destroy, not resume: an error page may be endless too.
+      res.destroy();
       throw new DownloadHttpError(`${url} answered HTTP ${status}`, status);
     }
+    const offset = options.offset ?? 0;
+    // Bytes to drop: a server that ignores Range answers 200 with the whole file.
+    let skip = 0;
+    if (offset > 0 && status === 206) {
+      const range = /^bytes (\d+)-/.exec(String(res.headers["content-range"] ?? ""));
+      if (range === null || Number(range[1]) !== offset) {
+        res.destroy();
+        throw new DownloadError("DOWNLOAD_BAD_RANGE", `${url} answered a range other than the one asked for`);
+      }
+    } else if (offset > 0) {
+      skip = offset;
+    }
     const declared = Number(res.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > options.maxLength) {
+    if (Number.isFinite(declared) && declared - skip > options.maxLength) {
       res.destroy();
       throw new DownloadLengthMismatchError(
         `${url} announces ${declared} bytes, more than the ${options.maxLength} allowed (endless-data attack?)`,
@@ -57,34 +76,47 @@ export class HttpFetcher implements Fetcher {
     }
     const started = Date.now();
     let received = 0;
-    let slow: Error | undefined;
-    const idle = () => {
-      slow = new SlowRetrievalError(`${url} sent nothing for ${this.opts.idleTimeoutMs} ms (slow retrieval)`);
-      res.destroy(slow);
+    let yielded = 0;
+    let failure: Error | undefined;
+    const stop = (error: Error) => {
+      failure = error;
+      res.destroy(error);
     };
-    res.setTimeout(this.opts.idleTimeoutMs, idle);
+    res.setTimeout(this.opts.idleTimeoutMs, () =>
+      stop(new SlowRetrievalError(`${url} sent nothing for ${this.opts.idleTimeoutMs} ms (slow retrieval)`)),
+    );
     const rateCheck = setInterval(() => {
       const elapsed = Date.now() - started;
       if (elapsed > this.opts.graceMs && (received * 1000) / elapsed < this.opts.minBytesPerSecond) {
-        slow = new SlowRetrievalError(
-          `${url} is sending under ${this.opts.minBytesPerSecond} bytes/s (slow-retrieval attack?)`,
-        );
-        res.destroy(slow);
+        stop(new SlowRetrievalError(`${url} is sending under ${this.opts.minBytesPerSecond} bytes/s (slow retrieval)`));
       }
-    }, 500);
+    }, 250);
     rateCheck.unref();
     try {
-      for await (const chunk of res) {
-        received += (chunk as Buffer).length;
-        yield chunk as Buffer;
+      for await (let chunk of res as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (skip > 0) {
+          const drop = Math.min(skip, chunk.length);
+          skip -= drop;
+          chunk = chunk.subarray(drop);
+          if (chunk.length === 0) continue;
+        }
+        yielded += chunk.length;
+        if (yielded > options.maxLength) {
+          throw new DownloadLengthMismatchError(
+            `${url} sent more than the ${options.maxLength} bytes allowed (endless-data attack?)`,
+          );
+        }
+        yield chunk;
       }
     } catch (error) {
-      throw slow ?? new NetworkError(`reading ${url} failed: ${(error as Error).message}`, { cause: error });
+      if (error instanceof DownloadLengthMismatchError) throw error;
+      throw failure ?? new NetworkError(`reading ${url} failed: ${(error as Error).message}`, { cause: error });
     } finally {
       clearInterval(rateCheck);
       if (!res.complete) res.destroy();
     }
-    if (slow !== undefined) throw slow;
+    if (failure !== undefined) throw failure;
     if (!res.complete) throw new NetworkError(`${url}: the connection closed before the body was complete`);
   }
 

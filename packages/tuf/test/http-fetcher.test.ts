@@ -1,0 +1,488 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import http from "node:http";
+import net from "node:net";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type BulwarkError,
+  DownloadError,
+  DownloadHttpError,
+  DownloadLengthMismatchError,
+  NetworkError,
+  SlowRetrievalError,
+} from "../src/errors.js";
+import { readAll } from "../src/updater/fetcher.js";
+import { HttpFetcher, type HttpFetcherOptions } from "../src/updater/http-fetcher.js";
+
+// Small limits keep every test well under a second or two; each test that waits on a
+// limit passes its own, smaller one.
+const FAST: HttpFetcherOptions = {
+  connectTimeoutMs: 1500,
+  idleTimeoutMs: 1500,
+  minBytesPerSecond: 1,
+  graceMs: 1500,
+};
+
+const MiB = 1024 * 1024;
+
+interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function listen(server: net.Server): Promise<number> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  return address.port;
+}
+
+/** A real HTTP server on 127.0.0.1, port 0. */
+async function startHttp(handler: http.RequestListener): Promise<TestServer> {
+  const server = http.createServer(handler);
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A TCP server that accepts connections and never answers; counts connections. */
+async function startSilentTcp(): Promise<TestServer & { connections: () => number }> {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+  });
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connections: () => connections,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function withServer<T>(server: TestServer, body: (server: TestServer) => Promise<T>): Promise<T> {
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** An assert.rejects validator: `error` is a `cls` with this `code`. */
+function isError<T extends BulwarkError>(cls: new (...args: never[]) => T, code: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof cls, `expected ${cls.name}, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  };
+}
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of chunks) out.push(chunk);
+  return out;
+}
+
+/** Writes `chunk` again and again, with back-pressure, until the connection closes. */
+function pumpForever(res: http.ServerResponse, chunk: Buffer, stats: { written: number }): void {
+  const write = (): void => {
+    while (!res.destroyed && !res.writableEnded) {
+      stats.written += chunk.length;
+      if (!res.write(chunk)) {
+        res.once("drain", write);
+        return;
+      }
+    }
+  };
+  write();
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe("HttpFetcher: downloads", () => {
+  it("fetches a body in chunks and readAll returns the bytes", async () => {
+    const parts = [randomBytes(1000), randomBytes(2000), randomBytes(3000)];
+    const body = Buffer.concat(parts);
+    const server = await startHttp(async (_req, res) => {
+      res.writeHead(200, { "content-length": String(body.length) });
+      for (const part of parts) {
+        res.write(part);
+        await sleep(20);
+      }
+      res.end();
+    });
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher(FAST);
+      const chunks = await collect(fetcher.fetch(`${url}/file`, { maxLength: body.length }));
+      assert.ok(chunks.length > 1, `expected several chunks, got ${chunks.length}`);
+      assert.deepEqual(Buffer.concat(chunks), body);
+      assert.deepEqual(await readAll(fetcher, `${url}/file`, { maxLength: body.length }), body);
+    });
+  });
+
+  it("reads a chunked body of exactly maxLength bytes", async () => {
+    const body = randomBytes(MiB);
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200);
+      res.end(body);
+    });
+    await withServer(server, async ({ url }) => {
+      assert.deepEqual(await readAll(new HttpFetcher(FAST), url, { maxLength: MiB }), body);
+    });
+  });
+
+  it("sends the User-Agent and the configured extra headers", async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = await startHttp((req, res) => {
+      seen.push(req.headers);
+      res.end("ok");
+    });
+    await withServer(server, async ({ url }) => {
+      await readAll(new HttpFetcher(FAST), url, { maxLength: 10 });
+      const custom = new HttpFetcher({ ...FAST, userAgent: "test-agent", headers: { authorization: "Bearer x" } });
+      await readAll(custom, url, { maxLength: 10 });
+    });
+    assert.equal(seen[0]?.["user-agent"], "bulwark-tuf");
+    assert.equal(seen[0]?.range, undefined);
+    assert.equal(seen[1]?.["user-agent"], "test-agent");
+    assert.equal(seen[1]?.authorization, "Bearer x");
+  });
+});
+
+describe("HttpFetcher: endless-data attack", () => {
+  const maxLength = MiB;
+  const cases: { name: string; chunk: number }[] = [
+    { name: "rejects a server that streams forever (endless-data attack)", chunk: 64 * 1024 },
+    { name: "rejects a server that streams forever in tiny chunks (endless-data attack)", chunk: 1024 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const stats = { written: 0 };
+      let closed: Promise<unknown> = Promise.resolve();
+      const server = await startHttp((_req, res) => {
+        closed = once(res, "close");
+        res.writeHead(200);
+        pumpForever(res, Buffer.alloc(c.chunk, 0x61), stats);
+      });
+      await withServer(server, async ({ url }) => {
+        await assert.rejects(
+          readAll(new HttpFetcher(FAST), url, { maxLength }),
+          isError(DownloadLengthMismatchError, "DOWNLOAD_TOO_LARGE"),
+        );
+        // The client hung up: the server sees the connection close and stops writing.
+        await within(closed, 2000, "the server noticing the client hung up");
+      });
+      // What the server got out is what was read plus socket buffers, not an endless stream.
+      assert.ok(stats.written > maxLength);
+      assert.ok(stats.written < maxLength + 16 * MiB, `the server wrote ${stats.written} bytes`);
+    });
+  }
+
+  it("rejects one byte more than maxLength (endless-data attack)", async () => {
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200);
+      res.end(Buffer.alloc(maxLength + 1));
+    });
+    await withServer(server, async ({ url }) => {
+      await assert.rejects(
+        readAll(new HttpFetcher(FAST), url, { maxLength }),
+        isError(DownloadLengthMismatchError, "DOWNLOAD_TOO_LARGE"),
+      );
+    });
+  });
+
+  it("refuses a Content-Length over maxLength before reading the body (endless-data attack)", async () => {
+    // Headers only: a fetcher that waited for the body would hit the idle timeout instead.
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200, { "content-length": String(10 * MiB) });
+      res.flushHeaders();
+    });
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher({ ...FAST, idleTimeoutMs: 5000 });
+      const started = performance.now();
+      let chunks = 0;
+      await assert.rejects(
+        async () => {
+          for await (const _ of fetcher.fetch(url, { maxLength })) chunks += 1;
+        },
+        isError(DownloadLengthMismatchError, "DOWNLOAD_TOO_LARGE"),
+      );
+      assert.equal(chunks, 0);
+      assert.ok(performance.now() - started < 1000);
+    });
+  });
+
+  it("HttpFetcher.fetch itself stops an endless stream at maxLength (endless-data attack)", async () => {
+    const stats = { written: 0 };
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200);
+      pumpForever(res, Buffer.alloc(64 * 1024, 0x61), stats);
+    });
+    await withServer(server, async ({ url }) => {
+      let received = 0;
+      await assert.rejects(
+        async () => {
+          for await (const chunk of new HttpFetcher(FAST).fetch(url, { maxLength })) {
+            received += chunk.length;
+            // Guard so a fetcher without the limit fails this test instead of running forever.
+            if (received > 8 * maxLength) throw new Error(`fetch yielded ${received} bytes, maxLength ${maxLength}`);
+          }
+        },
+        isError(DownloadLengthMismatchError, "DOWNLOAD_TOO_LARGE"),
+      );
+      assert.ok(received <= maxLength);
+    });
+  });
+});
+
+describe("HttpFetcher: slow-retrieval attack", () => {
+  interface SlowCase {
+    name: string;
+    options: HttpFetcherOptions;
+    /** The limit that must fire, in ms after the request. */
+    firesAfterMs: number;
+    start: () => Promise<TestServer>;
+  }
+  const cases: SlowCase[] = [
+    {
+      name: "rejects a server that sends headers and then nothing (slow-retrieval attack, idle timeout)",
+      options: { ...FAST, idleTimeoutMs: 300 },
+      firesAfterMs: 300,
+      start: () =>
+        startHttp((_req, res) => {
+          res.writeHead(200, { "content-length": "100" });
+          res.flushHeaders();
+        }),
+    },
+    {
+      name: "rejects a server that trickles one byte every 100 ms (slow-retrieval attack, average rate)",
+      // The idle timeout never fires; only the average-rate check after graceMs can.
+      options: { ...FAST, idleTimeoutMs: 1000, graceMs: 800, minBytesPerSecond: 100 },
+      firesAfterMs: 800,
+      start: () =>
+        startHttp((_req, res) => {
+          res.writeHead(200);
+          res.flushHeaders();
+          const timer = setInterval(() => res.write("x"), 100);
+          res.on("close", () => clearInterval(timer));
+        }),
+    },
+    {
+      name: "rejects a server that accepts the connection but never answers (slow-retrieval attack, connect timeout)",
+      options: { ...FAST, connectTimeoutMs: 400 },
+      firesAfterMs: 400,
+      start: () => startSilentTcp(),
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      await withServer(await c.start(), async ({ url }) => {
+        const started = performance.now();
+        await assert.rejects(
+          readAll(new HttpFetcher(c.options), url, { maxLength: MiB }),
+          isError(SlowRetrievalError, "DOWNLOAD_SLOW"),
+        );
+        const elapsed = performance.now() - started;
+        assert.ok(elapsed >= c.firesAfterMs - 50, `fired after ${elapsed} ms, before ${c.firesAfterMs} ms`);
+        assert.ok(elapsed < c.firesAfterMs + 1000, `fired after ${elapsed} ms`);
+      });
+    });
+  }
+
+  it("accepts a server that pauses for less than idleTimeoutMs", async () => {
+    const server = await startHttp(async (_req, res) => {
+      res.writeHead(200);
+      res.write("a");
+      await sleep(100);
+      res.end("b");
+    });
+    await withServer(server, async ({ url }) => {
+      const body = await readAll(new HttpFetcher({ ...FAST, idleTimeoutMs: 400 }), url, { maxLength: 2 });
+      assert.equal(body.toString(), "ab");
+    });
+  });
+});
+
+describe("HttpFetcher: HTTP and network errors", () => {
+  const statuses: { status: number; code: string }[] = [
+    { status: 404, code: "DOWNLOAD_NOT_FOUND" },
+    { status: 403, code: "DOWNLOAD_HTTP" },
+    { status: 500, code: "DOWNLOAD_HTTP" },
+    { status: 503, code: "DOWNLOAD_HTTP" },
+  ];
+  for (const { status, code } of statuses) {
+    it(`HTTP ${status} is a DownloadHttpError with code ${code}`, async () => {
+      const server = await startHttp((_req, res) => {
+        res.writeHead(status);
+        res.end("no");
+      });
+      await withServer(server, async ({ url }) => {
+        await assert.rejects(readAll(new HttpFetcher(FAST), url, { maxLength: 100 }), (error: unknown) => {
+          isError(DownloadHttpError, code)(error);
+          assert.equal((error as DownloadHttpError).status, status);
+          return true;
+        });
+      });
+    });
+  }
+
+  it("stops reading the endless body of an HTTP 404 (endless-data attack on an error page)", async () => {
+    const stats = { written: 0 };
+    let closed: Promise<unknown> = Promise.resolve();
+    const server = await startHttp((_req, res) => {
+      closed = once(res, "close");
+      res.writeHead(404);
+      pumpForever(res, Buffer.alloc(64 * 1024, 0x61), stats);
+    });
+    await withServer(server, async ({ url }) => {
+      await assert.rejects(
+        readAll(new HttpFetcher(FAST), url, { maxLength: 100 }),
+        isError(DownloadHttpError, "DOWNLOAD_NOT_FOUND"),
+      );
+      await within(closed, 1000, "the client hanging up on the 404 body");
+    });
+    assert.ok(stats.written < 16 * MiB, `the server wrote ${stats.written} bytes after a 404`);
+  });
+
+  it("a refused connection (closed port) is a NetworkError", async () => {
+    const closedPort = await startSilentTcp();
+    await closedPort.close();
+    await assert.rejects(
+      readAll(new HttpFetcher(FAST), `${closedPort.url}/x`, { maxLength: 100 }),
+      isError(NetworkError, "DOWNLOAD_NETWORK"),
+    );
+  });
+
+  const truncations: { name: string; headers: http.OutgoingHttpHeaders }[] = [
+    { name: "with a Content-Length", headers: { "content-length": "1000" } },
+    { name: "with chunked encoding", headers: {} },
+  ];
+  for (const t of truncations) {
+    it(`a server that closes the socket mid-body (${t.name}) is a NetworkError`, async () => {
+      const server = await startHttp(async (_req, res) => {
+        res.writeHead(200, t.headers);
+        res.write(Buffer.alloc(100));
+        await sleep(50);
+        res.socket?.destroy();
+      });
+      await withServer(server, async ({ url }) => {
+        await assert.rejects(
+          readAll(new HttpFetcher(FAST), url, { maxLength: 1000 }),
+          isError(NetworkError, "DOWNLOAD_NETWORK"),
+        );
+      });
+    });
+  }
+
+  it("an aborted signal stops the download with a DownloadError", async () => {
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200);
+      res.flushHeaders();
+    });
+    await withServer(server, async ({ url }) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await assert.rejects(
+        readAll(new HttpFetcher(FAST), url, { maxLength: 100, signal: controller.signal }),
+        (error: unknown) => error instanceof DownloadError,
+      );
+    });
+  });
+});
+
+describe("HttpFetcher: Range requests", () => {
+  const body = Buffer.from("0123456789abcdef");
+
+  it("offset sends Range: bytes=N- and accepts a 206 answer", async () => {
+    const ranges: (string | undefined)[] = [];
+    const server = await startHttp((req, res) => {
+      ranges.push(req.headers.range);
+      const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+      const start = Number(match?.[1] ?? 0);
+      res.writeHead(206, {
+        "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
+        "content-length": String(body.length - start),
+      });
+      res.end(body.subarray(start));
+    });
+    await withServer(server, async ({ url }) => {
+      const got = await readAll(new HttpFetcher(FAST), url, { maxLength: body.length, offset: 10 });
+      assert.deepEqual(got, body.subarray(10));
+    });
+    assert.deepEqual(ranges, ["bytes=10-"]);
+  });
+
+  it("does not pass off a 200 full body as the requested range (server ignored Range)", async () => {
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200, { "content-length": String(body.length) });
+      res.end(body);
+    });
+    await withServer(server, async ({ url }) => {
+      const result = await readAll(new HttpFetcher(FAST), url, { maxLength: body.length, offset: 10 }).then(
+        (bytes) => ({ bytes }),
+        (error: unknown) => ({ error }),
+      );
+      if ("error" in result) assert.ok(result.error instanceof DownloadError);
+      else assert.deepEqual(result.bytes, body.subarray(10));
+    });
+  });
+});
+
+describe("HttpFetcher: URL schemes", () => {
+  const urls = [
+    "file:///etc/passwd",
+    "ftp://127.0.0.1/x",
+    "data:text/plain,hello",
+    "gopher://127.0.0.1/x",
+    "not a url",
+  ];
+  for (const url of urls) {
+    it(`refuses ${JSON.stringify(url)} with a NetworkError and reads nothing`, async () => {
+      let chunks = 0;
+      await assert.rejects(
+        async () => {
+          for await (const _ of new HttpFetcher(FAST).fetch(url, { maxLength: MiB })) chunks += 1;
+        },
+        isError(NetworkError, "DOWNLOAD_NETWORK"),
+      );
+      assert.equal(chunks, 0);
+    });
+  }
+
+  it("does not connect for an unsupported scheme pointing at a live server", async () => {
+    const server = await startSilentTcp();
+    await withServer(server, async ({ port }) => {
+      for (const scheme of ["ftp", "ws", "gopher"]) {
+        await assert.rejects(
+          readAll(new HttpFetcher(FAST), `${scheme}://127.0.0.1:${port}/x`, { maxLength: MiB }),
+          isError(NetworkError, "DOWNLOAD_NETWORK"),
+        );
+      }
+      await sleep(50);
+      assert.equal(server.connections(), 0);
+    });
+  });
+});
