@@ -111,6 +111,11 @@ export class FieldReader {
     return out;
   }
 
+  /** The object's field names in source order, shared between objects of the same shape. */
+  order(): readonly string[] {
+    return internOrder(Object.keys(this.obj));
+  }
+
   /** Every field not read so far. */
   rest(): Unrecognized {
     const keys = Object.keys(this.obj);
@@ -130,19 +135,53 @@ export class FieldReader {
   }
 }
 
+/** A model that remembers the field order of the JSON it was parsed from. */
+export interface Ordered {
+  keyOrder: readonly string[] | undefined;
+}
+
+/** Records `r`'s field order on `model`, and returns the model. */
+export function withOrder<T extends Ordered>(model: T, r: FieldReader): T {
+  model.keyOrder = r.order();
+  return model;
+}
+
+const orders = new Map<string, readonly string[]>();
+
+/** One shared frozen array per distinct field order (there are few). */
+export function internOrder(keys: string[]): readonly string[] {
+  const id = keys.join("\u0000");
+  let shared = orders.get(id);
+  if (shared === undefined) {
+    shared = Object.freeze(keys);
+    if (orders.size < 10_000) orders.set(id, shared);
+  }
+  return shared;
+}
+
 /**
- * Builds a JSON object from known fields (in order) followed by the unrecognized ones.
+ * Builds a JSON object from known fields and the unrecognized ones. With `order` (the
+ * field order of the parsed source) fields come out in that order, so a file re-serialises
+ * byte for byte; fields not in it follow, known ones in spec order, then unrecognized.
  * Known fields win over unrecognized ones of the same name.
  */
 export function withUnrecognized(
   known: Array<[string, JsonValue | undefined]>,
   unrecognized: Unrecognized,
+  order?: readonly string[],
 ): JsonObject {
   const entries: Array<[string, JsonValue]> = [];
-  for (const [k, v] of known) if (v !== undefined) entries.push([k, v]);
-  for (const k of Object.keys(unrecognized)) {
-    if (!known.some(([name]) => name === k)) entries.push([k, unrecognized[k] as JsonValue]);
-  }
+  const done = new Set<string>();
+  const knownMap = new Map(known);
+  const emit = (k: string) => {
+    if (done.has(k)) return;
+    done.add(k);
+    const v = knownMap.has(k) ? knownMap.get(k) : Object.hasOwn(unrecognized, k) ? unrecognized[k] : undefined;
+    if (v !== undefined) entries.push([k, v]);
+  };
+  if (order !== undefined) for (const k of order) emit(k);
+  for (const [k] of known) emit(k);
+  for (const k of Object.keys(unrecognized)) emit(k);
   return Object.fromEntries(entries) as JsonObject;
 }
 

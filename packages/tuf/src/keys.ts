@@ -1,7 +1,7 @@
 import { constants, createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { canonicalize } from "./canonical-json.js";
 import { UnsupportedAlgorithmError } from "./errors.js";
-import { FieldReader, NO_FIELDS, type Unrecognized, withUnrecognized } from "./fields.js";
+import { FieldReader, NO_FIELDS, type Unrecognized, withOrder, withUnrecognized } from "./fields.js";
 import type { JsonObject, JsonValue } from "./json.js";
 
 /** The key types and signature schemes this implementation verifies and signs with. */
@@ -24,6 +24,8 @@ const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
  * key IDs are opaque labels and are never recomputed to check them.
  */
 export class Key {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   private keyObject: KeyObject | undefined;
 
   constructor(
@@ -41,7 +43,7 @@ export class Key {
     const keyvalReader = FieldReader.of(r.object("keyval"), `${where}.keyval`);
     keyvalReader.string("public");
     const keyval = r.object("keyval");
-    return new Key(keytype, scheme, keyval, r.rest());
+    return withOrder(new Key(keytype, scheme, keyval, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -52,6 +54,7 @@ export class Key {
         ["keyval", { ...this.keyval }],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { MetadataFormatError } from "../errors.js";
-import { FieldReader, NO_FIELDS, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, objectFromMap, type Unrecognized, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { Key } from "../keys.js";
 import { TOP_LEVEL_ROLE_NAMES } from "../spec.js";
@@ -9,6 +9,8 @@ import { readKeyIdsAndThreshold } from "./role.js";
 
 /** A delegated role (spec §4.5 `delegations.roles[]`). */
 export class DelegatedRole {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     public name: string,
     public keyids: string[],
@@ -34,7 +36,7 @@ export class DelegatedRole {
     const terminating = r.boolean("terminating");
     const paths = r.has("paths") ? [...r.stringArray("paths")] : undefined;
     const prefixes = r.has("path_hash_prefixes") ? [...r.stringArray("path_hash_prefixes")] : undefined;
-    return new DelegatedRole(name, keyids, threshold, terminating, paths, prefixes, r.rest());
+    return withOrder(new DelegatedRole(name, keyids, threshold, terminating, paths, prefixes, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -48,6 +50,7 @@ export class DelegatedRole {
         ["path_hash_prefixes", this.pathHashPrefixes === undefined ? undefined : [...this.pathHashPrefixes]],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 
@@ -61,6 +64,8 @@ export class DelegatedRole {
 
 /** Hashed-bin delegation in a few bytes (TAP 15 `succinct_roles`). */
 export class SuccinctRoles {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     public keyids: string[],
     public threshold: number,
@@ -79,7 +84,7 @@ export class SuccinctRoles {
     const { keyids, threshold } = readKeyIdsAndThreshold(r);
     const bitLength = r.integer("bit_length", 1);
     const namePrefix = r.string("name_prefix");
-    return new SuccinctRoles(keyids, threshold, bitLength, namePrefix, r.rest());
+    return withOrder(new SuccinctRoles(keyids, threshold, bitLength, namePrefix, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -91,6 +96,7 @@ export class SuccinctRoles {
         ["name_prefix", this.namePrefix],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 
@@ -132,6 +138,8 @@ export class SuccinctRoles {
 
 /** The `delegations` object of a targets role. */
 export class Delegations {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     public keys: Map<string, Key>,
     /** Ordered: the delegation walk visits them in this order. Exactly one of roles and succinctRoles. */
@@ -171,7 +179,7 @@ export class Delegations {
     if (roles === undefined && succinct === undefined) {
       throw new MetadataFormatError(`${where} must have roles or succinct_roles`);
     }
-    return new Delegations(keys, roles, succinct, r.rest());
+    return withOrder(new Delegations(keys, roles, succinct, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -182,6 +190,7 @@ export class Delegations {
         ["succinct_roles", this.succinctRoles?.toJSON()],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 

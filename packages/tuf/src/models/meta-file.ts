@@ -1,9 +1,11 @@
-import { FieldReader, NO_FIELDS, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, objectFromMap, type Unrecognized, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { validateHashes, verifyHashes, verifyLength } from "./hashes.js";
 
 /** An entry of `meta` in timestamp and snapshot: a role's version, and optionally length and hashes. */
 export class MetaFile {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     public version: number,
     public length?: number,
@@ -21,7 +23,7 @@ export class MetaFile {
       hashes = r.stringMap("hashes");
       validateHashes(hashes, where);
     }
-    return new MetaFile(version, length, hashes, r.rest());
+    return withOrder(new MetaFile(version, length, hashes, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -32,6 +34,7 @@ export class MetaFile {
         ["hashes", this.hashes === undefined ? undefined : objectFromMap(this.hashes, (h) => h)],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 

@@ -1,6 +1,6 @@
 import { canonicalize } from "../canonical-json.js";
 import { FormatError, MetadataFormatError, UnsignedMetadataError, UsageError } from "../errors.js";
-import { FieldReader, NO_FIELDS, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, type Unrecognized, withOrder, withUnrecognized } from "../fields.js";
 import { type JsonObject, type JsonValue, parseJson, stringifyJson } from "../json.js";
 import type { Key } from "../keys.js";
 import type { Signer } from "../signer.js";
@@ -13,6 +13,8 @@ import { Timestamp } from "./timestamp.js";
 
 /** One entry of a metadata file's `signatures`. */
 export class Signature {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     readonly keyid: string,
     /** Hex-encoded signature bytes. May be empty in metadata still being signed. */
@@ -23,7 +25,7 @@ export class Signature {
   /** @throws {MetadataFormatError} */
   static fromJSON(value: JsonValue | undefined, where: string): Signature {
     const r = FieldReader.of(value, where);
-    return new Signature(r.string("keyid"), r.string("sig"), r.rest());
+    return withOrder(new Signature(r.string("keyid"), r.string("sig"), r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -33,6 +35,7 @@ export class Signature {
         ["sig", this.sig],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 }
@@ -61,6 +64,8 @@ export interface SignatureCount {
   readonly signed: readonly string[];
   /** Key IDs listed for the role with no valid signature. */
   readonly unsigned: readonly string[];
+  /** Keys this client cannot use (unsupported scheme, non-compliant encoding), with why. */
+  readonly unusable: ReadonlyArray<{ readonly keyid: string; readonly error: Error }>;
 }
 
 function parseSigned(type: string, value: JsonValue | undefined, options: ParseOptions, where: string): AnySigned {
@@ -80,6 +85,8 @@ function parseSigned(type: string, value: JsonValue | undefined, options: ParseO
 
 /** A metadata file: the `signed` object and its `signatures` (spec §4.2). */
 export class Metadata<T extends AnySigned = AnySigned> {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     public signed: T,
     /** Keyed by key ID: at most one signature per key ID. */
@@ -127,7 +134,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
       signatures.set(sig.keyid, sig);
     }
     const signed = parseSigned(type, signedObj, options, `${label}.signed`);
-    return new Metadata(signed, signatures, r.rest());
+    return withOrder(new Metadata(signed, signatures, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -137,6 +144,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
         ["signed", this.signed.toJSON()],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 
@@ -177,6 +185,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
   ): SignatureCount {
     const signed: string[] = [];
     const unsigned: string[] = [];
+    const unusable: Array<{ keyid: string; error: Error }> = [];
     const seenKeys = new Set<string>();
     for (const keyid of new Set(role.keyids)) {
       const key = keys.get(keyid);
@@ -185,8 +194,9 @@ export class Metadata<T extends AnySigned = AnySigned> {
       if (key !== undefined && sig !== undefined) {
         try {
           ok = key.verify(signedBytes, sig.sig);
-        } catch {
-          ok = false; // a key this client cannot use counts as no signature
+        } catch (error) {
+          // A key this client cannot use counts as no signature, and is reported.
+          unusable.push({ keyid, error: error as Error });
         }
       }
       if (!ok || key === undefined) {
@@ -198,7 +208,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
       seenKeys.add(identity);
       signed.push(keyid);
     }
-    return { threshold: role.threshold, signed, unsigned };
+    return { threshold: role.threshold, signed, unsigned, unusable };
   }
 
   /**
@@ -218,9 +228,14 @@ export class Metadata<T extends AnySigned = AnySigned> {
     }
     const count = Metadata.countSignatures(keys, role, delegated, bytes);
     if (count.signed.length < role.threshold) {
+      const first = count.unusable[0];
       throw new UnsignedMetadataError(
-        `${roleName} was signed by ${count.signed.length} of the ${role.threshold} keys required` +
-          (count.signed.length > 0 ? ` (valid: ${count.signed.join(", ")})` : ""),
+        `${roleName} was signed by ${count.signed.length} of the ${role.threshold} distinct keys required` +
+          (count.signed.length > 0 ? ` (valid: ${count.signed.join(", ")})` : "") +
+          (first === undefined
+            ? ""
+            : `; ${count.unusable.length} key(s) cannot be used, e.g. ${first.keyid.slice(0, 12)}: ${first.error.message}`),
+        first === undefined ? undefined : { cause: first.error },
       );
     }
     return count;

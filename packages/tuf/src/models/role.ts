@@ -1,5 +1,5 @@
 import { MetadataFormatError } from "../errors.js";
-import { FieldReader, NO_FIELDS, type Unrecognized, withUnrecognized } from "../fields.js";
+import { FieldReader, NO_FIELDS, type Unrecognized, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 
 /** Reads a role's `keyids` (unique) and `threshold` (at least 1). */
@@ -14,6 +14,8 @@ export function readKeyIdsAndThreshold(r: FieldReader): { keyids: string[]; thre
 
 /** A top-level role entry in root's `roles`: which keys sign it, and how many must. */
 export class Role {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   constructor(
     public keyids: string[],
     public threshold: number,
@@ -24,7 +26,7 @@ export class Role {
   static fromJSON(value: JsonValue | undefined, where: string): Role {
     const r = FieldReader.of(value, where);
     const { keyids, threshold } = readKeyIdsAndThreshold(r);
-    return new Role(keyids, threshold, r.rest());
+    return withOrder(new Role(keyids, threshold, r.rest()), r);
   }
 
   toJSON(): JsonObject {
@@ -34,6 +36,7 @@ export class Role {
         ["threshold", this.threshold],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { MetadataFormatError } from "../errors.js";
-import { FieldReader, objectFromMap, withUnrecognized } from "../fields.js";
+import { FieldReader, objectFromMap, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { Key } from "../keys.js";
 import { TOP_LEVEL_ROLE_NAMES, type TopLevelRoleName } from "../spec.js";
@@ -47,7 +47,7 @@ export class Root extends Signed {
     for (const name of names as TopLevelRoleName[]) {
       roles.set(name, Role.fromJSON(rolesObj[name], `${where}.roles.${name}`));
     }
-    return new Root({ ...common, keys, roles, consistentSnapshot, unrecognized: r.rest() });
+    return withOrder(new Root({ ...common, keys, roles, consistentSnapshot, unrecognized: r.rest() }), r);
   }
 
   toJSON(): JsonObject {
@@ -59,6 +59,7 @@ export class Root extends Signed {
         ["roles", objectFromMap(this.roles, (role) => role.toJSON())],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 

@@ -29,8 +29,11 @@ export function parseExpires(text: string, options: ParseOptions = {}, where = "
   };
   if (m === null) return fail();
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const base = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(base);
+  // setUTCFullYear, not Date.UTC: the latter reads years 0-99 as 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(y, mo - 1, d);
+  check.setUTCHours(h, mi, s, 0);
+  const base = check.getTime();
   if (
     check.getUTCFullYear() !== y ||
     check.getUTCMonth() !== mo - 1 ||
@@ -102,6 +105,8 @@ export abstract class Signed {
   specVersion: string;
   version: number;
   unrecognized: Unrecognized;
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   private expiresText: string;
   private expiresMs: number;
 

@@ -1,4 +1,4 @@
-import { FieldReader, objectFromMap, withUnrecognized } from "../fields.js";
+import { FieldReader, objectFromMap, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { MetaFile } from "./meta-file.js";
 import { type CommonFields, type ParseOptions, readCommonFields, Signed } from "./signed.js";
@@ -22,13 +22,14 @@ export class Snapshot extends Signed {
     for (const [name, m] of Object.entries(r.object("meta"))) {
       meta.set(name, MetaFile.fromJSON(m, `${where}.meta[${JSON.stringify(name)}]`));
     }
-    return new Snapshot({ ...common, meta, unrecognized: r.rest() });
+    return withOrder(new Snapshot({ ...common, meta, unrecognized: r.rest() }), r);
   }
 
   toJSON(): JsonObject {
     return withUnrecognized(
       [...this.commonJSON(), ["meta", objectFromMap(this.meta, (m) => m.toJSON())]],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 }

@@ -1,10 +1,23 @@
 import { canonicalString, encodeString, sortKeys } from "../canonical-json.js";
-import { FieldReader, isJsonObject, NO_FIELDS, objectFromMap, type Unrecognized, withUnrecognized } from "../fields.js";
+import {
+  FieldReader,
+  isJsonObject,
+  NO_FIELDS,
+  objectFromMap,
+  type Unrecognized,
+  withOrder,
+  withUnrecognized,
+} from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { computeHashes, validateHashes, verifyHashes, verifyLength } from "./hashes.js";
 
+const HASHES_FIRST = Object.freeze(["hashes", "length"]);
+const LENGTH_FIRST = Object.freeze(["length", "hashes"]);
+
 /** An entry of targets' `targets`: a target file's length, hashes and custom data (spec §4.5). */
 export class TargetFile {
+  /** Field order of the parsed source, kept so it re-serialises byte for byte. */
+  keyOrder: readonly string[] | undefined = undefined;
   // A flat targets role lists 100,000s of entries and a client reads one or two: the
   // parsed `hashes` object is kept as it is and turned into a Map only when asked for.
   private hashTable: Map<string, string> | Readonly<Record<string, string>>;
@@ -45,7 +58,7 @@ export class TargetFile {
     const length = r.integer("length");
     const hashes = r.stringMap("hashes");
     validateHashes(hashes, where);
-    return new TargetFile(path, length, hashes, r.rest());
+    return withOrder(new TargetFile(path, length, hashes, r.rest()), r);
   }
 
   private static tryPlain(path: string, value: JsonObject): TargetFile | undefined {
@@ -60,7 +73,13 @@ export class TargetFile {
       if (typeof hashes[key] !== "string" || !Object.hasOwn(hashes, key)) return undefined;
       count++;
     }
-    return count === 0 ? undefined : new TargetFile(path, length, hashes as Record<string, string>);
+    if (count === 0) return undefined;
+    const file = new TargetFile(path, length, hashes as Record<string, string>);
+    for (const key in value) {
+      file.keyOrder = key === "hashes" ? HASHES_FIRST : LENGTH_FIRST;
+      break;
+    }
+    return file;
   }
 
   /** Describes `data` as the target `path`, with sha256 (and any other `algorithms`). */
@@ -75,6 +94,7 @@ export class TargetFile {
         ["hashes", objectFromMap(this.hashes, (h) => h)],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 

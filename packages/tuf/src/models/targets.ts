@@ -1,5 +1,5 @@
 import { CanonicalText, type CanonicalValue, encodeString, sortKeys } from "../canonical-json.js";
-import { FieldReader, objectFromMap, withUnrecognized } from "../fields.js";
+import { FieldReader, objectFromMap, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { Delegations } from "./delegations.js";
 import { type CommonFields, type ParseOptions, readCommonFields, Signed } from "./signed.js";
@@ -35,7 +35,7 @@ export class Targets extends Signed {
     const delegations = r.has("delegations")
       ? Delegations.fromJSON(r.raw("delegations"), `${where}.delegations`)
       : undefined;
-    return new Targets({ ...common, targets, delegations, unrecognized: r.rest() });
+    return withOrder(new Targets({ ...common, targets, delegations, unrecognized: r.rest() }), r);
   }
 
   toJSON(): JsonObject {
@@ -46,6 +46,7 @@ export class Targets extends Signed {
         ["delegations", this.delegations?.toJSON()],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 
@@ -54,6 +55,7 @@ export class Targets extends Signed {
     const json: Record<string, CanonicalValue> = withUnrecognized(
       [...this.commonJSON(), ["targets", {}], ["delegations", this.delegations?.toJSON()]],
       this.unrecognized,
+      this.keyOrder,
     );
     json.targets = new CanonicalText(`{${this.canonicalTargets()}}`);
     return json;

@@ -1,5 +1,5 @@
 import { MetadataFormatError } from "../errors.js";
-import { FieldReader, objectFromMap, withUnrecognized } from "../fields.js";
+import { FieldReader, objectFromMap, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { MetaFile } from "./meta-file.js";
 import { type CommonFields, type ParseOptions, readCommonFields, Signed } from "./signed.js";
@@ -23,7 +23,7 @@ export class Timestamp extends Signed {
       throw new MetadataFormatError(`${where}.meta must hold exactly one entry, "snapshot.json"`);
     }
     const snapshotMeta = MetaFile.fromJSON(meta["snapshot.json"], `${where}.meta["snapshot.json"]`);
-    return new Timestamp({ ...common, snapshotMeta, unrecognized: r.rest() });
+    return withOrder(new Timestamp({ ...common, snapshotMeta, unrecognized: r.rest() }), r);
   }
 
   toJSON(): JsonObject {
@@ -33,6 +33,7 @@ export class Timestamp extends Signed {
         ["meta", objectFromMap(new Map([["snapshot.json", this.snapshotMeta]]), (m) => m.toJSON())],
       ],
       this.unrecognized,
+      this.keyOrder,
     );
   }
 }
