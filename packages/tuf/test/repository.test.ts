@@ -9,8 +9,8 @@ import {
   Repository,
   type SignatureScheme,
   UnsignedMetadataError,
-  UsageError,
   Updater,
+  UsageError,
   writeRepositoryFiles,
 } from "../src/index.js";
 import { setup, tempDir, topLevelSigners } from "./helpers/simulator.js";
@@ -35,7 +35,11 @@ describe("Repository writer", () => {
 
   it("bumps only what changed: a target bumps targets, snapshot and timestamp", async () => {
     const repo = await Repository.create({ signers: topLevelSigners() });
-    const before = { t: repo.targets().signed.version, s: repo.snapshot.signed.version, ts: repo.timestamp.signed.version };
+    const before = {
+      t: repo.targets().signed.version,
+      s: repo.snapshot.signed.version,
+      ts: repo.timestamp.signed.version,
+    };
     repo.addTarget({ path: "a.txt", data: Buffer.from("a") });
     const changed = await repo.publish();
     assert.deepEqual(

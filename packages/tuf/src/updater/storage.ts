@@ -28,7 +28,8 @@ export async function writeFileAtomic(file: string, data: Uint8Array): Promise<v
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsyncs a directory so a rename in it survives a crash (best effort). */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, "r");

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import {
@@ -7,17 +8,19 @@ import {
   EqualVersionNumberError,
   LengthOrHashMismatchError,
   RepositoryError,
+  UnsafeNameError,
   UsageError,
 } from "../errors.js";
 import { HashVerifier } from "../models/hashes.js";
 import type { Metadata } from "../models/metadata.js";
+import type { Root } from "../models/root.js";
 import type { TargetFile } from "../models/target-file.js";
 import type { Targets } from "../models/targets.js";
 import { TrustedMetadataSet } from "../trusted-metadata-set.js";
 import { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./config.js";
 import { type Fetcher, readAll } from "./fetcher.js";
 import { HttpFetcher } from "./http-fetcher.js";
-import { encodeName, readFileIfExists, targetFileName, writeFileAtomic } from "./storage.js";
+import { encodeName, readFileIfExists, syncDirectory, targetFileName, writeFileAtomic } from "./storage.js";
 
 /** Where an {@link Updater} reads and writes, and how it fetches. */
 export interface UpdaterOptions {
@@ -35,6 +38,15 @@ export interface UpdaterOptions {
   readonly config?: Partial<UpdaterConfig>;
   /** The instant metadata expiry is judged against. Default: now. */
   readonly referenceTime?: Date;
+}
+
+/** True when `role`'s keys or threshold differ between two roots. */
+function rotated(before: Root, after: Root, role: "timestamp" | "snapshot"): boolean {
+  const a = before.role(role);
+  const b = after.role(role);
+  return (
+    a.threshold !== b.threshold || a.keyids.length !== b.keyids.length || a.keyids.some((id) => !b.keyids.includes(id))
+  );
 }
 
 function withSlash(url: string): string {
@@ -93,6 +105,19 @@ export class Updater {
   }
 
   private async loadRoot(): Promise<void> {
+    const set = this.trustedSet;
+    const before = set.root.signed;
+    await this.walkRootVersions();
+    const after = set.root.signed;
+    // 5.3.11: when the timestamp or snapshot keys rotated, the trusted timestamp and
+    // snapshot are dropped, so a fast-forward attack on either can be recovered from.
+    if (after !== before && (rotated(before, after, "timestamp") || rotated(before, after, "snapshot"))) {
+      await fs.rm(this.metadataPath("timestamp"), { force: true });
+      await fs.rm(this.metadataPath("snapshot"), { force: true });
+    }
+  }
+
+  private async walkRootVersions(): Promise<void> {
     const set = this.trustedSet;
     const lower = set.root.signed.version + 1;
     // 5.3.3: a bounded number of rotations per refresh.
@@ -183,14 +208,15 @@ export class Updater {
     const toVisit: Array<[string, string]> = [["targets", "root"]];
     const visited = new Set<string>();
     while (toVisit.length > 0) {
-      if (visited.size >= this.config.maxDelegations + 1) {
+      const [role, delegator] = toVisit.pop() as [string, string];
+      // A cycle or a diamond reaches a role twice: visit it once per lookup.
+      if (visited.has(role)) continue;
+      // 5.6.7: top-level targets plus at most maxDelegations delegated roles.
+      if (visited.size > this.config.maxDelegations) {
         throw new DelegationLimitError(
           `looking up ${JSON.stringify(targetPath)} needs more than ${this.config.maxDelegations} delegations`,
         );
       }
-      const [role, delegator] = toVisit.pop() as [string, string];
-      // A cycle or a diamond reaches a role twice: visit it once per lookup.
-      if (visited.has(role)) continue;
       const targets = (await this.loadTargets(role, delegator)).signed;
       const found = targets.targets.get(targetPath);
       if (found !== undefined) return found;
@@ -252,11 +278,16 @@ export class Updater {
       const hash = target.hashes.values().next().value as string;
       remotePath = `${remotePath.slice(0, slash + 1)}${hash}.${remotePath.slice(slash + 1)}`;
     }
-    const url = `${withSlash(base)}${remotePath.split("/").map(encodeName).join("/")}`;
+    const segments = remotePath.split("/");
+    if (segments.some((seg) => seg === "" || seg === "." || seg === "..")) {
+      throw new UnsafeNameError(`the target path ${JSON.stringify(target.path)} has an empty, "." or ".." segment`);
+    }
+    const url = `${withSlash(base)}${segments.map(encodeName).join("/")}`;
     const what = `target ${JSON.stringify(target.path)}`;
     const verifier = new HashVerifier(target.hashes, what);
-    const tmp = `${dest}.${process.pid}.${Date.now()}.part`;
-    const handle = await fs.open(tmp, "w", 0o644);
+    // Exclusive and unpredictable: never follows a planted symlink, never shared.
+    const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(8).toString("hex")}.part`);
+    const handle = await fs.open(tmp, "wx", 0o644);
     let ok = false;
     try {
       let received = 0;
@@ -279,6 +310,7 @@ export class Updater {
       if (!ok) await fs.rm(tmp, { force: true });
     }
     await fs.rename(tmp, dest);
+    await syncDirectory(path.dirname(dest));
     return dest;
   }
 
