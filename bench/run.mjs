@@ -26,10 +26,10 @@ function fakeTarget(i) {
   return new TargetFile(p, 1000 + i, new Map([["sha256", createHash("sha256").update(p).digest("hex")]]));
 }
 
-async function generate(name, build) {
+async function generate(name, build, options = {}) {
   const dir = path.join(work, name);
   rmSync(dir, { recursive: true, force: true });
-  const repo = await Repository.create({ signers: signers() });
+  const repo = await Repository.create({ signers: signers(), ...options });
   const started = performance.now();
   const target = await build(repo);
   await repo.publish();
@@ -123,6 +123,15 @@ const flat = await generate(`flat-${sizes.flat}`, async (repo) => {
   for (let i = 0; i < sizes.flat; i++) repo.addTarget(fakeTarget(i));
   return fakeTarget(Math.floor(sizes.flat * 0.77)).path;
 });
+// The same repository written as python-tuf writes it (indented JSON): clients re-encode.
+const flatIndented = await generate(
+  `flat-${sizes.flat}-indented`,
+  async (repo) => {
+    for (let i = 0; i < sizes.flat; i++) repo.addTarget(fakeTarget(i));
+    return fakeTarget(Math.floor(sizes.flat * 0.77)).path;
+  },
+  { layout: 1 },
+);
 const bins = await generate(`bins-${sizes.bins}`, async (repo) => {
   repo.addHashedBins({ bitLength: 8, signers: [PrivateKeySigner.generate()] });
   for (let i = 0; i < sizes.bins; i++) repo.addTarget(fakeTarget(i));
@@ -138,6 +147,7 @@ const goal = (label, value, limit, unit = "ms") => ({ label, value, limit, unit,
 for (const [scenario, mode, goalMs] of [
   [flat, "cold", 450],
   [flat, "warm", undefined],
+  [flatIndented, "cold", undefined],
   [bins, "cold", 120],
   [bins, "warm", undefined],
   [big, "download", undefined],

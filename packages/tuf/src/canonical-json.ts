@@ -33,8 +33,8 @@ export function canonicalString(value: CanonicalValue): string {
   }
 }
 
-// Anything that needs more than wrapping in quotes: an escape, or a surrogate to check.
-const SPECIAL = /["\\\uD800-\uDFFF]/;
+/** Anything that needs more than wrapping in quotes: an escape, or a surrogate to check. */
+export const SPECIAL = /["\\\uD800-\uDFFF]/;
 const NEEDS_ESCAPE = /["\\]/g;
 const SURROGATE = /[\uD800-\uDFFF]/;
 

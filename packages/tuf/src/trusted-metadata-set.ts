@@ -3,6 +3,7 @@ import {
   EqualVersionNumberError,
   ExpiredMetadataError,
   RepositoryError,
+  UnsignedMetadataError,
   UsageError,
 } from "./errors.js";
 import { Metadata } from "./models/metadata.js";
@@ -11,6 +12,24 @@ import type { ParseOptions } from "./models/signed.js";
 import type { Snapshot } from "./models/snapshot.js";
 import type { Targets } from "./models/targets.js";
 import type { Timestamp } from "./models/timestamp.js";
+
+/**
+ * Verifies `md` as `roleName` of `delegator`: over the exact bytes `signed` was parsed from
+ * when the file was laid out canonically (ADR 4), else over canonical JSON made from the
+ * model. Either way the model in use is exactly what the keys signed.
+ */
+function verifyAsParsed(delegator: Metadata, roleName: string, md: Metadata): void {
+  const parsed = md.parsedSignedBytes;
+  if (parsed !== undefined) {
+    try {
+      delegator.verifyDelegate(roleName, md, parsed);
+      return;
+    } catch (error) {
+      if (!(error instanceof UnsignedMetadataError)) throw error;
+    }
+  }
+  delegator.verifyDelegate(roleName, md);
+}
 
 /** Options of a {@link TrustedMetadataSet}. */
 export interface TrustedMetadataSetOptions extends ParseOptions {
@@ -105,7 +124,7 @@ export class TrustedMetadataSet {
     }
     const newTimestamp = Metadata.fromBytes(data, "timestamp", this.parseOptions);
     // 5.4.2: signed by a threshold of the timestamp keys.
-    this.trustedRoot.verifyDelegate("timestamp", newTimestamp);
+    verifyAsParsed(this.trustedRoot, "timestamp", newTimestamp);
     const old = this.trustedTimestamp;
     if (old !== undefined) {
       // 5.4.3.1: the version must not go back (rollback attack).
@@ -156,7 +175,7 @@ export class TrustedMetadataSet {
     if (!trusted) meta.verifyLengthAndHashes(data, "snapshot.json");
     const newSnapshot = Metadata.fromBytes(data, "snapshot", this.parseOptions);
     // 5.5.3: signed by a threshold of the snapshot keys.
-    this.trustedRoot.verifyDelegate("snapshot", newSnapshot);
+    verifyAsParsed(this.trustedRoot, "snapshot", newSnapshot);
     const old = this.trustedSnapshot;
     if (old !== undefined) {
       // 5.5.5: no targets role may disappear or go back in version (rollback attack).
@@ -219,7 +238,7 @@ export class TrustedMetadataSet {
     meta.verifyLengthAndHashes(data, `${roleName}.json`);
     const role = Metadata.fromBytes(data, "targets", this.parseOptions);
     // 5.6.3: signed by a threshold of the keys the delegator trusts for this role.
-    delegator.verifyDelegate(roleName, role);
+    verifyAsParsed(delegator, roleName, role);
     // 5.6.4: the version the snapshot lists (rollback, mix-and-match).
     if (role.signed.version !== meta.version) {
       throw new BadVersionNumberError(
@@ -245,7 +264,7 @@ export class TrustedMetadataSet {
     if (role === undefined) throw new UsageError(`${roleName} is not loaded`);
     const pair = `${delegatorName}\0${roleName}`;
     if (!this.verifiedPairs.has(pair)) {
-      this.delegator(delegatorName).verifyDelegate(roleName, role);
+      verifyAsParsed(this.delegator(delegatorName), roleName, role);
       this.verifiedPairs.add(pair);
     }
     return role;

@@ -5,6 +5,7 @@ import { type JsonObject, type JsonValue, parseJson, stringifyJson } from "../js
 import type { Key } from "../keys.js";
 import type { Signer } from "../signer.js";
 import type { TopLevelRoleName } from "../spec.js";
+import { joinCanonicalLayout, splitCanonicalLayout } from "./canonical-layout.js";
 import { Root } from "./root.js";
 import type { ParseOptions } from "./signed.js";
 import { Snapshot } from "./snapshot.js";
@@ -87,6 +88,8 @@ function parseSigned(type: string, value: JsonValue | undefined, options: ParseO
 export class Metadata<T extends AnySigned = AnySigned> {
   /** Field order of the parsed source, kept so it re-serialises byte for byte. */
   keyOrder: readonly string[] | undefined = undefined;
+  private rawSigned: Uint8Array | undefined;
+
   constructor(
     public signed: T,
     /** Keyed by key ID: at most one signature per key ID. */
@@ -105,6 +108,10 @@ export class Metadata<T extends AnySigned = AnySigned> {
   ): Metadata<SignedTypes[K]>;
   static fromBytes(data: Uint8Array | string, expectedType?: undefined, options?: ParseOptions): Metadata;
   static fromBytes(data: Uint8Array | string, expectedType?: string, options: ParseOptions = {}): Metadata {
+    if (typeof data !== "string") {
+      const fast = Metadata.fromCanonicalLayout(data, expectedType, options);
+      if (fast !== undefined) return fast;
+    }
     let json: JsonValue;
     try {
       json = parseJson(data);
@@ -113,6 +120,26 @@ export class Metadata<T extends AnySigned = AnySigned> {
       throw cause;
     }
     return Metadata.fromJSON(json, expectedType, options);
+  }
+
+  /**
+   * Parses a file laid out as Bulwark writes it, `{"signatures":[…],"signed":<canonical
+   * JSON>}`, parsing `signed` from its own bytes and remembering them (see
+   * {@link parsedSignedBytes}). Anything else, or anything that fails, returns undefined
+   * and the caller parses the whole document the ordinary way.
+   */
+  private static fromCanonicalLayout(data: Uint8Array, expectedType: string | undefined, options: ParseOptions) {
+    const layout = splitCanonicalLayout(data);
+    if (layout === undefined) return undefined;
+    try {
+      const signatures = parseJson(layout.signatures);
+      const signed = parseJson(layout.signed);
+      const md = Metadata.fromJSON({ signatures, signed }, expectedType, options);
+      md.rawSigned = layout.signed;
+      return md;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Like {@link fromBytes}, from parsed JSON. */
@@ -135,6 +162,31 @@ export class Metadata<T extends AnySigned = AnySigned> {
     }
     const signed = parseSigned(type, signedObj, options, `${label}.signed`);
     return withOrder(new Metadata(signed, signatures, r.rest()), r);
+  }
+
+  /**
+   * The exact bytes `signed` was parsed from, when the file was laid out with `signed` as
+   * canonical JSON (as Bulwark writes it); undefined otherwise. Verifying signatures over
+   * these bytes and then using the model parsed from them is sound without re-encoding the
+   * model (ADR 4). Valid only while the model is unmodified; signing clears it.
+   */
+  get parsedSignedBytes(): Uint8Array | undefined {
+    return this.rawSigned;
+  }
+
+  /**
+   * The file as Bulwark writes it: `{"signatures":[…],"signed":<canonical JSON>}`, so
+   * readers can verify `signed` as it stands. Falls back to compact JSON when the canonical
+   * form is not valid JSON (raw control characters in a string).
+   */
+  toCanonicalLayoutBytes(signedBytes: Buffer = this.signedBytes()): Buffer {
+    return (
+      joinCanonicalLayout(
+        [...this.signatures.values()].map((s) => s.toJSON()),
+        signedBytes,
+        Object.keys(this.unrecognized).length === 0,
+      ) ?? this.toBytes({ indent: 0 })
+    );
   }
 
   toJSON(): JsonObject {
@@ -168,6 +220,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
   async sign(signer: Signer, options: { append?: boolean; signedBytes?: Uint8Array } = {}): Promise<Signature> {
     const bytes = options.signedBytes ?? this.signedBytes();
     const sig = new Signature(signer.keyId, Buffer.from(await signer.sign(bytes)).toString("hex"));
+    this.rawSigned = undefined;
     if (options.append === false) this.signatures.clear();
     this.signatures.set(sig.keyid, sig);
     return sig;

@@ -61,25 +61,54 @@ export class TargetFile {
     return withOrder(new TargetFile(path, length, hashes, r.rest()), r);
   }
 
-  private static tryPlain(path: string, value: JsonObject): TargetFile | undefined {
+  /**
+   * True for the common entry `{length, hashes}` with a non-negative integer length and
+   * a non-empty object of string hashes: valid as it is, checked without allocating.
+   */
+  static isPlain(value: JsonValue | undefined): value is JsonObject {
+    if (!isJsonObject(value)) return false;
     const length = value.length;
     const hashes = value.hashes;
     if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0 || !isJsonObject(hashes)) {
-      return undefined;
+      return false;
     }
-    for (const key in value) if (key !== "length" && key !== "hashes") return undefined;
+    for (const key in value) if (key !== "length" && key !== "hashes") return false;
     let count = 0;
     for (const key in hashes) {
-      if (typeof hashes[key] !== "string" || !Object.hasOwn(hashes, key)) return undefined;
+      if (typeof hashes[key] !== "string" || !Object.hasOwn(hashes, key)) return false;
       count++;
     }
-    if (count === 0) return undefined;
-    const file = new TargetFile(path, length, hashes as Record<string, string>);
+    return count > 0;
+  }
+
+  private static tryPlain(path: string, value: JsonObject): TargetFile | undefined {
+    if (!TargetFile.isPlain(value)) return undefined;
+    const file = new TargetFile(path, value.length as number, value.hashes as Record<string, string>);
     for (const key in value) {
       file.keyOrder = key === "hashes" ? HASHES_FIRST : LENGTH_FIRST;
       break;
     }
     return file;
+  }
+
+  /** The canonical text of a plain entry (see {@link isPlain}) without building a model. */
+  static plainCanonicalText(value: JsonObject): string {
+    const hashes = value.hashes as Record<string, string>;
+    let only: string | undefined;
+    let count = 0;
+    for (const a in hashes) {
+      only = a;
+      if (++count > 1) break;
+    }
+    let text: string;
+    if (count === 1 && only !== undefined) {
+      text = `${only === "sha256" ? '"sha256"' : encodeString(only)}:${encodeString(hashes[only] as string)}`;
+    } else {
+      text = sortKeys(Object.keys(hashes))
+        .map((a) => `${encodeString(a)}:${encodeString(hashes[a] as string)}`)
+        .join(",");
+    }
+    return `{"hashes":{${text}},"length":${value.length as number}}`;
   }
 
   /** Describes `data` as the target `path`, with sha256 (and any other `algorithms`). */
@@ -104,13 +133,12 @@ export class TargetFile {
       return canonicalString(this.toJSON());
     }
     const table = this.hashTable;
-    const get = (a: string) => (table instanceof Map ? table.get(a) : table[a]) as string;
-    const algorithms = table instanceof Map ? [...table.keys()] : Object.keys(table);
-    let hashes = "";
-    for (const a of algorithms.length === 1 ? algorithms : sortKeys(algorithms)) {
-      hashes += `${hashes === "" ? "" : ","}${encodeString(a)}:${encodeString(get(a))}`;
+    if (!(table instanceof Map)) return TargetFile.plainCanonicalText({ length: this.length, hashes: table });
+    let text = "";
+    for (const a of sortKeys([...table.keys()])) {
+      text += `${text === "" ? "" : ","}${encodeString(a)}:${encodeString(table.get(a) as string)}`;
     }
-    return `{"hashes":{${hashes}},"length":${this.length}}`;
+    return `{"hashes":{${text}},"length":${this.length}}`;
   }
 
   /** The opaque `custom` object, when there is one. */

@@ -1,12 +1,9 @@
-import { CanonicalText, type CanonicalValue, encodeString, sortKeys } from "../canonical-json.js";
+import { CanonicalText, type CanonicalValue, encodeString, SPECIAL, sortKeys } from "../canonical-json.js";
 import { FieldReader, objectFromMap, withOrder, withUnrecognized } from "../fields.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import { Delegations } from "./delegations.js";
 import { type CommonFields, type ParseOptions, readCommonFields, Signed } from "./signed.js";
 import { TargetFile } from "./target-file.js";
-
-// Surrogates: UTF-16 order and code-point order differ only for these.
-const NON_BMP = /[\uD800-\uDFFF]/;
 
 /** A targets role's `signed` object (spec §4.5): target files and delegations. */
 export class Targets extends Signed {
@@ -26,12 +23,10 @@ export class Targets extends Signed {
   static fromJSON(value: JsonValue | undefined, options: ParseOptions = {}, where = "targets.signed"): Targets {
     const r = FieldReader.of(value, where);
     const common = readCommonFields(r, "targets", options);
-    const targets = new Map<string, TargetFile>();
     const obj = r.object("targets");
+    const targets = new Map<string, TargetFile>();
     const container = `${where}.targets`;
-    for (const path of Object.keys(obj)) {
-      targets.set(path, TargetFile.fromJSON(path, obj[path], container));
-    }
+    for (const path of Object.keys(obj)) targets.set(path, TargetFile.fromJSON(path, obj[path], container));
     const delegations = r.has("delegations")
       ? Delegations.fromJSON(r.raw("delegations"), `${where}.delegations`)
       : undefined;
@@ -63,13 +58,14 @@ export class Targets extends Signed {
 
   private canonicalTargets(): string {
     // Repositories usually list targets sorted (Bulwark's writer does): then one pass in
-    // map order is canonical order. Anything else is sorted first.
+    // map order is canonical order. A path that needs escaping, may hold a surrogate (where
+    // UTF-16 and code-point order differ) or is out of order sends it all to the sorting path.
     const parts: string[] = [];
     let previous = "";
     for (const [path, target] of this.targets) {
-      if (parts.length > 0 && !(previous < path && !NON_BMP.test(path))) return this.canonicalTargetsSorted();
+      if (SPECIAL.test(path) || (parts.length > 0 && !(previous < path))) return this.canonicalTargetsSorted();
       previous = path;
-      parts.push(`${encodeString(path)}:${target.canonicalText()}`);
+      parts.push(`"${path}":${target.canonicalText()}`);
     }
     return parts.join(",");
   }

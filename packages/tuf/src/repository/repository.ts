@@ -47,6 +47,12 @@ export interface CreateRepositoryOptions {
   readonly expiry?: Partial<ExpiryPolicy>;
   /** List length and hashes of each role in snapshot and timestamp meta (default true). */
   readonly metaHashes?: boolean;
+  /**
+   * How files are written: `"canonical"` (default) puts `signed` as its canonical bytes so
+   * clients verify it without re-encoding (ADR 4); a number writes indented JSON with that
+   * many spaces, as python-tuf does.
+   */
+  readonly layout?: "canonical" | number;
   /** The clock, for tests. */
   readonly now?: () => number;
 }
@@ -77,11 +83,13 @@ export class Repository {
   private rootMd: Metadata<Root>;
   readonly expiry: ExpiryPolicy;
   readonly metaHashes: boolean;
+  private readonly layout: "canonical" | number;
   private readonly now: () => number;
 
   private constructor(options: CreateRepositoryOptions) {
     this.expiry = { ...DEFAULT_EXPIRY, ...options.expiry };
     this.metaHashes = options.metaHashes ?? true;
+    this.layout = options.layout ?? "canonical";
     this.now = options.now ?? Date.now;
     const root = new Root({
       consistentSnapshot: options.consistentSnapshot ?? true,
@@ -337,11 +345,15 @@ export class Repository {
     throw new UsageError(`no role delegates to ${JSON.stringify(role)}`);
   }
 
-  private async signWith(md: Metadata, signers: readonly Signer[], role: string): Promise<void> {
+  /** Signs with every signer and returns the file bytes (canonical layout, ADR 4). */
+  private async signWith(md: Metadata, signers: readonly Signer[], role: string): Promise<Buffer> {
     if (signers.length === 0) throw new UsageError(`no signer for ${role}`);
     const bytes = md.signedBytes();
     md.signatures.clear();
     for (const s of signers) await md.sign(s, { signedBytes: bytes });
+    return this.layout === "canonical"
+      ? md.toCanonicalLayoutBytes(bytes)
+      : Buffer.concat([md.toBytes({ indent: this.layout }), Buffer.from("\n")]);
   }
 
   private metaFor(version: number, bytes: Buffer): MetaFile {
@@ -361,8 +373,7 @@ export class Repository {
       root.expires = new Date(this.expiresAt("root"));
       const signers = new Map<string, Signer>();
       for (const s of [...(this.rootSignersBefore ?? []), ...this.signers("root")]) signers.set(s.keyId, s);
-      await this.signWith(this.rootMd, [...signers.values()], "root");
-      const bytes = this.rootMd.toBytes({ indent: 0 });
+      const bytes = await this.signWith(this.rootMd, [...signers.values()], "root");
       this.roots.push({ md: Metadata.fromBytes(bytes, "root"), bytes });
       changed.push({ path: `metadata/${root.version}.root.json`, data: bytes });
       this.rootDirty = false;
@@ -376,8 +387,7 @@ export class Repository {
       if (this.serialized.has(name)) md.signed.version += 1;
       md.signed.expires = new Date(this.expiresAt(name === "targets" ? "targets" : "delegated"));
       md.signed.sortTargets();
-      await this.signWith(md, this.signers(name), name);
-      const bytes = md.toBytes({ indent: 0 });
+      const bytes = await this.signWith(md, this.signers(name), name);
       this.serialized.set(name, bytes);
       snapshot.meta.set(`${name}.json`, this.metaFor(md.signed.version, bytes));
       changed.push({ path: this.metadataPath(name, md.signed.version), data: bytes });
@@ -387,8 +397,7 @@ export class Repository {
     if (snapshotChanged || !this.serialized.has("snapshot")) {
       if (this.serialized.has("snapshot")) snapshot.version += 1;
       snapshot.expires = new Date(this.expiresAt("snapshot"));
-      await this.signWith(this.snapshotMd, this.signers("snapshot"), "snapshot");
-      const bytes = this.snapshotMd.toBytes({ indent: 0 });
+      const bytes = await this.signWith(this.snapshotMd, this.signers("snapshot"), "snapshot");
       this.serialized.set("snapshot", bytes);
       changed.push({ path: this.metadataPath("snapshot", snapshot.version), data: bytes });
     }
@@ -402,8 +411,7 @@ export class Repository {
     if (this.serialized.has("timestamp")) ts.version += 1;
     ts.expires = new Date(this.expiresAt("timestamp"));
     ts.snapshotMeta = this.metaFor(this.snapshotMd.signed.version, this.serialized.get("snapshot") as Buffer);
-    await this.signWith(this.timestampMd, this.signers("timestamp"), "timestamp");
-    const bytes = this.timestampMd.toBytes({ indent: 0 });
+    const bytes = await this.signWith(this.timestampMd, this.signers("timestamp"), "timestamp");
     this.serialized.set("timestamp", bytes);
     return { path: "metadata/timestamp.json", data: bytes };
   }
