@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import {
+  BulwarkError,
   canonicalize,
   Metadata,
   PrivateKeySigner,
@@ -84,5 +86,19 @@ describe("canonical file layout (ADR 4)", () => {
     assert.ok(md.parsedSignedBytes);
     await md.sign(PrivateKeySigner.generate());
     assert.equal(md.parsedSignedBytes, undefined);
+  });
+
+  it("parses arbitrary bytes in the layout's frame into a model or a typed error (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }), (a, b) => {
+        const file = Buffer.concat([Buffer.from('{"signatures":'), a, Buffer.from(',"signed":'), b, Buffer.from("}")]);
+        try {
+          Metadata.fromBytes(file);
+        } catch (error) {
+          assert.ok(error instanceof BulwarkError && error.code.length > 0, String(error));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
