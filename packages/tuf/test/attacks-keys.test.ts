@@ -3,14 +3,18 @@
  * 5.6.3) and recovery from fast-forward attacks by rotating the compromised keys (5.3.11).
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, it } from "node:test";
 import {
   BadVersionNumberError,
+  type BulwarkError,
   DownloadHttpError,
   Metadata,
   MetadataFormatError,
   MetaFile,
   PrivateKeySigner,
+  Role,
   type Signer,
   type TopLevelRoleName,
   UnsignedMetadataError,
@@ -133,10 +137,16 @@ const belowThreshold: AttackCase[] = [
     attack: async (env) => {
       const old = env.signers.root[0];
       assert.ok(old);
-      for (const s of aliasedSigners()) env.repo.addSigner("root", s);
+      const aliases = aliasedSigners();
+      for (const s of aliases) env.repo.addSigner("root", s);
       env.repo.revokeKey("root", old.keyId);
       env.repo.setThreshold("root", 2);
-      await env.publish();
+      // The writer refuses to publish such a root; the attacker signs it by hand.
+      await assert.rejects(env.publish(), (e: unknown) => (e as BulwarkError).code === "ROOT_SIGNATURES_NEEDED");
+      const root = env.repo.stagedRoot();
+      assert.ok(root);
+      for (const s of [old, ...aliases]) await root.sign(s);
+      env.sim.overrides.set("metadata/2.root.json", root.toCanonicalLayoutBytes());
     },
     error: unsigned("root"),
   },
@@ -149,9 +159,18 @@ const belowThreshold: AttackCase[] = [
   },
   {
     name: "does not trust a root that counts its own key twice under two key IDs (threshold 2)",
-    env: { signers: twoKeys("root", aliasedSigners()), thresholds: { root: 2 } },
     noBaseline: true,
     attack: async () => undefined,
+    stage: async (env) => {
+      // A trusted root, written by hand, whose root role lists one key under two IDs.
+      const aliases = aliasedSigners();
+      const root = Metadata.fromBytes(published(env.repo, "root"), "root");
+      root.signed.roles.set("root", new Role([], 2));
+      for (const s of aliases) root.signed.addKey(s.publicKey, "root", s.keyId);
+      root.signatures.clear();
+      for (const s of aliases) await root.sign(s);
+      writeFileSync(path.join(env.metadataDir, "root.json"), root.toCanonicalLayoutBytes());
+    },
     error: unsigned("root"),
   },
   {

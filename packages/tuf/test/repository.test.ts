@@ -141,6 +141,60 @@ describe("Repository writer", () => {
   });
 });
 
+describe("Repository.open: from published bytes, lazily", () => {
+  async function reopen(repo: Repository, signers: ReturnType<typeof topLevelSigners>, extra?: PrivateKeySigner[]) {
+    const loaded: string[] = [];
+    const files = new Map(repo.files().map((f) => [f.path, Buffer.from(f.data)]));
+    const reopened = Repository.open({
+      roots: repo.rootVersions(),
+      timestamp: files.get("metadata/timestamp.json") as Buffer,
+      snapshot: repo.publishedBytes("snapshot") as Buffer,
+      loadTargets: (role, version) => {
+        loaded.push(role);
+        return files.get(`metadata/${version}.${encodeURIComponent(role)}.json`);
+      },
+      signerSource: async (role) => [...(role === "root" ? [] : (signers[role as "targets"] ?? [])), ...(extra ?? [])],
+    });
+    return { reopened, loaded };
+  }
+
+  it("adds a target to one hashed bin and re-signs only that bin, snapshot and timestamp", async () => {
+    const signers = topLevelSigners();
+    const binKey = PrivateKeySigner.generate();
+    const repo = await Repository.create({ signers });
+    repo.addHashedBins({ bitLength: 4, signers: [binKey] });
+    for (let i = 0; i < 64; i++) repo.addTarget({ path: `f/${i}`, data: Buffer.from(String(i)) });
+    await repo.publish();
+    const { reopened, loaded } = await reopen(repo, signers, [binKey]);
+    const bin = reopened.roleForTarget("f/new");
+    reopened.addTarget({ path: "f/new", data: Buffer.from("new") });
+    const changed = (await reopened.publish()).map((f) => f.path);
+    assert.deepEqual(loaded, ["targets", bin]);
+    assert.equal(changed.length, 3);
+    assert.match(changed[0] as string, new RegExp(`\\.${bin}\\.json$`));
+    assert.equal(reopened.snapshot.signed.version, repo.snapshot.signed.version + 1);
+  });
+
+  it("refuses to publish a root change without the root keys, and accepts signatures collected offline", async () => {
+    const signers = topLevelSigners();
+    const repo = await Repository.create({ signers });
+    const { reopened } = await reopen(repo, signers);
+    const next = PrivateKeySigner.generate();
+    reopened.addSigner("timestamp", next);
+    await assert.rejects(reopened.publish(), (e: unknown) => (e as UsageError).code === "ROOT_SIGNATURES_NEEDED");
+    const staged = reopened.stagedRoot();
+    assert.ok(staged);
+    // Offline: the root key holder signs exactly these bytes.
+    const offline = Metadata.fromBytes(staged.toCanonicalLayoutBytes(), "root");
+    await offline.sign(signers.root[0] as PrivateKeySigner);
+    reopened.stageRoot(offline);
+    const changed = (await reopened.publish()).map((f) => f.path);
+    assert.ok(changed.includes("metadata/2.root.json"));
+    const v2 = Metadata.fromBytes(reopened.publishedBytes("root") as Buffer, "root");
+    repo.root.verifyDelegate("root", v2);
+  });
+});
+
 describe("interoperability: tuf-js 5.0.1 accepts Bulwark's metadata", () => {
   it("refreshes, walks a delegation and downloads a target over loopback HTTP", async (t) => {
     const repo = await Repository.create({ signers: topLevelSigners() });

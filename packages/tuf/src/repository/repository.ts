@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UnsignedMetadataError, UsageError } from "../errors.js";
 import { DelegatedRole, Delegations, SuccinctRoles } from "../models/delegations.js";
 import { computeHashes } from "../models/hashes.js";
 import { MetaFile } from "../models/meta-file.js";
@@ -11,56 +11,28 @@ import { Targets } from "../models/targets.js";
 import { Timestamp } from "../models/timestamp.js";
 import type { Signer } from "../signer.js";
 import { TOP_LEVEL_ROLE_NAMES, type TopLevelRoleName } from "../spec.js";
+import {
+  type CreateRepositoryOptions,
+  DEFAULT_EXPIRY,
+  type ExpiryPolicy,
+  type OpenRepositoryOptions,
+  type RepositoryFile,
+  type RepositoryOptions,
+  type SignerSource,
+} from "./options.js";
+
+export {
+  type CreateRepositoryOptions,
+  DEFAULT_EXPIRY,
+  type ExpiryPolicy,
+  type OpenRepositoryOptions,
+  type RepositoryFile,
+  type RepositoryOptions,
+  type SignerSource,
+} from "./options.js";
 
 function isTopLevel(role: string): role is TopLevelRoleName {
   return (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(role);
-}
-
-/** How long each role's metadata stays valid after it is signed, in seconds. */
-export interface ExpiryPolicy {
-  readonly root: number;
-  readonly targets: number;
-  readonly snapshot: number;
-  readonly timestamp: number;
-  /** Delegated targets roles and hashed bins. */
-  readonly delegated: number;
-}
-
-const DAY = 24 * 3600;
-
-/** Production defaults: a year for root, three months for targets, a week for snapshot, a day for timestamp. */
-export const DEFAULT_EXPIRY: ExpiryPolicy = {
-  root: 365 * DAY,
-  targets: 90 * DAY,
-  snapshot: 7 * DAY,
-  timestamp: DAY,
-  delegated: 90 * DAY,
-};
-
-/** Options of {@link Repository.create}. */
-export interface CreateRepositoryOptions {
-  /** Signers of each top-level role; each role needs at least `threshold` of them. */
-  readonly signers: Readonly<Record<TopLevelRoleName, readonly Signer[]>>;
-  /** Thresholds per top-level role (default 1). */
-  readonly thresholds?: Partial<Record<TopLevelRoleName, number>>;
-  readonly consistentSnapshot?: boolean;
-  readonly expiry?: Partial<ExpiryPolicy>;
-  /** List length and hashes of each role in snapshot and timestamp meta (default true). */
-  readonly metaHashes?: boolean;
-  /**
-   * How files are written: `"canonical"` (default) puts `signed` as its canonical bytes so
-   * clients verify it without re-encoding (ADR 4); a number writes indented JSON with that
-   * many spaces, as python-tuf does.
-   */
-  readonly layout?: "canonical" | number;
-  /** The clock, for tests. */
-  readonly now?: () => number;
-}
-
-/** One file of the static repository tree, relative to its root (`metadata/…`, `targets/…`). */
-export interface RepositoryFile {
-  readonly path: string;
-  readonly data: Uint8Array;
 }
 
 /**
@@ -77,7 +49,7 @@ export class Repository {
   private readonly roots: Array<{ md: Metadata<Root>; bytes: Buffer }> = [];
   private rootDirty = false;
   private forceSnapshot = false;
-  private rootSignersBefore: Signer[] | undefined;
+  private rootSignersBefore: Signer[] = [];
   private timestampMd: Metadata<Timestamp>;
   private snapshotMd: Metadata<Snapshot>;
   private rootMd: Metadata<Root>;
@@ -85,15 +57,41 @@ export class Repository {
   readonly metaHashes: boolean;
   private readonly layout: "canonical" | number;
   private readonly now: () => number;
+  private readonly signerSource: SignerSource | undefined;
+  private readonly loadTargets: OpenRepositoryOptions["loadTargets"] | undefined;
 
-  private constructor(options: CreateRepositoryOptions) {
+  private constructor(
+    options: RepositoryOptions,
+    state: {
+      root: Metadata<Root>;
+      timestamp: Metadata<Timestamp>;
+      snapshot: Metadata<Snapshot>;
+      loadTargets?: OpenRepositoryOptions["loadTargets"];
+    },
+  ) {
     this.expiry = { ...DEFAULT_EXPIRY, ...options.expiry };
     this.metaHashes = options.metaHashes ?? true;
     this.layout = options.layout ?? "canonical";
     this.now = options.now ?? Date.now;
+    this.signerSource = options.signerSource;
+    this.loadTargets = state.loadTargets;
+    this.rootMd = state.root;
+    this.timestampMd = state.timestamp;
+    this.snapshotMd = state.snapshot;
+  }
+
+  /** A new repository with version-1 metadata for every role, signed by {@link publish}. */
+  static async create(options: CreateRepositoryOptions): Promise<Repository> {
+    const now = options.now ?? Date.now;
+    const expiry = { ...DEFAULT_EXPIRY, ...options.expiry };
     const root = new Root({
       consistentSnapshot: options.consistentSnapshot ?? true,
-      expiresAt: this.expiresAt("root"),
+      expiresAt: now() + expiry.root * 1000,
+    });
+    const repo = new Repository(options, {
+      root: new Metadata(root),
+      timestamp: new Metadata(new Timestamp({ expiresAt: now() + expiry.timestamp * 1000 })),
+      snapshot: new Metadata(new Snapshot({ expiresAt: now() + expiry.snapshot * 1000, meta: new Map() })),
     });
     for (const name of TOP_LEVEL_ROLE_NAMES) {
       const signers = options.signers[name];
@@ -103,20 +101,32 @@ export class Repository {
       }
       root.roles.set(name, new Role([], threshold));
       for (const s of signers) root.addKey(s.publicKey, name, s.keyId);
-      this.signersByRole.set(name, [...signers]);
+      repo.signersByRole.set(name, [...signers]);
     }
-    this.rootMd = new Metadata(root);
-    this.timestampMd = new Metadata(new Timestamp({ expiresAt: this.expiresAt("timestamp") }));
-    this.snapshotMd = new Metadata(new Snapshot({ expiresAt: this.expiresAt("snapshot") }));
-    this.roles.set("targets", new Metadata(new Targets({ expiresAt: this.expiresAt("targets") })));
-    this.rootDirty = true;
-    this.dirty.add("targets");
+    repo.roles.set("targets", new Metadata(new Targets({ expiresAt: now() + expiry.targets * 1000 })));
+    repo.rootDirty = true;
+    repo.dirty.add("targets");
+    await repo.publish();
+    return repo;
   }
 
-  /** A new repository with version-1 metadata for every role, signed by {@link publish}. */
-  static async create(options: CreateRepositoryOptions): Promise<Repository> {
-    const repo = new Repository(options);
-    await repo.publish();
+  /**
+   * A repository from its published state. Targets roles are read through `loadTargets`
+   * only when used, so a change to one hashed bin touches one bin.
+   * @throws {MetadataFormatError} when the published metadata does not parse.
+   */
+  static open(options: OpenRepositoryOptions): Repository {
+    if (options.roots.length === 0) throw new UsageError("a repository needs at least one root version");
+    const roots = options.roots.map((bytes) => ({ md: Metadata.fromBytes(bytes, "root"), bytes: Buffer.from(bytes) }));
+    const repo = new Repository(options, {
+      root: Metadata.fromBytes((roots.at(-1) as { bytes: Buffer }).bytes, "root"),
+      timestamp: Metadata.fromBytes(options.timestamp, "timestamp"),
+      snapshot: Metadata.fromBytes(options.snapshot, "snapshot"),
+      loadTargets: options.loadTargets,
+    });
+    repo.roots.push(...roots);
+    repo.serialized.set("timestamp", Buffer.from(options.timestamp));
+    repo.serialized.set("snapshot", Buffer.from(options.snapshot));
     return repo;
   }
 
@@ -138,19 +148,40 @@ export class Repository {
 
   /** A targets role: `targets` or a delegated role. */
   targets(role = "targets"): Metadata<Targets> {
-    const md = this.roles.get(role);
-    if (md === undefined) throw new UsageError(`no targets role named ${JSON.stringify(role)}`);
+    let md = this.roles.get(role);
+    if (md === undefined) {
+      const meta = this.snapshotMd.signed.meta.get(`${role}.json`);
+      const bytes = meta === undefined ? undefined : this.loadTargets?.(role, meta.version);
+      if (bytes === undefined) throw new UsageError(`no targets role named ${JSON.stringify(role)}`);
+      md = Metadata.fromBytes(bytes, "targets");
+      this.roles.set(role, md);
+      this.serialized.set(role, Buffer.from(bytes));
+    }
     return md;
   }
 
-  /** Every targets role name, top-level first. */
+  /** Every targets role name: those snapshot lists, then new ones. */
   targetsRoleNames(): string[] {
-    return [...this.roles.keys()];
+    const names = new Set<string>();
+    for (const file of this.snapshotMd.signed.meta.keys()) names.add(file.replace(/\.json$/, ""));
+    for (const name of this.roles.keys()) names.add(name);
+    return [...names];
   }
 
-  /** The signers of a role. */
+  /** The signers given for a role (not counting those a signer source may add). */
   signers(role: string): readonly Signer[] {
     return this.signersByRole.get(role) ?? [];
+  }
+
+  /** Replaces a targets role with a working copy (for example one staged on disk); publish signs it. */
+  stageTargets(role: string, md: Metadata<Targets>): void {
+    this.roles.set(role, md);
+    this.dirty.add(role);
+  }
+
+  /** The roles that changed since the last publish. */
+  pendingRoles(): string[] {
+    return [...(this.rootDirty ? ["root"] : []), ...this.dirty, ...(this.forceSnapshot ? ["snapshot"] : [])];
   }
 
   /** Marks a targets role as changed, so {@link publish} bumps and signs it. */
@@ -163,12 +194,44 @@ export class Repository {
     this.dirty.add(role);
   }
 
+  /**
+   * The next root version, opened for editing: a copy of the published root with the
+   * version bumped and a fresh expiry. Signatures collected so far are dropped, since the
+   * content changes.
+   */
   private editRoot(): Root {
     if (!this.rootDirty) {
       this.rootSignersBefore = [...this.signers("root")];
+      const published = this.roots.at(-1);
+      if (published !== undefined) {
+        this.rootMd = Metadata.fromBytes(published.bytes, "root");
+        this.rootMd.signed.version += 1;
+      }
       this.rootDirty = true;
     }
+    this.rootMd.signed.expires = new Date(this.expiresAt("root"));
+    this.rootMd.signatures.clear();
     return this.rootMd.signed;
+  }
+
+  /**
+   * Takes a root version prepared elsewhere (for example staged on disk, with signatures
+   * collected offline) as the next root. Its version must follow the published one.
+   * @throws {UsageError} for any other version.
+   */
+  stageRoot(md: Metadata<Root>): void {
+    const expected = (this.roots.at(-1)?.md.signed.version ?? 0) + 1;
+    if (md.signed.version !== expected) {
+      throw new UsageError(`the staged root is version ${md.signed.version}, the next version is ${expected}`);
+    }
+    this.rootSignersBefore = [...this.signers("root")];
+    this.rootMd = md;
+    this.rootDirty = true;
+  }
+
+  /** The staged next root (with the signatures it has), or undefined when root has not changed. */
+  stagedRoot(): Metadata<Root> | undefined {
+    return this.rootDirty && this.roots.length > 0 ? this.rootMd : undefined;
   }
 
   /** The role that should list `targetPath`: the hashed bin when `targets` uses succinct bins. */
@@ -345,15 +408,96 @@ export class Repository {
     throw new UsageError(`no role delegates to ${JSON.stringify(role)}`);
   }
 
-  /** Signs with every signer and returns the file bytes (canonical layout, ADR 4). */
-  private async signWith(md: Metadata, signers: readonly Signer[], role: string): Promise<Buffer> {
-    if (signers.length === 0) throw new UsageError(`no signer for ${role}`);
+  /** The signers that hold one of `keyids`: those given, then those the signer source has. */
+  private async resolveSigners(
+    role: string,
+    keyids: readonly string[],
+    extra: readonly Signer[] = [],
+  ): Promise<Signer[]> {
+    const found = new Map<string, Signer>();
+    const pool = [...this.signers(role), ...extra, ...((await this.signerSource?.(role)) ?? [])];
+    for (const s of pool) if (keyids.includes(s.keyId) && !found.has(s.keyId)) found.set(s.keyId, s);
+    return [...found.values()];
+  }
+
+  /** The key IDs and threshold that sign `role`, from root or from its delegator. */
+  private roleKeys(role: string): { keyids: readonly string[]; threshold: number } {
+    if (isTopLevel(role)) return this.rootMd.signed.role(role);
+    for (const name of this.roles.keys()) {
+      const keys = this.targets(name).signed.delegations?.roleKeys(role);
+      if (keys !== undefined) return keys;
+    }
+    for (const name of this.targetsRoleNames()) {
+      const keys = this.targets(name).signed.delegations?.roleKeys(role);
+      if (keys !== undefined) return keys;
+    }
+    throw new UsageError(`no role delegates to ${JSON.stringify(role)}`);
+  }
+
+  /**
+   * Signs `md` as `role` with every available key of the role and returns the file bytes.
+   * @throws {UsageError} `SIGNERS_MISSING` when fewer keys than the threshold are available.
+   */
+  private async signRole(md: Metadata, role: string): Promise<Buffer> {
+    const { keyids, threshold } = this.roleKeys(role);
+    const signers = await this.resolveSigners(role, keyids);
+    if (signers.length < threshold) {
+      const have = new Set(signers.map((s) => s.keyId));
+      throw new UsageError(
+        `${role} needs ${threshold} signature(s) but only ${signers.length} of its keys are available here; ` +
+          `missing: ${keyids.filter((k) => !have.has(k)).join(", ")}`,
+        { code: "SIGNERS_MISSING" },
+      );
+    }
     const bytes = md.signedBytes();
     md.signatures.clear();
     for (const s of signers) await md.sign(s, { signedBytes: bytes });
+    return this.encode(md, bytes);
+  }
+
+  private encode(md: Metadata, signedBytes: Buffer): Buffer {
     return this.layout === "canonical"
-      ? md.toCanonicalLayoutBytes(bytes)
+      ? md.toCanonicalLayoutBytes(signedBytes)
       : Buffer.concat([md.toBytes({ indent: this.layout }), Buffer.from("\n")]);
+  }
+
+  /**
+   * Adds every available signature to the next root and checks it is signed by the
+   * thresholds of both the previous and the new root (spec 5.3.4).
+   * @throws {UsageError} `ROOT_SIGNATURES_NEEDED` naming the keys still needed.
+   */
+  private async signRoot(): Promise<Buffer> {
+    const md = this.rootMd;
+    const previous = this.roots.at(-1)?.md;
+    const keyids = [...new Set([...(previous?.signed.role("root").keyids ?? []), ...md.signed.role("root").keyids])];
+    const bytes = md.signedBytes();
+    for (const s of await this.resolveSigners("root", keyids, this.rootSignersBefore)) {
+      if (!md.signatures.has(s.keyId)) await md.sign(s, { signedBytes: bytes });
+    }
+    const missing: string[] = [];
+    for (const [label, trusted] of [
+      ["previous", previous],
+      ["new", md],
+    ] as const) {
+      if (trusted === undefined) continue;
+      try {
+        trusted.verifyDelegate("root", md, bytes);
+      } catch (error) {
+        if (!(error instanceof UnsignedMetadataError)) throw error;
+        const role = trusted.signed.role("root");
+        const count = Metadata.countSignatures(trusted.signed.keys, role, md, bytes);
+        missing.push(
+          `${count.signed.length} of the ${role.threshold} ${label} root key signature(s) required ` +
+            `(unsigned: ${count.unsigned.join(", ")})`,
+        );
+      }
+    }
+    if (missing.length > 0) {
+      throw new UsageError(`root version ${md.signed.version} has ${missing.join("; and ")}`, {
+        code: "ROOT_SIGNATURES_NEEDED",
+      });
+    }
+    return this.encode(md, bytes);
   }
 
   private metaFor(version: number, bytes: Buffer): MetaFile {
@@ -362,58 +506,90 @@ export class Repository {
 
   /**
    * Bumps, re-signs and serialises every role that changed, then snapshot and timestamp.
-   * Root changes produce the next root version, signed by the old and the new root keys.
-   * Returns the files that changed.
+   * A root change produces the next root version, which must carry the thresholds of the
+   * old and the new root keys. Returns the files that changed; nothing changes in memory
+   * when signing fails.
    */
   async publish(options: { force?: boolean } = {}): Promise<RepositoryFile[]> {
     const changed: RepositoryFile[] = [];
+    let rootBytes: Buffer | undefined;
     if (this.rootDirty) {
-      const root = this.rootMd.signed;
-      if (this.roots.length > 0) root.version += 1;
-      root.expires = new Date(this.expiresAt("root"));
-      const signers = new Map<string, Signer>();
-      for (const s of [...(this.rootSignersBefore ?? []), ...this.signers("root")]) signers.set(s.keyId, s);
-      const bytes = await this.signWith(this.rootMd, [...signers.values()], "root");
-      this.roots.push({ md: Metadata.fromBytes(bytes, "root"), bytes });
-      changed.push({ path: `metadata/${root.version}.root.json`, data: bytes });
-      this.rootDirty = false;
-      this.rootSignersBefore = undefined;
+      rootBytes = await this.signRoot();
+      changed.push({ path: `metadata/${this.rootMd.signed.version}.root.json`, data: rootBytes });
     }
     const snapshot = this.snapshotMd.signed;
-    let snapshotChanged = options.force === true || this.forceSnapshot;
-    this.forceSnapshot = false;
+    const signedRoles = new Map<string, Buffer>();
     for (const name of this.dirty) {
       const md = this.targets(name);
-      if (this.serialized.has(name)) md.signed.version += 1;
+      md.signed.version = (snapshot.meta.get(`${name}.json`)?.version ?? 0) + 1;
       md.signed.expires = new Date(this.expiresAt(name === "targets" ? "targets" : "delegated"));
       md.signed.sortTargets();
-      const bytes = await this.signWith(md, this.signers(name), name);
-      this.serialized.set(name, bytes);
-      snapshot.meta.set(`${name}.json`, this.metaFor(md.signed.version, bytes));
+      signedRoles.set(name, await this.signRole(md, name));
+    }
+    const snapshotChanged = options.force === true || this.forceSnapshot || signedRoles.size > 0;
+    const meta = new Map(snapshot.meta);
+    for (const [name, bytes] of signedRoles) {
+      const md = this.targets(name);
+      meta.set(`${name}.json`, this.metaFor(md.signed.version, bytes));
       changed.push({ path: this.metadataPath(name, md.signed.version), data: bytes });
-      snapshotChanged = true;
     }
+    let snapshotBytes = this.serialized.get("snapshot");
+    if (snapshotChanged || snapshotBytes === undefined) {
+      const next = new Metadata(
+        new Snapshot({
+          version: snapshotBytes === undefined ? 1 : snapshot.version + 1,
+          expiresAt: this.expiresAt("snapshot"),
+          meta,
+          unrecognized: snapshot.unrecognized,
+        }),
+      );
+      snapshotBytes = await this.signRole(next, "snapshot");
+      changed.push({ path: this.metadataPath("snapshot", next.signed.version), data: snapshotBytes });
+      this.snapshotMd = next;
+    }
+    const timestamp = await this.signTimestamp(snapshotBytes);
+    // Signing succeeded for every role: commit the new state.
+    if (rootBytes !== undefined) {
+      this.roots.push({ md: Metadata.fromBytes(rootBytes, "root"), bytes: rootBytes });
+      this.rootDirty = false;
+      this.rootSignersBefore = [];
+    }
+    for (const [name, bytes] of signedRoles) this.serialized.set(name, bytes);
+    this.serialized.set("snapshot", snapshotBytes);
+    this.serialized.set("timestamp", timestamp.bytes);
+    this.timestampMd = timestamp.md;
     this.dirty.clear();
-    if (snapshotChanged || !this.serialized.has("snapshot")) {
-      if (this.serialized.has("snapshot")) snapshot.version += 1;
-      snapshot.expires = new Date(this.expiresAt("snapshot"));
-      const bytes = await this.signWith(this.snapshotMd, this.signers("snapshot"), "snapshot");
-      this.serialized.set("snapshot", bytes);
-      changed.push({ path: this.metadataPath("snapshot", snapshot.version), data: bytes });
-    }
-    changed.push(await this.refreshTimestamp());
+    this.forceSnapshot = false;
+    changed.push({ path: "metadata/timestamp.json", data: timestamp.bytes });
     return changed;
   }
 
-  /** Re-signs the timestamp (a new version, a fresh expiry). */
+  private async signTimestamp(snapshotBytes: Buffer): Promise<{ md: Metadata<Timestamp>; bytes: Buffer }> {
+    const old = this.timestampMd.signed;
+    const md = new Metadata(
+      new Timestamp({
+        version: this.serialized.has("timestamp") ? old.version + 1 : 1,
+        expiresAt: this.expiresAt("timestamp"),
+        snapshotMeta: this.metaFor(this.snapshotMd.signed.version, snapshotBytes),
+        unrecognized: old.unrecognized,
+      }),
+    );
+    return { md, bytes: await this.signRole(md, "timestamp") };
+  }
+
+  /** Re-signs the timestamp (a new version, a fresh expiry) for the current snapshot. */
   async refreshTimestamp(): Promise<RepositoryFile> {
-    const ts = this.timestampMd.signed;
-    if (this.serialized.has("timestamp")) ts.version += 1;
-    ts.expires = new Date(this.expiresAt("timestamp"));
-    ts.snapshotMeta = this.metaFor(this.snapshotMd.signed.version, this.serialized.get("snapshot") as Buffer);
-    const bytes = await this.signWith(this.timestampMd, this.signers("timestamp"), "timestamp");
+    const snapshotBytes = this.serialized.get("snapshot");
+    if (snapshotBytes === undefined) throw new UsageError("publish the repository first");
+    const { md, bytes } = await this.signTimestamp(snapshotBytes);
+    this.timestampMd = md;
     this.serialized.set("timestamp", bytes);
     return { path: "metadata/timestamp.json", data: bytes };
+  }
+
+  /** Makes the next {@link publish} re-sign snapshot even when no targets role changed. */
+  resignSnapshot(): void {
+    this.forceSnapshot = true;
   }
 
   private metadataPath(role: string, version: number): string {
