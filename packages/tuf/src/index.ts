@@ -4,6 +4,7 @@
  */
 export { canonicalize, canonicalString } from "./canonical-json.js";
 export * from "./errors.js";
+export { isJsonObject } from "./fields.js";
 export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, stringifyJson } from "./json.js";
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
 export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";

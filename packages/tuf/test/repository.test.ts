@@ -153,7 +153,10 @@ describe("Repository.open: from published bytes, lazily", () => {
         loaded.push(role);
         return files.get(`metadata/${version}.${encodeURIComponent(role)}.json`);
       },
-      signerSource: async (role) => [...(role === "root" ? [] : (signers[role as "targets"] ?? [])), ...(extra ?? [])],
+      signerSource: async (role, _keyids) => [
+        ...(role === "root" ? [] : (signers[role as "targets"] ?? [])),
+        ...(extra ?? []),
+      ],
     });
     return { reopened, loaded };
   }

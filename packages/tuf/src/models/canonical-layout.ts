@@ -10,6 +10,7 @@ import type { JsonValue } from "../json.js";
 const PREFIX = Buffer.from('{"signatures":');
 const MIDDLE = Buffer.from(',"signed":');
 // Control characters: canonical JSON writes them raw, which JSON does not allow.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f]/;
 
 /** The two parts of a file in the layout, or undefined when it is not laid out so. */

@@ -23,10 +23,11 @@ export const DEFAULT_EXPIRY: ExpiryPolicy = {
 };
 
 /**
- * Where signers come from when a role must be signed: called with the role name, it
- * returns the signers available for it (keys may be loaded, or passphrases asked, lazily).
+ * Where signers come from when a role must be signed: called with the role name and the
+ * key IDs that may sign it, it returns the signers available here among them (keys may be
+ * loaded, or passphrases asked for, only then).
  */
-export type SignerSource = (role: string) => Promise<readonly Signer[]>;
+export type SignerSource = (role: string, keyids: readonly string[]) => Promise<readonly Signer[]>;
 
 /** Options shared by {@link Repository.create} and {@link Repository.open}. */
 export interface RepositoryOptions {

@@ -1,4 +1,5 @@
 import { UnsignedMetadataError, UsageError } from "../errors.js";
+import type { Key } from "../keys.js";
 import { DelegatedRole, Delegations, SuccinctRoles } from "../models/delegations.js";
 import { computeHashes } from "../models/hashes.js";
 import { MetaFile } from "../models/meta-file.js";
@@ -177,6 +178,17 @@ export class Repository {
   stageTargets(role: string, md: Metadata<Targets>): void {
     this.roles.set(role, md);
     this.dirty.add(role);
+  }
+
+  /** The public key listed under `keyId` in root (the next one included) or a loaded delegation. */
+  publicKey(keyId: string): Key | undefined {
+    const fromRoot = this.rootMd.signed.keys.get(keyId) ?? this.roots.at(-1)?.md.signed.keys.get(keyId);
+    if (fromRoot !== undefined) return fromRoot;
+    for (const md of this.roles.values()) {
+      const key = md.signed.delegations?.keys.get(keyId);
+      if (key !== undefined) return key;
+    }
+    return undefined;
   }
 
   /** The roles that changed since the last publish. */
@@ -415,7 +427,7 @@ export class Repository {
     extra: readonly Signer[] = [],
   ): Promise<Signer[]> {
     const found = new Map<string, Signer>();
-    const pool = [...this.signers(role), ...extra, ...((await this.signerSource?.(role)) ?? [])];
+    const pool = [...this.signers(role), ...extra, ...((await this.signerSource?.(role, keyids)) ?? [])];
     for (const s of pool) if (keyids.includes(s.keyId) && !found.has(s.keyId)) found.set(s.keyId, s);
     return [...found.values()];
   }

@@ -1,0 +1,52 @@
+import { BulwarkError, UsageError } from "@bulwark/tuf";
+import { EXIT } from "./exit-codes.js";
+
+/** An error the CLI reports as it is, with an exit code and a hint at what to do next. */
+export class CliError extends BulwarkError {
+  constructor(
+    code: string,
+    message: string,
+    readonly exitCode: number = EXIT.FAILURE,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The command line itself is wrong. */
+export function usage(message: string, hint?: string): CliError {
+  return new CliError("CLI_USAGE", message, EXIT.USAGE, hint);
+}
+
+/** The one translation from errors to exit codes (STYLE 4). */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof BulwarkError) {
+    if (error.code === "ROOT_SIGNATURES_NEEDED" || error.code === "SIGNERS_MISSING") return EXIT.NEEDS_SIGNATURES;
+    if (error.code === "LOCKED") return EXIT.LOCKED;
+    if (error instanceof UsageError) return EXIT.USAGE;
+    return EXIT.FAILURE;
+  }
+  return EXIT.FAILURE;
+}
+
+/** What to do next, for errors that have an obvious next step. */
+export function hintFor(error: unknown): string | undefined {
+  if (error instanceof CliError) return error.hint;
+  if (!(error instanceof BulwarkError)) return undefined;
+  switch (error.code) {
+    case "ROOT_SIGNATURES_NEEDED":
+      return "export the new root with `bulwark repo export DIR root.json`, sign it where the root keys are with `bulwark sign root.json --key KEYFILE`, then `bulwark repo import DIR root.json` and publish again";
+    case "SIGNERS_MISSING":
+      return "make the role's keys available (bulwark.json `keys`), or lower its threshold with `bulwark role threshold`";
+    case "KEY_UNREADABLE":
+      return "check the passphrase (BULWARK_PASSPHRASE or BULWARK_PASSPHRASE_<ROLE>) and the key file";
+    case "TUF_EXPIRED_METADATA":
+      return "re-sign the expired role (`bulwark repo refresh`, or publish a new root for an expired root)";
+    case "LOCKED":
+      return "wait for the other process, or remove the lock file if no bulwark process is running";
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Exit codes of the `bulwark` command, stable for scripts and documented in `--help`.
+ */
+export const EXIT = {
+  /** Success. */
+  OK: 0,
+  /** A check failed or an operation could not complete (untrusted data, I/O, a refused release). */
+  FAILURE: 1,
+  /** The command was misused: unknown command or option, missing argument, bad configuration. */
+  USAGE: 2,
+  /** Signatures are missing: a threshold needs keys that are not here (sign offline, then import). */
+  NEEDS_SIGNATURES: 3,
+  /** Another `bulwark` process holds the repository's lock. */
+  LOCKED: 4,
+  /** `repo refresh`: metadata was re-signed and published (0 means nothing needed doing). */
+  REFRESHED: 10,
+} as const;
+
+/** The exit codes as documented in the top-level help. */
+export const EXIT_CODES_HELP = `Exit codes:
+  0   success (for \`repo refresh\`: nothing needed re-signing)
+  1   a check failed or the operation could not complete
+  2   usage error: unknown command or option, missing argument, bad configuration
+  3   signatures missing: sign offline with \`bulwark sign\`, then \`bulwark repo import\`
+  4   the repository is locked by another bulwark process
+  10  \`repo refresh\` re-signed and published metadata`;

@@ -1,0 +1,343 @@
+/**
+ * A repository folder:
+ *
+ *   DIR/bulwark.json            policy and key locations (see config.ts)
+ *   DIR/keys/                   encrypted private keys of the online roles
+ *   DIR/public/                 the static tree clients read: metadata/, targets/
+ *   DIR/staged/metadata/        working copies of roles changed since the last publish
+ *   DIR/staged/targets/<sha256> release files waiting to be published
+ *   DIR/staged/state.json       targets added, roles to re-sign
+ *   DIR/.bulwark.lock           held while a command changes the repository
+ *
+ * The published state in public/ is the source of truth; staged/ holds what the next
+ * publish will sign. A publish writes new versioned files first and timestamp.json last.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs, readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  encodeName,
+  Metadata,
+  Repository,
+  type RepositoryFile,
+  readFileIfExists,
+  writeFileAtomic,
+  writeRepositoryFiles,
+} from "@bulwark/tuf";
+import type { Context } from "../command.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { Progress } from "../ui/progress.js";
+import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
+import { KeyStore } from "./keystore.js";
+import { acquireLock } from "./lock.js";
+
+/** A target added since the last publish, whose bytes wait in staged/targets/. */
+export interface StagedTarget {
+  readonly path: string;
+  readonly sha256: string;
+  readonly length: number;
+}
+
+interface StagedState {
+  added: StagedTarget[];
+  resign: string[];
+}
+
+/** What a publish did (or, with `--dry-run`, would do). */
+export interface PublishReport {
+  readonly files: ReadonlyArray<{ path: string; bytes: number }>;
+  readonly targets: number;
+  readonly versions: Readonly<Record<string, number>>;
+}
+
+export class RepoDir {
+  readonly paths: {
+    readonly config: string;
+    readonly keys: string;
+    readonly public: string;
+    readonly metadata: string;
+    readonly targets: string;
+    readonly staged: string;
+    readonly stagedMetadata: string;
+    readonly stagedTargets: string;
+    readonly state: string;
+    readonly lock: string;
+  };
+
+  private constructor(
+    readonly dir: string,
+    public config: RepoConfig,
+    readonly ctx: Context,
+  ) {
+    this.paths = RepoDir.layout(dir);
+  }
+
+  /** The paths of a repository folder. */
+  static layout(dir: string): RepoDir["paths"] {
+    const staged = path.join(dir, "staged");
+    const pub = path.join(dir, "public");
+    return {
+      config: path.join(dir, "bulwark.json"),
+      keys: path.join(dir, "keys"),
+      public: pub,
+      metadata: path.join(pub, "metadata"),
+      targets: path.join(pub, "targets"),
+      staged,
+      stagedMetadata: path.join(staged, "metadata"),
+      stagedTargets: path.join(staged, "targets"),
+      state: path.join(staged, "state.json"),
+      lock: path.join(dir, ".bulwark.lock"),
+    };
+  }
+
+  /**
+   * Opens an existing repository folder.
+   * @throws {CliError} `NOT_A_REPOSITORY` when DIR has no bulwark.json.
+   */
+  static async open(dir: string, ctx: Context): Promise<RepoDir> {
+    const abs = path.resolve(ctx.cwd, dir);
+    const bytes = await readFileIfExists(path.join(abs, "bulwark.json"));
+    if (bytes === undefined) {
+      throw new CliError(
+        "NOT_A_REPOSITORY",
+        `${dir} is not a Bulwark repository (no bulwark.json)`,
+        EXIT.USAGE,
+        `create one with \`bulwark repo init ${dir}\``,
+      );
+    }
+    return new RepoDir(abs, parseConfig(bytes), ctx);
+  }
+
+  /** A repository folder object for a new repository (used by `repo init`). */
+  static create(dir: string, config: RepoConfig, ctx: Context): RepoDir {
+    return new RepoDir(path.resolve(ctx.cwd, dir), config, ctx);
+  }
+
+  async saveConfig(config: RepoConfig): Promise<void> {
+    await writeFileAtomic(this.paths.config, Buffer.from(formatConfig(config)));
+    this.config = config;
+  }
+
+  /** Runs `fn` holding the repository lock. */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await acquireLock(this.paths.lock);
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  }
+
+  /** The key store, resolving public keys through `repo`. */
+  keyStore(repo: () => Repository | undefined): KeyStore {
+    return new KeyStore(this.dir, this.config.keys, this.ctx, (id) => repo()?.publicKey(id));
+  }
+
+  /**
+   * The repository as published, with the staged changes applied, keys loaded on demand.
+   * @throws {CliError} when nothing was published yet or the published state is unreadable.
+   */
+  async load(): Promise<Repository> {
+    const names = await fs.readdir(this.paths.metadata).catch(() => [] as string[]);
+    const roots = names
+      .map((n) => /^(\d+)\.root\.json$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    const timestamp = await readFileIfExists(path.join(this.paths.metadata, "timestamp.json"));
+    if (roots.length === 0 || timestamp === undefined) {
+      throw new CliError(
+        "NOT_PUBLISHED",
+        `${this.paths.metadata} has no published metadata`,
+        EXIT.FAILURE,
+        "run `bulwark repo init` first",
+      );
+    }
+    const ts = Metadata.fromBytes(timestamp, "timestamp");
+    const snapshotVersion = ts.signed.snapshotMeta.version;
+    const snapshot = await readFileIfExists(path.join(this.paths.metadata, `${snapshotVersion}.snapshot.json`));
+    if (snapshot === undefined) {
+      throw new CliError(
+        "BROKEN_REPOSITORY",
+        `timestamp.json names snapshot version ${snapshotVersion}, which is missing`,
+      );
+    }
+    let repo: Repository | undefined;
+    const keys = this.keyStore(() => repo);
+    repo = Repository.open({
+      roots: await Promise.all(roots.map((v) => fs.readFile(path.join(this.paths.metadata, `${v}.root.json`)))),
+      timestamp,
+      snapshot,
+      loadTargets: (role, version) => {
+        try {
+          return readFileSync(path.join(this.paths.metadata, `${version}.${encodeName(role)}.json`));
+        } catch {
+          return undefined;
+        }
+      },
+      expiry: this.config.expiry,
+      signerSource: (role, keyids) => keys.signersFor(role, keyids),
+      now: this.ctx.now,
+    });
+    await this.applyStaged(repo);
+    return repo;
+  }
+
+  private async applyStaged(repo: Repository): Promise<void> {
+    const files = await fs.readdir(this.paths.stagedMetadata).catch(() => [] as string[]);
+    for (const file of files) {
+      if (!file.endsWith(".json")) continue;
+      const role = decodeURIComponent(file.slice(0, -".json".length));
+      const bytes = await fs.readFile(path.join(this.paths.stagedMetadata, file));
+      if (role === "root") repo.stageRoot(Metadata.fromBytes(bytes, "root"));
+      else repo.stageTargets(role, Metadata.fromBytes(bytes, "targets"));
+    }
+    for (const role of (await this.stagedState()).resign) if (role === "snapshot") repo.resignSnapshot();
+  }
+
+  async stagedState(): Promise<StagedState> {
+    const bytes = await readFileIfExists(this.paths.state);
+    if (bytes === undefined) return { added: [], resign: [] };
+    const state = JSON.parse(bytes.toString("utf8")) as Partial<StagedState>;
+    return { added: state.added ?? [], resign: state.resign ?? [] };
+  }
+
+  private async saveState(state: StagedState): Promise<void> {
+    await fs.mkdir(this.paths.staged, { recursive: true });
+    await writeFileAtomic(this.paths.state, Buffer.from(`${JSON.stringify(state, null, 2)}\n`));
+  }
+
+  /** Writes the working copies of every changed role to staged/, for the next publish. */
+  async stage(repo: Repository, added: readonly StagedTarget[] = []): Promise<string[]> {
+    await fs.mkdir(this.paths.stagedMetadata, { recursive: true });
+    const pending = repo.pendingRoles();
+    for (const role of pending) {
+      if (role === "snapshot") continue;
+      const md = role === "root" ? repo.stagedRoot() : repo.targets(role);
+      if (md === undefined) continue;
+      await writeFileAtomic(
+        path.join(this.paths.stagedMetadata, `${encodeName(role)}.json`),
+        md.toCanonicalLayoutBytes(),
+      );
+    }
+    const state = await this.stagedState();
+    const byPath = new Map(state.added.map((t) => [t.path, t]));
+    for (const t of added) byPath.set(t.path, t);
+    state.added = [...byPath.values()];
+    if (pending.includes("snapshot") && !state.resign.includes("snapshot")) state.resign.push("snapshot");
+    await this.saveState(state);
+    return pending;
+  }
+
+  /**
+   * Copies a release file into staged/targets/ (hashing it on the way, with progress),
+   * atomically. Returns its length and hashes.
+   */
+  async stageFile(file: string): Promise<{ length: number; sha256: string; sha512: string }> {
+    await fs.mkdir(this.paths.stagedTargets, { recursive: true });
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new CliError("NOT_A_FILE", `${file} is not a regular file`, EXIT.USAGE);
+    const tmp = path.join(this.paths.stagedTargets, `.incoming-${process.pid}-${Date.now()}`);
+    const sha256 = createHash("sha256");
+    const sha512 = createHash("sha512");
+    const progress = new Progress(
+      this.ctx.out.streams.stderr,
+      `hashing ${path.basename(file)}`,
+      stat.size,
+      !this.ctx.out.json && !this.ctx.out.quiet,
+    );
+    const out = await fs.open(tmp, "wx", 0o644);
+    let length = 0;
+    try {
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+        const buf = chunk as Buffer;
+        sha256.update(buf);
+        sha512.update(buf);
+        length += buf.length;
+        await out.write(buf);
+        progress.tick(buf.length);
+      }
+      await out.sync();
+    } catch (cause) {
+      await out.close();
+      await fs.rm(tmp, { force: true });
+      throw new CliError("READ_FAILED", `cannot read ${file}: ${(cause as Error).message}`, EXIT.FAILURE, undefined, {
+        cause,
+      });
+    } finally {
+      progress.finish();
+    }
+    await out.close();
+    const digest = sha256.digest("hex");
+    await fs.rename(tmp, path.join(this.paths.stagedTargets, digest));
+    return { length, sha256: digest, sha512: sha512.digest("hex") };
+  }
+
+  /**
+   * Signs what changed and writes it to public/: release files first, then new versioned
+   * metadata, `timestamp.json` last. On any failure before timestamp.json is replaced,
+   * clients keep seeing the previous state, and staged/ is kept for a retry.
+   */
+  async publish(repo: Repository, options: { dryRun?: boolean } = {}): Promise<PublishReport> {
+    const state = await this.stagedState();
+    const changed: RepositoryFile[] = await repo.publish();
+    const root = changed.find((f) => /^metadata\/\d+\.root\.json$/.test(f.path));
+    if (root !== undefined) changed.splice(changed.length - 1, 0, { path: "metadata/root.json", data: root.data });
+    const consistent = repo.root.signed.consistentSnapshot === true;
+    const targetFiles = state.added.map((t) => {
+      const slash = t.path.lastIndexOf("/");
+      const name = consistent ? `${t.path.slice(0, slash + 1)}${t.sha256}.${t.path.slice(slash + 1)}` : t.path;
+      return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
+    });
+    const report: PublishReport = {
+      files: [
+        ...targetFiles.map((t) => ({ path: path.relative(this.paths.public, t.dest), bytes: t.length })),
+        ...changed.map((f) => ({ path: f.path, bytes: f.data.length })),
+      ],
+      targets: targetFiles.length,
+      versions: Object.fromEntries(
+        changed
+          .map((f) => /^metadata\/(\d+)\.(.+)\.json$/.exec(f.path))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => [decodeURIComponent(m[2] as string), Number(m[1])]),
+      ),
+    };
+    if (options.dryRun) return report;
+    for (const t of targetFiles) await this.publishTarget(t);
+    await writeRepositoryFiles(this.paths.public, changed);
+    await fs.rm(this.paths.staged, { recursive: true, force: true });
+    return report;
+  }
+
+  private async publishTarget(t: StagedTarget & { dest: string }): Promise<void> {
+    if (
+      await fs
+        .stat(t.dest)
+        .then((s) => s.isFile() && s.size === t.length)
+        .catch(() => false)
+    )
+      return;
+    const blob = path.join(this.paths.stagedTargets, t.sha256);
+    const data = await readFileIfExists(blob);
+    if (data === undefined) {
+      throw new CliError(
+        "STAGED_FILE_MISSING",
+        `the release file for ${t.path} was removed from ${this.paths.stagedTargets} before publishing`,
+        EXIT.FAILURE,
+        `add it again with \`bulwark release add\``,
+      );
+    }
+    // The bytes must still be the ones hashed when they were added.
+    if (data.length !== t.length || createHash("sha256").update(data).digest("hex") !== t.sha256) {
+      throw new CliError(
+        "STAGED_FILE_CHANGED",
+        `the staged release file for ${t.path} changed since it was added`,
+        EXIT.FAILURE,
+        `add it again with \`bulwark release add\``,
+      );
+    }
+    await fs.mkdir(path.dirname(t.dest), { recursive: true });
+    await writeFileAtomic(t.dest, data);
+  }
+}

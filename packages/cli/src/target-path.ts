@@ -1,0 +1,38 @@
+import { CliError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
+
+/**
+ * Checks a target path a vendor chose: relative, `/`-separated, no empty, `.` or `..`
+ * segment, no backslash or control character. Such paths are safe as URLs and file names
+ * for every client.
+ * @throws {CliError} `BAD_TARGET_PATH`
+ */
+export function checkTargetPath(p: string): string {
+  const bad = (why: string): never => {
+    throw new CliError("BAD_TARGET_PATH", `the target path ${JSON.stringify(p)} ${why}`, EXIT.USAGE);
+  };
+  if (p === "") bad("is empty");
+  if (p.startsWith("/")) bad("is absolute; target paths are relative to the repository");
+  if (p.includes("\\")) bad("contains a backslash");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(p)) bad("contains a control character");
+  if (!p.isWellFormed()) bad("is not well-formed Unicode");
+  for (const seg of p.split("/")) {
+    if (seg === "") bad("has an empty segment");
+    if (seg === "." || seg === "..") bad(`has a "${seg}" segment`);
+  }
+  if (p.length > 1024) bad("is longer than 1024 characters");
+  return p;
+}
+
+/** A release name: letters, digits, `.`, `_`, `-`, not starting with `.` or `-`. */
+export function checkReleaseName(name: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(name)) {
+    throw new CliError(
+      "BAD_NAME",
+      `--name ${JSON.stringify(name)} must be letters, digits, ".", "_" or "-", starting with a letter, digit or "_"`,
+      EXIT.USAGE,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,68 @@
+/**
+ * Everything the CLI prints goes through here: results on stdout (a table, lines, or one
+ * JSON document with `--json`), progress and notes on stderr, colour only on a terminal.
+ */
+export interface OutputStreams {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly color: boolean;
+
+  constructor(
+    readonly streams: OutputStreams,
+    options: { json: boolean; color?: boolean; quiet?: boolean },
+  ) {
+    this.json = options.json;
+    this.color = options.color ?? (streams.stdout.isTTY === true && !("NO_COLOR" in process.env));
+    this.quiet = options.quiet ?? false;
+  }
+
+  readonly quiet: boolean;
+
+  /** A line of the human-readable result (suppressed with `--json`). */
+  line(text = ""): void {
+    if (!this.json) this.streams.stdout.write(`${text}\n`);
+  }
+
+  /** A note on stderr: progress, warnings, hints. */
+  note(text: string): void {
+    if (!this.quiet) this.streams.stderr.write(`${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.streams.stderr.write(`${this.paint(33, "warning:")} ${text}\n`);
+  }
+
+  /** The one JSON document of a `--json` run. */
+  result(data: unknown): void {
+    if (this.json) this.streams.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  }
+
+  /** A table with a header row; columns sized to their content. */
+  table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
+    if (this.json) return;
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const fmt = (cells: readonly string[]) =>
+      cells
+        .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd();
+    this.line(this.paint(1, fmt(headers)));
+    for (const r of rows) this.line(fmt(r));
+  }
+
+  paint(code: number, text: string): string {
+    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+
+  ok(text: string): string {
+    return this.paint(32, text);
+  }
+
+  bad(text: string): string {
+    return this.paint(31, text);
+  }
+}
