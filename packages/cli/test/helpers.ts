@@ -1,0 +1,98 @@
+/** Test helpers: run `bulwark` in process (or as a real process) against temporary folders. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { main } from "../src/main.js";
+import type { Prompter } from "../src/ui/prompt.js";
+
+/** The `bulwark` executable of this checkout. */
+export const BULWARK_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/bulwark.js");
+
+/** A passphrase environment that unlocks every role's keys. */
+export const PASSPHRASE_ENV = { BULWARK_PASSPHRASE: "correct horse battery staple" } as const;
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as JSON (for `--json` runs). */
+  json<T = Record<string, unknown>>(): T;
+}
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString("utf8");
+    done();
+  }
+}
+
+const noPrompt: Prompter = {
+  interactive: false,
+  secret: async (q) => {
+    throw new Error(`unexpected prompt in a test: ${q}`);
+  },
+};
+
+/** Runs `bulwark argv` in this process, capturing its output. */
+export async function runCli(
+  argv: string[],
+  options: { env?: Record<string, string>; cwd?: string; prompt?: Prompter } = {},
+): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(argv, {
+    streams: { stdout, stderr },
+    env: { ...PASSPHRASE_ENV, ...options.env },
+    prompt: options.prompt ?? noPrompt,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  return result(code, stdout.text, stderr.text);
+}
+
+/** Runs the real `bulwark` executable as a child process. */
+export function runBin(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BULWARK_BIN, ...argv],
+      { env: { ...process.env, ...PASSPHRASE_ENV, ...options.env }, cwd: options.cwd },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve(result(code, stdout, stderr));
+      },
+    );
+  });
+}
+
+function result(code: number, stdout: string, stderr: string): CliRun {
+  return {
+    code,
+    stdout,
+    stderr,
+    json<T>() {
+      return JSON.parse(stdout) as T;
+    },
+  };
+}
+
+/** A temporary directory removed after the test. */
+export function tempDir(t: { after(fn: () => void): void }, prefix = "bulwark-cli-"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `bulwark repo init` in a new temporary folder; returns the repository path. */
+export async function initRepo(
+  t: { after(fn: () => void): void },
+  extra: string[] = ["--single-key"],
+): Promise<string> {
+  const dir = path.join(tempDir(t), "repo");
+  const run = await runCli(["repo", "init", dir, ...extra]);
+  if (run.code !== 0) throw new Error(`repo init failed: ${run.stderr}`);
+  return dir;
+}
