@@ -1,5 +1,8 @@
 import { type Command, flag } from "../command.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
 import { autoHashedBins } from "../store/bins.js";
+import { describeRemaining } from "../store/duration.js";
 import { RepoDir } from "../store/repo-dir.js";
 
 const command: Command = {
@@ -16,11 +19,31 @@ Example:
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [
     { name: "dry-run", type: "boolean", description: "sign in memory and print what would change; write nothing" },
+    {
+      name: "new-root",
+      type: "boolean",
+      description: "also publish a new root version with a fresh expiry (needs the root keys)",
+    },
   ],
   async run(a, ctx) {
     const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
     return repoDir.locked(async () => {
       const repo = await repoDir.load();
+      if (flag(a, "new-root")) repo.rotateRoot();
+      const root = repo.root.signed;
+      if (repo.stagedRoot() === undefined && root.isExpired(ctx.now())) {
+        throw new CliError(
+          "ROOT_EXPIRED",
+          `root version ${root.version} expired on ${root.expires.toISOString()}: clients refuse everything it signs`,
+          EXIT.FAILURE,
+          "publish a new root version with `bulwark repo publish DIR --new-root` (it needs the root keys)",
+        );
+      }
+      const left = root.expiresAt - ctx.now();
+      if (left < 30 * 86400_000)
+        ctx.out.warn(
+          `root version ${root.version} expires in ${describeRemaining(left)}: plan a new root (--new-root)`,
+        );
       const bins = await autoHashedBins(repoDir, repo);
       if (bins !== undefined)
         ctx.out.note(
