@@ -33,6 +33,7 @@ export {
   type ExpiryPolicy,
   Repository,
   type RepositoryFile,
+  type RoleKey,
 } from "./repository/repository.js";
 export { keyFromKeyObject, PrivateKeySigner, type Signer } from "./signer.js";
 export { SPECIFICATION_VERSION, TOP_LEVEL_ROLE_NAMES, type TopLevelRoleName } from "./spec.js";
@@ -43,5 +44,5 @@ export {
 export { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./updater/config.js";
 export { type Fetcher, type FetchOptions, readAll } from "./updater/fetcher.js";
 export { HTTP_FETCHER_DEFAULTS, HttpFetcher, type HttpFetcherOptions } from "./updater/http-fetcher.js";
-export { encodeName, readFileIfExists, targetFileName, writeFileAtomic } from "./updater/storage.js";
+export { encodeName, readFileIfExists, syncDirectory, targetFileName, writeFileAtomic } from "./updater/storage.js";
 export { Updater, type UpdaterOptions } from "./updater/updater.js";

@@ -1,9 +1,10 @@
 import path from "node:path";
+import { indexPath, parseSemver } from "@bulwark/client";
 import { TargetFile } from "@bulwark/tuf";
 import { type Command, list, args as many, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { parseSemver } from "../semver.js";
+import { updateIndex } from "../releases.js";
 import { RepoDir, type StagedTarget } from "../store/repo-dir.js";
 import { checkReleaseName, checkTargetPath } from "../target-path.js";
 
@@ -92,12 +93,21 @@ Example:
         added.push({ path: targetPath, sha256, length });
         rows.push([targetPath, String(length), sha256.slice(0, 16), role]);
       }
+      added.push(
+        await updateIndex(
+          repoDir,
+          repo,
+          name,
+          added.map((t) => ({ version: versionText, channel, target: t.path, ...(platform ? { platform } : {}) })),
+        ),
+      );
       await repoDir.stage(repo, added);
       ctx.out.table(["target", "bytes", "sha256", "role"], rows);
-      ctx.out.note(`staged ${added.length} file(s); run \`bulwark repo publish\` to sign and publish`);
+      ctx.out.note(`staged ${rows.length} file(s); run \`bulwark repo publish\` to sign and publish`);
+      const staged = added.filter((t) => t.path !== indexPath(name));
       return {
         data: {
-          staged: added.map((t) => ({ ...t, name, version: versionText, channel, ...(platform ? { platform } : {}) })),
+          staged: staged.map((t) => ({ ...t, name, version: versionText, channel, ...(platform ? { platform } : {}) })),
         },
       };
     });

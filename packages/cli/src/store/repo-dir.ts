@@ -21,6 +21,7 @@ import {
   Repository,
   type RepositoryFile,
   readFileIfExists,
+  type TargetFile,
   writeFileAtomic,
   writeRepositoryFiles,
 } from "@bulwark/tuf";
@@ -272,6 +273,39 @@ export class RepoDir {
     const digest = sha256.digest("hex");
     await fs.rename(tmp, path.join(this.paths.stagedTargets, digest));
     return { length, sha256: digest, sha512: sha512.digest("hex") };
+  }
+
+  /** Stages bytes made here (a release index) as a release file. */
+  async stageBytes(bytes: Buffer): Promise<{ sha256: string; length: number }> {
+    await fs.mkdir(this.paths.stagedTargets, { recursive: true });
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    await writeFileAtomic(path.join(this.paths.stagedTargets, sha256), bytes);
+    return { sha256, length: bytes.length };
+  }
+
+  /** The bytes of a target: staged, or published (hash-prefixed or not); checked against its hash. */
+  async readTarget(target: TargetFile): Promise<Buffer> {
+    const sha256 = target.hashes.get("sha256") ?? "";
+    const slash = target.path.lastIndexOf("/");
+    const candidates = [
+      path.join(this.paths.stagedTargets, sha256),
+      path.join(
+        this.paths.targets,
+        ...`${target.path.slice(0, slash + 1)}${sha256}.${target.path.slice(slash + 1)}`.split("/"),
+      ),
+      path.join(this.paths.targets, ...target.path.split("/")),
+    ];
+    for (const file of candidates) {
+      const data = await readFileIfExists(file);
+      if (
+        data !== undefined &&
+        data.length === target.length &&
+        createHash("sha256").update(data).digest("hex") === sha256
+      ) {
+        return data;
+      }
+    }
+    throw new CliError("TARGET_MISSING", `the file of target ${target.path} is missing from ${this.dir}`, EXIT.FAILURE);
   }
 
   /**

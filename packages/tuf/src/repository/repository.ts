@@ -36,6 +36,12 @@ function isTopLevel(role: string): role is TopLevelRoleName {
   return (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(role);
 }
 
+/** A public key as a role lists it, for keys whose private half is not here (offline, a KMS). */
+export interface RoleKey {
+  readonly keyId: string;
+  readonly publicKey: Key;
+}
+
 /**
  * A TUF repository held in memory: create it, edit roles, add targets, delegate, rotate
  * keys, then {@link publish} to bump versions and sign what changed. {@link files} gives
@@ -285,7 +291,9 @@ export class Repository {
 
   /**
    * Delegates from `delegator` to a new targets role `role` (spec §4.5 delegations),
-   * trusted for `paths` (or `pathHashPrefixes`), signed by `threshold` of `signers`.
+   * trusted for `paths` (or `pathHashPrefixes`), signed by `threshold` of its keys: those of
+   * `signers`, and `keys` whose private half is elsewhere (a signer source supplies them).
+   * @throws {UsageError} when the name is taken or the delegator uses hashed bins.
    */
   delegate(
     delegator: string,
@@ -295,22 +303,25 @@ export class Repository {
       pathHashPrefixes?: string[];
       terminating?: boolean;
       threshold?: number;
-      signers: readonly Signer[];
+      signers?: readonly Signer[];
+      keys?: readonly RoleKey[];
     },
   ): Metadata<Targets> {
-    if (this.roles.has(role.name) || isTopLevel(role.name)) {
+    if (this.roles.has(role.name) || isTopLevel(role.name) || this.targetsRoleNames().includes(role.name)) {
       throw new UsageError(`a role named ${JSON.stringify(role.name)} already exists`);
     }
     const parent = this.targets(delegator).signed;
     parent.delegations ??= new Delegations(new Map(), new Map());
     const delegations = parent.delegations;
     if (delegations.roles === undefined) throw new UsageError(`${delegator} delegates with hashed bins already`);
-    for (const s of role.signers) delegations.keys.set(s.keyId, s.publicKey);
+    const signers = role.signers ?? [];
+    const keys: RoleKey[] = [...signers, ...(role.keys ?? [])];
+    for (const k of keys) delegations.keys.set(k.keyId, k.publicKey);
     delegations.roles.set(
       role.name,
       new DelegatedRole(
         role.name,
-        role.signers.map((s) => s.keyId),
+        [...new Set(keys.map((k) => k.keyId))],
         role.threshold ?? 1,
         role.terminating ?? false,
         role.paths ?? (role.pathHashPrefixes === undefined ? ["*"] : undefined),
@@ -319,7 +330,7 @@ export class Repository {
     );
     const md = new Metadata(new Targets({ expiresAt: this.expiresAt("delegated") }));
     this.roles.set(role.name, md);
-    this.signersByRole.set(role.name, [...role.signers]);
+    this.signersByRole.set(role.name, [...signers]);
     this.dirty.add(delegator);
     this.dirty.add(role.name);
     return md;
@@ -361,16 +372,25 @@ export class Repository {
 
   /** Adds a signer to a role: top-level roles change root, delegated roles their delegator. */
   addSigner(role: string, signer: Signer): void {
-    if (isTopLevel(role)) {
-      this.editRoot().addKey(signer.publicKey, role, signer.keyId);
-    } else {
-      const { delegator, entry } = this.findDelegation(role);
-      this.targets(delegator).signed.delegations?.keys.set(signer.keyId, signer.publicKey);
-      if (!entry.keyids.includes(signer.keyId)) entry.keyids.push(signer.keyId);
-      this.dirty.add(delegator);
-    }
+    this.addKey(role, signer);
     const list = [...this.signers(role).filter((s) => s.keyId !== signer.keyId), signer];
     this.signersByRole.set(role, list);
+  }
+
+  /**
+   * Adds a public key to a role without a signer: its private half is elsewhere (offline,
+   * a KMS), and a signer source or offline signatures supply its signatures.
+   * @throws {UsageError} when `role` is neither top-level nor delegated.
+   */
+  addKey(role: string, key: RoleKey): void {
+    if (isTopLevel(role)) {
+      this.editRoot().addKey(key.publicKey, role, key.keyId);
+    } else {
+      const { delegator, entry } = this.findDelegation(role);
+      this.targets(delegator).signed.delegations?.keys.set(key.keyId, key.publicKey);
+      if (!entry.keyids.includes(key.keyId)) entry.keyids.push(key.keyId);
+      this.dirty.add(delegator);
+    }
     this.resign(role);
   }
 
@@ -381,6 +401,10 @@ export class Repository {
     } else {
       const { delegator, entry } = this.findDelegation(role);
       entry.keyids = entry.keyids.filter((id) => id !== keyId);
+      const delegations = this.targets(delegator).signed.delegations;
+      // A key no other role of this delegator uses is dropped from its key list too.
+      const used = [...(delegations?.roles?.values() ?? [])].some((r) => r.keyids.includes(keyId));
+      if (!used && !delegations?.succinctRoles?.keyids.includes(keyId)) delegations?.keys.delete(keyId);
       this.dirty.add(delegator);
     }
     this.signersByRole.set(
@@ -417,7 +441,20 @@ export class Repository {
       const entry = md.signed.delegations?.roles?.get(role);
       if (entry !== undefined) return { delegator: name, entry };
     }
+    // Roles not loaded yet (a repository opened from its published state).
+    for (const name of this.targetsRoleNames()) {
+      const entry = this.targets(name).signed.delegations?.roles?.get(role);
+      if (entry !== undefined) return { delegator: name, entry };
+    }
     throw new UsageError(`no role delegates to ${JSON.stringify(role)}`);
+  }
+
+  /**
+   * The targets role that delegates to `role`, or undefined for a top-level role.
+   * @throws {UsageError} when no role delegates to it.
+   */
+  delegatorOf(role: string): string | undefined {
+    return isTopLevel(role) ? undefined : this.findDelegation(role).delegator;
   }
 
   /** The signers that hold one of `keyids`: those given, then those the signer source has. */
@@ -432,8 +469,12 @@ export class Repository {
     return [...found.values()];
   }
 
-  /** The key IDs and threshold that sign `role`, from root or from its delegator. */
-  private roleKeys(role: string): { keyids: readonly string[]; threshold: number } {
+  /**
+   * The key IDs and threshold that sign `role`, from the next root (top-level roles) or
+   * from its delegator.
+   * @throws {UsageError} when no role delegates to it.
+   */
+  roleKeys(role: string): { keyids: readonly string[]; threshold: number } {
     if (isTopLevel(role)) return this.rootMd.signed.role(role);
     for (const name of this.roles.keys()) {
       const keys = this.targets(name).signed.delegations?.roleKeys(role);

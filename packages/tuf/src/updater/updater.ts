@@ -268,21 +268,8 @@ export class Updater {
    * @throws {LengthOrHashMismatchError} / {@link DownloadError}; nothing is left at the path.
    */
   async downloadTarget(target: TargetFile, filePath?: string, targetBaseUrl?: string): Promise<string> {
-    const base = targetBaseUrl ?? this.options.targetBaseUrl;
-    if (base === undefined) throw new UsageError("no target base URL given");
     const dest = filePath ?? this.targetPath(target);
-    let remotePath = target.path;
-    if (this.trustedSet.root.signed.consistentSnapshot && this.config.prefixTargetsWithHash) {
-      // 5.7.3: consistent snapshots store targets as <dir>/<hash>.<name>.
-      const slash = remotePath.lastIndexOf("/");
-      const hash = target.hashes.values().next().value as string;
-      remotePath = `${remotePath.slice(0, slash + 1)}${hash}.${remotePath.slice(slash + 1)}`;
-    }
-    const segments = remotePath.split("/");
-    if (segments.some((seg) => seg === "" || seg === "." || seg === "..")) {
-      throw new UnsafeNameError(`the target path ${JSON.stringify(target.path)} has an empty, "." or ".." segment`);
-    }
-    const url = `${withSlash(base)}${segments.map(encodeName).join("/")}`;
+    const url = this.targetUrl(target, targetBaseUrl);
     const what = `target ${JSON.stringify(target.path)}`;
     const verifier = new HashVerifier(target.hashes, what);
     // Exclusive and unpredictable: never follows a planted symlink, never shared.
@@ -312,6 +299,33 @@ export class Updater {
     await fs.rename(tmp, dest);
     await syncDirectory(path.dirname(dest));
     return dest;
+  }
+
+  /**
+   * The URL `target` is downloaded from: hash-prefixed under consistent snapshots (spec
+   * 5.7.3), each path segment percent-encoded.
+   * @throws {UnsafeNameError} for a path with an empty, `.` or `..` segment.
+   */
+  targetUrl(target: TargetFile, targetBaseUrl?: string): string {
+    const base = targetBaseUrl ?? this.options.targetBaseUrl;
+    if (base === undefined) throw new UsageError("no target base URL given");
+    let remotePath = target.path;
+    if (this.trustedSet.root.signed.consistentSnapshot && this.config.prefixTargetsWithHash) {
+      // 5.7.3: consistent snapshots store targets as <dir>/<hash>.<name>.
+      const slash = remotePath.lastIndexOf("/");
+      const hash = target.hashes.values().next().value as string;
+      remotePath = `${remotePath.slice(0, slash + 1)}${hash}.${remotePath.slice(slash + 1)}`;
+    }
+    const segments = remotePath.split("/");
+    if (segments.some((seg) => seg === "" || seg === "." || seg === "..")) {
+      throw new UnsafeNameError(`the target path ${JSON.stringify(target.path)} has an empty, "." or ".." segment`);
+    }
+    return `${withSlash(base)}${segments.map(encodeName).join("/")}`;
+  }
+
+  /** The fetcher this updater downloads with. */
+  get fetcherInUse(): Fetcher {
+    return this.fetcher;
   }
 
   private metadataPath(role: string): string {

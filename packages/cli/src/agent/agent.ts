@@ -1,0 +1,147 @@
+/**
+ * The endpoint agent: one update cycle per poll (recover, honour a revocation, install the
+ * newest applicable release), with jitter so a fleet does not poll in step, exponential
+ * back-off after failures, JSON-lines logs, and a status file `bulwark agent status` reads.
+ */
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  type ClientEvent,
+  CommandStrategy,
+  DirectoryStrategy,
+  UpdateClient,
+  type UpdateClientOptions,
+  type UpdateOutcome,
+} from "@bulwark/client";
+import { BulwarkError, readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
+import type { AgentConfig } from "./config.js";
+
+/** What `bulwark agent status` shows. */
+export interface AgentStatus {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly lastCheckAt?: string;
+  readonly lastOutcome?: UpdateOutcome;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  readonly consecutiveFailures: number;
+  readonly nextCheckAt?: string;
+  readonly current?: string;
+}
+
+/** The status file of an agent with this configuration. */
+export function statusFile(config: AgentConfig): string {
+  return path.join(config.dataDir, "agent-status.json");
+}
+
+/** Reads the last status an agent wrote, if any. */
+export async function readStatus(config: AgentConfig): Promise<AgentStatus | undefined> {
+  const bytes = await readFileIfExists(statusFile(config));
+  return bytes === undefined ? undefined : (JSON.parse(bytes.toString("utf8")) as AgentStatus);
+}
+
+/** The delay before the next poll: the interval (or back-off after failures) plus jitter. */
+export function nextDelay(config: AgentConfig, failures: number, random = Math.random): number {
+  const base =
+    failures === 0
+      ? config.poll.intervalMs
+      : Math.min(config.poll.maxBackoffMs, 30_000 * 2 ** Math.min(failures - 1, 20));
+  return Math.round(base + random() * config.poll.jitterMs);
+}
+
+export class Agent {
+  private readonly options: UpdateClientOptions;
+  private status: AgentStatus;
+
+  constructor(
+    readonly config: AgentConfig,
+    private readonly writeLine: (line: string) => void,
+  ) {
+    this.status = { pid: process.pid, startedAt: new Date().toISOString(), consecutiveFailures: 0 };
+    this.options = {
+      name: config.name,
+      channel: config.channel,
+      ...(config.platform ? { platform: config.platform } : {}),
+      metadataUrl: config.metadataUrl,
+      targetsUrl: config.targetsUrl,
+      dataDir: config.dataDir,
+      install:
+        config.install.strategy === "directory"
+          ? new DirectoryStrategy(config.install.dir)
+          : new CommandStrategy(config.install.command, config.dataDir),
+      ...(config.healthCheck
+        ? { healthCheck: { command: config.healthCheck.command, timeoutMs: config.healthCheck.timeoutMs } }
+        : {}),
+      log: (e) => this.log("info", e),
+    };
+  }
+
+  /** Writes one JSON-lines record (stdout, and the log file when configured). */
+  log(level: "info" | "warn" | "error", event: ClientEvent): void {
+    const line = JSON.stringify({ time: new Date().toISOString(), level, ...event });
+    this.writeLine(line);
+    if (this.config.log !== undefined) {
+      void mkdir(path.dirname(this.config.log), { recursive: true })
+        .then(() => appendFile(this.config.log as string, `${line}\n`))
+        .catch(() => undefined);
+    }
+  }
+
+  private async saveStatus(patch: Partial<AgentStatus>): Promise<void> {
+    this.status = { ...this.status, ...patch };
+    await mkdir(this.config.dataDir, { recursive: true });
+    await writeFileAtomic(statusFile(this.config), Buffer.from(`${JSON.stringify(this.status, null, 2)}\n`));
+  }
+
+  /** One update cycle; never throws (failures are logged and counted). */
+  async cycle(): Promise<boolean> {
+    try {
+      // The root file is only the first trust anchor; later roots come from the repository.
+      const client = new UpdateClient({ ...this.options, trustedRoot: await readFile(this.config.rootFile) });
+      const outcome = await client.update();
+      this.log("info", { event: "cycle", message: `update cycle: ${outcome.action}`, outcome });
+      await this.saveStatus({
+        lastCheckAt: new Date().toISOString(),
+        lastOutcome: outcome,
+        consecutiveFailures: 0,
+        ...(await client.currentVersion().then((v) => (v ? { current: v } : {}))),
+      });
+      return true;
+    } catch (error) {
+      const code = error instanceof BulwarkError ? error.code : "INTERNAL";
+      const message = (error as Error).message;
+      this.log("error", { event: "cycle-failed", message, code });
+      await this.saveStatus({
+        lastCheckAt: new Date().toISOString(),
+        lastError: { code, message, at: new Date().toISOString() },
+        consecutiveFailures: this.status.consecutiveFailures + 1,
+      });
+      return false;
+    }
+  }
+
+  /** Polls until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.log("info", {
+      event: "agent-started",
+      message: `agent for ${this.config.name} (${this.config.channel}) started`,
+      pid: process.pid,
+    });
+    while (!signal.aborted) {
+      await this.cycle();
+      const delay = nextDelay(this.config, this.status.consecutiveFailures);
+      await this.saveStatus({ nextCheckAt: new Date(Date.now() + delay).toISOString() });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+    this.log("info", { event: "agent-stopped", message: "agent stopped" });
+  }
+}

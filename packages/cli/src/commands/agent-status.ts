@@ -1,0 +1,67 @@
+import path from "node:path";
+import { Journal } from "@bulwark/client";
+import { readStatus } from "../agent/agent.js";
+import { loadAgentConfig } from "../agent/config.js";
+import { type Command, str } from "../command.js";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const command: Command = {
+  name: "agent status",
+  summary: "what the update agent did last, and what is installed",
+  description:
+    "Reads the agent's status file and journal: whether it runs, the installed version, the last check and its outcome, the last error, and the next check.",
+  positionals: [],
+  options: [
+    {
+      name: "config",
+      type: "string",
+      valueName: "FILE",
+      description: "the agent configuration file",
+      default: "/etc/bulwark/agent.json",
+    },
+  ],
+  async run(a, ctx) {
+    const config = await loadAgentConfig(str(a, "config") ?? "/etc/bulwark/agent.json");
+    const status = await readStatus(config);
+    const journal = await new Journal(path.join(config.dataDir, "journal.json")).load();
+    const running = status !== undefined && alive(status.pid);
+    const data = {
+      name: config.name,
+      channel: config.channel,
+      running,
+      current: journal.current?.version ?? null,
+      previous: journal.previous.map((p) => p.version),
+      failed: journal.failed,
+      operationInProgress: journal.operation ?? null,
+      lastCheckAt: status?.lastCheckAt ?? null,
+      lastOutcome: status?.lastOutcome ?? null,
+      lastError: status?.lastError ?? null,
+      consecutiveFailures: status?.consecutiveFailures ?? 0,
+      nextCheckAt: running ? (status?.nextCheckAt ?? null) : null,
+    };
+    ctx.out.table(
+      ["", ""],
+      [
+        ["product", `${config.name} (${config.channel})`],
+        ["agent", running ? `running (pid ${status?.pid})` : "not running"],
+        ["installed", data.current ?? "nothing"],
+        ["previous", data.previous.join(", ") || "-"],
+        ["last check", data.lastCheckAt ?? "never"],
+        ["last outcome", status?.lastOutcome ? JSON.stringify(status.lastOutcome) : "-"],
+        ["last error", status?.lastError ? `${status.lastError.code}: ${status.lastError.message}` : "-"],
+        ["next check", data.nextCheckAt ?? "-"],
+      ],
+    );
+    return { data };
+  },
+};
+
+export default command;

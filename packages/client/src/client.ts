@@ -1,0 +1,418 @@
+/**
+ * The application-facing update client: check for a release, download it (verified,
+ * resumable), install it through a strategy, run a health check, and commit or roll back
+ * automatically. Every step is journalled, so a crash at any point is finished or undone
+ * by `recover()` at the next start.
+ */
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { type Fetcher, readFileIfExists, Updater, type UpdaterConfig, writeFileAtomic } from "@bulwark/tuf";
+import { type DownloadOptions, downloadedPath, downloadVerified } from "./download.js";
+import { CLIENT_ERRORS, ClientError } from "./errors.js";
+import { type HealthCheck, runHealthCheck } from "./health.js";
+import type { InstallStrategy } from "./install/strategy.js";
+import { Journal, type JournalState, type JournalVersion } from "./journal.js";
+import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
+import { inRollout } from "./rollout.js";
+import { compareSemver, parseSemver } from "./semver.js";
+
+/** One structured log record; every step of the client emits one. */
+export interface ClientEvent {
+  readonly event: string;
+  readonly version?: string;
+  readonly message: string;
+  readonly [key: string]: unknown;
+}
+
+export interface UpdateClientOptions {
+  /** The product name releases are published under (`bulwark release add --name`). */
+  readonly name: string;
+  readonly channel?: string;
+  /** Only releases for this platform (or for any platform) are offered. */
+  readonly platform?: string;
+  /** The version running now, for apps whose install the client does not manage. */
+  readonly currentVersion?: string;
+  readonly metadataUrl: string;
+  readonly targetsUrl: string;
+  /** The root to trust on first use; afterwards dataDir/metadata/root.json is used. */
+  readonly trustedRoot?: Uint8Array;
+  /** The client's own state: metadata, downloads, journal, client ID. */
+  readonly dataDir: string;
+  /** Stable per installation; generated and kept in dataDir when absent. */
+  readonly clientId?: string;
+  readonly install?: InstallStrategy;
+  readonly healthCheck?: HealthCheck;
+  readonly fetcher?: Fetcher;
+  readonly updaterConfig?: Partial<UpdaterConfig>;
+  /** Receives every event (also emitted as "event" on the client). */
+  readonly log?: (event: ClientEvent) => void;
+}
+
+/** What {@link UpdateClient.update} did. */
+export type UpdateOutcome =
+  | { readonly action: "none"; readonly current?: string }
+  | { readonly action: "installed"; readonly from?: string; readonly to: string }
+  | { readonly action: "rolled-back"; readonly from: string; readonly to?: string; readonly reason: string };
+
+export class UpdateClient extends EventEmitter {
+  readonly channel: string;
+  private readonly journal: Journal;
+  private readonly metadataDir: string;
+  private readonly downloads: string;
+  private clientIdCache: string | undefined;
+
+  constructor(readonly options: UpdateClientOptions) {
+    super();
+    this.channel = options.channel ?? "stable";
+    this.journal = new Journal(path.join(options.dataDir, "journal.json"));
+    this.metadataDir = path.join(options.dataDir, "metadata");
+    this.downloads = path.join(options.dataDir, "downloads");
+  }
+
+  private emitEvent(event: ClientEvent): void {
+    this.options.log?.(event);
+    this.emit("event", event);
+    this.emit(event.event, event);
+  }
+
+  /** The client's stable ID, used for rollout cohorts. */
+  async clientId(): Promise<string> {
+    if (this.options.clientId !== undefined) return this.options.clientId;
+    if (this.clientIdCache !== undefined) return this.clientIdCache;
+    const file = path.join(this.options.dataDir, "client-id");
+    let id = (await readFileIfExists(file))?.toString("utf8").trim();
+    if (!id) {
+      id = randomUUID();
+      await fs.mkdir(this.options.dataDir, { recursive: true });
+      await writeFileAtomic(file, Buffer.from(id));
+    }
+    this.clientIdCache = id;
+    return id;
+  }
+
+  /** The version installed now (journal), or the one the app said it runs. */
+  async currentVersion(): Promise<string | undefined> {
+    const state = await this.journal.load();
+    return state.current?.version ?? this.options.currentVersion;
+  }
+
+  private async updater(): Promise<Updater> {
+    await fs.mkdir(this.metadataDir, { recursive: true });
+    const hasRoot = (await readFileIfExists(path.join(this.metadataDir, "root.json"))) !== undefined;
+    return new Updater({
+      metadataDir: this.metadataDir,
+      metadataBaseUrl: this.options.metadataUrl,
+      targetBaseUrl: this.options.targetsUrl,
+      targetDir: this.downloads,
+      ...(hasRoot || this.options.trustedRoot === undefined ? {} : { bootstrap: this.options.trustedRoot }),
+      ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
+      ...(this.options.updaterConfig ? { config: this.options.updaterConfig } : {}),
+    });
+  }
+
+  /**
+   * Every signed release of this product on this channel and platform, newest first
+   * (revoked ones included, marked). Refreshes the TUF metadata first.
+   */
+  async releases(): Promise<Release[]> {
+    const updater = await this.updater();
+    await updater.refresh();
+    const indexInfo = await updater.getTargetInfo(indexPath(this.options.name));
+    if (indexInfo === undefined) return [];
+    const file =
+      (await updater.findCachedTarget(indexInfo, downloadedPath(this.downloads, indexInfo))) ??
+      (await downloadVerified(updater.fetcherInUse, updater.targetUrl(indexInfo), indexInfo, this.downloads));
+    const index = parseReleaseIndex(await fs.readFile(file), this.options.name);
+    const out: Release[] = [];
+    for (const entry of index.releases) {
+      if (entry.channel !== this.channel) continue;
+      if (entry.platform !== undefined && entry.platform !== this.options.platform) continue;
+      const target = await updater.getTargetInfo(entry.target);
+      if (target === undefined) continue;
+      const release = releaseOf(target);
+      // Only what the signed target entry says counts; an index that disagrees is ignored.
+      if (release === undefined || release.name !== this.options.name || release.version !== entry.version) continue;
+      if (release.channel !== this.channel) continue;
+      if (release.platform !== undefined && release.platform !== this.options.platform) continue;
+      out.push(release);
+    }
+    out.sort((a, b) => compareSemver(parseSemver(b.version) as never, parseSemver(a.version) as never));
+    return out;
+  }
+
+  /**
+   * The newest release newer than the current version that applies to this app, channel
+   * and platform, is not revoked, and whose staged rollout includes this client; or undefined.
+   */
+  async check(): Promise<Release | undefined> {
+    this.emitEvent({ event: "checking", message: `checking for ${this.options.name} updates on ${this.channel}` });
+    const [releases, current, failed] = await Promise.all([
+      this.releases(),
+      this.currentVersion(),
+      this.failedVersions(),
+    ]);
+    const currentVer = current === undefined ? undefined : parseSemver(current);
+    const id = await this.clientId();
+    for (const r of releases) {
+      const v = parseSemver(r.version);
+      if (v === undefined || (currentVer !== undefined && compareSemver(v, currentVer) <= 0)) continue;
+      if (r.revoked !== undefined || failed.includes(r.version)) continue;
+      if (!inRollout(id, `${r.name}@${r.version}`, r.rollout)) {
+        this.emitEvent({
+          event: "not-in-rollout",
+          version: r.version,
+          message: `${r.version} is rolling out to ${r.rollout} % of clients, not this one yet`,
+        });
+        continue;
+      }
+      this.emitEvent({ event: "update-available", version: r.version, message: `${r.name} ${r.version} is available` });
+      return r;
+    }
+    this.emitEvent({ event: "up-to-date", ...(current ? { version: current } : {}), message: "no applicable update" });
+    return undefined;
+  }
+
+  private async failedVersions(): Promise<readonly string[]> {
+    return (await this.journal.load()).failed;
+  }
+
+  /**
+   * Downloads a release's file, verified against its signed length and hashes; resumes an
+   * interrupted download. Returns the verified file's path.
+   */
+  async download(release: Release, options: DownloadOptions = {}): Promise<string> {
+    this.checkPlatform(release);
+    const updater = await this.updater();
+    await updater.refresh();
+    this.emitEvent({
+      event: "downloading",
+      version: release.version,
+      message: `downloading ${release.target.path}`,
+      bytes: release.target.length,
+    });
+    const file = await downloadVerified(
+      updater.fetcherInUse,
+      updater.targetUrl(release.target),
+      release.target,
+      this.downloads,
+      {
+        ...options,
+        onProgress: (p) => {
+          options.onProgress?.(p);
+          this.emit("download-progress", p);
+        },
+      },
+    );
+    this.emitEvent({ event: "downloaded", version: release.version, message: `verified ${release.target.path}`, file });
+    return file;
+  }
+
+  private checkPlatform(release: Release): void {
+    if (release.platform !== undefined && release.platform !== this.options.platform) {
+      throw new ClientError(
+        CLIENT_ERRORS.PLATFORM_MISMATCH,
+        `${release.name} ${release.version} is for ${release.platform}, this client is ${this.options.platform ?? "unspecified"}`,
+      );
+    }
+    if (release.revoked !== undefined) {
+      throw new ClientError(
+        CLIENT_ERRORS.REVOKED,
+        `${release.name} ${release.version} was revoked by the vendor${release.revoked.reason ? `: ${release.revoked.reason}` : ""}`,
+      );
+    }
+  }
+
+  private strategy(): InstallStrategy {
+    if (this.options.install === undefined)
+      throw new ClientError("CLIENT_NO_INSTALLER", "no install strategy configured");
+    return this.options.install;
+  }
+
+  private fileOf(v: JournalVersion | undefined): string | undefined {
+    if (v?.sha256 === undefined) return undefined;
+    return v.fileName === undefined ? undefined : path.join(this.downloads, v.fileName);
+  }
+
+  /**
+   * Installs a release: download (if needed), prepare, switch atomically, health check;
+   * commits on success, rolls back to the previous version on failure.
+   * @throws {ClientError} `CLIENT_HEALTH_CHECK_FAILED` after rolling back.
+   */
+  async install(release: Release, options: DownloadOptions = {}): Promise<void> {
+    this.checkPlatform(release);
+    await this.recover();
+    const strategy = this.strategy();
+    const file = await this.download(release, options);
+    const state = await this.journal.load();
+    const to: JournalVersion = {
+      version: release.version,
+      sha256: release.target.hashes.get("sha256") as string,
+      fileName: path.basename(file),
+    };
+    const from = state.current;
+    const op = (step: "preparing" | "prepared" | "switched" | "checking") =>
+      this.journal.update({ operation: { kind: "install", to, ...(from ? { from } : {}), step } });
+    this.emitEvent({
+      event: "installing",
+      version: release.version,
+      message: `installing ${release.version}${from ? ` over ${from.version}` : ""}`,
+    });
+    await op("preparing");
+    await strategy.prepare(release, file);
+    await op("prepared");
+    await strategy.activate(to, file);
+    await op("switched");
+    if (this.options.healthCheck !== undefined) {
+      await op("checking");
+      this.emitEvent({ event: "health-check", version: release.version, message: "running the health check" });
+      const result = await runHealthCheck(this.options.healthCheck, {
+        version: release.version,
+        path: strategy.location(release.version, file),
+      });
+      if (!result.ok) {
+        await this.rollBack(to, from, result.reason);
+        throw new ClientError(
+          CLIENT_ERRORS.HEALTH_CHECK_FAILED,
+          `${release.version} failed its health check (${result.reason}); rolled back to ${from?.version ?? "nothing"}`,
+        );
+      }
+    }
+    await this.commit(to, from);
+    this.emitEvent({
+      event: "installed",
+      version: release.version,
+      message: `${release.version} installed and healthy`,
+    });
+  }
+
+  private async commit(to: JournalVersion, from: JournalVersion | undefined): Promise<void> {
+    const state = this.journal.current;
+    const previous = [
+      ...(from ? [from] : []),
+      ...state.previous.filter((p) => p.version !== to.version && p.version !== from?.version),
+    ];
+    const { operation: _op, ...rest } = state;
+    await this.journal.write({ ...rest, current: to, previous: previous.slice(0, 5) });
+  }
+
+  private async rollBack(failedVersion: JournalVersion, to: JournalVersion | undefined, reason: string): Promise<void> {
+    const strategy = this.strategy();
+    await this.journal.update({
+      operation: { kind: "rollback", from: failedVersion, ...(to ? { to } : {}), reason, step: "started" },
+    });
+    this.emitEvent({
+      event: "rolling-back",
+      version: failedVersion.version,
+      message: `rolling back from ${failedVersion.version}: ${reason}`,
+    });
+    await strategy.activate(to, this.fileOf(to));
+    await this.journal.update({
+      operation: { kind: "rollback", from: failedVersion, ...(to ? { to } : {}), reason, step: "switched" },
+    });
+    await strategy.discard(failedVersion.version);
+    const state = this.journal.current;
+    const { operation: _op, ...rest } = state;
+    await this.journal.write({
+      ...rest,
+      ...(to ? { current: to } : {}),
+      previous: state.previous.filter((p) => p.version !== to?.version && p.version !== failedVersion.version),
+      failed: [...new Set([...state.failed, failedVersion.version])],
+    });
+    this.emitEvent({
+      event: "rolled-back",
+      version: to?.version ?? "",
+      message: `rolled back to ${to?.version ?? "no version"}`,
+      reason,
+    });
+  }
+
+  /**
+   * Finishes or undoes an install or rollback that a crash interrupted. An install that had
+   * not passed its health check is rolled back; a rollback is completed. Idempotent.
+   */
+  async recover(): Promise<JournalState> {
+    const state = await this.journal.load();
+    const op = state.operation;
+    if (op === undefined) return state;
+    const strategy = this.strategy();
+    this.emitEvent({ event: "recovering", message: `finishing an interrupted ${op.kind} (${op.step})` });
+    if (op.kind === "install") {
+      if (op.step === "preparing" || op.step === "prepared") {
+        // Never switched: the current version is untouched; drop the partial new one.
+        await strategy.activate(op.from, this.fileOf(op.from));
+        await strategy.discard(op.to.version);
+        const { operation: _op, ...rest } = state;
+        await this.journal.write(rest);
+      } else {
+        await this.rollBack(op.to, op.from, "the install was interrupted before its health check passed");
+      }
+    } else {
+      await this.rollBack(op.from, op.to, op.reason);
+    }
+    return this.journal.load();
+  }
+
+  /** Rolls back to the previous good version (the kill switch, or by hand). */
+  async rollbackToPrevious(reason: string): Promise<JournalVersion | undefined> {
+    await this.recover();
+    const state = await this.journal.load();
+    if (state.current === undefined)
+      throw new ClientError(CLIENT_ERRORS.NOTHING_TO_ROLL_BACK_TO, "nothing is installed");
+    const to = state.previous[0];
+    if (to === undefined)
+      throw new ClientError(
+        CLIENT_ERRORS.NOTHING_TO_ROLL_BACK_TO,
+        `no version before ${state.current.version} is kept`,
+      );
+    await this.rollBack(state.current, to, reason);
+    return to;
+  }
+
+  /**
+   * One full cycle, as the agent runs it: recover, honour a revocation of the running
+   * version (roll back to the last good one), else install the newest applicable release.
+   */
+  async update(options: DownloadOptions = {}): Promise<UpdateOutcome> {
+    await this.recover();
+    const current = await this.currentVersion();
+    const releases = await this.releases();
+    const running = releases.find((r) => r.version === current);
+    if (current !== undefined && running?.revoked !== undefined) {
+      const reason = `${current} was revoked by the vendor${running.revoked.reason ? `: ${running.revoked.reason}` : ""}`;
+      const state = await this.journal.load();
+      const localGood = state.previous.find((p) => !releases.find((r) => r.version === p.version)?.revoked);
+      if (localGood !== undefined && state.current !== undefined) {
+        await this.rollBack(state.current, localGood, reason);
+        return { action: "rolled-back", from: current, to: localGood.version, reason };
+      }
+      const older = releases.find(
+        (r) =>
+          r.revoked === undefined && compareSemver(parseSemver(r.version) as never, parseSemver(current) as never) < 0,
+      );
+      if (older === undefined)
+        throw new ClientError(CLIENT_ERRORS.NOTHING_TO_ROLL_BACK_TO, `${reason}, and no earlier good release exists`);
+      await this.installDowngrade(older, reason, options);
+      return { action: "rolled-back", from: current, to: older.version, reason };
+    }
+    const next = await this.check();
+    if (next === undefined) return { action: "none", ...(current ? { current } : {}) };
+    await this.install(next, options);
+    return { action: "installed", ...(current ? { from: current } : {}), to: next.version };
+  }
+
+  private async installDowngrade(release: Release, reason: string, options: DownloadOptions): Promise<void> {
+    this.emitEvent({
+      event: "rolling-back",
+      version: release.version,
+      message: `${reason}: installing ${release.version}`,
+    });
+    const state = await this.journal.load();
+    await this.install(release, options);
+    if (state.current !== undefined) {
+      const after = this.journal.current;
+      await this.journal.update({ failed: [...new Set([...after.failed, state.current.version])] });
+    }
+  }
+}

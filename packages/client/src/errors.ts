@@ -1,0 +1,22 @@
+import { BulwarkError } from "@bulwark/tuf";
+
+/** An update-client failure, with a stable code. */
+export class ClientError extends BulwarkError {}
+
+/** Codes of {@link ClientError}. */
+export const CLIENT_ERRORS = {
+  /** The release index is malformed or inconsistent with the signed targets. */
+  BAD_INDEX: "CLIENT_BAD_INDEX",
+  /** The release is for another platform. */
+  PLATFORM_MISMATCH: "CLIENT_PLATFORM_MISMATCH",
+  /** The release was revoked by the vendor (kill switch). */
+  REVOKED: "CLIENT_RELEASE_REVOKED",
+  /** The installer command failed. */
+  INSTALL_FAILED: "CLIENT_INSTALL_FAILED",
+  /** The health check failed or timed out; the previous version was restored. */
+  HEALTH_CHECK_FAILED: "CLIENT_HEALTH_CHECK_FAILED",
+  /** No version to roll back to. */
+  NOTHING_TO_ROLL_BACK_TO: "CLIENT_NOTHING_TO_ROLL_BACK_TO",
+  /** Another update of this data directory is running. */
+  BUSY: "CLIENT_BUSY",
+} as const;

@@ -1,0 +1,84 @@
+/**
+ * Health checks: after a new version becomes current, a command or a callback must say it
+ * works within a time limit, or the client rolls back. A command that hangs is killed
+ * (its whole process group) at the timeout.
+ */
+import { spawn } from "node:child_process";
+
+/** What a health check is told. */
+export interface HealthContext {
+  readonly version: string;
+  /** The installed version's folder (directory strategy) or the release file (command strategy). */
+  readonly path: string;
+}
+
+export type HealthCheck =
+  | {
+      readonly command: readonly string[];
+      readonly timeoutMs?: number;
+      readonly env?: Readonly<Record<string, string>>;
+    }
+  | { readonly check: (ctx: HealthContext) => Promise<boolean>; readonly timeoutMs?: number };
+
+/** Default time a health check may take. */
+export const HEALTH_CHECK_TIMEOUT_MS = 30_000;
+
+/** The outcome of a health check. */
+export interface HealthResult {
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly ms: number;
+}
+
+/** Runs `check` with its timeout; never throws. */
+export async function runHealthCheck(check: HealthCheck, ctx: HealthContext): Promise<HealthResult> {
+  const timeoutMs = check.timeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
+  const started = Date.now();
+  const done = (ok: boolean, reason: string): HealthResult => ({ ok, reason, ms: Date.now() - started });
+  if ("check" in check) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ok = await Promise.race([
+        check.check(ctx),
+        new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), timeoutMs);
+        }),
+      ]);
+      if (ok === "timeout") return done(false, `health check timed out after ${timeoutMs} ms`);
+      return done(ok, ok ? "health check passed" : "health check reported failure");
+    } catch (error) {
+      return done(false, `health check threw: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const [cmd, ...args] = check.command;
+  if (cmd === undefined) return done(false, "empty health check command");
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: ctx.path,
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, ...check.env, BULWARK_VERSION: ctx.version, BULWARK_PATH: ctx.path },
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve(done(false, `health check could not start: ${error.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) resolve(done(false, `health check hung and was killed after ${timeoutMs} ms`));
+      else if (code === 0) resolve(done(true, "health check passed"));
+      else resolve(done(false, `health check exited with ${code ?? signal}`));
+    });
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * @bulwark/client — the update client for Node and Electron main processes: check,
+ * verified resumable download, atomic install with health check and automatic rollback,
+ * staged rollout and the vendor's kill switch, all from signed TUF metadata.
+ */
+export { type ClientEvent, UpdateClient, type UpdateClientOptions, type UpdateOutcome } from "./client.js";
+export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
+export { CLIENT_ERRORS, ClientError } from "./errors.js";
+export {
+  HEALTH_CHECK_TIMEOUT_MS,
+  type HealthCheck,
+  type HealthContext,
+  type HealthResult,
+  runHealthCheck,
+} from "./health.js";
+export { CommandStrategy, INSTALLER_TIMEOUT_MS } from "./install/command.js";
+export { DirectoryStrategy, type DirectoryStrategyOptions } from "./install/directory.js";
+export type { InstallStrategy } from "./install/strategy.js";
+export { Journal, type JournalState, type JournalVersion, type Operation } from "./journal.js";
+export {
+  formatReleaseIndex,
+  type IndexEntry,
+  indexPath,
+  parseReleaseIndex,
+  RELEASE_INDEX_FORMAT,
+  type Release,
+  type ReleaseIndex,
+  releaseOf,
+} from "./release.js";
+export { inRollout, rolloutPosition } from "./rollout.js";
+export { compareSemver, parseSemver, type SemVer } from "./semver.js";

@@ -1,0 +1,74 @@
+/**
+ * The `command` strategy: the verified release file is handed to an installer (an MSI, a
+ * package manager, a script). The installer command gets the file as its last argument and
+ * BULWARK_VERSION / BULWARK_FILE in its environment; rollback runs it with the previous
+ * version's file.
+ */
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "@bulwark/tuf";
+import { CLIENT_ERRORS, ClientError } from "../errors.js";
+import type { JournalVersion } from "../journal.js";
+import type { InstallStrategy } from "./strategy.js";
+
+/** Default time an installer may take. */
+export const INSTALLER_TIMEOUT_MS = 10 * 60_000;
+
+export class CommandStrategy implements InstallStrategy {
+  readonly kind = "command";
+  private readonly stateFile: string;
+
+  constructor(
+    private readonly command: readonly string[],
+    stateDir: string,
+    private readonly timeoutMs = INSTALLER_TIMEOUT_MS,
+  ) {
+    this.stateFile = path.join(stateDir, "command-installed");
+  }
+
+  async prepare(): Promise<void> {
+    // The installer does everything in activate().
+  }
+
+  async activate(to: JournalVersion | undefined, file: string | undefined): Promise<void> {
+    if (to === undefined || file === undefined) {
+      throw new ClientError(
+        CLIENT_ERRORS.NOTHING_TO_ROLL_BACK_TO,
+        "the command strategy needs a release file to install",
+      );
+    }
+    if ((await this.active()) === to.version) return;
+    const [cmd, ...args] = this.command;
+    if (cmd === undefined) throw new ClientError(CLIENT_ERRORS.INSTALL_FAILED, "empty installer command");
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(cmd, [...args, file], {
+        stdio: "ignore",
+        env: { ...process.env, BULWARK_VERSION: to.version, BULWARK_FILE: file },
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), this.timeoutMs);
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(new ClientError(CLIENT_ERRORS.INSTALL_FAILED, `the installer could not start: ${error.message}`));
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new ClientError(CLIENT_ERRORS.INSTALL_FAILED, `the installer exited with ${code ?? signal}`));
+      });
+    });
+    await writeFileAtomic(this.stateFile, Buffer.from(to.version));
+  }
+
+  async active(): Promise<string | undefined> {
+    return (await fs.readFile(this.stateFile, "utf8").catch(() => undefined))?.trim() || undefined;
+  }
+
+  async discard(): Promise<void> {
+    // Nothing of a version is kept apart from its release file.
+  }
+
+  location(_version: string, file: string | undefined): string {
+    return file ?? "";
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The `directory` strategy: each version unpacked into `<root>/versions/<version>/`, and
+ * `<root>/current` a symbolic link switched atomically (a new link renamed over the old).
+ * The application runs from `<root>/current`, so it is always exactly one complete
+ * version — never a mix.
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { syncDirectory } from "@bulwark/tuf";
+
+// TEMPORARY until src/archive lands: resolved at run time so the package builds meanwhile.
+const archiveModule = "../archive/index.js";
+async function extractArchive(file: string, dest: string, options: { maxTotalBytes?: number }): Promise<unknown> {
+  const mod = (await import(archiveModule)) as { extractArchive: typeof extractArchive };
+  return mod.extractArchive(file, dest, options);
+}
+
+import type { JournalVersion } from "../journal.js";
+import type { Release } from "../release.js";
+import type { InstallStrategy } from "./strategy.js";
+
+const VERSION_DIR = /^[0-9A-Za-z.+_-]+$/;
+
+/** Options of {@link DirectoryStrategy}. */
+export interface DirectoryStrategyOptions {
+  /** Bounds for unpacking, passed to the archive reader. */
+  readonly maxTotalBytes?: number;
+}
+
+async function isArchive(file: string): Promise<boolean> {
+  const handle = await fs.open(file, "r");
+  try {
+    const head = Buffer.alloc(262);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const b = head.subarray(0, bytesRead);
+    return (
+      (b[0] === 0x1f && b[1] === 0x8b) ||
+      (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) ||
+      b.subarray(257, 262).toString("latin1") === "ustar"
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+export class DirectoryStrategy implements InstallStrategy {
+  readonly kind = "directory";
+  readonly versions: string;
+  readonly currentLink: string;
+
+  constructor(
+    readonly root: string,
+    private readonly options: DirectoryStrategyOptions = {},
+  ) {
+    this.versions = path.join(root, "versions");
+    this.currentLink = path.join(root, "current");
+  }
+
+  private dir(version: string): string {
+    if (!VERSION_DIR.test(version) || version === "." || version === "..") {
+      throw new Error(`not a usable version folder name: ${JSON.stringify(version)}`);
+    }
+    return path.join(this.versions, version);
+  }
+
+  async prepare(release: Release, file: string): Promise<void> {
+    const dest = this.dir(release.version);
+    await fs.mkdir(this.versions, { recursive: true });
+    // A folder left by an interrupted attempt is not trusted: unpack again.
+    if ((await this.active()) !== release.version) await fs.rm(dest, { recursive: true, force: true });
+    else return;
+    if (await isArchive(file)) {
+      await extractArchive(
+        file,
+        dest,
+        this.options.maxTotalBytes === undefined ? {} : { maxTotalBytes: this.options.maxTotalBytes },
+      );
+    } else {
+      const tmp = `${dest}.partial-${randomBytes(6).toString("hex")}`;
+      await fs.mkdir(tmp);
+      const name = release.target.path.slice(release.target.path.lastIndexOf("/") + 1);
+      await fs.copyFile(file, path.join(tmp, name));
+      await fs.rename(tmp, dest);
+    }
+    await syncDirectory(this.versions);
+  }
+
+  async activate(to: JournalVersion | undefined): Promise<void> {
+    if (to === undefined) {
+      await fs.rm(this.currentLink, { force: true });
+      await syncDirectory(this.root);
+      return;
+    }
+    const target = path.relative(this.root, this.dir(to.version));
+    if ((await fs.readlink(this.currentLink).catch(() => undefined)) === target) return;
+    const tmp = path.join(this.root, `.current-${randomBytes(6).toString("hex")}`);
+    await fs.symlink(target, tmp);
+    await fs.rename(tmp, this.currentLink);
+    await syncDirectory(this.root);
+  }
+
+  async active(): Promise<string | undefined> {
+    const target = await fs.readlink(this.currentLink).catch(() => undefined);
+    return target === undefined ? undefined : path.basename(target);
+  }
+
+  async discard(version: string): Promise<void> {
+    if ((await this.active()) === version) return;
+    await fs.rm(this.dir(version), { recursive: true, force: true });
+    // Partial folders of an interrupted unpack of this version, too.
+    for (const name of await fs.readdir(this.versions).catch(() => [] as string[])) {
+      if (name.startsWith(`${version}.partial-`))
+        await fs.rm(path.join(this.versions, name), { recursive: true, force: true });
+    }
+  }
+
+  location(version: string): string {
+    return this.dir(version);
+  }
+
+  /** Versions on disk. */
+  async installed(): Promise<string[]> {
+    return (await fs.readdir(this.versions).catch(() => [] as string[])).filter((n) => !n.includes(".partial-"));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The client's persistent journal: which version is installed, which one was good before
+ * it, and, while an install or a rollback is under way, exactly which step it reached.
+ * Every transition is written atomically (temp file, fsync, rename, fsync of the folder),
+ * so after a crash or `kill -9` the next start knows what to finish or undo.
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
+
+/** A version in the journal. */
+export interface JournalVersion {
+  readonly version: string;
+  /** The verified release file it was installed from (kept for re-installs). */
+  readonly sha256?: string;
+  /** That file's name in the download folder. */
+  readonly fileName?: string;
+}
+
+/** What is in progress, if anything. */
+export type Operation =
+  | {
+      readonly kind: "install";
+      readonly to: JournalVersion;
+      readonly from?: JournalVersion;
+      /** prepared: files unpacked and complete; switched: now current; checking: health check running. */
+      readonly step: "preparing" | "prepared" | "switched" | "checking";
+    }
+  | {
+      readonly kind: "rollback";
+      readonly from: JournalVersion;
+      readonly to?: JournalVersion;
+      readonly reason: string;
+      readonly step: "started" | "switched";
+    };
+
+export interface JournalState {
+  readonly formatVersion: 1;
+  readonly current?: JournalVersion;
+  /** Versions installed before, newest first: rollback targets. */
+  readonly previous: readonly JournalVersion[];
+  /** Versions that failed their health check or were rolled back; never retried automatically. */
+  readonly failed: readonly string[];
+  readonly operation?: Operation;
+  readonly updatedAt: string;
+}
+
+const EMPTY: JournalState = { formatVersion: 1, previous: [], failed: [], updatedAt: new Date(0).toISOString() };
+
+export class Journal {
+  private state: JournalState = EMPTY;
+
+  constructor(readonly file: string) {}
+
+  /** Loads the journal (an absent file is an empty journal). */
+  async load(): Promise<JournalState> {
+    const bytes = await readFileIfExists(this.file);
+    this.state = bytes === undefined ? EMPTY : { ...EMPTY, ...(JSON.parse(bytes.toString("utf8")) as JournalState) };
+    return this.state;
+  }
+
+  get current(): JournalState {
+    return this.state;
+  }
+
+  /** Writes a new state durably before returning. */
+  async write(next: Omit<JournalState, "formatVersion" | "updatedAt">): Promise<JournalState> {
+    const state: JournalState = { ...next, formatVersion: 1, updatedAt: new Date().toISOString() };
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    await writeFileAtomic(this.file, Buffer.from(`${JSON.stringify(state, null, 2)}\n`));
+    this.state = state;
+    return state;
+  }
+
+  /** Updates the state with `patch`, durably. */
+  async update(patch: Partial<Omit<JournalState, "formatVersion" | "updatedAt">>): Promise<JournalState> {
+    const { formatVersion: _f, updatedAt: _u, ...rest } = this.state;
+    return this.write({ ...rest, ...patch });
+  }
+}

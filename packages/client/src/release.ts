@@ -1,0 +1,130 @@
+/**
+ * Releases as the vendor publishes them: each release file is a TUF target whose signed
+ * `custom.bulwark` says what it is (name, version, channel, platform, rollout, revocation),
+ * and `NAME/index.json` — itself a target, so its hash is signed — lists them for discovery.
+ * Everything the client acts on (rollout, revocation) is read from the signed target entry,
+ * never from the index alone.
+ */
+import { isJsonObject, type JsonObject, parseJson, type TargetFile } from "@bulwark/tuf";
+import { CLIENT_ERRORS, ClientError } from "./errors.js";
+import { parseSemver } from "./semver.js";
+
+/** The schema tag of release indexes. */
+export const RELEASE_INDEX_FORMAT = "bulwark-release-index/v1";
+
+/** One release file in the index. */
+export interface IndexEntry {
+  readonly version: string;
+  readonly channel: string;
+  readonly platform?: string;
+  /** The TUF target path of the release file. */
+  readonly target: string;
+}
+
+/** `NAME/index.json`. */
+export interface ReleaseIndex {
+  readonly name: string;
+  readonly releases: readonly IndexEntry[];
+}
+
+/** The target path of a product's release index. */
+export function indexPath(name: string): string {
+  return `${name}/index.json`;
+}
+
+function bad(message: string): ClientError {
+  return new ClientError(CLIENT_ERRORS.BAD_INDEX, message);
+}
+
+/**
+ * Parses a release index (bytes already verified against their signed hash).
+ * @throws {ClientError} `CLIENT_BAD_INDEX`
+ */
+export function parseReleaseIndex(bytes: Uint8Array, expectedName: string): ReleaseIndex {
+  let json: ReturnType<typeof parseJson>;
+  try {
+    json = parseJson(bytes);
+  } catch (cause) {
+    throw new ClientError(CLIENT_ERRORS.BAD_INDEX, "the release index is not valid JSON", { cause });
+  }
+  if (!isJsonObject(json) || json.format !== RELEASE_INDEX_FORMAT)
+    throw bad(`the release index is not ${RELEASE_INDEX_FORMAT}`);
+  if (json.name !== expectedName)
+    throw bad(`the release index is for ${JSON.stringify(json.name)}, not ${JSON.stringify(expectedName)}`);
+  if (!Array.isArray(json.releases)) throw bad("the release index has no releases array");
+  const releases = json.releases.map((r, i): IndexEntry => {
+    if (!isJsonObject(r)) throw bad(`releases[${i}] is not an object`);
+    const { version, channel, platform, target } = r;
+    if (typeof version !== "string" || parseSemver(version) === undefined)
+      throw bad(`releases[${i}].version is not semver`);
+    if (typeof channel !== "string" || typeof target !== "string") throw bad(`releases[${i}] needs channel and target`);
+    if (platform !== undefined && typeof platform !== "string") throw bad(`releases[${i}].platform must be a string`);
+    return { version, channel, target, ...(platform === undefined ? {} : { platform }) };
+  });
+  return { name: expectedName, releases };
+}
+
+/** Serialises a release index (the vendor side). */
+export function formatReleaseIndex(index: ReleaseIndex): Buffer {
+  return Buffer.from(
+    `${JSON.stringify({ format: RELEASE_INDEX_FORMAT, name: index.name, releases: index.releases }, null, 1)}\n`,
+  );
+}
+
+/** A release file, as its signed target entry describes it. */
+export interface Release {
+  readonly name: string;
+  readonly version: string;
+  readonly channel: string;
+  readonly platform?: string;
+  /** Percentage of clients offered this release (100 when not staged). */
+  readonly rollout: number;
+  /** Set when the vendor revoked the release (kill switch). */
+  readonly revoked?: { readonly at?: string; readonly reason?: string };
+  readonly released?: string;
+  /** The signed TUF target: path, length and hashes. */
+  readonly target: TargetFile;
+}
+
+/**
+ * Reads `custom.bulwark` of a signed target entry, or undefined when the target carries no
+ * Bulwark release metadata (or malformed metadata, which is ignored: fail closed).
+ */
+export function releaseOf(target: TargetFile): Release | undefined {
+  const meta: JsonObject | undefined = target.custom;
+  const b = meta?.bulwark;
+  if (!isJsonObject(b)) return undefined;
+  const { name, version, channel, platform, rollout, revoked, released } = b;
+  if (typeof name !== "string" || typeof version !== "string" || parseSemver(version) === undefined) return undefined;
+  if (typeof channel !== "string") return undefined;
+  if (platform !== undefined && typeof platform !== "string") return undefined;
+  let percent = 100;
+  if (rollout !== undefined) {
+    if (
+      !isJsonObject(rollout) ||
+      typeof rollout.percent !== "number" ||
+      !(rollout.percent >= 0 && rollout.percent <= 100)
+    ) {
+      return undefined;
+    }
+    percent = rollout.percent;
+  }
+  let revocation: Release["revoked"];
+  if (revoked !== undefined && revoked !== false) {
+    const r = isJsonObject(revoked) ? revoked : {};
+    revocation = {
+      ...(typeof r.at === "string" ? { at: r.at } : {}),
+      ...(typeof r.reason === "string" ? { reason: r.reason } : {}),
+    };
+  }
+  return {
+    name,
+    version,
+    channel,
+    rollout: percent,
+    target,
+    ...(typeof platform === "string" ? { platform } : {}),
+    ...(revocation === undefined ? {} : { revoked: revocation }),
+    ...(typeof released === "string" ? { released } : {}),
+  };
+}
