@@ -13,8 +13,94 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/release-add.js")).default,
   },
   {
+    name: "release rollout",
+    summary: "set a release's staged-rollout percentage (signed) and publish",
+    load: async () => (await import("./commands/release-rollout.js")).default,
+  },
+  {
+    name: "release revoke",
+    summary: "revoke a release (the kill switch): clients on it roll back",
+    load: async () => (await import("./commands/release-revoke.js")).default,
+  },
+  {
     name: "repo publish",
     summary: "sign what changed and write the static tree DIR/public/",
     load: async () => (await import("./commands/repo-publish.js")).default,
+  },
+  { name: "serve", summary: "serve DIR over HTTP", load: async () => (await import("./commands/serve.js")).default },
+  {
+    name: "repo status",
+    summary: "show roles, keys, expiry and staged changes of a repository",
+    load: async () => (await import("./commands/repo-status.js")).default,
+  },
+  {
+    name: "repo verify",
+    summary: "verify a repository as a client would, and report every problem",
+    load: async () => (await import("./commands/repo-verify.js")).default,
+  },
+  {
+    name: "repo refresh",
+    summary: "re-sign timestamp, snapshot and targets roles before they expire (for cron and CI)",
+    load: async () => (await import("./commands/repo-refresh.js")).default,
+  },
+  {
+    name: "key add",
+    summary: "add a key to a role: generated here, an external signer, or offline",
+    load: async () => (await import("./commands/key-add.js")).default,
+  },
+  {
+    name: "key revoke",
+    summary: "remove a key from a role (a prefix of the key ID is enough)",
+    load: async () => (await import("./commands/key-revoke.js")).default,
+  },
+  {
+    name: "key rotate",
+    summary: "replace a role's key with a new one, in one staged change",
+    load: async () => (await import("./commands/key-rotate.js")).default,
+  },
+  {
+    name: "key list",
+    summary: "list keys: roles, key type, where the private half is",
+    load: async () => (await import("./commands/key-list.js")).default,
+  },
+  {
+    name: "role delegate",
+    summary: "delegate target paths to a new role with new or given keys",
+    load: async () => (await import("./commands/role-delegate.js")).default,
+  },
+  {
+    name: "role threshold",
+    summary: "set how many of a role's keys must sign it",
+    load: async () => (await import("./commands/role-threshold.js")).default,
+  },
+  {
+    name: "repo export",
+    summary: "write the staged next root to a file, to sign it offline",
+    load: async () => (await import("./commands/repo-export.js")).default,
+  },
+  {
+    name: "sign",
+    summary: "sign a metadata file with a key file, in place (offline root signing)",
+    load: async () => (await import("./commands/sign.js")).default,
+  },
+  {
+    name: "repo import",
+    summary: "merge offline root signatures into the staged root",
+    load: async () => (await import("./commands/repo-import.js")).default,
+  },
+  {
+    name: "quickstart",
+    summary: "a narrated tour: publish, install, update, attacks refused, kill switch",
+    load: async () => (await import("./commands/quickstart.js")).default,
+  },
+  {
+    name: "agent status",
+    summary: "what the update agent did last, and what is installed",
+    load: async () => (await import("./commands/agent-status.js")).default,
+  },
+  {
+    name: "agent",
+    summary: "run the update agent on an endpoint or server (a daemon)",
+    load: async () => (await import("./commands/agent.js")).default,
   },
 ];

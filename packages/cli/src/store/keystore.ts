@@ -3,14 +3,30 @@
  * a prompt, never argv), external signer commands, or offline keys that sign elsewhere.
  * Keys are loaded, and passphrases asked for, only when a role must be signed.
  */
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { type Key, PrivateKeySigner, type Signer, writeFileAtomic } from "@bulwark/tuf";
+import {
+  Key,
+  keyFromKeyObject,
+  PrivateKeySigner,
+  type SignatureScheme,
+  type Signer,
+  SUPPORTED_SCHEMES,
+  UnsupportedAlgorithmError,
+  UsageError,
+  writeFileAtomic,
+} from "@bulwark/tuf";
 import type { Context } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { CommandSigner } from "../external/command-signer.js";
 import type { KeyEntry } from "./config.js";
+
+/** A role name as a file name part: letters, digits, `.`, `_`, `-` kept, anything else `_`. */
+function fileSafe(role: string): string {
+  return role.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\./, "_");
+}
 
 /** The environment variable that holds the passphrase of `role`'s keys. */
 export function passphraseVariable(role: string): string {
@@ -22,6 +38,157 @@ export async function writeKeyFile(file: string, signer: PrivateKeySigner, passp
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, Buffer.from(signer.exportPem(passphrase)));
   await fs.chmod(file, 0o600);
+}
+
+/** Where a new key of a role comes from: generated here, an external signer, or offline. */
+export type KeySource =
+  | { readonly generate: SignatureScheme; readonly keyDir: string }
+  | {
+      readonly command: string;
+      readonly publicKeyFile: string;
+      readonly scheme?: SignatureScheme;
+      /** Have the command sign a probe first, and refuse it unless the signature verifies. */
+      readonly check: boolean;
+    }
+  | { readonly offline: true; readonly publicKeyFile: string; readonly scheme?: SignatureScheme };
+
+/** A key made or registered for a role: its public half and its bulwark.json entry. */
+export interface NewKey {
+  readonly keyId: string;
+  readonly publicKey: Key;
+  readonly entry: KeyEntry;
+}
+
+/**
+ * The scheme a `node:crypto` key fits: ed25519, ECDSA P-256 or P-384, RSA (PSS), or the
+ * scheme asked for when the key fits it.
+ * @throws {CliError} `UNSUPPORTED_KEY` for another key type or a scheme it does not fit.
+ */
+export function schemeFor(key: KeyObject, wanted?: SignatureScheme): SignatureScheme {
+  const type = key.asymmetricKeyType;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const fits: SignatureScheme | undefined =
+    type === "ed25519"
+      ? "ed25519"
+      : type === "rsa" || type === "rsa-pss"
+        ? "rsassa-pss-sha256"
+        : type === "ec" && curve === "prime256v1"
+          ? "ecdsa-sha2-nistp256"
+          : type === "ec" && curve === "secp384r1"
+            ? "ecdsa-sha2-nistp384"
+            : undefined;
+  if (fits === undefined || (wanted !== undefined && wanted !== fits)) {
+    throw new CliError(
+      "UNSUPPORTED_KEY",
+      `a ${type ?? "?"}${curve ? ` ${curve}` : ""} key does not fit ${wanted ?? "any supported scheme"}`,
+      EXIT.USAGE,
+      `supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")}`,
+    );
+  }
+  return fits;
+}
+
+/**
+ * Reads a public key file: PEM (SubjectPublicKeyInfo, as `openssl pkey -pubout` writes
+ * it) or an ed25519 key as 64 hex digits. Returns the key as metadata lists it.
+ * @throws {CliError} `BAD_PUBLIC_KEY` when the file holds no usable public key.
+ */
+export async function readPublicKeyFile(
+  file: string,
+  wanted?: SignatureScheme,
+): Promise<{ publicKey: Key; keyId: string; scheme: SignatureScheme }> {
+  let text: string;
+  try {
+    text = (await fs.readFile(file, "utf8")).trim();
+  } catch (cause) {
+    throw new CliError("BAD_PUBLIC_KEY", `cannot read the public key file ${file}`, EXIT.USAGE, undefined, { cause });
+  }
+  let publicKey: Key;
+  if (/^[0-9a-fA-F]{64}$/.test(text) && (wanted ?? "ed25519") === "ed25519") {
+    publicKey = new Key("ed25519", "ed25519", { public: text.toLowerCase() });
+  } else {
+    if (text.includes("PRIVATE KEY")) {
+      throw new CliError(
+        "BAD_PUBLIC_KEY",
+        `${file} holds a private key; give the public half only`,
+        EXIT.USAGE,
+        "extract it with `openssl pkey -in KEY.pem -pubout`",
+      );
+    }
+    let keyObject: KeyObject;
+    try {
+      keyObject = createPublicKey({ key: text, format: "pem" });
+    } catch (cause) {
+      throw new CliError(
+        "BAD_PUBLIC_KEY",
+        `${file} is not a PEM public key or a hex ed25519 key`,
+        EXIT.USAGE,
+        undefined,
+        { cause },
+      );
+    }
+    publicKey = keyFromKeyObject(keyObject, schemeFor(keyObject, wanted));
+  }
+  try {
+    publicKey.publicKey();
+  } catch (cause) {
+    if (!(cause instanceof UnsupportedAlgorithmError)) throw cause;
+    throw new CliError("BAD_PUBLIC_KEY", `${file}: ${cause.message}`, EXIT.USAGE, undefined, { cause });
+  }
+  return { publicKey, keyId: publicKey.computeKeyId(), scheme: publicKey.scheme as SignatureScheme };
+}
+
+/**
+ * Reads a PKCS#8 PEM private key file, asking `passphrase` only when it is encrypted.
+ * The scheme follows from the key unless `wanted` names one it fits.
+ * @throws {CliError} when the file cannot be read; {@link UsageError} `KEY_UNREADABLE` for a
+ * wrong passphrase or a file that is not a private key.
+ */
+export async function readPrivateKeyFile(
+  file: string,
+  passphrase: () => Promise<string>,
+  wanted?: SignatureScheme,
+  keyId?: string,
+): Promise<PrivateKeySigner> {
+  let pem: Buffer;
+  try {
+    pem = await fs.readFile(file);
+  } catch (cause) {
+    throw new CliError("MISSING_KEY", `the key file ${file} cannot be read`, EXIT.USAGE, undefined, { cause });
+  }
+  const encrypted = pem.includes("ENCRYPTED PRIVATE KEY");
+  const secret = encrypted ? await passphrase() : undefined;
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPrivateKey(secret === undefined ? { key: pem } : { key: pem, passphrase: secret });
+  } catch (cause) {
+    throw new UsageError(`cannot read the private key ${file}: wrong passphrase or not a PEM private key`, {
+      cause,
+      code: "KEY_UNREADABLE",
+    });
+  }
+  return new PrivateKeySigner(keyObject, schemeFor(keyObject, wanted), keyId);
+}
+
+/** `entries` with `entry` added; an entry for the same key ID gains the entry's roles instead. */
+export function withKeyEntry(entries: readonly KeyEntry[], entry: KeyEntry): KeyEntry[] {
+  const existing = entries.find((e) => e.id === entry.id);
+  if (existing === undefined) return [...entries, entry];
+  const roles = [...existing.roles, ...entry.roles.filter((r) => !existing.roles.includes(r))];
+  return entries.map((e) => (e === existing ? { ...e, roles } : e));
+}
+
+/**
+ * `entries` with `role` taken off key `keyId`. The entry itself stays, even with no role
+ * left, while a root key: the rotation that revokes it must still carry the old root's
+ * threshold of signatures, and may need this key's. Other keys with no role left go.
+ */
+export function withoutKeyRole(entries: readonly KeyEntry[], keyId: string, role: string): KeyEntry[] {
+  return entries.flatMap((e) => {
+    if (e.id !== keyId) return [e];
+    const roles = e.roles.filter((r) => r !== role);
+    return roles.length > 0 || role === "root" ? [{ ...e, roles }] : [];
+  });
 }
 
 export class KeyStore {
@@ -59,6 +226,34 @@ export class KeyStore {
     }
     this.passphrases.set(role, value);
     return value;
+  }
+
+  /**
+   * Makes or registers a new key for `role`: a generated key is written encrypted under
+   * `keyDir` (passphrase of the role, asked twice on a terminal); an external command is
+   * tried once on a probe unless told not to; an offline key is only its public half.
+   * @throws {CliError} when the public key file or the external command is unusable.
+   */
+  async createKey(role: string, source: KeySource): Promise<NewKey> {
+    if ("generate" in source) {
+      const signer = PrivateKeySigner.generate(source.generate);
+      const file = path.join(source.keyDir, `${fileSafe(role)}-${signer.keyId.slice(0, 12)}.pem`);
+      await writeKeyFile(file, signer, await this.passphrase(role, true));
+      return {
+        keyId: signer.keyId,
+        publicKey: signer.publicKey,
+        entry: { id: signer.keyId, roles: [role], scheme: source.generate, file: path.relative(this.dir, file) },
+      };
+    }
+    const { publicKey, keyId, scheme } = await readPublicKeyFile(source.publicKeyFile, source.scheme);
+    if ("offline" in source) return { keyId, publicKey, entry: { id: keyId, roles: [role], scheme, offline: true } };
+    if (source.check) {
+      // CommandSigner refuses an answer that does not verify with this public key.
+      await new CommandSigner(keyId, publicKey, source.command).sign(
+        Buffer.from(`bulwark external signer check for ${keyId}`),
+      );
+    }
+    return { keyId, publicKey, entry: { id: keyId, roles: [role], scheme, command: source.command } };
   }
 
   /** The signers available here among `keyids`, for signing `role` (offline keys are not). */

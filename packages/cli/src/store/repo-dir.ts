@@ -330,12 +330,15 @@ export class RepoDir {
         ...changed.map((f) => ({ path: f.path, bytes: f.data.length })),
       ],
       targets: targetFiles.length,
-      versions: Object.fromEntries(
-        changed
-          .map((f) => /^metadata\/(\d+)\.(.+)\.json$/.exec(f.path))
-          .filter((m): m is RegExpExecArray => m !== null)
-          .map((m) => [decodeURIComponent(m[2] as string), Number(m[1])]),
-      ),
+      versions: {
+        ...Object.fromEntries(
+          changed
+            .map((f) => /^metadata\/(\d+)\.(.+)\.json$/.exec(f.path))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => [decodeURIComponent(m[2] as string), Number(m[1])]),
+        ),
+        timestamp: repo.timestamp.signed.version,
+      },
     };
     if (options.dryRun) return report;
     for (const t of targetFiles) await this.publishTarget(t);

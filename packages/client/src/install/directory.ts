@@ -9,12 +9,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { syncDirectory } from "@bulwark/tuf";
 
-// TEMPORARY until src/archive lands: resolved at run time so the package builds meanwhile.
-const archiveModule = "../archive/index.js";
-async function extractArchive(file: string, dest: string, options: { maxTotalBytes?: number }): Promise<unknown> {
-  const mod = (await import(archiveModule)) as { extractArchive: typeof extractArchive };
-  return mod.extractArchive(file, dest, options);
-}
+import { extractArchive } from "../archive/index.js";
 
 import type { JournalVersion } from "../journal.js";
 import type { Release } from "../release.js";

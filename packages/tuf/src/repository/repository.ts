@@ -12,6 +12,7 @@ import { Targets } from "../models/targets.js";
 import { Timestamp } from "../models/timestamp.js";
 import type { Signer } from "../signer.js";
 import { TOP_LEVEL_ROLE_NAMES, type TopLevelRoleName } from "../spec.js";
+import { encodeName } from "../updater/storage.js";
 import {
   type CreateRepositoryOptions,
   DEFAULT_EXPIRY,
@@ -647,7 +648,7 @@ export class Repository {
 
   private metadataPath(role: string, version: number): string {
     const consistent = this.rootMd.signed.consistentSnapshot === true;
-    return `metadata/${consistent ? `${version}.` : ""}${encodeURIComponent(role)}.json`;
+    return `metadata/${consistent ? `${version}.` : ""}${encodeName(role)}.json`;
   }
 
   /** The bytes of the last published version of a role. */

@@ -1,0 +1,21 @@
+import type { Command } from "../command.js";
+import { EXIT } from "../exit-codes.js";
+import { runQuickstart } from "../quickstart/run.js";
+
+const command: Command = {
+  name: "quickstart",
+  summary: "a narrated tour: publish, install, update, attacks refused, kill switch",
+  description: `Creates a vendor repository in a temporary folder, publishes demo-app 1.0.0 and
+1.1.0, serves them on 127.0.0.1, installs and updates an endpoint with the client, then
+plays an attacker who controls the update server (swapped bytes, an older snapshot, an
+unsigned release) and the vendor's kill switch. No external services; everything is
+removed afterwards. Exit 0 when every scene went as expected. This is \`npm start\`.`,
+  positionals: [],
+  options: [],
+  async run(_a, ctx) {
+    const { ok, scenes } = await runQuickstart(ctx);
+    return { data: { ok, scenes }, exitCode: ok ? EXIT.OK : EXIT.FAILURE };
+  },
+};
+
+export default command;

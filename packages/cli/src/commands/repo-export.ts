@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { Metadata, writeFileAtomic } from "@bulwark/tuf";
+import { type Command, flag, str } from "../command.js";
+import { CliError, usage } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { RepoDir } from "../store/repo-dir.js";
+
+const command: Command = {
+  name: "repo export",
+  summary: "write the staged next root to a file, to sign it offline",
+  description: `Writes the staged next root version (with the signatures it has so far) to OUT, laid out
+as Bulwark writes metadata: {"signatures":[…],"signed":<canonical JSON>}. Take OUT to where
+the root keys are kept, sign it there with \`bulwark sign OUT --key KEYFILE\` (once per key,
+until the thresholds of the current and the new root are met), bring it back and run
+\`bulwark repo import DIR OUT\`, then \`bulwark repo publish DIR\`.
+
+A root key that the new root no longer lists is recognised by \`bulwark sign\` when given the
+current root as well (--previous-root DIR/public/metadata/root.json).
+
+Example:
+  bulwark repo export ./updates /media/usb/root-3.json`,
+  positionals: [
+    { name: "DIR", description: "the repository folder" },
+    { name: "OUT", description: "the file to write" },
+  ],
+  options: [
+    {
+      name: "role",
+      type: "string",
+      valueName: "ROLE",
+      description: "the role to export; only root is signed offline",
+      default: "root",
+    },
+    { name: "force", type: "boolean", description: "overwrite OUT (signatures already in it are lost)" },
+  ],
+  async run(a, ctx) {
+    const dirArg = a.positionals.DIR as string;
+    const role = str(a, "role") ?? "root";
+    if (role !== "root") {
+      throw usage(
+        `--role ${role}: only root is exported for offline signing`,
+        "other roles are signed at publish, by key files or external signers",
+      );
+    }
+    const out = path.resolve(ctx.cwd, a.positionals.OUT as string);
+    if (existsSync(out) && !flag(a, "force")) {
+      throw new CliError(
+        "FILE_EXISTS",
+        `${a.positionals.OUT as string} exists; it may hold signatures`,
+        EXIT.USAGE,
+        "import it first with `bulwark repo import`, choose another name, or pass --force",
+      );
+    }
+    const repoDir = await RepoDir.open(dirArg, ctx);
+    return repoDir.locked(async () => {
+      const repo = await repoDir.load();
+      const next = repo.stagedRoot();
+      const publishedBytes = repo.publishedBytes("root");
+      if (next === undefined || publishedBytes === undefined) {
+        throw new CliError(
+          "NO_STAGED_ROOT",
+          "root has no staged change to sign",
+          EXIT.USAGE,
+          "change root first: `bulwark key add|revoke|rotate --role root|targets|snapshot|timestamp`, or `bulwark role threshold`",
+        );
+      }
+      const bytes = next.signedBytes();
+      await writeFileAtomic(out, next.toCanonicalLayoutBytes(bytes));
+      const previous = Metadata.fromBytes(publishedBytes, "root");
+      const needs = [
+        { label: "current", version: previous.signed.version, md: previous },
+        { label: "new", version: next.signed.version, md: next },
+      ].map(({ label, version, md }) => {
+        const count = Metadata.countSignatures(md.signed.keys, md.signed.role("root"), next, bytes);
+        return { root: label, version, threshold: count.threshold, signed: count.signed, unsigned: count.unsigned };
+      });
+      ctx.out.line(`Wrote root version ${next.signed.version} to ${out}.`);
+      ctx.out.table(
+        ["root", "version", "signatures", "keys that may sign"],
+        needs.map((n) => [
+          n.root,
+          String(n.version),
+          `${n.signed.length} of ${n.threshold} required`,
+          n.unsigned.map((id) => id.slice(0, 12)).join(", "),
+        ]),
+      );
+      ctx.out.line(`Next: \`bulwark sign ${a.positionals.OUT as string} --key KEYFILE\` where the root keys are.`);
+      return { data: { file: out, version: next.signed.version, thresholds: needs } };
+    });
+  },
+};
+
+export default command;

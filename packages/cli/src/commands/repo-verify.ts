@@ -1,0 +1,202 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { readFileIfExists, TrustedMetadataSet } from "@bulwark/tuf";
+import { type Command, flag, str } from "../command.js";
+import { CliError, usage } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { describeRemaining, parseDuration } from "../store/duration.js";
+import { type RefreshKind, refreshWindow } from "../store/refresh-window.js";
+import { RepoDir } from "../store/repo-dir.js";
+import { Progress } from "../ui/progress.js";
+import { fileSource, httpSource, RepositoryWalk, type RoleReport, type Source } from "../verify/repository-walk.js";
+
+/** Expiry warning window where no bulwark.json says otherwise (a URL, a plain folder). */
+const DEFAULT_WARN_MS = 24 * 3600 * 1000;
+
+/** Parses `--at`: an ISO date, or `+DURATION` from now. */
+function parseAt(text: string | undefined, now: number): number {
+  if (text === undefined) return now;
+  if (text.startsWith("+")) return now + parseDuration(text.slice(1), "--at") * 1000;
+  const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(at))
+    throw usage(`--at ${JSON.stringify(text)} is not an ISO date (2025-06-01T12:00:00Z) or +DURATION (+7d)`);
+  return at;
+}
+
+function fmtLeft(seconds: number): string {
+  return describeRemaining(seconds * 1000);
+}
+
+/** The roles table, with each set of hashed bins summarised as one row. */
+function roleRows(walk: RepositoryWalk): string[][] {
+  const rows: string[][] = [];
+  const sets = new Map<string, RoleReport[]>();
+  for (const r of walk.roles) {
+    const set = walk.binSets.get(r.name);
+    if (set === undefined) {
+      rows.push([r.name, String(r.version), `${r.expires.slice(0, 19)}Z`, fmtLeft(r.expiresIn)]);
+      continue;
+    }
+    let members = sets.get(set);
+    if (members === undefined) {
+      members = [];
+      sets.set(set, members);
+      rows.push([set]);
+    }
+    members.push(r);
+  }
+  return rows.map((row) => {
+    const members = row.length === 1 ? sets.get(row[0] as string) : undefined;
+    if (members === undefined) return row;
+    const versions = members.map((m) => m.version);
+    const soonest = members.reduce((a, m) => (m.expiresIn < a.expiresIn ? m : a));
+    const [lo, hi] = [Math.min(...versions), Math.max(...versions)];
+    return [
+      `${row[0]} (${members.length} roles)`,
+      lo === hi ? String(lo) : `${lo}-${hi}`,
+      `${soonest.expires.slice(0, 19)}Z`,
+      `${fmtLeft(soonest.expiresIn)} (soonest)`,
+    ];
+  });
+}
+
+const command: Command = {
+  name: "repo verify",
+  summary: "verify a repository as a client would, and report every problem",
+  description: `Walks the repository exactly as a client does (TUF spec §5), starting from a trusted
+root: every root rotation, timestamp, snapshot, targets and every role of the delegation
+graph (all hashed bins), then every target file's length and hashes. It goes on past a
+failure wherever the rest can still be checked and reports every problem: a role whose
+signature, version, length or hash is wrong, an expired role, a snapshot that rolls a role
+back compared with the previous snapshot version, a missing or altered target file.
+
+REPO is a Bulwark repository folder (its public/ tree is read), any folder with metadata/
+and targets/, or the http(s) URL under which metadata/ and targets/ are served. Target
+files are checked by default for a folder; for a URL only with --check-targets (every
+file is downloaded).
+
+Roles that expire within their refreshBefore window (bulwark.json; 24 hours for a URL or
+a plain folder) are warnings, not problems. --at judges expiry at another instant:
+"will this still verify next week?" is --at +7d.
+
+Exit codes: 0 no problem; 1 problems found (listed); 2 bad arguments or trusted root.
+
+--json prints:
+  { "ok": boolean, "at": ISO date, "source": string, "targetsChecked": number|null,
+    "problems": [{ "role"?, "target"?, "code", "message" }],
+    "warnings": [{ "role"?, "target"?, "code", "message" }],
+    "roles": [{ "name", "version", "expires": ISO date, "expiresIn": seconds from --at }] }
+
+Examples:
+  bulwark repo verify ./updates --root ./app/root.json
+  bulwark repo verify https://updates.example.com/ --root root.json --check-targets --at +7d`,
+  positionals: [
+    { name: "REPO", description: "a repository folder, a folder with metadata/ and targets/, or an http(s) URL" },
+  ],
+  options: [
+    {
+      name: "root",
+      type: "string",
+      valueName: "ROOT",
+      description: "the trusted root.json to start from, as shipped to clients (required)",
+    },
+    {
+      name: "at",
+      type: "string",
+      valueName: "TIME",
+      description: "judge expiry at this instant: an ISO date or +DURATION (default: now)",
+    },
+    { name: "check-targets", type: "boolean", description: "download and check every target file (for a URL)" },
+    { name: "skip-targets", type: "boolean", description: "do not check target files (for a folder)" },
+  ],
+  async run(a, ctx) {
+    const repoArg = a.positionals.REPO as string;
+    const rootArg = str(a, "root");
+    if (rootArg === undefined) throw usage("--root is required: the trusted root.json clients start from");
+    const at = parseAt(str(a, "at"), ctx.now());
+
+    let source: Source;
+    let warnWindow = (_kind: RefreshKind) => DEFAULT_WARN_MS;
+    if (/^https?:\/\//i.test(repoArg)) {
+      source = httpSource(repoArg);
+    } else {
+      const dir = path.resolve(ctx.cwd, repoArg);
+      if (existsSync(path.join(dir, "bulwark.json"))) {
+        const repoDir = await RepoDir.open(repoArg, ctx);
+        source = fileSource(repoDir.paths.public);
+        warnWindow = (kind) => refreshWindow(repoDir.config, kind).ms;
+      } else if (existsSync(path.join(dir, "metadata"))) {
+        source = fileSource(dir);
+      } else {
+        throw new CliError(
+          "NOT_A_REPOSITORY",
+          `${repoArg} is neither a Bulwark repository nor a folder with metadata/`,
+          EXIT.USAGE,
+          "give the repository folder, its public/ folder, or the URL it is served under",
+        );
+      }
+    }
+    const rootBytes = await readFileIfExists(path.resolve(ctx.cwd, rootArg));
+    if (rootBytes === undefined) throw usage(`--root ${rootArg} does not exist`);
+    let set: TrustedMetadataSet;
+    try {
+      // Expiry is judged by the walk with the same rule (isExpired at --at), not by the set:
+      // with the epoch as its reference time, one expired role does not hide the problems after it.
+      set = new TrustedMetadataSet(rootBytes, { referenceTime: new Date(0) });
+    } catch (cause) {
+      throw new CliError(
+        "BAD_TRUSTED_ROOT",
+        `${rootArg} is not a usable trusted root: ${(cause as Error).message}`,
+        EXIT.USAGE,
+        "give the root.json your clients ship with (for example the repository's metadata/1.root.json)",
+        { cause },
+      );
+    }
+    const showProgress = !ctx.out.json && !ctx.out.quiet;
+    const walk = new RepositoryWalk(
+      source,
+      set,
+      rootBytes,
+      at,
+      warnWindow,
+      (label, total) => new Progress(ctx.out.streams.stderr, label, total, showProgress),
+    );
+    await walk.run();
+    const checkTargets = source.local ? !flag(a, "skip-targets") : flag(a, "check-targets");
+    const targetsChecked = checkTargets ? await walk.checkTargets() : null;
+
+    const ok = walk.problems.length === 0;
+    ctx.out.line(`${source.label} as of ${new Date(at).toISOString()}`);
+    ctx.out.line("");
+    ctx.out.table(["role", "version", "expires", "left"], roleRows(walk));
+    if (!ctx.out.json) for (const w of walk.warnings) ctx.out.warn(`${w.role ?? w.target}: ${w.message}`);
+    if (!ok) {
+      ctx.out.line("");
+      for (const p of walk.problems) {
+        const subject = p.target === undefined ? p.role : `${p.target} (${p.role})`;
+        ctx.out.line(`${ctx.out.bad("✗")} ${subject}: ${p.message} [${p.code}]`);
+      }
+    }
+    ctx.out.line("");
+    const checked = `${walk.roles.length} role(s)${targetsChecked === null ? "" : `, ${targetsChecked} target file(s)`}`;
+    ctx.out.line(
+      ok
+        ? `${ctx.out.ok("OK")}: ${checked} verified`
+        : `${ctx.out.bad("FAILED")}: ${walk.problems.length} problem(s); ${checked} read`,
+    );
+    return {
+      data: {
+        ok,
+        at: new Date(at).toISOString(),
+        source: source.label,
+        targetsChecked,
+        problems: walk.problems,
+        warnings: walk.warnings,
+        roles: walk.roles,
+      },
+      exitCode: ok ? EXIT.OK : EXIT.FAILURE,
+    };
+  },
+};
+
+export default command;

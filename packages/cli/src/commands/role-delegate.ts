@@ -1,0 +1,158 @@
+import path from "node:path";
+import { TOP_LEVEL_ROLE_NAMES, UsageError } from "@bulwark/tuf";
+import { type Command, flag, list, str } from "../command.js";
+import { CliError, usage } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { type NewKey, withKeyEntry } from "../store/keystore.js";
+import { RepoDir } from "../store/repo-dir.js";
+import { parseCount, printNextSteps, schemeOption } from "./key-add.js";
+
+/** Role names the CLI creates: safe as file names on every system, and never a top-level name. */
+const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const command: Command = {
+  name: "role delegate",
+  summary: "delegate target paths to a new role with new or given keys",
+  description: `Delegates the target paths matching --paths from --delegator (default targets) to a new
+targets role NAME, signed by --threshold of its keys, and stages the change; the next publish
+signs the delegator and the new, empty role. Patterns are shell-style (*, ?, [seq], [!seq])
+and never cross a "/": "plugins/*" matches plugins/a.tgz, not plugins/x/a.tgz.
+
+The keys are generated here (--key-count, written encrypted to DIR/keys/, passphrase from
+BULWARK_PASSPHRASE_<NAME> or BULWARK_PASSPHRASE, else a prompt), or given as public keys
+(--public-key, repeatable), recorded as offline. The role's metadata must be signed to be
+published: for a role with offline keys, make a signer available first (an external signer
+"command" for the key in bulwark.json; see docs/external-signers.md).
+
+With --terminating, a lookup that reaches NAME for a path it is trusted for stops there.
+
+Examples:
+  bulwark role delegate ./updates plugins --paths "plugins/*" --key-count 2 --threshold 2
+  bulwark role delegate ./updates partner --paths "partner/*" --public-key partner.pub.pem`,
+  positionals: [
+    { name: "DIR", description: "the repository folder" },
+    { name: "NAME", description: "the new role's name (letters, digits, '.', '_', '-')" },
+  ],
+  options: [
+    {
+      name: "paths",
+      type: "string",
+      multiple: true,
+      valueName: "PATTERN",
+      description: "target path pattern the role is trusted for (repeatable; at least one)",
+    },
+    {
+      name: "key-count",
+      type: "string",
+      valueName: "N",
+      description: "generate N new keys for the role (default 1 unless --public-key is given)",
+    },
+    {
+      name: "public-key",
+      type: "string",
+      multiple: true,
+      valueName: "FILE",
+      description: "a public key (PEM or hex ed25519) whose private half is held elsewhere (repeatable)",
+    },
+    { name: "threshold", type: "string", valueName: "K", description: "keys that must sign the role", default: "1" },
+    { name: "terminating", type: "boolean", description: "stop the lookup at this role for its paths" },
+    {
+      name: "delegator",
+      type: "string",
+      valueName: "ROLE",
+      description: "the targets role that delegates",
+      default: "targets",
+    },
+    {
+      name: "scheme",
+      type: "string",
+      valueName: "SCHEME",
+      description: "scheme of generated keys (default ed25519)",
+    },
+  ],
+  async run(a, ctx) {
+    const dirArg = a.positionals.DIR as string;
+    const name = a.positionals.NAME as string;
+    if (!ROLE_NAME.test(name) || (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(name)) {
+      throw usage(
+        `${JSON.stringify(name)} cannot name a delegated role`,
+        "use letters, digits, '.', '_' and '-' (up to 64), and not a top-level role's name",
+      );
+    }
+    const paths = list(a, "paths");
+    if (paths.length === 0 || paths.some((p) => p === "")) {
+      throw usage("give at least one --paths PATTERN", 'e.g. --paths "plugins/*"');
+    }
+    const publicKeys = list(a, "public-key");
+    const keyCountText = str(a, "key-count");
+    if (publicKeys.length > 0 && keyCountText !== undefined) throw usage("give --key-count or --public-key, not both");
+    const keyCount = publicKeys.length > 0 ? publicKeys.length : (parseCount(keyCountText, "--key-count", 32) ?? 1);
+    const threshold = parseCount(str(a, "threshold") ?? "1", "--threshold") as number;
+    if (threshold > keyCount) throw usage(`--threshold ${threshold} is more than the ${keyCount} key(s) of ${name}`);
+    const delegator = str(a, "delegator") ?? "targets";
+    const scheme = schemeOption(a) ?? "ed25519";
+
+    const repoDir = await RepoDir.open(dirArg, ctx);
+    return repoDir.locked(async () => {
+      const repo = await repoDir.load();
+      try {
+        repo.targets(delegator);
+      } catch (cause) {
+        if (!(cause instanceof UsageError)) throw cause;
+        throw new CliError(
+          "UNKNOWN_ROLE",
+          `the repository has no targets role ${JSON.stringify(delegator)}`,
+          EXIT.USAGE,
+        );
+      }
+      if (repo.targetsRoleNames().includes(name)) {
+        throw new CliError("ROLE_EXISTS", `a role named ${JSON.stringify(name)} already exists`, EXIT.USAGE);
+      }
+      const store = repoDir.keyStore(() => repo);
+      const keys: NewKey[] = [];
+      if (publicKeys.length > 0) {
+        for (const file of publicKeys) {
+          keys.push(await store.createKey(name, { offline: true, publicKeyFile: path.resolve(ctx.cwd, file) }));
+        }
+        if (new Set(keys.map((k) => k.keyId)).size !== keys.length) throw usage("the same --public-key is given twice");
+      } else {
+        for (let i = 0; i < keyCount; i++) {
+          keys.push(await store.createKey(name, { generate: scheme, keyDir: repoDir.paths.keys }));
+        }
+      }
+      repo.delegate(delegator, { name, paths, threshold, terminating: flag(a, "terminating"), keys });
+      let entries = repoDir.config.keys;
+      for (const k of keys) entries = withKeyEntry(entries, k.entry);
+      await repoDir.saveConfig({ ...repoDir.config, keys: entries });
+      const staged = await repoDir.stage(repo);
+      ctx.out.line(
+        `Delegated ${paths.join(" ")} from ${delegator} to ${name}, signed by ${threshold} of ${keys.length} key(s)` +
+          `${flag(a, "terminating") ? " (terminating)" : ""}.`,
+      );
+      ctx.out.table(
+        ["key ID", "type", "private key"],
+        keys.map((k) => [k.keyId.slice(0, 16), k.publicKey.scheme, "file" in k.entry ? k.entry.file : "offline"]),
+      );
+      if (publicKeys.length > 0) {
+        ctx.out.line(
+          `${name}'s keys are offline: publishing needs ${threshold} of them to sign ${name}. Give bulwark a signer for them first`,
+        );
+        ctx.out.line('(replace "offline": true by "command": "…" in bulwark.json; see docs/external-signers.md).');
+      }
+      printNextSteps(ctx, dirArg, repoDir, repo);
+      return {
+        data: {
+          role: name,
+          delegator,
+          paths,
+          threshold,
+          terminating: flag(a, "terminating"),
+          keys: keys.map((k) => k.entry),
+          staged,
+        },
+      };
+    });
+  },
+};
+
+export default command;

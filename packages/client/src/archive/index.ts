@@ -1,0 +1,23 @@
+/**
+ * Safe extraction of release archives: tar, tar.gz and zip readers written for untrusted
+ * input, bounded while streaming, extracting into a fresh directory that appears atomically.
+ */
+export { crc32 } from "./crc32.js";
+export { checkLinkTarget, parseEntryPath } from "./entry-path.js";
+export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode } from "./errors.js";
+export { detectArchiveFormat, extractArchive, extractTar, extractTarGz, extractZip } from "./extract.js";
+export {
+  COMPRESSION_RATIO_MIN_BYTES,
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_ENTRY_BYTES,
+  DEFAULT_MAX_PATH_LENGTH,
+  DEFAULT_MAX_TOTAL_BYTES,
+  type ExtractOptions,
+  type ExtractProgress,
+  MAX_CENTRAL_DIRECTORY_BYTES,
+  MAX_PAX_HEADER_BYTES,
+  MAX_SEGMENT_LENGTH,
+  MAX_SYMLINK_HOPS,
+  MAX_TAR_TRAILING_BYTES,
+} from "./limits.js";
+export { type ArchiveFormat, DEST_EXISTS, type ExtractResult } from "./staging.js";
