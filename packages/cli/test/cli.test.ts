@@ -54,4 +54,30 @@ describe("bulwark", () => {
       assert.equal(run.json<{ error: { code: string } }>().error.code, code);
     }
   });
+
+  it("stages a release into the delegated role whose paths match it", async (t) => {
+    const dir = await initRepo(t);
+    const delegate = await runCli(["role", "delegate", dir, "plugins", "--paths", "plugins/*/*/*"]);
+    assert.equal(delegate.code, 0, delegate.stderr);
+    assert.equal((await runCli(["repo", "publish", dir])).code, 0);
+    const file = path.join(path.dirname(dir), "p.tgz");
+    writeFileSync(file, "plugin");
+    const add = await runCli([
+      "release",
+      "add",
+      dir,
+      file,
+      "--name",
+      "x",
+      "--version",
+      "1.0.0",
+      "--target",
+      "plugins/x/1.0.0/p.tgz",
+    ]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout, /plugins\/x\/1\.0\.0\/p\.tgz\s+6\s+\w+\s+plugins/);
+    const pub = await runCli(["repo", "publish", dir, "--json"]);
+    assert.equal(pub.code, 0, pub.stderr);
+    assert.equal(pub.json<{ versions: Record<string, number> }>().versions.plugins, 2);
+  });
 });

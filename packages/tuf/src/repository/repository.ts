@@ -253,10 +253,18 @@ export class Repository {
     return this.rootDirty && this.roots.length > 0 ? this.rootMd : undefined;
   }
 
-  /** The role that should list `targetPath`: the hashed bin when `targets` uses succinct bins. */
-  roleForTarget(targetPath: string, delegator = "targets"): string {
-    const succinct = this.targets(delegator).signed.delegations?.succinctRoles;
-    return succinct === undefined ? delegator : succinct.roleForTarget(targetPath);
+  /**
+   * The role that should list `targetPath`: the first delegated role (pre-order, as clients
+   * search) whose paths match, down to a hashed bin; `delegator` itself when none does.
+   */
+  roleForTarget(targetPath: string, delegator = "targets", seen = new Set<string>()): string {
+    seen.add(delegator);
+    const delegations = this.targets(delegator).signed.delegations;
+    if (delegations === undefined) return delegator;
+    for (const { name } of delegations.rolesForTarget(targetPath)) {
+      if (!seen.has(name)) return this.roleForTarget(targetPath, name, seen);
+    }
+    return delegator;
   }
 
   /**
