@@ -12,7 +12,7 @@
  * The published state in public/ is the source of truth; staged/ holds what the next
  * publish will sign. A publish writes new versioned files first and timestamp.json last.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import {
@@ -21,6 +21,8 @@ import {
   Repository,
   type RepositoryFile,
   readFileIfExists,
+  StorageError,
+  syncDirectory,
   type TargetFile,
   writeFileAtomic,
   writeRepositoryFiles,
@@ -347,34 +349,62 @@ export class RepoDir {
     return report;
   }
 
+  /**
+   * Copies a staged release file to its public name, streaming, re-checking its hash on the
+   * way (with a progress bar), into a temporary file renamed into place.
+   */
   private async publishTarget(t: StagedTarget & { dest: string }): Promise<void> {
-    if (
-      await fs
-        .stat(t.dest)
-        .then((s) => s.isFile() && s.size === t.length)
-        .catch(() => false)
-    )
-      return;
+    const existing = await fs.stat(t.dest).catch(() => undefined);
+    if (existing?.isFile() && existing.size === t.length) return;
     const blob = path.join(this.paths.stagedTargets, t.sha256);
-    const data = await readFileIfExists(blob);
-    if (data === undefined) {
+    const stat = await fs.stat(blob).catch(() => undefined);
+    if (stat === undefined) {
       throw new CliError(
         "STAGED_FILE_MISSING",
         `the release file for ${t.path} was removed from ${this.paths.stagedTargets} before publishing`,
         EXIT.FAILURE,
-        `add it again with \`bulwark release add\``,
+        "add it again with `bulwark release add`",
       );
     }
+    await fs.mkdir(path.dirname(t.dest), { recursive: true });
+    const tmp = `${t.dest}.${randomBytes(6).toString("hex")}.tmp`;
+    const hash = createHash("sha256");
+    const progress = new Progress(
+      this.ctx.out.streams.stderr,
+      `copying ${path.basename(t.path)}`,
+      stat.size,
+      !this.ctx.out.json && !this.ctx.out.quiet,
+    );
+    let length = 0;
+    const out = await fs.open(tmp, "wx", 0o644);
+    try {
+      for await (const chunk of createReadStream(blob, { highWaterMark: 1 << 20 })) {
+        const buf = chunk as Buffer;
+        hash.update(buf);
+        length += buf.length;
+        await out.write(buf);
+        progress.tick(buf.length);
+      }
+      await out.sync();
+    } catch (cause) {
+      await out.close();
+      await fs.rm(tmp, { force: true });
+      throw new StorageError(`cannot copy ${t.path} to ${t.dest}: ${(cause as Error).message}`, { cause });
+    } finally {
+      progress.finish();
+    }
+    await out.close();
     // The bytes must still be the ones hashed when they were added.
-    if (data.length !== t.length || createHash("sha256").update(data).digest("hex") !== t.sha256) {
+    if (length !== t.length || hash.digest("hex") !== t.sha256) {
+      await fs.rm(tmp, { force: true });
       throw new CliError(
         "STAGED_FILE_CHANGED",
         `the staged release file for ${t.path} changed since it was added`,
         EXIT.FAILURE,
-        `add it again with \`bulwark release add\``,
+        "add it again with `bulwark release add`",
       );
     }
-    await fs.mkdir(path.dirname(t.dest), { recursive: true });
-    await writeFileAtomic(t.dest, data);
+    await fs.rename(tmp, t.dest);
+    await syncDirectory(path.dirname(t.dest));
   }
 }
