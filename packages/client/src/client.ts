@@ -251,7 +251,11 @@ export class UpdateClient extends EventEmitter {
       sha256: release.target.hashes.get("sha256") as string,
       fileName: path.basename(file),
     };
-    const from = state.current;
+    // A first version put in place by an installer is not in the journal: it is the one to
+    // roll back to, found on disk.
+    const onDisk = await strategy.active();
+    const from =
+      state.current ?? (onDisk !== undefined && onDisk !== release.version ? { version: onDisk } : undefined);
     const op = (step: "preparing" | "prepared" | "switched" | "checking") =>
       this.journal.update({ operation: { kind: "install", to, ...(from ? { from } : {}), step } });
     this.emitEvent({
@@ -307,7 +311,14 @@ export class UpdateClient extends EventEmitter {
       version: failedVersion.version,
       message: `rolling back from ${failedVersion.version}: ${reason}`,
     });
-    await strategy.activate(to, this.fileOf(to));
+    try {
+      await strategy.activate(to, this.fileOf(to));
+    } catch (error) {
+      // Nothing to go back to (an installer-placed first version without its file): finish
+      // the bookkeeping anyway, so recovery converges instead of failing at every start.
+      if (!(error instanceof ClientError && error.code === CLIENT_ERRORS.NOTHING_TO_ROLL_BACK_TO)) throw error;
+      this.emitEvent({ event: "rollback-impossible", version: failedVersion.version, message: error.message });
+    }
     await this.journal.update({
       operation: { kind: "rollback", from: failedVersion, ...(to ? { to } : {}), reason, step: "switched" },
     });

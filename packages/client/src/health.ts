@@ -4,6 +4,8 @@
  * (its whole process group) at the timeout.
  */
 import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
+import path from "node:path";
 
 /** What a health check is told. */
 export interface HealthContext {
@@ -54,9 +56,11 @@ export async function runHealthCheck(check: HealthCheck, ctx: HealthContext): Pr
   }
   const [cmd, ...args] = check.command;
   if (cmd === undefined) return done(false, "empty health check command");
+  // The version's folder, or the folder of its release file (command strategy).
+  const cwd = (await stat(ctx.path).catch(() => undefined))?.isDirectory() ? ctx.path : path.dirname(ctx.path);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
-      cwd: ctx.path,
+      cwd,
       detached: true,
       stdio: "ignore",
       env: { ...process.env, ...check.env, BULWARK_VERSION: ctx.version, BULWARK_PATH: ctx.path },

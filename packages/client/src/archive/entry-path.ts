@@ -22,7 +22,8 @@ function forbiddenCharacter(value: string): string | undefined {
   return undefined;
 }
 
-function unsafe(name: string, why: string): ArchiveError {
+/** An `ARCHIVE_UNSAFE_PATH` refusal of entry `name`. */
+export function unsafe(name: string, why: string): ArchiveError {
   return new ArchiveError(ARCHIVE_ERRORS.UNSAFE_PATH, `${entryLabel(name)} ${why}`);
 }
 
@@ -68,49 +69,23 @@ export function parseEntryPath(name: string, maxPathLength: number): string[] {
 }
 
 /**
- * Checks a symbolic link's target text: relative, and free of the characters paths may not have.
- * Where it points is checked by {@link resolveLinkTarget}.
+ * Checks a link's target text: relative, free of the characters paths may not have, and not
+ * climbing above the root when read lexically from `depth` directories down (a symbolic
+ * link's parent, or the root for a tar hard link). Where it points through other links is
+ * checked when the whole tree is known ({@link EntryTree.resolveLink}).
  * @throws {ArchiveError} `ARCHIVE_UNSAFE_PATH`, or `ARCHIVE_TOO_LARGE` past `maxPathLength`.
  */
-export function checkLinkTarget(name: string, target: string, maxPathLength: number): void {
+export function checkLinkTarget(name: string, target: string, depth: number, maxPathLength: number): void {
   checkCharacters(name, target, "link target", maxPathLength);
+  let level = depth;
+  for (const part of target.split("/")) {
+    if (part === "..") level -= 1;
+    else if (part !== "" && part !== ".") level += 1;
+    if (level < 0) throw linkOutside(name, target);
+  }
 }
 
-/** The target of the symbolic link at `path` (segments joined by `/`), if there is one. */
-export type LinkLookup = (path: string) => { readonly target: string } | undefined;
-
-/**
- * Resolves the target of the link at `link` (its segments) inside the extraction root,
- * following links already in the tree through `lookup`, like the kernel would. Components
- * that do not exist are taken lexically: the kernel would fail on them, so that is the
- * conservative reading.
- * @returns the resolved segments.
- * @throws {ArchiveError} `ARCHIVE_UNSAFE_PATH` when any step leaves the root, or on a link loop.
- */
-export function resolveLinkTarget(
-  name: string,
-  link: readonly string[],
-  target: string,
-  lookup: LinkLookup,
-  maxHops: number,
-): string[] {
-  const resolved = link.slice(0, -1);
-  const pending = target.split("/");
-  let hops = 0;
-  for (let part = pending.shift(); part !== undefined; part = pending.shift()) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (resolved.length === 0) throw unsafe(name, `is a link to ${JSON.stringify(target)}, outside the destination`);
-      resolved.pop();
-      continue;
-    }
-    resolved.push(part);
-    const next = lookup(resolved.join("/"));
-    if (next === undefined) continue;
-    hops += 1;
-    if (hops > maxHops) throw unsafe(name, `is a link to ${JSON.stringify(target)} through a loop of links`);
-    resolved.pop();
-    pending.unshift(...next.target.split("/"));
-  }
-  return resolved;
+/** The refusal of a link whose target leaves the destination. */
+export function linkOutside(name: string, target: string): ArchiveError {
+  return unsafe(name, `is a link to ${JSON.stringify(target)}, outside the destination`);
 }

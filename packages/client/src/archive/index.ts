@@ -2,8 +2,6 @@
  * Safe extraction of release archives: tar, tar.gz and zip readers written for untrusted
  * input, bounded while streaming, extracting into a fresh directory that appears atomically.
  */
-export { crc32 } from "./crc32.js";
-export { checkLinkTarget, parseEntryPath } from "./entry-path.js";
 export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode } from "./errors.js";
 export { detectArchiveFormat, extractArchive, extractTar, extractTarGz, extractZip } from "./extract.js";
 export {
@@ -15,6 +13,7 @@ export {
   type ExtractOptions,
   type ExtractProgress,
   MAX_CENTRAL_DIRECTORY_BYTES,
+  MAX_LINK_RESOLUTION_STEPS,
   MAX_PAX_HEADER_BYTES,
   MAX_SEGMENT_LENGTH,
   MAX_SYMLINK_HOPS,

@@ -26,6 +26,8 @@ export const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
 export const COMPRESSION_RATIO_MIN_BYTES = 1024 * 1024;
 /** Most symbolic links followed while resolving one link target (Linux `MAXSYMLINKS`). */
 export const MAX_SYMLINK_HOPS = 40;
+/** Most path components walked resolving all of one archive's links (bounds the CPU spent on them). */
+export const MAX_LINK_RESOLUTION_STEPS = 10_000_000;
 
 /** How far an extraction has got; `bytes` counts file content written so far. */
 export interface ExtractProgress {
@@ -52,7 +54,10 @@ export interface ExtractOptions {
   readonly allowSymlinks?: boolean;
   /** Set file and directory modification times from the archive; default false (now). */
   readonly preserveMtimes?: boolean;
-  /** Called as entries and bytes are written (for a progress bar). */
+  /**
+   * Called as entries and bytes are written (for a progress bar). Whatever it throws stops
+   * the extraction (nothing is left at `dest`) and is rethrown as it is.
+   */
   readonly onProgress?: (progress: ExtractProgress) => void;
 }
 
@@ -102,7 +107,7 @@ export function checkCompressionRatio(limits: ExtractLimits, expanded: number, c
   if (expanded > ratio * Math.max(compressed, 1)) {
     throw new ArchiveError(
       ARCHIVE_ERRORS.TOO_LARGE,
-      `${what} expands ${compressed} bytes to more than ${expanded}: over maxCompressionRatio ${ratio}`,
+      `${what} expands ${compressed} compressed bytes to ${expanded} and more, over maxCompressionRatio ${ratio}`,
     );
   }
 }
@@ -146,27 +151,27 @@ export class Budget {
     }
   }
 
-  /** Counts file content as it is written. */
+  /** Counts the content of entry `name` as it is written. */
   addContent(name: string, bytes: number): void {
     this.contentBytes += bytes;
-    this.check(name);
+    this.check(entryLabel(name));
   }
 
-  /** Counts format overhead as it is read. */
-  addOverhead(name: string, bytes: number): void {
+  /** Counts format overhead as it is read; `where` says what it is, for the message. */
+  addOverhead(where: string, bytes: number): void {
     this.overheadBytes += bytes;
-    this.check(name);
+    this.check(where);
   }
 
   private total(): number {
     return this.contentBytes + this.overheadBytes;
   }
 
-  private check(name: string): void {
+  private check(where: string): void {
     if (this.total() > this.limits.maxTotalBytes) {
       throw new ArchiveError(
         ARCHIVE_ERRORS.TOO_LARGE,
-        `the archive expands past maxTotalBytes (${this.limits.maxTotalBytes}) at ${entryLabel(name)}`,
+        `the archive expands past maxTotalBytes (${this.limits.maxTotalBytes}) at ${where}`,
       );
     }
   }

@@ -13,9 +13,10 @@ import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { StorageError, syncDirectory, UsageError } from "@bulwark/tuf";
 import type { ArchiveEntry } from "./entry.js";
-import { checkLinkTarget, parseEntryPath, resolveLinkTarget } from "./entry-path.js";
+import { checkLinkTarget, parseEntryPath, unsafe } from "./entry-path.js";
 import { ARCHIVE_ERRORS, ArchiveError, entryLabel } from "./errors.js";
-import { Budget, type ExtractLimits, type ExtractProgress, MAX_SYMLINK_HOPS } from "./limits.js";
+import { Budget, type ExtractLimits, type ExtractProgress } from "./limits.js";
+import { EntryTree, type TreeNode, treeNode } from "./tree.js";
 
 /** The formats {@link extractArchive} recognises. */
 export type ArchiveFormat = "tar" | "tar.gz" | "zip";
@@ -37,14 +38,6 @@ export interface ExtractResult {
 /** Code of the {@link UsageError} thrown when the destination already exists. */
 export const DEST_EXISTS = "ARCHIVE_DEST_EXISTS";
 
-interface TreeNode {
-  kind: "directory" | "file" | "symlink";
-  explicit: boolean;
-  mtime: Date | undefined;
-  /** A symbolic link's target. */
-  target?: string;
-}
-
 interface PendingLink {
   readonly name: string;
   readonly segments: string[];
@@ -53,15 +46,6 @@ interface PendingLink {
 
 // O_NOFOLLOW does not exist on Windows; there the tree and O_EXCL are the defence.
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
-
-/** Case- and normalization-folded form of a path, as case-insensitive file systems compare names. */
-function fold(p: string): string {
-  return p.normalize("NFC").toLowerCase();
-}
-
-function unsafe(name: string, why: string): ArchiveError {
-  return new ArchiveError(ARCHIVE_ERRORS.UNSAFE_PATH, `${entryLabel(name)} ${why}`);
-}
 
 function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -102,8 +86,7 @@ async function onDisk<T>(name: string, call: () => Promise<T>): Promise<T> {
 /** The temporary extraction root and the tree written into it so far. */
 export class StagingDirectory {
   readonly budget: Budget;
-  private readonly nodes = new Map<string, TreeNode>();
-  private readonly foldedLinks = new Set<string>();
+  private readonly tree = new EntryTree();
   private readonly links: PendingLink[] = [];
   private readonly paths: string[] = [];
   private rootSeen = false;
@@ -150,28 +133,35 @@ export class StagingDirectory {
 
   /** The entry's path segments; `[]` (the root itself) only for a directory. */
   private segmentsOf(entry: ArchiveEntry): string[] {
+    if (entry.type !== "directory" && entry.path.endsWith("/")) {
+      // Old tars marked directories so; taking it either way would be a guess.
+      throw new ArchiveError(ARCHIVE_ERRORS.MALFORMED, `${entryLabel(entry.path)} ends with / but is a ${entry.type}`);
+    }
     const segments = parseEntryPath(entry.path, this.limits.maxPathLength);
     if (segments.length === 0 && entry.type !== "directory") throw unsafe(entry.path, "names the destination itself");
     return segments;
   }
 
-  /** Refuses a path taken already, or one under a file or a symbolic link; creates missing parents. */
-  private async claim(name: string, segments: readonly string[]): Promise<void> {
-    const key = segments.join("/");
-    if (this.nodes.has(key)) throw unsafe(name, "is a duplicate of an earlier entry");
-    for (let i = 1; i < segments.length; i++) {
-      const parent = segments.slice(0, i).join("/");
-      const node = this.nodes.get(parent);
-      if (node?.kind === "symlink")
-        throw unsafe(name, `would be written through the symbolic link ${JSON.stringify(parent)}`);
-      if (node?.kind === "file") throw unsafe(name, `would be written inside the file ${JSON.stringify(parent)}`);
-      if (node === undefined) {
-        const dir = this.abs(segments.slice(0, i));
-        await onDisk(name, () => fs.mkdir(dir));
-        await onDisk(name, () => fs.chmod(dir, 0o755));
-        this.nodes.set(parent, { kind: "directory", explicit: false, mtime: undefined });
-      }
+  /** Makes a directory with mode 0o755 whatever the umask. */
+  private async mkdir(name: string, segments: readonly string[]): Promise<void> {
+    const dir = this.abs(segments);
+    await onDisk(name, () => fs.mkdir(dir));
+    await onDisk(name, () => fs.chmod(dir, 0o755));
+  }
+
+  /**
+   * The parent node of a new entry at `segments`: refuses a duplicate, or a path under a file
+   * or a symbolic link; creates missing parents (each counted as an entry).
+   */
+  private async claim(name: string, segments: readonly string[]): Promise<TreeNode> {
+    const parent = await this.tree.parentOf(name, segments, async (depth) => {
+      this.budget.addEntry(name);
+      await this.mkdir(name, segments.slice(0, depth));
+    });
+    if (parent.children?.has(segments[segments.length - 1] as string)) {
+      throw unsafe(name, "is a duplicate of an earlier entry");
     }
+    return parent;
   }
 
   /**
@@ -191,17 +181,15 @@ export class StagingDirectory {
       case "symlink":
         await this.addSymlink(entry);
         break;
-      case "hardlink": {
+      case "hardlink":
         this.segmentsOf(entry);
-        const target = entry.linkTarget ?? "";
-        checkLinkTarget(entry.path, target, this.limits.maxPathLength);
-        parseEntryPath(target, this.limits.maxPathLength);
+        // A tar hard link's target is relative to the archive root.
+        checkLinkTarget(entry.path, entry.linkTarget ?? "", 0, this.limits.maxPathLength);
         // Even inside the archive a hard link can alias a file written later; none are extracted.
         throw new ArchiveError(
           ARCHIVE_ERRORS.UNSUPPORTED_ENTRY,
           `${entryLabel(entry.path)} is a hard link, which is not extracted`,
         );
-      }
       default:
         this.segmentsOf(entry);
         throw new ArchiveError(
@@ -219,32 +207,26 @@ export class StagingDirectory {
       this.rootSeen = true;
       return;
     }
-    const key = segments.join("/");
-    const existing = this.nodes.get(key);
+    const existing = this.tree.get(segments);
     if (existing?.kind === "directory" && !existing.explicit) {
       // Created earlier as the parent of another entry.
       existing.explicit = true;
+      existing.mtime = entry.mtime;
     } else {
-      await this.claim(entry.path, segments);
-      const dir = this.abs(segments);
-      await onDisk(entry.path, () => fs.mkdir(dir));
-      await onDisk(entry.path, () => fs.chmod(dir, 0o755));
-      this.nodes.set(key, { kind: "directory", explicit: true, mtime: undefined });
+      const parent = await this.claim(entry.path, segments);
+      await this.mkdir(entry.path, segments);
+      this.tree.add(parent, segments[segments.length - 1] as string, treeNode("directory", true, entry.mtime));
     }
-    const node = this.nodes.get(key);
-    if (node !== undefined) node.mtime = entry.mtime;
     this.directories += 1;
-    this.paths.push(key);
+    this.paths.push(segments.join("/"));
   }
 
   private async addFile(entry: ArchiveEntry): Promise<void> {
     const segments = this.segmentsOf(entry);
     this.budget.reserve(entry.path, entry.size);
-    await this.claim(entry.path, segments);
-    const key = segments.join("/");
-    this.nodes.set(key, { kind: "file", explicit: true, mtime: entry.mtime });
-    const file = this.abs(segments);
-    const handle = await onDisk(entry.path, () => fs.open(file, CREATE_FLAGS, 0o600));
+    const parent = await this.claim(entry.path, segments);
+    this.tree.add(parent, segments[segments.length - 1] as string, treeNode("file", true, entry.mtime));
+    const handle = await onDisk(entry.path, () => fs.open(this.abs(segments), CREATE_FLAGS, 0o600));
     try {
       let written = 0;
       for await (const chunk of entry.data()) {
@@ -257,7 +239,10 @@ export class StagingDirectory {
         }
         // Counted before it is written, so a bomb stops at the bound, not past it.
         this.budget.addContent(entry.path, chunk.length);
-        await onDisk(entry.path, () => handle.write(chunk, 0, chunk.length));
+        for (let done = 0; done < chunk.length; ) {
+          const { bytesWritten } = await onDisk(entry.path, () => handle.write(chunk, done, chunk.length - done));
+          done += bytesWritten;
+        }
         this.progress();
       }
       if (written !== entry.size) {
@@ -277,7 +262,7 @@ export class StagingDirectory {
       await handle.close();
     }
     this.files += 1;
-    this.paths.push(key);
+    this.paths.push(segments.join("/"));
   }
 
   private async addSymlink(entry: ArchiveEntry): Promise<void> {
@@ -289,34 +274,12 @@ export class StagingDirectory {
     }
     const segments = this.segmentsOf(entry);
     const target = entry.linkTarget ?? "";
-    checkLinkTarget(entry.path, target, this.limits.maxPathLength);
     // A lexical check now, for an early and clear refusal; the full one, through the other links, at commit.
-    resolveLinkTarget(entry.path, segments, target, () => undefined, MAX_SYMLINK_HOPS);
-    await this.claim(entry.path, segments);
-    const key = segments.join("/");
-    this.nodes.set(key, { kind: "symlink", explicit: true, mtime: undefined, target });
-    this.foldedLinks.add(fold(key));
+    checkLinkTarget(entry.path, target, segments.length - 1, this.limits.maxPathLength);
+    const parent = await this.claim(entry.path, segments);
+    this.tree.add(parent, segments[segments.length - 1] as string, treeNode("symlink", true, undefined, target));
     this.links.push({ name: entry.path, segments, target });
-    this.paths.push(key);
-  }
-
-  /** Resolves one link through the finished tree; an ambiguous case-folded match is refused. */
-  private resolve(link: PendingLink): string[] {
-    return resolveLinkTarget(
-      link.name,
-      link.segments,
-      link.target,
-      (p) => {
-        const node = this.nodes.get(p);
-        if (node?.target !== undefined) return { target: node.target };
-        // On a case-insensitive file system this name would be the link, not a missing path.
-        if (!this.nodes.has(p) && this.foldedLinks.has(fold(p))) {
-          throw unsafe(link.name, `has a link target that differs only in case from the link ${JSON.stringify(p)}`);
-        }
-        return undefined;
-      },
-      MAX_SYMLINK_HOPS,
-    );
+    this.paths.push(segments.join("/"));
   }
 
   /**
@@ -325,18 +288,21 @@ export class StagingDirectory {
    * {@link UsageError} `ARCHIVE_DEST_EXISTS` if `dest` appeared meanwhile; {@link StorageError}.
    */
   async commit(format: ArchiveFormat): Promise<ExtractResult> {
-    for (const link of this.links) {
-      const resolved = this.resolve(link).join("/");
-      const type = resolved === "" || this.nodes.get(resolved)?.kind === "directory" ? "dir" : "file";
-      await onDisk(link.name, () => fs.symlink(link.target, this.abs(link.segments), type));
+    // Every link is resolved through the finished tree before any is created.
+    const types = this.links.map((link) => {
+      const resolved = this.tree.resolveLink(link.name, link.segments.slice(0, -1), link.target);
+      return resolved?.kind === "directory" ? "dir" : "file";
+    });
+    for (const [i, link] of this.links.entries()) {
+      // The type matters only on Windows, where a link to a directory must say so.
+      await onDisk(link.name, () => fs.symlink(link.target, this.abs(link.segments), types[i]));
     }
-    const directories = [...this.nodes].filter(([, n]) => n.kind === "directory");
-    directories.sort(([a], [b]) => b.split("/").length - a.split("/").length);
-    for (const [key, node] of directories) {
-      const dir = this.abs(key.split("/"));
+    // Children before parents: a directory's time is set after its contents are written.
+    for (const { segments, node } of this.tree.directories()) {
+      const dir = this.abs(segments);
       if (this.limits.preserveMtimes && node.mtime !== undefined) {
         const mtime = node.mtime;
-        await onDisk(key, () => fs.utimes(dir, mtime, mtime));
+        await onDisk(segments.join("/"), () => fs.utimes(dir, mtime, mtime));
       }
       await syncDirectory(dir);
     }

@@ -23,14 +23,19 @@ function malformed(message: string): ArchiveError {
   return new ArchiveError(ARCHIVE_ERRORS.MALFORMED, message);
 }
 
-/** Bytes up to the first NUL, as UTF-8. */
-export function decodeName(bytes: Uint8Array, what: string): string {
-  const end = bytes.indexOf(0);
+/** Bytes as UTF-8. @throws {ArchiveError} `ARCHIVE_UNSUPPORTED` when they are not. */
+function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {
-    return utf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
+    return utf8.decode(bytes);
   } catch (cause) {
     throw new ArchiveError(ARCHIVE_ERRORS.UNSUPPORTED, `${what} is not UTF-8`, { cause });
   }
+}
+
+/** Bytes up to the first NUL (a header field, a GNU long name), as UTF-8. */
+export function decodeName(bytes: Uint8Array, what: string): string {
+  const end = bytes.indexOf(0);
+  return decodeUtf8(end < 0 ? bytes : bytes.subarray(0, end), what);
 }
 
 /** An unsigned number field: octal digits between optional spaces and NUL/space terminators, or GNU base-256. */
@@ -129,10 +134,10 @@ export function parsePaxRecords(data: Buffer, at: number): Map<string, string> {
     const record = data.subarray(space + 1, end - 1);
     const eq = record.indexOf(0x3d);
     if (eq <= 0) throw malformed(`the pax header at byte ${at} has a record without a key`);
-    // Values are UTF-8 (hdrcharset=BINARY is not supported); decodeName stops at NUL, so check for it first.
-    if (record.indexOf(0) >= 0) throw malformed(`the pax header at byte ${at} has a NUL in a record`);
-    const key = decodeName(record.subarray(0, eq), `a key in the pax header at byte ${at}`);
-    records.set(key, decodeName(record.subarray(eq + 1), `the ${key} record in the pax header at byte ${at}`));
+    // Values are UTF-8 (hdrcharset=BINARY is not supported), taken whole: a NUL in a path
+    // is left for the path check to refuse, not silently cut at.
+    const key = decodeUtf8(record.subarray(0, eq), `a key in the pax header at byte ${at}`);
+    records.set(key, decodeUtf8(record.subarray(eq + 1), `the ${key} record in the pax header at byte ${at}`));
     pos = end;
   }
   return records;

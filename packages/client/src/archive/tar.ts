@@ -68,18 +68,31 @@ function applyPax(overrides: Overrides, records: Map<string, string>, at: number
  * `ARCHIVE_TOO_LARGE`.
  */
 export async function* readTarEntries(chunks: AsyncIterable<Uint8Array>, budget: Budget): AsyncGenerator<ArchiveEntry> {
-  const source = new ByteSource(chunks[Symbol.asyncIterator]());
+  const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    yield* readEntries(new ByteSource(iterator), budget);
+  } finally {
+    // Stopped early (a refusal, or the consumer gave up): release the stream and its file.
+    await iterator.return?.();
+  }
+}
+
+async function* readEntries(source: ByteSource, budget: Budget): AsyncGenerator<ArchiveEntry> {
   let at = 0;
   let overrides: Overrides = {};
   let pendingMeta = false;
+  const paxBound = `${MAX_PAX_HEADER_BYTES} bytes`;
+  // A GNU long name carries its terminating NUL.
+  const pathMax = budget.limits.maxPathLength + 1;
+  const pathBound = `maxPathLength (${budget.limits.maxPathLength} bytes)`;
 
-  /** Reads a metadata entry's data into memory, bounded by `max`. */
-  const readMeta = async (header: TarHeader, max: number, what: string): Promise<Buffer> => {
+  /** Reads a metadata entry's data into memory, bounded by `max` (named `bound` in messages). */
+  const readMeta = async (header: TarHeader, max: number, bound: string, what: string): Promise<Buffer> => {
     if (header.size > max) {
-      throw new ArchiveError(ARCHIVE_ERRORS.TOO_LARGE, `the ${what} at byte ${at} is over ${max} bytes`);
+      throw new ArchiveError(ARCHIVE_ERRORS.TOO_LARGE, `the ${what} at byte ${at} is longer than ${bound}`);
     }
     const size = header.size + padding(header.size);
-    budget.addOverhead(what, size);
+    budget.addOverhead(`the ${what} at byte ${at}`, size);
     const data = await source.read(size);
     if (data.length < size) throw malformed(`the archive is truncated in the ${what} at byte ${at}`);
     at += BLOCK + size;
@@ -95,7 +108,7 @@ export async function* readTarEntries(chunks: AsyncIterable<Uint8Array>, budget:
           : `the archive is truncated in the header at byte ${at}`,
       );
     }
-    budget.addOverhead("a tar header", BLOCK);
+    budget.addOverhead(`the tar header at byte ${at}`, BLOCK);
     if (isZeroBlock(block)) {
       if (pendingMeta) throw malformed(`the archive ends at byte ${at} after an extended header without its entry`);
       await readEnd(source, at);
@@ -104,23 +117,24 @@ export async function* readTarEntries(chunks: AsyncIterable<Uint8Array>, budget:
     const header = parseTarHeader(block, at);
     switch (header.typeflag) {
       case "x":
-        applyPax(overrides, parsePaxRecords(await readMeta(header, MAX_PAX_HEADER_BYTES, "pax header"), at), at);
+        applyPax(
+          overrides,
+          parsePaxRecords(await readMeta(header, MAX_PAX_HEADER_BYTES, paxBound, "pax header"), at),
+          at,
+        );
         pendingMeta = true;
         continue;
       case "g":
         // Global pax records (`git archive` writes its commit id in one) are checked, then ignored.
-        parsePaxRecords(await readMeta(header, MAX_PAX_HEADER_BYTES, "pax global header"), at);
+        parsePaxRecords(await readMeta(header, MAX_PAX_HEADER_BYTES, paxBound, "pax global header"), at);
         continue;
       case "L":
-        overrides.path = decodeName(
-          await readMeta(header, budget.limits.maxPathLength + 1, "GNU long name"),
-          "a GNU long name",
-        );
+        overrides.path = decodeName(await readMeta(header, pathMax, pathBound, "GNU long name"), "a GNU long name");
         pendingMeta = true;
         continue;
       case "K":
         overrides.linkpath = decodeName(
-          await readMeta(header, budget.limits.maxPathLength + 1, "GNU long link name"),
+          await readMeta(header, pathMax, pathBound, "GNU long link name"),
           "a GNU long link name",
         );
         pendingMeta = true;
@@ -158,7 +172,7 @@ export async function* readTarEntries(chunks: AsyncIterable<Uint8Array>, budget:
       data: type === "file" ? data : noData,
     };
     // Whatever the consumer did not read, and the padding, is skipped and charged as overhead.
-    budget.addOverhead(path, left + padding(size));
+    budget.addOverhead(entryLabel(path), left + padding(size));
     await source.skip(left + padding(size), entryLabel(path));
     at = entryAt + BLOCK + size + padding(size);
     overrides = {};

@@ -86,7 +86,6 @@ function kindOf(name: string, madeBy: number, external: number): { type: EntryTy
   const slash = name.endsWith("/");
   if (fromMode === "unknown") throw malformed(`${entryLabel(name)} has an unknown file type in its mode`);
   const type = fromMode ?? (slash || (external & 0x10) !== 0 ? "directory" : "file");
-  if (slash && type !== "directory") throw malformed(`${entryLabel(name)} ends with / but is a ${type}`);
   return { type, executable: type === "file" && (mode & 0o111) !== 0 };
 }
 

@@ -57,6 +57,7 @@ export class CommandStrategy implements InstallStrategy {
         else reject(new ClientError(CLIENT_ERRORS.INSTALL_FAILED, `the installer exited with ${code ?? signal}`));
       });
     });
+    await fs.mkdir(path.dirname(this.stateFile), { recursive: true });
     await writeFileAtomic(this.stateFile, Buffer.from(to.version));
   }
 
