@@ -245,6 +245,7 @@ export class UpdateClient extends EventEmitter {
     await this.recover();
     const strategy = this.strategy();
     const file = await this.download(release, options);
+    const journalBefore = await readFileIfExists(this.journal.file);
     const state = await this.journal.load();
     const to: JournalVersion = {
       version: release.version,
@@ -264,7 +265,14 @@ export class UpdateClient extends EventEmitter {
       message: `installing ${release.version}${from ? ` over ${from.version}` : ""}`,
     });
     await op("preparing");
-    await strategy.prepare(release, file);
+    try {
+      await strategy.prepare(release, file);
+    } catch (error) {
+      // Refused before anything switched (a hostile or oversized archive): leave no trace.
+      await strategy.discard(release.version);
+      await this.journal.restore(journalBefore);
+      throw error;
+    }
     await op("prepared");
     await strategy.activate(to, file);
     await op("switched");
@@ -419,11 +427,16 @@ export class UpdateClient extends EventEmitter {
       version: release.version,
       message: `${reason}: installing ${release.version}`,
     });
-    const state = await this.journal.load();
+    const revoked = (await this.journal.load()).current;
     await this.install(release, options);
-    if (state.current !== undefined) {
+    if (revoked !== undefined) {
+      // The revoked version is never a rollback target: forget it and remove its files.
       const after = this.journal.current;
-      await this.journal.update({ failed: [...new Set([...after.failed, state.current.version])] });
+      await this.journal.update({
+        previous: after.previous.filter((p) => p.version !== revoked.version),
+        failed: [...new Set([...after.failed, revoked.version])],
+      });
+      await this.strategy().discard(revoked.version);
     }
   }
 }

@@ -3,6 +3,8 @@
  * verified resumable download, atomic install with health check and automatic rollback,
  * staged rollout and the vendor's kill switch, all from signed TUF metadata.
  */
+
+export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode, extractArchive } from "./archive/index.js";
 export { type ClientEvent, UpdateClient, type UpdateClientOptions, type UpdateOutcome } from "./client.js";
 export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
 export { CLIENT_ERRORS, ClientError } from "./errors.js";

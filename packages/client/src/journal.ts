@@ -72,6 +72,16 @@ export class Journal {
     return state;
   }
 
+  /**
+   * Puts back the journal file exactly as it was (`undefined`: there was none), for an
+   * operation that turned out to change nothing.
+   */
+  async restore(bytes: Buffer | undefined): Promise<void> {
+    if (bytes === undefined) await fs.rm(this.file, { force: true });
+    else await writeFileAtomic(this.file, bytes);
+    await this.load();
+  }
+
   /** Updates the state with `patch`, durably. */
   async update(patch: Partial<Omit<JournalState, "formatVersion" | "updatedAt">>): Promise<JournalState> {
     const { formatVersion: _f, updatedAt: _u, ...rest } = this.state;

@@ -51,6 +51,7 @@ export function nextDelay(config: AgentConfig, failures: number, random = Math.r
 export class Agent {
   private readonly options: UpdateClientOptions;
   private status: AgentStatus;
+  private seeded = false;
 
   constructor(
     readonly config: AgentConfig,
@@ -94,6 +95,15 @@ export class Agent {
 
   /** One update cycle; never throws (failures are logged and counted). */
   async cycle(): Promise<boolean> {
+    if (!this.seeded) {
+      // Carry the record of earlier runs (cron runs `--once`): failures keep counting.
+      this.seeded = true;
+      const previous = await readStatus(this.config).catch(() => undefined);
+      if (previous !== undefined) {
+        const { pid: _pid, startedAt: _started, nextCheckAt: _next, ...kept } = previous;
+        this.status = { ...this.status, ...kept };
+      }
+    }
     try {
       // The root file is only the first trust anchor; later roots come from the repository.
       const client = new UpdateClient({ ...this.options, trustedRoot: await readFile(this.config.rootFile) });

@@ -41,7 +41,7 @@ export interface ExtractOptions {
   readonly maxTotalBytes?: number;
   /** Most bytes of one entry; default {@link DEFAULT_MAX_ENTRY_BYTES}. */
   readonly maxEntryBytes?: number;
-  /** Most entries; default {@link DEFAULT_MAX_ENTRIES}. */
+  /** Most entries, parent directories created implicitly included; default {@link DEFAULT_MAX_ENTRIES}. */
   readonly maxEntries?: number;
   /** Longest path or link target in UTF-8 bytes; default {@link DEFAULT_MAX_PATH_LENGTH}. */
   readonly maxPathLength?: number;
