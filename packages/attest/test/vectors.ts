@@ -1,0 +1,40 @@
+/** Locates the language-neutral test vectors in `../shared/vectors/` beside the checkout. */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+// dist/test/vectors.js -> packages/attest -> repository root
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+/** The vectors folder, or undefined where it is absent (a user's own clone). */
+export const VECTORS_DIR: string | undefined = (() => {
+  const dir = process.env.BULWARK_VECTORS_DIR ?? path.resolve(repoRoot, "../shared/vectors");
+  return existsSync(dir) ? dir : undefined;
+})();
+
+/** Why vector tests are skipped, or false when they run. */
+export const SKIP_VECTORS: string | false =
+  VECTORS_DIR === undefined ? "../shared/vectors/ is absent: vector tests skipped (CI always has it)" : false;
+
+if (SKIP_VECTORS && process.env.CI) {
+  throw new Error("CI must have ../shared/vectors/ beside the checkout");
+}
+
+/** The path of a vector file. */
+export function vectorPath(...parts: string[]): string {
+  if (VECTORS_DIR === undefined) throw new Error(SKIP_VECTORS as string);
+  return path.join(VECTORS_DIR, ...parts);
+}
+
+/** Reads and parses a JSON vector file. */
+export function readVectorJson<T>(...parts: string[]): T {
+  return JSON.parse(readFileSync(vectorPath(...parts), "utf8")) as T;
+}
+
+/** The repository root. */
+export const REPO_ROOT = repoRoot;
+
+/** Reads a vector file as bytes. */
+export function readVectorBytes(...parts: string[]): Buffer {
+  return readFileSync(vectorPath(...parts));
+}
