@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Metadata, TargetFile, Targets } from "@bulwark/tuf";
+import { median } from "./stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bulwark = path.join(here, "..", "packages", "cli", "bin", "bulwark.js");
@@ -47,8 +48,8 @@ function stageTargets(dir, bytes) {
   writeFileSync(path.join(dir, "staged", "metadata", "targets.json"), bytes);
 }
 
-/** Medians over `runs` publishes (after a warm-up) of both scenarios. */
-export async function benchPublish({ work, n, runs, median }) {
+/** Medians over `runs` publishes (after a warm-up) of both scenarios, for `n` targets. */
+export async function benchPublish({ work, n, runs }) {
   const flatDir = path.join(work, `publish-flat-${n}`);
   await init(flatDir, 0);
   const staged = targetsWith(n, 1);
@@ -86,6 +87,7 @@ export async function benchPublish({ work, n, runs, median }) {
     }
   }
   return {
+    n,
     flatMs: median(flat),
     flatMinMax: [Math.min(...flat), Math.max(...flat)],
     binsFirstMs: first.wallMs,
