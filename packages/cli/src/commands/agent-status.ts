@@ -3,15 +3,7 @@ import { Journal } from "@bulwark/client";
 import { readStatus } from "../agent/agent.js";
 import { loadAgentConfig } from "../agent/config.js";
 import { type Command, str } from "../command.js";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { alive } from "../store/lock.js";
 
 const command: Command = {
   name: "agent status",

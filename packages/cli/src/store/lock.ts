@@ -8,7 +8,8 @@ import { hostname } from "node:os";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 
-function alive(pid: number): boolean {
+/** True when process `pid` exists on this machine. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
