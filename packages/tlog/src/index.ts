@@ -1,0 +1,131 @@
+/**
+ * @bulwark/tlog — transparency logs in C2SP formats: signed notes, checkpoints,
+ * cosignatures and witness policies, tlog-tiles writer and reader, RFC 6962 proofs and
+ * tlog-proof bundles.
+ */
+export {
+  type Checkpoint,
+  formatCheckpoint,
+  type ParseCheckpointOptions,
+  parseCheckpoint,
+  type VerifiedCheckpoint,
+  type VerifyCheckpointOptions,
+  verifyCheckpoint,
+  verifyCheckpointConsistency,
+} from "./checkpoint.js";
+export {
+  COSIGNATURE_TIMESTAMP_SIZE,
+  COSIGNATURE_V1_HEADER,
+  COSIGNATURE_V1_SIZE,
+  type Cosignature,
+  CosignatureV1Signer,
+  CosignatureV1Verifier,
+  type CosignerOptions,
+  cosignatureMessage,
+  MAX_COSIGNATURE_TIMESTAMP,
+  parseCosignatureLine,
+  splitTimestampedSignature,
+} from "./cosignature.js";
+export { EcdsaVerifier } from "./ecdsa.js";
+export { Ed25519Signer, Ed25519Verifier } from "./ed25519.js";
+export { TLOG_ERRORS, TLOG_USAGE, TlogError, type TlogErrorCode } from "./errors.js";
+export { FolderStore } from "./folder-store.js";
+export { LogReader, type LogReaderOptions } from "./log-reader.js";
+export { type AppendResult, LogWriter, type LogWriterOptions } from "./log-writer.js";
+export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from "./merkle-proof.js";
+export {
+  MemoryTree,
+  type NodeId,
+  type NodeReader,
+  proofNodes,
+  proveConsistency,
+  proveInclusion,
+  rangeHash,
+  treeRoot,
+} from "./merkle-tree.js";
+export {
+  isValidKeyName,
+  keyIdFor,
+  MAX_NOTE_SIGNATURES,
+  type NoteSigner,
+  type NoteVerifier,
+  SIGNATURE_TYPE,
+} from "./note-key.js";
+export { EMPTY_ROOT, HASH_SIZE, hashChildren, hashLeaf, rootFromLeafHashes } from "./rfc6962.js";
+export { Rfc6962SthVerifier } from "./rfc6962-sth.js";
+export {
+  type Note,
+  type NoteSignature,
+  type NoteToSign,
+  openNote,
+  signNote,
+  UnverifiedNoteError,
+  type VerifiedSignature,
+} from "./signed-note.js";
+export { SPECIFICATIONS } from "./spec.js";
+export { CHECKPOINT_KEY, type LogStore, MemoryStore, type WritableLogStore } from "./store.js";
+export {
+  isValidSubtree,
+  rootFromSubtreeConsistencyProof,
+  verifySubtreeConsistency,
+  verifySubtreeInclusion,
+} from "./subtree-proof.js";
+export {
+  type EntryBundleCoordinates,
+  encodeTileIndex,
+  entryBundlePath,
+  MAX_TILE_LEVEL,
+  parseTilePath,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  type TileCoordinates,
+  type TileResource,
+  tilePath,
+} from "./tile-path.js";
+export { TiledTree, type TreeAudit, tileNodeHash } from "./tiled-tree.js";
+export {
+  type EntryBundleRange,
+  encodeEntryBundle,
+  encodeTile,
+  entryBundleFor,
+  entryBundlePathFor,
+  entryBundleRanges,
+  MAX_ENTRY_SIZE,
+  type NodeLocation,
+  nodeLocation,
+  parseEntryBundle,
+  parseTile,
+  partialTiles,
+  type TileLevel,
+  tileLevels,
+  tileWidth,
+} from "./tiles.js";
+export {
+  MAX_TLOG_PROOF_HASHES,
+  marshalTlogProof,
+  parseTlogProof,
+  TLOG_PROOF_HEADER,
+  type TlogProof,
+  type VerifiedTlogProof,
+  type VerifyTlogProofOptions,
+  verifyTlogProof,
+} from "./tlog-proof.js";
+export {
+  type GeneratedKey,
+  generateKey,
+  parseCosignatureVerifierKey,
+  parseCosignerKey,
+  parseSignerKey,
+  parseVerifierKey,
+} from "./vkey.js";
+export {
+  isSatisfied,
+  type PolicyComponent,
+  parseWitnessPolicy,
+  policyVerifiers,
+  type Witness,
+  type WitnessGroup,
+  type WitnessPolicy,
+  witness,
+  witnessGroup,
+} from "./witness-policy.js";
