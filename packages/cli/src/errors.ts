@@ -44,6 +44,10 @@ export function hintFor(error: unknown): string | undefined {
       return "check the passphrase (BULWARK_PASSPHRASE or BULWARK_PASSPHRASE_<ROLE>) and the key file";
     case "TUF_EXPIRED_METADATA":
       return "re-sign the expired role (`bulwark repo refresh`, or publish a new root for an expired root)";
+    case "ATTEST_NO_QUORUM":
+      return "each builder must rebuild the same source and get the same bytes: compare their sha256 (docs/verified-builds.md); a disagreeing builder may be compromised";
+    case "ATTEST_BAD_POLICY":
+      return "fix the policy with `bulwark policy set` (a new root version, signed by the root keys)";
     case "LOCKED":
       return "wait for the other process, or remove the lock file if no bulwark process is running";
     default:

@@ -23,6 +23,26 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/release-revoke.js")).default,
   },
   {
+    name: "policy set",
+    summary: "set the verified-builds policy (k of n builders) in the next root",
+    load: async () => (await import("./commands/policy-set.js")).default,
+  },
+  {
+    name: "policy show",
+    summary: "show the verified-builds policy of the published root (and of a staged one)",
+    load: async () => (await import("./commands/policy-show.js")).default,
+  },
+  {
+    name: "attest keygen",
+    summary: "create a builder's signing key; print its public key for the vendor's policy",
+    load: async () => (await import("./commands/attest-keygen.js")).default,
+  },
+  {
+    name: "attest",
+    summary: "attest an artifact you built: a signed in-toto SLSA provenance (builders)",
+    load: async () => (await import("./commands/attest.js")).default,
+  },
+  {
     name: "repo publish",
     summary: "sign what changed and write the static tree DIR/public/",
     load: async () => (await import("./commands/repo-publish.js")).default,
@@ -90,7 +110,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   },
   {
     name: "quickstart",
-    summary: "a narrated tour: publish, install, update, attacks refused, kill switch",
+    summary: "a narrated tour: publish, install, update, attacks refused, kill switch, verified builds",
     load: async () => (await import("./commands/quickstart.js")).default,
   },
   {

@@ -56,9 +56,9 @@ export class Vendor {
     readonly server: StaticServer,
   ) {}
 
-  /** `bulwark repo init --single-key` in a temporary folder, served at once. */
-  static async create(t: TestLike): Promise<Vendor> {
-    const dir = await initRepo(t);
+  /** `bulwark repo init --single-key` (or `initArgs`) in a temporary folder, served at once. */
+  static async create(t: TestLike, initArgs?: string[]): Promise<Vendor> {
+    const dir = await initRepo(t, initArgs);
     const server = await createStaticServer(path.join(dir, "public"));
     t.after(() => server.close());
     return new Vendor(dir, path.dirname(dir), server);

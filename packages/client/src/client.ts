@@ -13,10 +13,11 @@ import { type DownloadOptions, downloadedPath, downloadVerified } from "./downlo
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import { type HealthCheck, runHealthCheck } from "./health.js";
 import type { InstallStrategy } from "./install/strategy.js";
-import { Journal, type JournalState, type JournalVersion } from "./journal.js";
+import { Journal, type JournalState, type JournalVersion, MAX_INTERRUPTED_INSTALLS } from "./journal.js";
 import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { inRollout } from "./rollout.js";
 import { compareSemver, parseSemver } from "./semver.js";
+import { ATTESTATION_LIMITS, type AttestationLimits, verifyReleaseBuilds } from "./verified-builds.js";
 
 /** One structured log record; every step of the client emits one. */
 export interface ClientEvent {
@@ -46,6 +47,8 @@ export interface UpdateClientOptions {
   readonly healthCheck?: HealthCheck;
   readonly fetcher?: Fetcher;
   readonly updaterConfig?: Partial<UpdaterConfig>;
+  /** Limits on a release's attestations (verified builds); {@link ATTESTATION_LIMITS} by default. */
+  readonly attestationLimits?: Partial<AttestationLimits>;
   /** Receives every event (also emitted as "event" on the client). */
   readonly log?: (event: ClientEvent) => void;
 }
@@ -180,12 +183,26 @@ export class UpdateClient extends EventEmitter {
 
   /**
    * Downloads a release's file, verified against its signed length and hashes; resumes an
-   * interrupted download. Returns the verified file's path.
+   * interrupted download. Returns the verified file's path. When the trusted root has a
+   * release policy for this product, k independent builders must attest the file first.
+   * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` (nothing is downloaded) when they do not.
    */
   async download(release: Release, options: DownloadOptions = {}): Promise<string> {
     this.checkPlatform(release);
     const updater = await this.updater();
     await updater.refresh();
+    const builds = await verifyReleaseBuilds(updater, release, this.options.name, this.downloads, {
+      ...ATTESTATION_LIMITS,
+      ...this.options.attestationLimits,
+    });
+    if (builds !== undefined) {
+      this.emitEvent({
+        event: "builds-verified",
+        version: release.version,
+        message: `${release.target.path} is attested by ${builds.agreeing.join(", ")} (${builds.threshold} required)`,
+        builders: builds.agreeing,
+      });
+    }
     this.emitEvent({
       event: "downloading",
       version: release.version,
@@ -305,11 +322,27 @@ export class UpdateClient extends EventEmitter {
       ...(from ? [from] : []),
       ...state.previous.filter((p) => p.version !== to.version && p.version !== from?.version),
     ];
-    const { operation: _op, ...rest } = state;
-    await this.journal.write({ ...rest, current: to, previous: previous.slice(0, 5) });
+    const { operation: _op, interrupted, ...rest } = state;
+    const { [to.version]: _done, ...stillInterrupted } = interrupted ?? {};
+    await this.journal.write({
+      ...rest,
+      current: to,
+      previous: previous.slice(0, 5),
+      ...(Object.keys(stillInterrupted).length > 0 ? { interrupted: stillInterrupted } : {}),
+    });
   }
 
-  private async rollBack(failedVersion: JournalVersion, to: JournalVersion | undefined, reason: string): Promise<void> {
+  /**
+   * Switches back from `failedVersion` to `to`. The version is remembered as failed (never
+   * offered again) unless `markFailed` is false: an install merely cut short by a crash is
+   * tried again, up to {@link MAX_INTERRUPTED_INSTALLS} times.
+   */
+  private async rollBack(
+    failedVersion: JournalVersion,
+    to: JournalVersion | undefined,
+    reason: string,
+    markFailed = true,
+  ): Promise<void> {
     const strategy = this.strategy();
     await this.journal.update({
       operation: { kind: "rollback", from: failedVersion, ...(to ? { to } : {}), reason, step: "started" },
@@ -337,7 +370,7 @@ export class UpdateClient extends EventEmitter {
       ...rest,
       ...(to ? { current: to } : {}),
       previous: state.previous.filter((p) => p.version !== to?.version && p.version !== failedVersion.version),
-      failed: [...new Set([...state.failed, failedVersion.version])],
+      failed: markFailed ? [...new Set([...state.failed, failedVersion.version])] : state.failed,
     });
     this.emitEvent({
       event: "rolled-back",
@@ -365,7 +398,15 @@ export class UpdateClient extends EventEmitter {
         const { operation: _op, ...rest } = state;
         await this.journal.write(rest);
       } else {
-        await this.rollBack(op.to, op.from, "the install was interrupted before its health check passed");
+        // A crash, not a failed check: try the version again later, unless crashes repeat.
+        const attempts = (state.interrupted?.[op.to.version] ?? 0) + 1;
+        await this.journal.update({ interrupted: { ...state.interrupted, [op.to.version]: attempts } });
+        await this.rollBack(
+          op.to,
+          op.from,
+          `the install was interrupted before its health check passed (${attempts} time(s))`,
+          attempts >= MAX_INTERRUPTED_INSTALLS,
+        );
       }
     } else {
       await this.rollBack(op.from, op.to, op.reason);

@@ -19,4 +19,12 @@ export const CLIENT_ERRORS = {
   NOTHING_TO_ROLL_BACK_TO: "CLIENT_NOTHING_TO_ROLL_BACK_TO",
   /** Another update of this data directory is running. */
   BUSY: "CLIENT_BUSY",
+  /**
+   * The root's release policy asks for k independent builders, and fewer attest this
+   * release's bytes from its source (or its attestations are missing, malformed or over
+   * the limits). The message names who agreed and who disagreed.
+   */
+  NO_BUILD_QUORUM: "CLIENT_NO_BUILD_QUORUM",
+  /** The trusted root carries a release policy this client cannot read: nothing installs. */
+  BAD_RELEASE_POLICY: "CLIENT_BAD_RELEASE_POLICY",
 } as const;

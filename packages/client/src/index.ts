@@ -1,7 +1,8 @@
 /**
  * @bulwark/client — the update client for Node and Electron main processes: check,
  * verified resumable download, atomic install with health check and automatic rollback,
- * staged rollout and the vendor's kill switch, all from signed TUF metadata.
+ * staged rollout and the vendor's kill switch, all from signed TUF metadata; releases
+ * governed by a release policy install only when k independent builders attest them.
  */
 
 export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode, extractArchive } from "./archive/index.js";
@@ -18,7 +19,13 @@ export {
 export { CommandStrategy, INSTALLER_TIMEOUT_MS } from "./install/command.js";
 export { DirectoryStrategy, type DirectoryStrategyOptions } from "./install/directory.js";
 export type { InstallStrategy } from "./install/strategy.js";
-export { Journal, type JournalState, type JournalVersion, type Operation } from "./journal.js";
+export {
+  Journal,
+  type JournalState,
+  type JournalVersion,
+  MAX_INTERRUPTED_INSTALLS,
+  type Operation,
+} from "./journal.js";
 export {
   formatReleaseIndex,
   type IndexEntry,
@@ -31,3 +38,14 @@ export {
 } from "./release.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
+export {
+  ATTESTATION_LIMITS,
+  type AttestationLimits,
+  attestationBundlePath,
+  formatAttestationBundle,
+  formatSourceDigest,
+  parseSourceDigest,
+  releasePoliciesOf,
+  splitAttestationBundle,
+  verifyReleaseBuilds,
+} from "./verified-builds.js";

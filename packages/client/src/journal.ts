@@ -41,9 +41,15 @@ export interface JournalState {
   readonly previous: readonly JournalVersion[];
   /** Versions that failed their health check or were rolled back; never retried automatically. */
   readonly failed: readonly string[];
+  /** Installs of a version cut short by a crash, counted: a version that keeps crashing the
+   * install (a boot loop) is given up on after {@link MAX_INTERRUPTED_INSTALLS}. */
+  readonly interrupted?: Readonly<Record<string, number>>;
   readonly operation?: Operation;
   readonly updatedAt: string;
 }
+
+/** Interrupted installs of one version after which it counts as failed. */
+export const MAX_INTERRUPTED_INSTALLS = 3;
 
 const EMPTY: JournalState = { formatVersion: 1, previous: [], failed: [], updatedAt: new Date(0).toISOString() };
 

@@ -82,6 +82,13 @@ export interface Release {
   /** Set when the vendor revoked the release (kill switch). */
   readonly revoked?: { readonly at?: string; readonly reason?: string };
   readonly released?: string;
+  /**
+   * Target paths of the release file's attestation bundles (verified builds), as signed in
+   * `custom.bulwark.attestations`; checked against the root's release policy before install.
+   */
+  readonly attestations?: readonly string[];
+  /** The source the release was built from, `sha1:<hex>` or `sha256:<hex>` (`custom.bulwark.source`). */
+  readonly source?: string;
   /** The signed TUF target: path, length and hashes. */
   readonly target: TargetFile;
 }
@@ -94,10 +101,13 @@ export function releaseOf(target: TargetFile): Release | undefined {
   const meta: JsonObject | undefined = target.custom;
   const b = meta?.bulwark;
   if (!isJsonObject(b)) return undefined;
-  const { name, version, channel, platform, rollout, revoked, released } = b;
+  const { name, version, channel, platform, rollout, revoked, released, attestations, source } = b;
   if (typeof name !== "string" || typeof version !== "string" || parseSemver(version) === undefined) return undefined;
   if (typeof channel !== "string") return undefined;
   if (platform !== undefined && typeof platform !== "string") return undefined;
+  if (attestations !== undefined && !(Array.isArray(attestations) && attestations.every((p) => typeof p === "string")))
+    return undefined;
+  if (source !== undefined && typeof source !== "string") return undefined;
   let percent = 100;
   if (rollout !== undefined) {
     if (
@@ -126,5 +136,7 @@ export function releaseOf(target: TargetFile): Release | undefined {
     ...(typeof platform === "string" ? { platform } : {}),
     ...(revocation === undefined ? {} : { revoked: revocation }),
     ...(typeof released === "string" ? { released } : {}),
+    ...(attestations === undefined ? {} : { attestations: attestations as string[] }),
+    ...(typeof source === "string" ? { source } : {}),
   };
 }

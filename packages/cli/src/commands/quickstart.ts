@@ -4,12 +4,14 @@ import { runQuickstart } from "../quickstart/run.js";
 
 const command: Command = {
   name: "quickstart",
-  summary: "a narrated tour: publish, install, update, attacks refused, kill switch",
+  summary: "a narrated tour: publish, install, update, attacks refused, kill switch, verified builds",
   description: `Creates a vendor repository in a temporary folder, publishes demo-app 1.0.0 and
 1.1.0, serves them on 127.0.0.1, installs and updates an endpoint with the client, then
 plays an attacker who controls the update server (swapped bytes, an older snapshot, an
-unsigned release) and the vendor's kill switch. No external services; everything is
-removed afterwards. Exit 0 when every scene went as expected. This is \`npm start\`.`,
+unsigned release) and the vendor's kill switch; then the 3CX scenes: three independent
+builders under a 2-of-3 policy in root, one of them compromised, whose build is refused at
+publish and, listed with stolen online keys, by the client. No external services;
+everything is removed afterwards. Exit 0 when every scene went as expected. This is \`npm start\`.`,
   positionals: [],
   options: [],
   async run(_a, ctx) {

@@ -3,7 +3,8 @@
  * no external services. A vendor repository is created in a temporary folder, demo-app
  * 1.0.0 and 1.1.0 are published and served on 127.0.0.1, an endpoint installs and updates
  * with the client; then an attacker who controls the update server tries three attacks,
- * and the vendor revokes 1.1.0 (the kill switch). Ends with a summary table.
+ * the vendor revokes 1.1.0 (the kill switch), and the 3CX scenes show verified builds
+ * (three builders, 2 of 3 must agree, one compromised). Ends with a summary table.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,7 +15,10 @@ import { BulwarkError, Metadata, PrivateKeySigner, TargetFile } from "@bulwark/t
 import type { Context } from "../command.js";
 import { main } from "../main.js";
 import { createStaticServer } from "../server/static-server.js";
+import { RepoDir } from "../store/repo-dir.js";
+import { Output } from "../ui/output.js";
 import { tarGz } from "./demo-archive.js";
+import { verifiedBuildsScenes } from "./verified-builds.js";
 
 interface Scene {
   readonly scene: string;
@@ -50,7 +54,8 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
 
   // The vendor's commands run in this process, quietly; their --json results narrate.
   const sink = new Writable({ write: (_c, _e, done) => done() });
-  const bulwark = async (argv: string[]) => {
+  const env = { ...ctx.env, BULWARK_PASSPHRASE: PASSPHRASE };
+  const run = async (argv: string[]) => {
     cmd(argv);
     let text = "";
     const capture = new Writable({
@@ -61,9 +66,13 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
     });
     const code = await main([...argv, "--json", "--quiet"], {
       streams: { stdout: capture, stderr: sink },
-      env: { ...ctx.env, BULWARK_PASSPHRASE: PASSPHRASE },
+      env,
       cwd: work,
     });
+    return { code, text };
+  };
+  const bulwark = async (argv: string[]) => {
+    const { code, text } = await run(argv);
     if (code !== 0) throw new Error(`bulwark ${argv.join(" ")} failed: ${text}`);
     return JSON.parse(text) as Record<string, unknown>;
   };
@@ -79,7 +88,9 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
   let server: Awaited<ReturnType<typeof createStaticServer>> | undefined;
   try {
     step("The vendor creates an update repository (TUF metadata, signed; keys encrypted)");
-    await bulwark(["repo", "init", rel(repo), "--single-key"]);
+    // A root key of its own (offline in production), apart from the online keys the
+    // 3CX scenes let an attacker steal; one of each keeps the tour quick.
+    await bulwark(["repo", "init", rel(repo), "--root-keys", "1", "--root-threshold", "1"]);
     for (const version of ["1.0.0"]) {
       const file = path.join(work, "vendor", `demo-app-${version}.tar.gz`);
       await writeFile(file, demoRelease(version));
@@ -184,6 +195,28 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       revoked.outcome?.action === "rolled-back" ? "rolled back" : (revoked.error ?? revoked.outcome?.action ?? "?"),
       revoked.error ?? `now running ${await installed("endpoint-a")}`,
     );
+
+    await verifiedBuildsScenes({
+      work,
+      repo: rel(repo),
+      step,
+      say,
+      record,
+      run: async (argv) => {
+        const { code, text } = await run(argv);
+        return { code, data: JSON.parse(text) as Record<string, unknown> };
+      },
+      sync,
+      attempt,
+      installed,
+      repoDir: () =>
+        RepoDir.open(repo, {
+          ...ctx,
+          env,
+          cwd: work,
+          out: new Output({ stdout: sink, stderr: sink }, { json: true, quiet: true }),
+        }),
+    });
   } finally {
     await server?.close();
     await rm(work, { recursive: true, force: true });
@@ -201,7 +234,7 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       s.detail.length > 70 ? `${s.detail.slice(0, 69)}…` : s.detail,
     ]),
   );
-  const ok = scenes.length === 6 && scenes.every((s) => s.actual === s.expected);
+  const ok = scenes.length === 9 && scenes.every((s) => s.actual === s.expected);
   say(
     ok
       ? `\n${out.ok("Every attack was refused and every update verified.")}`

@@ -89,6 +89,10 @@ export class DirectoryStrategy implements InstallStrategy {
     }
     const target = path.relative(this.root, this.dir(to.version));
     if ((await fs.readlink(this.currentLink).catch(() => undefined)) === target) return;
+    // A link left by a switch that a crash cut short is never used: clear it first.
+    for (const name of await fs.readdir(this.root).catch(() => [] as string[])) {
+      if (name.startsWith(".current-")) await fs.rm(path.join(this.root, name), { force: true });
+    }
     const tmp = path.join(this.root, `.current-${randomBytes(6).toString("hex")}`);
     await fs.symlink(target, tmp);
     await fs.rename(tmp, this.currentLink);

@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import path from "node:path";
+import {
+  buildProvenance,
+  buildStatement,
+  IN_TOTO_PAYLOAD_TYPE,
+  SLSA_PROVENANCE_V1,
+  serializeEnvelope,
+  serializeStatement,
+  signEnvelope,
+} from "@bulwark/attest";
+import { formatAttestationBundle, formatSourceDigest } from "@bulwark/client";
+import { writeFileAtomic } from "@bulwark/tuf";
+import { type Command, type Context, str } from "../command.js";
+import { CliError, usage } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { KeyStore, readPrivateKeyFile } from "../store/keystore.js";
+import { Progress } from "../ui/progress.js";
+import { sourceDigestOption } from "../verified-builds.js";
+
+/** The build type `bulwark attest` records unless told otherwise: a rebuild from source. */
+export const DEFAULT_BUILD_TYPE = "https://bulwark.dev/buildtypes/reproducible-rebuild/v1";
+
+/** The role name whose passphrase variables unlock builder keys: BULWARK_PASSPHRASE_BUILDER. */
+export const BUILDER_ROLE = "builder";
+
+/** A key store with no repository, for the builder key's passphrase (environment or prompt). */
+export function builderPassphrase(ctx: Context, confirm = false): Promise<string> {
+  return new KeyStore(ctx.cwd, [], ctx, () => undefined).passphrase(BUILDER_ROLE, confirm);
+}
+
+async function sha256File(file: string, ctx: Context): Promise<{ sha256: string; length: number }> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (stat === undefined || !stat.isFile()) throw usage(`--artifact ${file} is not a readable file`);
+  const hash = createHash("sha256");
+  const progress = new Progress(
+    ctx.out.streams.stderr,
+    `hashing ${path.basename(file)}`,
+    stat.size,
+    !ctx.out.json && !ctx.out.quiet,
+  );
+  let length = 0;
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      length += (chunk as Buffer).length;
+      progress.tick((chunk as Buffer).length);
+    }
+  } catch (cause) {
+    throw new CliError("READ_FAILED", `cannot read ${file}: ${(cause as Error).message}`, EXIT.FAILURE, undefined, {
+      cause,
+    });
+  } finally {
+    progress.finish();
+  }
+  return { sha256: hash.digest("hex"), length };
+}
+
+const command: Command = {
+  name: "attest",
+  summary: "attest an artifact you built: a signed in-toto SLSA provenance (builders)",
+  description: `For an independent builder: after rebuilding a release from source, hashes the
+artifact and writes a DSSE envelope of an in-toto Statement v1 whose subject is the artifact's
+sha256 and whose predicate is SLSA provenance v1 (builder ID, build type, source URI and
+digest), signed with the builder's key (an encrypted PKCS#8 file from \`bulwark attest keygen\`;
+passphrase from BULWARK_PASSPHRASE_BUILDER or BULWARK_PASSPHRASE, else a prompt).
+
+The output (default <artifact>.intoto.jsonl, one envelope per line) goes to the vendor, who
+passes it to \`bulwark release add --attestation\`. The builder ID must be the one the
+vendor's policy lists for this key (\`bulwark policy show\`).
+
+Example:
+  bulwark attest --key builder.pem --artifact dist/app-1.2.0.tar.gz \\
+    --source-uri git+https://github.com/example/app@refs/tags/v1.2.0 \\
+    --source-digest sha1:$(git rev-parse v1.2.0) --builder-id https://github.com/example/app/actions`,
+  positionals: [],
+  options: [
+    { name: "key", type: "string", valueName: "KEYFILE", description: "the builder's private key (required)" },
+    { name: "artifact", type: "string", valueName: "FILE", description: "the artifact built (required)" },
+    {
+      name: "source-uri",
+      type: "string",
+      valueName: "URI",
+      description: "where the source came from, e.g. git+https://host/repo@refs/tags/v1.2.0 (required)",
+    },
+    {
+      name: "source-digest",
+      type: "string",
+      valueName: "ALG:HEX",
+      description: "the source built: sha1:<commit> or sha256:<digest> (required)",
+    },
+    {
+      name: "builder-id",
+      type: "string",
+      valueName: "ID",
+      description: "this builder's ID, as the vendor's policy lists it (default: BULWARK_BUILDER_ID)",
+    },
+    {
+      name: "build-type",
+      type: "string",
+      valueName: "URI",
+      description: `the build type (default ${DEFAULT_BUILD_TYPE})`,
+    },
+    { name: "out", type: "string", valueName: "FILE", description: "where to write (default <artifact>.intoto.jsonl)" },
+  ],
+  async run(a, ctx) {
+    const required = (name: string) => {
+      const v = str(a, name);
+      if (v === undefined || v === "") throw usage(`--${name} is required`, "run `bulwark attest --help`");
+      return v;
+    };
+    const keyFile = path.resolve(ctx.cwd, required("key"));
+    const artifact = path.resolve(ctx.cwd, required("artifact"));
+    const sourceUri = required("source-uri");
+    const source = sourceDigestOption(required("source-digest"));
+    const builderId = str(a, "builder-id") ?? ctx.env.BULWARK_BUILDER_ID;
+    if (builderId === undefined || builderId === "") {
+      throw usage("--builder-id is required (or BULWARK_BUILDER_ID)", "use the ID the vendor's policy lists for you");
+    }
+    const out = path.resolve(ctx.cwd, str(a, "out") ?? `${artifact}.intoto.jsonl`);
+    const signer = await readPrivateKeyFile(keyFile, () => builderPassphrase(ctx));
+    const { sha256, length } = await sha256File(artifact, ctx);
+    const name = path.basename(artifact);
+    const statement = buildStatement({
+      subject: [{ name, digest: { sha256 } }],
+      predicateType: SLSA_PROVENANCE_V1,
+      predicate: buildProvenance({
+        buildType: str(a, "build-type") ?? DEFAULT_BUILD_TYPE,
+        builderId,
+        source: { uri: sourceUri, digest: { [source.alg]: source.hex } },
+        metadata: { finishedOn: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z") },
+      }),
+    });
+    const envelope = await signEnvelope(IN_TOTO_PAYLOAD_TYPE, serializeStatement(statement), [signer]);
+    await writeFileAtomic(out, formatAttestationBundle([serializeEnvelope(envelope)]));
+    ctx.out.line(`Attested ${name} (${length} bytes, sha256 ${sha256})`);
+    ctx.out.line(
+      `  built from ${formatSourceDigest(source)} (${sourceUri}) by ${builderId}, key ${signer.keyId.slice(0, 16)}`,
+    );
+    ctx.out.line(`Wrote ${out}: give it to the vendor for \`bulwark release add --attestation\`.`);
+    return {
+      data: {
+        file: out,
+        subject: { name, sha256, length },
+        source: { uri: sourceUri, digest: formatSourceDigest(source) },
+        builderId,
+        keyId: signer.keyId,
+      },
+    };
+  },
+};
+
+export default command;
