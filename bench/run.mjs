@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bigTargetRepository, binsRepository, flatRepository, sizeName } from "./generate.mjs";
 import { measureLimits } from "./limits.mjs";
+import { benchLog, renderLogBench } from "./log.mjs";
 import { describeMachine } from "./machine.mjs";
 import { measureScenario } from "./measure.mjs";
 import { benchPublish } from "./publish.mjs";
@@ -84,8 +85,12 @@ for (const scenario of scenarios) {
 log("publishing…");
 const publish = await benchPublish({ work, n: settings.publishTargets, runs: settings.quick ? 1 : settings.runs });
 
+log("release log…");
+const logBench = await benchLog({ work, quick: settings.quick });
+
 const writers = [...flats, indented, bins];
-const { markdown } = renderReport({ machine, settings, limits, limitsInput, rows, publish, writers, notes });
+const report = renderReport({ machine, settings, limits, limitsInput, rows, publish, writers, notes });
+const markdown = `${report.markdown}\n${renderLogBench(logBench)}`;
 log(`\n${markdown}`);
 if (!settings.quick) {
   const file = path.join(here, "results", `${machine.date.slice(0, 10)}-${machine.host}.md`);

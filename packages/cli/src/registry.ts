@@ -123,4 +123,34 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     summary: "run the update agent on an endpoint or server (a daemon)",
     load: async () => (await import("./commands/agent.js")).default,
   },
+  {
+    name: "log init",
+    summary: "create a release transparency log in a folder, with its signing key",
+    load: async () => (await import("./commands/log-init.js")).default,
+  },
+  {
+    name: "log append",
+    summary: "append release entries to a log, collect witness cosignatures, write proofs",
+    load: async () => (await import("./commands/log-append.js")).default,
+  },
+  {
+    name: "log status",
+    summary: "a log's size, root and checkpoint, verified, and who cosigned it",
+    load: async () => (await import("./commands/log-status.js")).default,
+  },
+  {
+    name: "log monitor",
+    summary: "report split views and logged releases the repository does not list",
+    load: async () => (await import("./commands/log-monitor.js")).default,
+  },
+  {
+    name: "witness init",
+    summary: "create a witness: its cosigning key and state folder",
+    load: async () => (await import("./commands/witness-init.js")).default,
+  },
+  {
+    name: "witness serve",
+    summary: "run a witness (c2sp.org/tlog-witness add-checkpoint) over HTTP",
+    load: async () => (await import("./commands/witness-serve.js")).default,
+  },
 ];

@@ -38,6 +38,18 @@ export const TLOG_ERRORS = {
   BAD_TILE: "TLOG_BAD_TILE",
   /** A tile, bundle or checkpoint the tree needs is missing from the store. */
   MISSING_TILE: "TLOG_MISSING_TILE",
+  /** A release entry (release-entry.ts) that does not parse or is not in canonical form. */
+  BAD_ENTRY: "TLOG_BAD_ENTRY",
+  /** A c2sp.org/tlog-witness request or response body that does not follow the spec's syntax. */
+  MALFORMED_REQUEST: "TLOG_MALFORMED_REQUEST",
+  /** A checkpoint for an origin the witness does not know. */
+  UNKNOWN_LOG: "TLOG_UNKNOWN_LOG",
+  /** The old size of an add-checkpoint request is not the size the witness last cosigned. */
+  STALE_SIZE: "TLOG_STALE_SIZE",
+  /** Two checkpoints of one log with the same size and different roots: a fork or split view. */
+  SPLIT_VIEW: "TLOG_SPLIT_VIEW",
+  /** A witness that could not be reached, timed out, or answered outside the protocol. */
+  WITNESS_FAILED: "TLOG_WITNESS_FAILED",
 } as const;
 
 /** One of the {@link TLOG_ERRORS} codes. */

@@ -1,7 +1,8 @@
 /**
  * @bulwark/tlog — transparency logs in C2SP formats: signed notes, checkpoints,
  * cosignatures and witness policies, tlog-tiles writer and reader, RFC 6962 proofs and
- * tlog-proof bundles.
+ * tlog-proof bundles; a tlog-witness witness and its client; Bulwark's release entries,
+ * release proofs and the log monitor.
  */
 export {
   type Checkpoint,
@@ -29,6 +30,23 @@ export {
 export { EcdsaVerifier } from "./ecdsa.js";
 export { Ed25519Signer, Ed25519Verifier } from "./ed25519.js";
 export { TLOG_ERRORS, TLOG_USAGE, TlogError, type TlogErrorCode } from "./errors.js";
+export { HTTP_STORE_LIMITS, HttpLogStore } from "./external/http-store.js";
+export { type TufRepositoryOptions, tufRepository } from "./external/tuf-repository.js";
+export {
+  type AddCheckpointOutcome,
+  addSignatureLines,
+  type CollectedCosignatures,
+  type CosignatureResult,
+  type CosignRequestOptions,
+  collectCosignatures,
+  policyEndpoints,
+  postAddCheckpoint,
+  requestCosignature,
+  WITNESS_CLIENT_DEFAULTS,
+  type WitnessClientOptions,
+  type WitnessEndpoint,
+  WitnessRequestError,
+} from "./external/witness-client.js";
 export { FolderStore } from "./folder-store.js";
 export { LogReader, type LogReaderOptions } from "./log-reader.js";
 export { type AppendResult, LogWriter, type LogWriterOptions } from "./log-writer.js";
@@ -44,6 +62,23 @@ export {
   treeRoot,
 } from "./merkle-tree.js";
 export {
+  type CheckpointView,
+  type LogSource,
+  type MonitorOptions,
+  type MonitorProblem,
+  type MonitorProblemKind,
+  type MonitorReport,
+  monitorLog,
+  type TargetLookup,
+} from "./monitor.js";
+export {
+  formatMonitorState,
+  MAX_REMEMBERED_UNLISTED,
+  MONITOR_STATE_VERSION,
+  type MonitorState,
+  parseMonitorState,
+} from "./monitor-state.js";
+export {
   isValidKeyName,
   keyIdFor,
   MAX_NOTE_SIGNATURES,
@@ -51,6 +86,29 @@ export {
   type NoteVerifier,
   SIGNATURE_TYPE,
 } from "./note-key.js";
+export {
+  assertEntryDescribes,
+  formatReleaseEntry,
+  MAX_RELEASE_ENTRY_SIZE,
+  MAX_RELEASE_FIELD_LENGTH,
+  parseReleaseEntry,
+  RELEASE_ENTRY_TYPE,
+  type ReleaseEntry,
+  type ReleaseTargetsMetadata,
+  releaseEntryFor,
+  releaseEntryFromJson,
+  type TargetDescription,
+} from "./release-entry.js";
+export {
+  type AppendReleasesResult,
+  appendReleases,
+  cosignLatest,
+  type ReleaseProof,
+  releaseProofs,
+  type VerifiedRelease,
+  verifyReleaseProof,
+  type WitnessingOptions,
+} from "./release-log.js";
 export { EMPTY_ROOT, HASH_SIZE, hashChildren, hashLeaf, rootFromLeafHashes } from "./rfc6962.js";
 export { Rfc6962SthVerifier } from "./rfc6962-sth.js";
 export {
@@ -119,6 +177,25 @@ export {
   parseVerifierKey,
 } from "./vkey.js";
 export {
+  FolderWitnessState,
+  MemoryWitnessState,
+  originHash,
+  TlogWitness,
+  type WitnessEvidence,
+  type WitnessedLog,
+  type WitnessOptions,
+  WitnessRefusal,
+  type WitnessStateStore,
+} from "./witness.js";
+export {
+  createWitnessHandler,
+  listenWitness,
+  WITNESS_HTTP_DEFAULTS,
+  type WitnessAccessLogEntry,
+  type WitnessHandlerOptions,
+  type WitnessServer,
+} from "./witness-http.js";
+export {
   isSatisfied,
   type PolicyComponent,
   parseWitnessPolicy,
@@ -129,3 +206,15 @@ export {
   witness,
   witnessGroup,
 } from "./witness-policy.js";
+export {
+  ADD_CHECKPOINT_PATH,
+  type AddCheckpointRequest,
+  formatAddCheckpointRequest,
+  formatSizeBody,
+  MAX_CONSISTENCY_PROOF_LINES,
+  parseAddCheckpointRequest,
+  parseCosignatureResponse,
+  parseSizeBody,
+  TLOG_SIZE_CONTENT_TYPE,
+} from "./witness-request.js";
+export { verifyWitnessedCheckpoint, type WitnessedCheckpointOptions } from "./witnessed-checkpoint.js";

@@ -156,6 +156,32 @@ export class LogWriter {
     return run;
   }
 
+  /**
+   * Replaces the latest checkpoint with `note`: the same checkpoint with more signatures
+   * (witness cosignatures). Queued like appends; does nothing, and resolves false, when
+   * `note` is not the latest checkpoint (a later batch has replaced it).
+   * @throws {TlogError} when `note` does not verify with the log's key.
+   */
+  publishCosigned(note: string): Promise<boolean> {
+    const run = this.#queue.then(async () => {
+      if (this.#failed !== undefined) {
+        throw usageError("an earlier append failed: reopen the log with LogWriter.open", this.#failed);
+      }
+      const current = verifyCheckpoint(this.#checkpoint, {
+        logVerifier: this.options.verifier,
+        origin: this.options.origin,
+      });
+      const cosigned = verifyCheckpoint(note, { logVerifier: this.options.verifier, origin: this.options.origin });
+      if (cosigned.note.text !== current.note.text) return false;
+      await this.store.put(CHECKPOINT_KEY, new TextEncoder().encode(note));
+      await this.store.sync();
+      this.#checkpoint = note;
+      return true;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   async #append(entries: readonly Uint8Array[]): Promise<AppendResult> {
     if (this.#failed !== undefined) {
       throw usageError("an earlier append failed: reopen the log with LogWriter.open", this.#failed);

@@ -8,6 +8,8 @@ export const SPECIFICATIONS = {
   tlogCosignature: "c2sp.org/tlog-cosignature, cosignature/v1 Ed25519 (C2SP/C2SP@5ba5ee830903)",
   tlogTiles: "c2sp.org/tlog-tiles (C2SP/C2SP@5ba5ee830903)",
   tlogProof: "c2sp.org/tlog-proof@v1 (C2SP/C2SP@5ba5ee830903)",
+  tlogWitness:
+    "c2sp.org/tlog-witness add-checkpoint (C2SP/C2SP@055270b59288); GET <prefix>/<sha256(origin)>/checkpoint from the editor's draft",
   merkleTree: "RFC 6962 §2.1 (SHA-256)",
   subtreeProofs: "draft-ietf-plants-merkle-tree-certs subtrees (draft; transparency-dev/merkle@417fb0c31475 test data)",
 } as const;

@@ -1,0 +1,104 @@
+import {
+  CHECKPOINT_KEY,
+  isSatisfied,
+  LogReader,
+  policyVerifiers,
+  TLOG_ERRORS,
+  TlogError,
+  verifyCheckpoint,
+} from "@bulwark/tlog";
+import { type Command, flag, str } from "../command.js";
+import { openLogLocation } from "../log/log-location.js";
+
+/** `bulwark log status DIR|URL`: the log's latest checkpoint, verified, and who cosigned it. */
+const command: Command = {
+  name: "log status",
+  summary: "show a log's size, root and checkpoint, verified, and the witnesses that cosigned it",
+  description: `Reads the log's checkpoint from a log folder, a copy of its public/ folder, or a URL,
+and verifies it with the log's key (from DIR/log.json, or --log-vkey). Cosignatures are
+checked against the witness policy (DIR/witnesses.policy, or --witnesses FILE), and whether
+its quorum is met is shown. --audit also verifies every tile and entry bundle against the
+checkpoint's root. Exit 1 when the checkpoint or the audit fails.
+
+Examples:
+  bulwark log status ./release-log
+  bulwark log status https://updates.example.com/log/ --log-vkey "$LOG_VKEY" --json`,
+  positionals: [{ name: "LOG", description: "a log folder, a copy of its public/ folder, or its URL" }],
+  options: [
+    {
+      name: "log-vkey",
+      type: "string",
+      valueName: "VKEY",
+      description: "the log's verifier key (default: DIR/log.json's)",
+    },
+    { name: "origin", type: "string", valueName: "ORIGIN", description: "the log's origin (default: the key's name)" },
+    {
+      name: "witnesses",
+      type: "string",
+      valueName: "FILE",
+      description: "a witness policy to check cosignatures with",
+    },
+    { name: "audit", type: "boolean", description: "verify every tile and entry bundle too" },
+  ],
+  async run(a, ctx) {
+    const where = a.positionals.LOG as string;
+    const log = await openLogLocation(where, ctx.cwd, {
+      vkey: str(a, "log-vkey"),
+      origin: str(a, "origin"),
+      policyFile: str(a, "witnesses"),
+      signal: ctx.signal,
+    });
+    const note = await log.store.get(CHECKPOINT_KEY);
+    if (note === undefined) throw new TlogError(TLOG_ERRORS.MISSING_TILE, `${where} has no checkpoint`);
+    const quorum = log.policy?.quorum;
+    const witnesses = quorum === undefined ? [] : policyVerifiers(quorum);
+    const verified = verifyCheckpoint(note, { logVerifier: log.verifier, origin: log.origin, witnesses });
+    const { size, rootHash } = verified.checkpoint;
+    const names = new Map<string, string>();
+    for (const [name, c] of log.policy?.components ?? []) if (c.kind === "witness") names.set(c.verifier.vkey, name);
+    const cosignatures = verified.cosignatures.map((s) => ({
+      witness: names.get(s.verifier.vkey) ?? s.name,
+      key: s.verifier.vkey,
+    }));
+    const satisfied =
+      quorum === undefined
+        ? undefined
+        : isSatisfied(
+            quorum,
+            verified.cosignatures.map((s) => s.verifier),
+          );
+    const audit = flag(a, "audit")
+      ? await new LogReader(log.store, { origin: log.origin, logVerifier: log.verifier }).audit(verified.checkpoint, {
+          entries: true,
+        })
+      : undefined;
+    ctx.out.table(
+      ["log", log.origin],
+      [
+        ["size", size.toString()],
+        ["root", Buffer.from(rootHash).toString("base64")],
+        ["cosigned by", cosignatures.map((c) => c.witness).join(", ") || "nobody"],
+        ...(satisfied === undefined
+          ? []
+          : [["witness quorum", satisfied ? ctx.out.ok("met") : ctx.out.bad("NOT met")]]),
+        ...(audit ? [["audit", `${audit.tiles} tiles and ${audit.bundles} entry bundles verified`]] : []),
+      ],
+    );
+    ctx.out.line("");
+    ctx.out.line(verified.signedNote.trimEnd());
+    return {
+      data: {
+        origin: log.origin,
+        size: size.toString(),
+        rootHash: Buffer.from(rootHash).toString("base64"),
+        checkpoint: verified.signedNote,
+        cosignatures,
+        ...(satisfied === undefined ? {} : { quorum: satisfied }),
+        ...(audit ? { audit } : {}),
+        ignoredSignatures: verified.ignored.map((s) => s.name),
+      },
+    };
+  },
+};
+
+export default command;

@@ -1,0 +1,89 @@
+/**
+ * A witness's state folder, made by `bulwark witness init`:
+ *
+ *   DIR/witness.json            the witness's name and cosignature verifier key (public)
+ *   DIR/keys/witness.pem        its Ed25519 key, encrypted (passphrase BULWARK_PASSPHRASE_WITNESS)
+ *   DIR/checkpoints/<h>/checkpoint   the latest checkpoint cosigned per log, h = sha256(origin)
+ *   DIR/evidence/               validly signed checkpoints it refused (forks, rollbacks)
+ *   DIR/.bulwark-witness.lock   held while `bulwark witness serve` runs
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { CosignatureV1Signer, parseCosignatureVerifierKey } from "@bulwark/tlog";
+import { writeFileAtomic } from "@bulwark/tuf";
+import type { Context } from "../command.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { readNoteKeyFile } from "./note-keys.js";
+
+/** The contents of witness.json. */
+export interface WitnessConfig {
+  readonly name: string;
+  /** The cosignature/v1 verifier key (type 0x04) logs and clients list. */
+  readonly vkey: string;
+  /** The key file, relative to the folder. */
+  readonly key: string;
+}
+
+/** The files of a witness folder. */
+export function witnessLayout(dir: string) {
+  return {
+    dir,
+    config: path.join(dir, "witness.json"),
+    keys: path.join(dir, "keys"),
+    key: path.join(dir, "keys", "witness.pem"),
+    checkpoints: path.join(dir, "checkpoints"),
+    evidence: path.join(dir, "evidence"),
+    lock: path.join(dir, ".bulwark-witness.lock"),
+  };
+}
+
+/** Writes witness.json. */
+export async function writeWitnessConfig(dir: string, config: WitnessConfig): Promise<void> {
+  await writeFileAtomic(witnessLayout(dir).config, Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
+}
+
+/**
+ * Reads witness.json.
+ * @throws {CliError} NOT_A_WITNESS or BAD_WITNESS_CONFIG
+ */
+export async function readWitnessConfig(dir: string): Promise<WitnessConfig> {
+  const file = witnessLayout(dir).config;
+  let value: unknown;
+  try {
+    value = JSON.parse(await fs.readFile(file, "utf8"));
+  } catch {
+    throw new CliError(
+      "NOT_A_WITNESS",
+      `${dir} holds no readable witness.json`,
+      EXIT.USAGE,
+      "create the witness with `bulwark witness init --state DIR --name NAME`",
+    );
+  }
+  const c = value as Partial<WitnessConfig> | null;
+  const ok =
+    typeof c === "object" &&
+    c !== null &&
+    typeof c.name === "string" &&
+    typeof c.vkey === "string" &&
+    typeof c.key === "string" &&
+    !path.isAbsolute(c.key) &&
+    !c.key.split(/[\\/]/).includes("..");
+  if (!ok)
+    throw new CliError("BAD_WITNESS_CONFIG", `${file}: name, vkey and key (inside the folder) are needed`, EXIT.USAGE);
+  return { name: c.name as string, vkey: c.vkey as string, key: c.key as string };
+}
+
+/**
+ * The witness's cosigner, from its encrypted key, checked against witness.json's vkey.
+ * @throws {CliError} MISSING_KEY, FOREIGN_KEY; {@link UsageError} KEY_UNREADABLE
+ */
+export async function loadCosigner(dir: string, config: WitnessConfig, ctx: Context): Promise<CosignatureV1Signer> {
+  const seed = await readNoteKeyFile(path.join(dir, config.key), ctx, "witness");
+  const signer = new CosignatureV1Signer(config.name, seed);
+  seed.fill(0);
+  if (signer.verifier().vkey !== parseCosignatureVerifierKey(config.vkey).vkey) {
+    throw new CliError("FOREIGN_KEY", `${config.key} is not the key of ${config.vkey}`, EXIT.FAILURE);
+  }
+  return signer;
+}

@@ -1,0 +1,68 @@
+/**
+ * What a log monitor remembers between runs: the latest checkpoint it verified (signed, so
+ * it is evidence if the log later shows a different history), how many entries it has
+ * checked against the vendor's repository, and the entries that were not listed there yet
+ * (checked again on every run). Stored as JSON, written atomically by the caller.
+ */
+import { StorageError } from "@bulwark/tuf";
+import { parseUint64 } from "./encoding.js";
+
+/** The monitor's memory of one log. */
+export interface MonitorState {
+  /** The log's origin. */
+  readonly origin: string;
+  /** The latest verified checkpoint note. */
+  readonly checkpoint: string;
+  /** Entries [0, checkedSize) have been checked against the repository. */
+  readonly checkedSize: bigint;
+  /** Indexes below `checkedSize` whose entries were not (or not yet) in the repository. */
+  readonly unlisted: readonly bigint[];
+}
+
+/** The state's current format version. */
+export const MONITOR_STATE_VERSION = 1;
+/** At most this many unlisted entries are remembered (each is a problem already reported). */
+export const MAX_REMEMBERED_UNLISTED = 10_000;
+
+/** The JSON text of a state. */
+export function formatMonitorState(state: MonitorState): string {
+  return `${JSON.stringify(
+    {
+      version: MONITOR_STATE_VERSION,
+      origin: state.origin,
+      checkpoint: state.checkpoint,
+      checkedSize: state.checkedSize.toString(),
+      unlisted: state.unlisted.slice(0, MAX_REMEMBERED_UNLISTED).map(String),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+function bad(message: string): StorageError {
+  return new StorageError(`monitor state: ${message}`);
+}
+
+/**
+ * Parses a state file. The checkpoint in it is verified by the monitor, not here.
+ * @throws {StorageError} naming the field at fault.
+ */
+export function parseMonitorState(text: string): MonitorState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw bad("not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("not a JSON object");
+  const o = value as Record<string, unknown>;
+  if (o.version !== MONITOR_STATE_VERSION) throw bad(`version is not ${MONITOR_STATE_VERSION}`);
+  if (typeof o.origin !== "string" || o.origin === "") throw bad("origin must be a non-empty string");
+  if (typeof o.checkpoint !== "string") throw bad("checkpoint must be a string");
+  const checkedSize = typeof o.checkedSize === "string" ? parseUint64(o.checkedSize) : undefined;
+  if (checkedSize === undefined) throw bad("checkedSize must be a decimal string");
+  if (!Array.isArray(o.unlisted)) throw bad("unlisted must be an array");
+  const unlisted = o.unlisted.map((i) => (typeof i === "string" ? parseUint64(i) : undefined));
+  if (unlisted.some((i) => i === undefined || i >= checkedSize)) throw bad("unlisted holds a bad index");
+  return { origin: o.origin, checkpoint: o.checkpoint, checkedSize, unlisted: unlisted as bigint[] };
+}
