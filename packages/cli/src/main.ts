@@ -109,7 +109,7 @@ function parse(cmd: Command, argv: string[]): Args {
 
 /** Finds the command named by the leading words of `argv`. */
 function find(argv: string[]): { entry: (typeof COMMANDS)[number]; rest: string[] } | undefined {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const name = argv.slice(0, words).join(" ");
     const entry = COMMANDS.find((c) => c.name === name);
     if (entry) return { entry, rest: argv.slice(words) };

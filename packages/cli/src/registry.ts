@@ -110,7 +110,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   },
   {
     name: "quickstart",
-    summary: "a narrated tour: publish, install, update, attacks refused, kill switch, verified builds",
+    summary: "a narrated tour: publish, install, update, attacks refused, kill switch, release log, verified builds",
     load: async () => (await import("./commands/quickstart.js")).default,
   },
   {
@@ -144,6 +144,16 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/log-monitor.js")).default,
   },
   {
+    name: "log policy set",
+    summary: "require every release to be in a transparency log, cosigned by k witnesses (next root)",
+    load: async () => (await import("./commands/log-policy-set.js")).default,
+  },
+  {
+    name: "log policy show",
+    summary: "show the transparency-log policy of the published root (and of a staged one)",
+    load: async () => (await import("./commands/log-policy-show.js")).default,
+  },
+  {
     name: "witness init",
     summary: "create a witness: its cosigning key and state folder",
     load: async () => (await import("./commands/witness-init.js")).default,
@@ -153,4 +163,3 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     summary: "run a witness (c2sp.org/tlog-witness add-checkpoint) over HTTP",
     load: async () => (await import("./commands/witness-serve.js")).default,
   },
-];

@@ -1,3 +1,4 @@
+import { LOG_PROOF_SUFFIX } from "@bulwark/client";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -22,6 +23,8 @@ export function checkTargetPath(p: string): string {
     if (seg === "." || seg === "..") bad(`has a "${seg}" segment`);
   }
   if (p.length > 1024) bad("is longer than 1024 characters");
+  // A release's log proof is published as <path>.tlog-proof: no target may take that name.
+  if (p.endsWith(LOG_PROOF_SUFFIX)) bad(`ends in ${LOG_PROOF_SUFFIX}, the name of a release's log proof`);
   return p;
 }
 

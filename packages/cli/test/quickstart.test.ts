@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { runCli } from "./helpers.js";
 
 describe("bulwark quickstart", () => {
-  it("plays every scene as expected, the 3CX scenes included", async () => {
+  it("plays every scene as expected, the transparency and 3CX scenes included", async () => {
     const run = await runCli(["quickstart", "--json"]);
     assert.equal(run.code, 0, run.stdout);
     const { ok, scenes } = run.json<{
@@ -21,6 +21,9 @@ describe("bulwark quickstart", () => {
         ["older snapshot served", "refused"],
         ["unsigned 9.9.9", "refused"],
         ["revoke 1.1.0", "rolled back"],
+        ["stolen keys, not logged", "refused"],
+        ["monitor: vendor's releases", "consistent"],
+        ["logged secret release", "reported"],
         ["C's build at publish", "refused"],
         ["A+B agree on 1.2.0", "accepted"],
         ["stolen keys list C's build", "refused"],

@@ -15,9 +15,11 @@ import { type HealthCheck, runHealthCheck } from "./health.js";
 import type { InstallStrategy } from "./install/strategy.js";
 import { Journal, type JournalState, type JournalVersion, MAX_INTERRUPTED_INSTALLS } from "./journal.js";
 import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
+import { checkBeforeDownload } from "./release-checks.js";
 import { inRollout } from "./rollout.js";
 import { compareSemver, parseSemver } from "./semver.js";
-import { ATTESTATION_LIMITS, type AttestationLimits, verifyReleaseBuilds } from "./verified-builds.js";
+import { LOG_PROOF_LIMITS, type LogProofLimits } from "./transparency.js";
+import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js";
 
 /** One structured log record; every step of the client emits one. */
 export interface ClientEvent {
@@ -49,6 +51,8 @@ export interface UpdateClientOptions {
   readonly updaterConfig?: Partial<UpdaterConfig>;
   /** Limits on a release's attestations (verified builds); {@link ATTESTATION_LIMITS} by default. */
   readonly attestationLimits?: Partial<AttestationLimits>;
+  /** Limits on a release's transparency-log proof; {@link LOG_PROOF_LIMITS} by default. */
+  readonly logProofLimits?: Partial<LogProofLimits>;
   /** Receives every event (also emitted as "event" on the client). */
   readonly log?: (event: ClientEvent) => void;
 }
@@ -184,25 +188,23 @@ export class UpdateClient extends EventEmitter {
   /**
    * Downloads a release's file, verified against its signed length and hashes; resumes an
    * interrupted download. Returns the verified file's path. When the trusted root has a
-   * release policy for this product, k independent builders must attest the file first.
-   * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` (nothing is downloaded) when they do not.
+   * release policy for this product, k independent builders must attest the file first;
+   * when it names a transparency log, a proof that the file is in it must verify first.
+   * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` when the builders do not agree,
+   *   `CLIENT_NOT_IN_LOG` or `CLIENT_BAD_LOG_PROOF` when it is not provably logged
+   *   (nothing is downloaded).
    */
   async download(release: Release, options: DownloadOptions = {}): Promise<string> {
     this.checkPlatform(release);
     const updater = await this.updater();
     await updater.refresh();
-    const builds = await verifyReleaseBuilds(updater, release, this.options.name, this.downloads, {
-      ...ATTESTATION_LIMITS,
-      ...this.options.attestationLimits,
+    await checkBeforeDownload(updater, release, {
+      product: this.options.name,
+      dir: this.downloads,
+      attestationLimits: { ...ATTESTATION_LIMITS, ...this.options.attestationLimits },
+      logProofLimits: { ...LOG_PROOF_LIMITS, ...this.options.logProofLimits },
+      emit: (event, message, details) => this.emitEvent({ event, version: release.version, message, ...details }),
     });
-    if (builds !== undefined) {
-      this.emitEvent({
-        event: "builds-verified",
-        version: release.version,
-        message: `${release.target.path} is attested by ${builds.agreeing.join(", ")} (${builds.threshold} required)`,
-        builders: builds.agreeing,
-      });
-    }
     this.emitEvent({
       event: "downloading",
       version: release.version,

@@ -27,4 +27,16 @@ export const CLIENT_ERRORS = {
   NO_BUILD_QUORUM: "CLIENT_NO_BUILD_QUORUM",
   /** The trusted root carries a release policy this client cannot read: nothing installs. */
   BAD_RELEASE_POLICY: "CLIENT_BAD_RELEASE_POLICY",
+  /**
+   * The root requires a transparency log, and no proof that this release is in it is
+   * published beside the release file: a release nobody can see, refused.
+   */
+  NOT_IN_LOG: "CLIENT_NOT_IN_LOG",
+  /**
+   * The release's log proof does not verify: malformed or oversized, for another artifact,
+   * signed by another log key, or cosigned by fewer than k of the root's witnesses.
+   */
+  BAD_LOG_PROOF: "CLIENT_BAD_LOG_PROOF",
+  /** The trusted root carries a transparency-log policy this client cannot read: nothing installs. */
+  BAD_LOG_POLICY: "CLIENT_BAD_LOG_POLICY",
 } as const;

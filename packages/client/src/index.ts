@@ -2,7 +2,8 @@
  * @bulwark/client — the update client for Node and Electron main processes: check,
  * verified resumable download, atomic install with health check and automatic rollback,
  * staged rollout and the vendor's kill switch, all from signed TUF metadata; releases
- * governed by a release policy install only when k independent builders attest them.
+ * governed by a release policy install only when k independent builders attest them, and
+ * under a root that names a transparency log only with a proof that they are in it.
  */
 
 export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode, extractArchive } from "./archive/index.js";
@@ -36,8 +37,17 @@ export {
   type ReleaseIndex,
   releaseOf,
 } from "./release.js";
+export { checkBeforeDownload, type ReleaseCheckOptions } from "./release-checks.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
+export {
+  LOG_PROOF_LIMITS,
+  LOG_PROOF_SUFFIX,
+  type LoggedRelease,
+  type LogProofLimits,
+  trustedLogPolicy,
+  verifyReleaseLogged,
+} from "./transparency.js";
 export {
   ATTESTATION_LIMITS,
   type AttestationLimits,

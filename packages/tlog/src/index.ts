@@ -48,6 +48,16 @@ export {
   WitnessRequestError,
 } from "./external/witness-client.js";
 export { FolderStore } from "./folder-store.js";
+export {
+  checkLogPolicy,
+  LOG_POLICY_FIELD,
+  type LogPolicy,
+  logPolicyFromJSON,
+  logPolicyOf,
+  logPolicyQuorum,
+  logPolicyToJSON,
+  MAX_LOG_POLICY_WITNESSES,
+} from "./log-policy.js";
 export { LogReader, type LogReaderOptions } from "./log-reader.js";
 export { type AppendResult, LogWriter, type LogWriterOptions } from "./log-writer.js";
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from "./merkle-proof.js";

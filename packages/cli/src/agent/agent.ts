@@ -52,6 +52,7 @@ export class Agent {
   private readonly options: UpdateClientOptions;
   private status: AgentStatus;
   private seeded = false;
+  private logWrites: Promise<void> = Promise.resolve();
 
   constructor(
     readonly config: AgentConfig,
@@ -80,11 +81,19 @@ export class Agent {
   log(level: "info" | "warn" | "error", event: ClientEvent): void {
     const line = JSON.stringify({ time: new Date().toISOString(), level, ...event });
     this.writeLine(line);
-    if (this.config.log !== undefined) {
-      void mkdir(path.dirname(this.config.log), { recursive: true })
-        .then(() => appendFile(this.config.log as string, `${line}\n`))
+    const file = this.config.log;
+    if (file !== undefined) {
+      // One append after another, so the file keeps the order of the records.
+      this.logWrites = this.logWrites
+        .then(() => mkdir(path.dirname(file), { recursive: true }))
+        .then(() => appendFile(file, `${line}\n`))
         .catch(() => undefined);
     }
+  }
+
+  /** Waits for every log record to reach the log file. */
+  flushLog(): Promise<void> {
+    return this.logWrites;
   }
 
   private async saveStatus(patch: Partial<AgentStatus>): Promise<void> {
@@ -115,6 +124,7 @@ export class Agent {
         consecutiveFailures: 0,
         ...(await client.currentVersion().then((v) => (v ? { current: v } : {}))),
       });
+      await this.flushLog();
       return true;
     } catch (error) {
       const code = error instanceof BulwarkError ? error.code : "INTERNAL";
@@ -125,6 +135,7 @@ export class Agent {
         lastError: { code, message, at: new Date().toISOString() },
         consecutiveFailures: this.status.consecutiveFailures + 1,
       });
+      await this.flushLog();
       return false;
     }
   }

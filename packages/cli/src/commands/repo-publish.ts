@@ -14,6 +14,13 @@ hash-prefixed names, and writes new versioned metadata before timestamp.json, so
 never see a half-published state. A failure leaves the previous state serving and the
 staged changes in place. Past hashedBinsThreshold targets, targets switch to hashed bins.
 
+When the root names a transparency log (\`bulwark log policy set\`), every release file of
+the publish is appended to the log folder bulwark.json names (one batch, under its lock),
+the root's witnesses are asked to cosign, and each file's proof is published beside it as
+<file>.tlog-proof. Fewer than K cosignatures fail the publish before anything is written
+(exit 1): the previous state keeps serving; the entries stay in the log, and the next
+publish logs the releases again.
+
 Example:
   bulwark repo publish ./updates --dry-run`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
@@ -55,6 +62,15 @@ Example:
         ["file", "bytes"],
         report.files.map((f) => [f.path, String(f.bytes)]),
       );
+      const log = report.log;
+      if (log !== undefined && log.firstIndex === undefined) {
+        ctx.out.note(`would log ${log.entries} release file(s) in ${log.origin}`);
+      } else if (log !== undefined) {
+        const last = BigInt(log.size ?? "0") - 1n;
+        ctx.out.line(
+          `Logged ${log.entries} release file(s) in ${log.origin} (entries ${log.firstIndex}..${last}), cosigned by ${log.cosignedBy?.join(", ")}.`,
+        );
+      }
       ctx.out.note(
         dryRun ? "dry run: nothing was written" : `published ${report.files.length} file(s) to ${repoDir.paths.public}`,
       );

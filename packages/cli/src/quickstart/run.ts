@@ -3,7 +3,9 @@
  * no external services. A vendor repository is created in a temporary folder, demo-app
  * 1.0.0 and 1.1.0 are published and served on 127.0.0.1, an endpoint installs and updates
  * with the client; then an attacker who controls the update server tries three attacks,
- * the vendor revokes 1.1.0 (the kill switch), and the 3CX scenes show verified builds
+ * the vendor revokes 1.1.0 (the kill switch), the transparency scenes show the release log
+ * (every release logged and cosigned by two witnesses; an unlogged release refused, a
+ * logged secret one reported by the monitor), and the 3CX scenes show verified builds
  * (three builders, 2 of 3 must agree, one compromised). Ends with a summary table.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -18,11 +20,12 @@ import { createStaticServer } from "../server/static-server.js";
 import { RepoDir } from "../store/repo-dir.js";
 import { Output } from "../ui/output.js";
 import { tarGz } from "./demo-archive.js";
-import { verifiedBuildsScenes } from "./verified-builds.js";
+import { type ReleaseLog, setUpReleaseLog, transparencyScenes } from "./transparency.js";
+import { type Expected, type SceneKit, verifiedBuildsScenes } from "./verified-builds.js";
 
 interface Scene {
   readonly scene: string;
-  readonly expected: "accepted" | "refused" | "rolled back";
+  readonly expected: Expected;
   readonly actual: string;
   readonly detail: string;
 }
@@ -76,6 +79,10 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
     if (code !== 0) throw new Error(`bulwark ${argv.join(" ")} failed: ${text}`);
     return JSON.parse(text) as Record<string, unknown>;
   };
+  const runJson = async (argv: string[]) => {
+    const { code, text } = await run(argv);
+    return { code, data: JSON.parse(text) as Record<string, unknown> };
+  };
 
   // Paths relative to the work folder, which is the vendor commands' working directory.
   const repo = path.join(work, "vendor", "updates");
@@ -86,17 +93,21 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
     await cp(path.join(repo, "public"), mirror, { recursive: true });
   };
   let server: Awaited<ReturnType<typeof createStaticServer>> | undefined;
+  let releaseLog: ReleaseLog | undefined;
   try {
     step("The vendor creates an update repository (TUF metadata, signed; keys encrypted)");
     // A root key of its own (offline in production), apart from the online keys the
-    // 3CX scenes let an attacker steal; one of each keeps the tour quick.
+    // attackers steal; one of each keeps the tour quick.
     await bulwark(["repo", "init", rel(repo), "--root-keys", "1", "--root-threshold", "1"]);
+    step("The vendor sets up a release transparency log and two independent witnesses");
+    releaseLog = await setUpReleaseLog({ work, repo: rel(repo), run: runJson, say });
     for (const version of ["1.0.0"]) {
       const file = path.join(work, "vendor", `demo-app-${version}.tar.gz`);
       await writeFile(file, demoRelease(version));
       await bulwark(["release", "add", rel(repo), rel(file), "--name", "demo-app", "--version", version]);
     }
-    await bulwark(["repo", "publish", rel(repo)]);
+    const logged = (await bulwark(["repo", "publish", rel(repo)])).log as { cosignedBy?: string[] } | undefined;
+    say(`  root version 2 requires the log; 1.0.0 is logged, cosigned by ${logged?.cosignedBy?.join(" and ")}`);
     await sync();
     server = await createStaticServer(mirror);
     say(`  the update server (a plain static server, never trusted) listens on ${server.url}`);
@@ -111,6 +122,9 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
         dataDir: path.join(work, name, "data"),
         install: new DirectoryStrategy(path.join(work, name, "app")),
         healthCheck: { command: ["sh", "-c", "test -x bin/demo-app && ./bin/demo-app >/dev/null"], timeoutMs: 10_000 },
+        log: (e) => {
+          if (e.event === "release-logged") say(`  log proof checked: ${e.message}`);
+        },
       });
     const attempt = async (name: string): Promise<{ outcome?: UpdateOutcome; error?: string }> => {
       try {
@@ -196,16 +210,13 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       revoked.error ?? `now running ${await installed("endpoint-a")}`,
     );
 
-    await verifiedBuildsScenes({
+    const kit: SceneKit = {
       work,
       repo: rel(repo),
       step,
       say,
       record,
-      run: async (argv) => {
-        const { code, text } = await run(argv);
-        return { code, data: JSON.parse(text) as Record<string, unknown> };
-      },
+      run: runJson,
       sync,
       attempt,
       installed,
@@ -216,9 +227,12 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
           cwd: work,
           out: new Output({ stdout: sink, stderr: sink }, { json: true, quiet: true }),
         }),
-    });
+    };
+    await transparencyScenes(kit, releaseLog, { url: server.url, root });
+    await verifiedBuildsScenes(kit);
   } finally {
     await server?.close();
+    await releaseLog?.close();
     await rm(work, { recursive: true, force: true });
   }
 
@@ -234,10 +248,10 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       s.detail.length > 70 ? `${s.detail.slice(0, 69)}…` : s.detail,
     ]),
   );
-  const ok = scenes.length === 9 && scenes.every((s) => s.actual === s.expected);
+  const ok = scenes.length === 12 && scenes.every((s) => s.actual === s.expected);
   say(
     ok
-      ? `\n${out.ok("Every attack was refused and every update verified.")}`
+      ? `\n${out.ok("Every attack was refused or reported, and every update verified.")}`
       : `\n${out.bad("Something did not go as expected.")}`,
   );
   return { ok, scenes };

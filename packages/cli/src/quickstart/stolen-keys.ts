@@ -24,7 +24,8 @@ export interface DirectListing {
 
 /**
  * Lists `listing` as a signed release of `repoDir` and publishes it, signing with the
- * keys the repository holds: no policy, quorum or format check runs.
+ * keys the repository holds: no policy, quorum or format check runs, and nothing is
+ * appended to a transparency log.
  */
 export async function listWithStolenKeys(repoDir: RepoDir, listing: DirectListing): Promise<void> {
   await repoDir.locked(async () => {
@@ -52,6 +53,7 @@ export async function listWithStolenKeys(repoDir: RepoDir, listing: DirectListin
       await updateIndex(repoDir, repo, listing.name, [{ version: listing.version, channel, target: targetPath }]),
     );
     await repoDir.stage(repo, added);
-    await repoDir.publish(repo);
+    // Signed with the stolen keys, and never logged: the log key and witnesses are not theirs.
+    await repoDir.publish(repo, { unlogged: true });
   });
 }

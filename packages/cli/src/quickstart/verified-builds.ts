@@ -14,6 +14,9 @@ import type { RepoDir } from "../store/repo-dir.js";
 import { tarGz } from "./demo-archive.js";
 import { listWithStolenKeys } from "./stolen-keys.js";
 
+/** What a scene of the summary table expected to happen. */
+export type Expected = "accepted" | "refused" | "rolled back" | "consistent" | "reported";
+
 /** What the quickstart gives a scene: narration, the vendor's commands, endpoints. */
 export interface SceneKit {
   /** The work folder, which is the vendor commands' working directory. */
@@ -22,7 +25,7 @@ export interface SceneKit {
   readonly repo: string;
   step(text: string): void;
   say(text: string): void;
-  record(scene: string, expected: "accepted" | "refused", actual: string, detail: string): void;
+  record(scene: string, expected: Expected, actual: string, detail: string): void;
   /** Runs `bulwark argv --json --quiet` (printed as a command line); the exit code and JSON output. */
   run(argv: string[]): Promise<{ code: number; data: Record<string, unknown> }>;
   /** Copies the repository's public/ to what the update server serves. */
@@ -68,6 +71,7 @@ export async function verifiedBuildsScenes(kit: SceneKit): Promise<void> {
   const must = async (argv: string[]) => {
     const { code, data } = await kit.run(argv);
     if (code !== 0) throw new Error(`bulwark ${argv.join(" ")} failed: ${JSON.stringify(data)}`);
+    return data;
   };
   kit.step("Verified builds (the 3CX attack): three independent builders; the root requires 2 of 3 to agree");
   await mkdir(path.join(kit.work, "builders"), { recursive: true });
@@ -77,9 +81,12 @@ export async function verifiedBuildsScenes(kit: SceneKit): Promise<void> {
     policy.push("--builder", `${builderId(name)}=${dir(`${name.toLowerCase()}.pub.json`)}`);
   }
   await must(policy);
-  await must(["repo", "publish", kit.repo]);
+  const published = await must(["repo", "publish", kit.repo]);
   await kit.sync();
-  kit.say("  the policy is part of root version 2: only the root key (offline in production) can change it");
+  const rootVersion = (published.versions as Record<string, number> | undefined)?.root;
+  kit.say(
+    `  the policy is part of root version ${rootVersion}: only the root key (offline in production) can change it`,
+  );
 
   kit.step(
     `Each builder checks out ${SOURCE.slice(0, 17)}… and builds ${PRODUCT} ${VERSION}; C's build machine is compromised`,

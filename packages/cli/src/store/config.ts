@@ -33,6 +33,17 @@ export type KeyEntry =
       readonly offline: true;
     };
 
+/**
+ * Where this repository logs its releases (the vendor's side of the transparency log; what
+ * clients trust is the policy in root). `dir` is the log folder (`bulwark log init`),
+ * relative to the repository folder; `witnesses` gives the URL to ask each witness of the
+ * root's policy by name, when it differs from the URL in root (an internal address).
+ */
+export interface LogConfig {
+  readonly dir: string;
+  readonly witnesses: ReadonlyArray<{ readonly name: string; readonly url: string }>;
+}
+
 export interface RepoConfig {
   readonly formatVersion: 1;
   readonly expiry: ExpiryPolicy;
@@ -41,6 +52,8 @@ export interface RepoConfig {
   /** Switch the top-level targets role to hashed bins past this many targets (0: never). */
   readonly hashedBinsThreshold: number;
   readonly keys: readonly KeyEntry[];
+  /** The release log, when the root requires one (`bulwark log policy set --log-dir`). */
+  readonly log?: LogConfig;
 }
 
 /** The defaults `repo init` writes. */
@@ -109,7 +122,22 @@ export function parseConfig(bytes: Uint8Array): RepoConfig {
     if (offline === true) return { ...base, offline: true as const };
     return fail(`keys[${i}]`, 'an entry with "file", "command" or "offline": true');
   });
-  return { formatVersion: 1, expiry, refreshBefore, hashedBinsThreshold: bins, keys };
+  const log = json.log === undefined ? undefined : parseLogConfig(json.log);
+  return { formatVersion: 1, expiry, refreshBefore, hashedBinsThreshold: bins, keys, ...(log ? { log } : {}) };
+}
+
+function parseLogConfig(value: ReturnType<typeof parseJson>): LogConfig {
+  if (!isJsonObject(value)) fail("log", 'an object {"dir": "...", "witnesses": [...]}');
+  if (typeof value.dir !== "string" || value.dir === "") fail("log.dir", "the path of the log folder");
+  const list = value.witnesses ?? [];
+  if (!Array.isArray(list)) fail("log.witnesses", 'an array of {"name", "url"}');
+  const witnesses = list.map((w, i) => {
+    if (!isJsonObject(w) || typeof w.name !== "string" || typeof w.url !== "string" || !/^https?:\/\//i.test(w.url)) {
+      return fail(`log.witnesses[${i}]`, 'an object {"name": "...", "url": "http(s)://..."}');
+    }
+    return { name: w.name, url: w.url };
+  });
+  return { dir: value.dir, witnesses };
 }
 
 /** Serialises a config as readable JSON. */
@@ -123,6 +151,7 @@ export function formatConfig(config: RepoConfig): string {
       refreshBefore: durations({ ...config.refreshBefore }),
       hashedBinsThreshold: config.hashedBinsThreshold,
       keys: config.keys,
+      ...(config.log ? { log: config.log } : {}),
     },
     null,
     2,

@@ -10,19 +10,21 @@
  *   DIR/.bulwark.lock           held while a command changes the repository
  *
  * The published state in public/ is the source of truth; staged/ holds what the next
- * publish will sign. A publish writes new versioned files first and timestamp.json last.
+ * publish will sign. A publish writes new versioned files first and timestamp.json last;
+ * under a root that names a transparency log, each release file's proof is published
+ * beside it as `<file>.tlog-proof` (not a TUF target: it is self-authenticating).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream, promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
+import { LOG_PROOF_SUFFIX } from "@bulwark/client";
+import type { ReleaseEntry } from "@bulwark/tlog";
 import {
   encodeName,
   Metadata,
   Repository,
   type RepositoryFile,
   readFileIfExists,
-  StorageError,
-  syncDirectory,
   type TargetFile,
   writeFileAtomic,
   writeRepositoryFiles,
@@ -30,10 +32,13 @@ import {
 import type { Context } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
+import { logPolicyIn } from "../transparency-policy.js";
 import { Progress } from "../ui/progress.js";
 import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
 import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
+import { publishTarget } from "./publish-target.js";
 
 /** A target added since the last publish, whose bytes wait in staged/targets/. */
 export interface StagedTarget {
@@ -52,6 +57,14 @@ export interface PublishReport {
   readonly files: ReadonlyArray<{ path: string; bytes: number }>;
   readonly targets: number;
   readonly versions: Readonly<Record<string, number>>;
+  /** The releases logged (with `--dry-run`: to log), when the root names a transparency log. */
+  readonly log?: {
+    readonly origin: string;
+    readonly entries: number;
+    readonly firstIndex?: string;
+    readonly size?: string;
+    readonly cosignedBy?: readonly string[];
+  };
 }
 
 export class RepoDir {
@@ -311,11 +324,14 @@ export class RepoDir {
   }
 
   /**
-   * Signs what changed and writes it to public/: release files first, then new versioned
-   * metadata, `timestamp.json` last. On any failure before timestamp.json is replaced,
+   * Signs what changed and writes it to public/: release files and their log proofs first,
+   * then new versioned metadata, `timestamp.json` last. When the root being published names
+   * a transparency log, the releases are logged and cosigned after signing and before
+   * anything is written (see log/release-logging.ts); `unlogged` skips that, for the tests'
+   * and the quickstart's attacker only. On any failure before timestamp.json is replaced,
    * clients keep seeing the previous state, and staged/ is kept for a retry.
    */
-  async publish(repo: Repository, options: { dryRun?: boolean } = {}): Promise<PublishReport> {
+  async publish(repo: Repository, options: { dryRun?: boolean; unlogged?: boolean } = {}): Promise<PublishReport> {
     const state = await this.stagedState();
     const changed: RepositoryFile[] = await repo.publish();
     const root = changed.find((f) => /^metadata\/\d+\.root\.json$/.test(f.path));
@@ -326,9 +342,24 @@ export class RepoDir {
       const name = consistent ? `${t.path.slice(0, slash + 1)}${t.sha256}.${t.path.slice(slash + 1)}` : t.path;
       return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
     });
+    const policy = options.unlogged ? undefined : logPolicyIn(repo.root.signed);
+    const entries = policy === undefined ? [] : releaseEntries(repo, state.added);
+    const logged =
+      policy === undefined || entries.length === 0 || options.dryRun
+        ? undefined
+        : await logReleases(this.dir, this.config.log, policy, entries, this.ctx);
+    // Each proof beside its release file, and under the plain name for people and tools.
+    const proofFiles = targetFiles.flatMap((t) => {
+      const proof = logged?.proofs.get(t.path);
+      if (proof === undefined) return [];
+      const plain = path.join(this.paths.targets, ...`${t.path}${LOG_PROOF_SUFFIX}`.split("/"));
+      const dests = [...new Set([`${t.dest}${LOG_PROOF_SUFFIX}`, plain])];
+      return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
+    });
     const report: PublishReport = {
       files: [
         ...targetFiles.map((t) => ({ path: path.relative(this.paths.public, t.dest), bytes: t.length })),
+        ...proofFiles.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
         ...changed.map((f) => ({ path: f.path, bytes: f.data.length })),
       ],
       targets: targetFiles.length,
@@ -341,70 +372,31 @@ export class RepoDir {
         ),
         timestamp: repo.timestamp.signed.version,
       },
+      ...(policy === undefined || entries.length === 0 ? {} : { log: logReport(policy.origin, entries, logged) }),
     };
     if (options.dryRun) return report;
-    for (const t of targetFiles) await this.publishTarget(t);
+    for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.ctx);
+    for (const f of proofFiles) {
+      await fs.mkdir(path.dirname(f.dest), { recursive: true });
+      await writeFileAtomic(f.dest, f.data);
+    }
     await writeRepositoryFiles(this.paths.public, changed);
     await fs.rm(this.paths.staged, { recursive: true, force: true });
     return report;
   }
+}
 
-  /**
-   * Copies a staged release file to its public name, streaming, re-checking its hash on the
-   * way (with a progress bar), into a temporary file renamed into place.
-   */
-  private async publishTarget(t: StagedTarget & { dest: string }): Promise<void> {
-    const existing = await fs.stat(t.dest).catch(() => undefined);
-    if (existing?.isFile() && existing.size === t.length) return;
-    const blob = path.join(this.paths.stagedTargets, t.sha256);
-    const stat = await fs.stat(blob).catch(() => undefined);
-    if (stat === undefined) {
-      throw new CliError(
-        "STAGED_FILE_MISSING",
-        `the release file for ${t.path} was removed from ${this.paths.stagedTargets} before publishing`,
-        EXIT.FAILURE,
-        "add it again with `bulwark release add`",
-      );
-    }
-    await fs.mkdir(path.dirname(t.dest), { recursive: true });
-    const tmp = `${t.dest}.${randomBytes(6).toString("hex")}.tmp`;
-    const hash = createHash("sha256");
-    const progress = new Progress(
-      this.ctx.out.streams.stderr,
-      `copying ${path.basename(t.path)}`,
-      stat.size,
-      !this.ctx.out.json && !this.ctx.out.quiet,
-    );
-    let length = 0;
-    const out = await fs.open(tmp, "wx", 0o644);
-    try {
-      for await (const chunk of createReadStream(blob, { highWaterMark: 1 << 20 })) {
-        const buf = chunk as Buffer;
-        hash.update(buf);
-        length += buf.length;
-        await out.write(buf);
-        progress.tick(buf.length);
-      }
-      await out.sync();
-    } catch (cause) {
-      await out.close();
-      await fs.rm(tmp, { force: true });
-      throw new StorageError(`cannot copy ${t.path} to ${t.dest}: ${(cause as Error).message}`, { cause });
-    } finally {
-      progress.finish();
-    }
-    await out.close();
-    // The bytes must still be the ones hashed when they were added.
-    if (length !== t.length || hash.digest("hex") !== t.sha256) {
-      await fs.rm(tmp, { force: true });
-      throw new CliError(
-        "STAGED_FILE_CHANGED",
-        `the staged release file for ${t.path} changed since it was added`,
-        EXIT.FAILURE,
-        "add it again with `bulwark release add`",
-      );
-    }
-    await fs.rename(tmp, t.dest);
-    await syncDirectory(path.dirname(t.dest));
-  }
+/** The `log` part of a publish report. */
+function logReport(origin: string, entries: readonly ReleaseEntry[], logged: LoggedReleases | undefined) {
+  return {
+    origin,
+    entries: entries.length,
+    ...(logged === undefined
+      ? {}
+      : {
+          firstIndex: logged.firstIndex.toString(),
+          size: logged.size.toString(),
+          cosignedBy: logged.witnesses.filter((w) => w.lines !== undefined).map((w) => w.witness),
+        }),
+  };
 }

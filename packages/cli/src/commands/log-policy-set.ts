@@ -1,0 +1,145 @@
+import path from "node:path";
+import { checkLogPolicy, type LogPolicy, type NoteVerifier, TlogError } from "@bulwark/tlog";
+import { type Args, type Command, flag, list, str } from "../command.js";
+import { CliError, usage } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import { LogDir } from "../log/log-dir.js";
+import { vkeyOption } from "../log/log-location.js";
+import type { LogConfig } from "../store/config.js";
+import { RepoDir } from "../store/repo-dir.js";
+import {
+  describeLogPolicy,
+  logPolicyJson,
+  logPolicyJsonIn,
+  logPolicyRows,
+  witnessOption,
+  writeLogPolicy,
+} from "../transparency-policy.js";
+import { parseCount, printNextSteps } from "./key-add.js";
+
+/** The log the options name: from --log-dir's log.json, or --log-vkey (and --origin). */
+async function logOf(a: Args, cwd: string): Promise<{ origin: string; verifier: NoteVerifier; dir?: LogDir }> {
+  const logDirArg = str(a, "log-dir");
+  const vkey = str(a, "log-vkey");
+  const origin = str(a, "origin");
+  if (logDirArg === undefined) {
+    if (vkey === undefined) throw usage("give --log-dir LOG (a log folder) or --log-vkey VKEY [--origin ORIGIN]");
+    const verifier = vkeyOption(vkey, "--log-vkey");
+    return { origin: origin ?? verifier.name, verifier };
+  }
+  const dir = await LogDir.open(path.resolve(cwd, logDirArg));
+  if (vkey !== undefined && vkeyOption(vkey, "--log-vkey").vkey !== dir.verifier.vkey) {
+    throw usage(`--log-vkey is not the key of the log in ${logDirArg}`, "leave --log-vkey out to use the folder's");
+  }
+  if (origin !== undefined && origin !== dir.config.origin) {
+    throw usage(`--origin ${origin} is not the origin of the log in ${logDirArg} (${dir.config.origin})`);
+  }
+  return { origin: dir.config.origin, verifier: dir.verifier, dir };
+}
+
+/** The policy the options describe. */
+function policyOf(a: Args, log: { origin: string; verifier: NoteVerifier }): LogPolicy {
+  const witnesses = list(a, "witness").map(witnessOption);
+  if (witnesses.length === 0) throw usage("give each witness with --witness NAME=VKEY[@URL]");
+  const threshold = parseCount(str(a, "threshold"), "--threshold", witnesses.length);
+  if (threshold === undefined) throw usage("give --threshold K: how many witnesses must cosign");
+  try {
+    return checkLogPolicy({ origin: log.origin, logVerifier: log.verifier, witnesses, threshold });
+  } catch (error) {
+    if (!(error instanceof TlogError)) throw error;
+    throw new CliError("BAD_LOG_POLICY", error.message, EXIT.USAGE, undefined, { cause: error });
+  }
+}
+
+const command: Command = {
+  name: "log policy set",
+  summary: "require every release to be in a transparency log, cosigned by k witnesses (next root)",
+  description: `Puts the transparency-log policy in the next root version: the log's origin and key,
+the witnesses (their cosignature keys and, optionally, URLs) and how many of them (K) must
+cosign the checkpoint that proves a release is logged. From then on \`bulwark repo publish\`
+appends every released file to the log, collects the witnesses' cosignatures and publishes
+the proof beside the file (<file>.tlog-proof), failing before timestamp.json changes when
+fewer than K cosign; every client refuses a release without a valid proof.
+
+The policy is the root field "x-bulwark-transparency-log" (other TUF clients ignore it), so
+only a new root version can change it: publishing it needs the root keys' signatures, of
+the current and the new root (offline: \`bulwark repo export\`, \`sign\`, \`repo import\`). A
+stolen targets or online key cannot turn the requirement off or swap the log's key.
+
+With --log-dir, the origin and key come from the log folder, and bulwark.json records the
+folder ("log": {"dir": ...}) for publishing. A witness URL in bulwark.json's "log.witnesses"
+([{"name", "url"}]) overrides the one in root when the publisher reaches it elsewhere.
+
+Examples:
+  bulwark log policy set ./updates --log-dir ./release-log --threshold 2 \\
+    --witness w1=w1.example/witness+1a2b3c4d+AbCd...@https://w1.example/ \\
+    --witness w2=w2.example/witness+5e6f7a8b+EfGh...@https://w2.example/
+  bulwark log policy set ./updates --remove`,
+  positionals: [{ name: "DIR", description: "the repository folder" }],
+  options: [
+    {
+      name: "log-dir",
+      type: "string",
+      valueName: "LOG",
+      description: "the log folder (`bulwark log init`): its origin and key; recorded for publishing",
+    },
+    { name: "log-vkey", type: "string", valueName: "VKEY", description: "the log's verifier key (without --log-dir)" },
+    { name: "origin", type: "string", valueName: "ORIGIN", description: "the log's origin (default: the key's name)" },
+    {
+      name: "witness",
+      type: "string",
+      multiple: true,
+      valueName: "NAME=VKEY[@URL]",
+      description: "a witness: a name, its cosignature key (`bulwark witness init` prints it), where to reach it",
+    },
+    { name: "threshold", type: "string", valueName: "K", description: "how many distinct witnesses must cosign" },
+    { name: "remove", type: "boolean", description: "remove the policy: clients stop requiring log proofs" },
+  ],
+  async run(a, ctx) {
+    const dirArg = a.positionals.DIR as string;
+    const remove = flag(a, "remove");
+    const given = ["log-dir", "log-vkey", "origin", "threshold"].filter((o) => str(a, o) !== undefined);
+    if (remove && (given.length > 0 || list(a, "witness").length > 0)) throw usage("--remove takes no other option");
+    const log = remove ? undefined : await logOf(a, ctx.cwd);
+    const next = log === undefined ? undefined : policyOf(a, log);
+    const repoDir = await RepoDir.open(dirArg, ctx);
+    return repoDir.locked(async () => {
+      const repo = await repoDir.load();
+      let config: LogConfig | undefined;
+      if (log?.dir !== undefined) {
+        const dir = path.relative(repoDir.dir, log.dir.layout.dir) || ".";
+        if (repoDir.config.log?.dir !== dir) {
+          config = { dir, witnesses: repoDir.config.log?.witnesses ?? [] };
+          await repoDir.saveConfig({ ...repoDir.config, log: config });
+          ctx.out.line(`bulwark.json: releases are logged in ${dir}.`);
+        }
+      }
+      if (logPolicyJson(next) === logPolicyJsonIn(repo.root.signed)) {
+        ctx.out.line(`The next root already ${next ? "has that log policy" : "has no log policy"}: nothing to do.`);
+        return { data: { changed: false, policy: describeLogPolicy(next), ...(config ? { log: config } : {}) } };
+      }
+      writeLogPolicy(repo.rotateRoot(), next);
+      const staged = await repoDir.stage(repo);
+      if (next === undefined) ctx.out.line("The next root has no log policy: clients will stop requiring proofs.");
+      else {
+        ctx.out.line(`Every release must be in ${next.origin}, cosigned by ${next.threshold} of:`);
+        ctx.out.table(["witness", "key", "url"], logPolicyRows(next));
+      }
+      if (next !== undefined && repoDir.config.log === undefined) {
+        ctx.out.warn("bulwark.json names no log folder: `repo publish` will refuse releases until --log-dir is given");
+      }
+      const root = printNextSteps(ctx, dirArg, repoDir, repo);
+      return {
+        data: {
+          changed: true,
+          policy: describeLogPolicy(next),
+          staged,
+          ...(config ? { log: config } : {}),
+          ...(root === undefined ? {} : { root }),
+        },
+      };
+    });
+  },
+};
+
+export default command;

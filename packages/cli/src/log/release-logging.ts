@@ -1,0 +1,183 @@
+/**
+ * The publish side of release transparency. When the root being published names a
+ * transparency log, every release file of the publish is appended to the vendor's log
+ * folder as one batch (one checkpoint), the root's witnesses are asked to cosign it, and
+ * each file gets a proof to publish beside it. This runs after the metadata is signed (an
+ * entry names the signed targets file that lists the release) and before anything is
+ * written to public/: when fewer than k witnesses cosign, the publish fails and clients keep
+ * seeing the previous state. The entries stay in the log (a log never takes entries back);
+ * the next publish logs the releases again, under a new checkpoint.
+ */
+import path from "node:path";
+import { releaseOf } from "@bulwark/client";
+import {
+  appendReleases,
+  type CosignatureResult,
+  type LogPolicy,
+  logPolicyQuorum,
+  type ReleaseEntry,
+  releaseEntryFor,
+  TLOG_ERRORS,
+  TlogError,
+  verifyReleaseProof,
+  type WitnessEndpoint,
+} from "@bulwark/tlog";
+import type { Repository } from "@bulwark/tuf";
+import type { Context } from "../command.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
+import type { LogConfig } from "../store/config.js";
+import { LogDir } from "./log-dir.js";
+
+/** What logging the releases of a publish did. */
+export interface LoggedReleases {
+  readonly origin: string;
+  /** The index of the first entry, and the log's size after the batch. */
+  readonly firstIndex: bigint;
+  readonly size: bigint;
+  /** The cosigned checkpoint the proofs are against. */
+  readonly checkpoint: string;
+  /** The proof text of each logged target path. */
+  readonly proofs: ReadonlyMap<string, string>;
+  /** What each witness did. */
+  readonly witnesses: readonly CosignatureResult[];
+}
+
+/**
+ * The release entries of a publish, after signing: each added target whose signed entry
+ * is a release file (`custom.bulwark`), with the role that lists it, that role's new
+ * version and the SHA-256 of its newly signed bytes. Release indexes and attestation
+ * bundles are not releases and are not logged.
+ * @throws {CliError} `LOG_ENTRY_FAILED` when a role that lists a release was not re-signed.
+ */
+export function releaseEntries(repo: Repository, added: ReadonlyArray<{ readonly path: string }>): ReleaseEntry[] {
+  const entries: ReleaseEntry[] = [];
+  for (const { path: targetPath } of added) {
+    const role = repo.roleForTarget(targetPath);
+    const targets = repo.targets(role).signed;
+    const target = targets.targets.get(targetPath);
+    const release = target === undefined ? undefined : releaseOf(target);
+    if (target === undefined || release === undefined) continue;
+    const sha256 = target.hashes.get("sha256");
+    const metadata = repo.publishedBytes(role);
+    if (sha256 === undefined || metadata === undefined) {
+      throw new CliError("LOG_ENTRY_FAILED", `${targetPath}: no sha256, or its role ${role} was not signed`);
+    }
+    entries.push(
+      releaseEntryFor(
+        release,
+        { path: targetPath, length: target.length, sha256 },
+        { role, version: targets.version, metadata },
+      ),
+    );
+  }
+  return entries;
+}
+
+/** Where to ask each witness: bulwark.json's URL for it, else root's, else the log folder's policy. */
+async function endpointsOf(
+  policy: LogPolicy,
+  config: LogConfig,
+  dir: LogDir,
+): Promise<{ endpoints: WitnessEndpoint[]; unreachable: string[] }> {
+  const own = await dir.witnessPolicy();
+  const fromFolder = new Map<string, string>();
+  for (const c of own?.components.values() ?? []) {
+    if (c.kind === "witness" && c.url !== undefined) fromFolder.set(c.verifier.vkey, c.url);
+  }
+  const endpoints: WitnessEndpoint[] = [];
+  const unreachable: string[] = [];
+  for (const w of policy.witnesses) {
+    const url = config.witnesses.find((c) => c.name === w.name)?.url ?? w.url ?? fromFolder.get(w.verifier.vkey);
+    if (url === undefined) unreachable.push(w.name);
+    else endpoints.push({ name: w.name, verifier: w.verifier, url });
+  }
+  return { endpoints, unreachable };
+}
+
+/**
+ * Opens the log bulwark.json names and checks it is the root's.
+ * @throws {CliError} `NO_RELEASE_LOG` without a log folder, `LOG_MISMATCH` for another log.
+ */
+async function openLog(
+  repoDir: string,
+  config: LogConfig | undefined,
+  policy: LogPolicy,
+): Promise<{ dir: LogDir; config: LogConfig }> {
+  if (config === undefined) {
+    throw new CliError(
+      "NO_RELEASE_LOG",
+      `the root requires every release to be in the log ${policy.origin}, and bulwark.json names no log folder`,
+      EXIT.USAGE,
+      'name it with `bulwark log policy set DIR --log-dir LOG ...`, or add "log": {"dir": "LOG"} to bulwark.json',
+    );
+  }
+  const dir = await LogDir.open(path.resolve(repoDir, config.dir));
+  if (dir.config.origin !== policy.origin || dir.verifier.vkey !== policy.logVerifier.vkey) {
+    throw new CliError(
+      "LOG_MISMATCH",
+      `the log in ${config.dir} (${dir.config.origin}) is not the one the root names (${policy.origin}, ${policy.logVerifier.vkey})`,
+      EXIT.USAGE,
+      "point bulwark.json's log.dir at the root's log, or change the root's with `bulwark log policy set`",
+    );
+  }
+  return { dir, config };
+}
+
+/**
+ * Appends `entries` to the repository's log as one batch, has the root's witnesses cosign
+ * the checkpoint (holding the log folder's lock), and returns each entry's proof, verified
+ * as a client will verify it.
+ * @throws {CliError} `TLOG_WITNESS_QUORUM` when fewer than k witnesses cosign (the entries
+ *   stay logged, nothing is returned to publish); `NO_RELEASE_LOG`, `LOG_MISMATCH`;
+ *   the log folder's errors (LOCKED, KEY_UNREADABLE, a log that does not verify).
+ */
+export async function logReleases(
+  repoDir: string,
+  config: LogConfig | undefined,
+  policy: LogPolicy,
+  entries: readonly ReleaseEntry[],
+  ctx: Context,
+): Promise<LoggedReleases> {
+  const { dir, config: log } = await openLog(repoDir, config, policy);
+  const { endpoints, unreachable } = await endpointsOf(policy, log, dir);
+  const quorum = logPolicyQuorum(policy);
+  const { writer, release } = await dir.openWriter(ctx);
+  try {
+    let appended: Awaited<ReturnType<typeof appendReleases>>;
+    try {
+      appended = await appendReleases(writer, entries, { witnesses: endpoints, policy: quorum, signal: ctx.signal });
+    } catch (error) {
+      if (!(error instanceof TlogError && error.code === TLOG_ERRORS.WITNESS_QUORUM)) throw error;
+      const noUrl = unreachable.length > 0 ? `; no URL for ${unreachable.join(", ")}` : "";
+      throw new CliError(
+        error.code,
+        `fewer than ${policy.threshold} of the root's ${policy.witnesses.length} witnesses cosigned the release log (${error.message}${noUrl}). Nothing was published: clients still see the previous release. The ${entries.length} entr${entries.length === 1 ? "y stays" : "ies stay"} in the log (size ${writer.size}), which never takes entries back`,
+        EXIT.FAILURE,
+        "bring the witnesses back (or give their URLs in bulwark.json's log.witnesses), then `bulwark repo publish` again: the releases are logged again and cosigned",
+        { cause: error },
+      );
+    }
+    const proofs = new Map<string, string>();
+    for (const p of appended.proofs) {
+      // The proof a client will get, checked as the client checks it.
+      verifyReleaseProof(p.proof, {
+        origin: policy.origin,
+        logVerifier: policy.logVerifier,
+        policy: quorum,
+        target: p.entry,
+      });
+      proofs.set(p.entry.path, p.proof);
+    }
+    return {
+      origin: policy.origin,
+      firstIndex: appended.firstIndex,
+      size: appended.size,
+      checkpoint: appended.checkpoint,
+      proofs,
+      witnesses: appended.witnesses,
+    };
+  } finally {
+    await release();
+  }
+}
