@@ -163,3 +163,4 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     summary: "run a witness (c2sp.org/tlog-witness add-checkpoint) over HTTP",
     load: async () => (await import("./commands/witness-serve.js")).default,
   },
+];
