@@ -163,4 +163,9 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     summary: "run a witness (c2sp.org/tlog-witness add-checkpoint) over HTTP",
     load: async () => (await import("./commands/witness-serve.js")).default,
   },
+  {
+    name: "audit",
+    summary: "score a vendor's update feed: what can an attacker who controls that server do?",
+    load: async () => (await import("./commands/audit.js")).default,
+  },
 ];

@@ -171,8 +171,14 @@ export class RepoDir {
       );
     }
     const ts = Metadata.fromBytes(timestamp, "timestamp");
+    const rootFiles = await Promise.all(
+      roots.map((v) => fs.readFile(path.join(this.paths.metadata, `${v}.root.json`))),
+    );
+    // Without consistent snapshots, metadata files carry no version in their names.
+    const consistent = Metadata.fromBytes(rootFiles.at(-1) as Buffer, "root").signed.consistentSnapshot === true;
+    const named = (role: string, version: number) => `${consistent ? `${version}.` : ""}${encodeName(role)}.json`;
     const snapshotVersion = ts.signed.snapshotMeta.version;
-    const snapshot = await readFileIfExists(path.join(this.paths.metadata, `${snapshotVersion}.snapshot.json`));
+    const snapshot = await readFileIfExists(path.join(this.paths.metadata, named("snapshot", snapshotVersion)));
     if (snapshot === undefined) {
       throw new CliError(
         "BROKEN_REPOSITORY",
@@ -182,12 +188,12 @@ export class RepoDir {
     let repo: Repository | undefined;
     const keys = this.keyStore(() => repo);
     repo = Repository.open({
-      roots: await Promise.all(roots.map((v) => fs.readFile(path.join(this.paths.metadata, `${v}.root.json`)))),
+      roots: rootFiles,
       timestamp,
       snapshot,
       loadTargets: (role, version) => {
         try {
-          return readFileSync(path.join(this.paths.metadata, `${version}.${encodeName(role)}.json`));
+          return readFileSync(path.join(this.paths.metadata, named(role, version)));
         } catch {
           return undefined;
         }

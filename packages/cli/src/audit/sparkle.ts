@@ -1,0 +1,276 @@
+/**
+ * The audit of a Sparkle (or WinSparkle) appcast: an RSS feed whose items carry an
+ * `enclosure` with the update's URL and, normally, an EdDSA signature of the archive
+ * (`sparkle:edSignature`, or the legacy `sparkle:dsaSignature`). Sparkle 2.9 can also sign
+ * the feed itself, in a trailing `<!-- sparkle-signatures: … -->` comment. The public keys
+ * are in the app (SUPublicEDKey), not in the feed, so signatures are found, not verified.
+ */
+import { noExpiry, noIndependentBuilds, plainHttpFindings } from "./common.js";
+import { FeedFormatError } from "./errors.js";
+import { type AttackVerdict, type FeedAudit, type Finding, finding } from "./finding.js";
+import { attribute, childElement, childElements, descendants, readXml, textOf, type XmlElement } from "./xml-reader.js";
+
+/** The Sparkle XML namespace. */
+export const SPARKLE_NS = "http://www.andymatuschak.org/xml-namespaces/sparkle";
+
+/** The signed-feed block Sparkle appends to a signed appcast (its last bytes). */
+const SIGNED_FEED = /<!-- sparkle-signatures:\nedSignature: ([A-Za-z0-9+/]+={0,2})\nlength: (\d+)\n-->\n?$/;
+
+interface Enclosure {
+  readonly item: string;
+  readonly url: string;
+  readonly ed: boolean;
+  readonly dsa: boolean;
+  readonly line: number;
+}
+
+function enclosureOf(el: XmlElement, item: string): Enclosure {
+  return {
+    item,
+    url: attribute(el, "", "url") ?? "",
+    ed: (attribute(el, SPARKLE_NS, "edSignature") ?? "") !== "",
+    dsa: (attribute(el, SPARKLE_NS, "dsaSignature") ?? "") !== "",
+    line: el.line,
+  };
+}
+
+function versionOf(item: XmlElement): string {
+  const el = childElement(item, SPARKLE_NS, "version") ?? childElement(item, SPARKLE_NS, "shortVersionString");
+  const enc = childElement(item, "", "enclosure");
+  return (el ? textOf(el) : undefined) ?? (enc ? attribute(enc, SPARKLE_NS, "version") : undefined) ?? "?";
+}
+
+/**
+ * Audits a Sparkle appcast.
+ * @throws {FeedFormatError} when it is not well-formed XML, declares a DTD or entities, or is not RSS.
+ */
+export function auditSparkle(bytes: Uint8Array, location: string): FeedAudit {
+  const doc = readXml(bytes);
+  if (doc.root.local !== "rss")
+    throw new FeedFormatError("AUDIT_BAD_XML", `XML: the root element is <${doc.root.name}>, not <rss>`);
+  const channel = childElement(doc.root, "", "channel");
+  const items = channel ? childElements(channel, "", "item") : [];
+  const enclosures: Enclosure[] = [];
+  const links: Array<{ url: string; where: string }> = [];
+  const findings: Finding[] = [];
+  const facts: Array<[string, string]> = [["items", String(items.length)]];
+  for (const item of items) {
+    const v = versionOf(item);
+    for (const e of childElements(item, "", "enclosure")) enclosures.push(enclosureOf(e, v));
+    const deltas = childElement(item, SPARKLE_NS, "deltas");
+    for (const e of deltas ? childElements(deltas, "", "enclosure") : [])
+      enclosures.push(enclosureOf(e, `${v} (delta)`));
+    for (const name of ["releaseNotesLink", "fullReleaseNotesLink"]) {
+      const el = childElement(item, SPARKLE_NS, name);
+      if (el) links.push({ url: textOf(el), where: `item ${v}, line ${el.line}: <${el.name}>` });
+    }
+    itemFindings(item, v, findings);
+  }
+  if (items.length === 0) {
+    findings.push(
+      finding(
+        "sparkle.no-items",
+        "medium",
+        "the appcast lists no update",
+        "<channel> has no <item>",
+        "Is this the appcast the app reads?",
+      ),
+    );
+  }
+  const unsigned = enclosures.filter((e) => !e.ed && !e.dsa);
+  const dsaOnly = enclosures.filter((e) => !e.ed && e.dsa);
+  for (const e of unsigned.slice(0, 5)) {
+    findings.push(
+      finding(
+        "sparkle.unsigned-enclosure",
+        "high",
+        `update ${e.item} has no EdDSA signature: only Apple code signing stands between the server and the user`,
+        `line ${e.line}: <enclosure url="${e.url}"> without sparkle:edSignature`,
+        "Why is this archive not signed with the app's EdDSA key (sign_update / generate_appcast)?",
+        e.url,
+      ),
+    );
+  }
+  for (const e of dsaOnly.slice(0, 5)) {
+    findings.push(
+      finding(
+        "sparkle.dsa-only",
+        "medium",
+        `update ${e.item} has only a legacy DSA signature (deprecated by Sparkle)`,
+        `line ${e.line}: <enclosure url="${e.url}"> sparkle:dsaSignature, no sparkle:edSignature`,
+        "When does the app move to EdDSA (ed25519) signatures?",
+        e.url,
+      ),
+    );
+  }
+  const text = Buffer.from(bytes).toString("utf8");
+  const signed = SIGNED_FEED.exec(text);
+  findings.push(...feedSignatureFindings(signed, text, bytes.length));
+  findings.push(noExpiry("appcast"));
+  const urls = [
+    { url: location, where: `the appcast itself: ${location}` },
+    ...enclosures.map((e) => ({ url: e.url, where: `line ${e.line}: <enclosure url="${e.url}">` })),
+  ];
+  findings.push(...plainHttpFindings(urls, unsigned.length > 0 ? "high" : "medium", "see and change what clients get"));
+  findings.push(...plainHttpFindings(links, "medium", "change the release notes shown in the update window"));
+  findings.push(
+    noIndependentBuilds(
+      `appcast: nothing records who built ${enclosures[0]?.url ?? "the archives"}`,
+      "the vendor's EdDSA key",
+    ),
+  );
+  const platforms = new Set(
+    enclosures.length === 0
+      ? []
+      : items.flatMap((i) => childElements(i, "", "enclosure").map((e) => attribute(e, SPARKLE_NS, "os") ?? "macos")),
+  );
+  facts.push(
+    ["platform", [...platforms].join(", ") || "macos"],
+    ["newest", items[0] ? versionOf(items[0]) : "(none)"],
+    [
+      "archive signatures",
+      `${enclosures.filter((e) => e.ed).length} EdDSA, ${dsaOnly.length} DSA only, ${unsigned.length} none (of ${enclosures.length})`,
+    ],
+    ["feed signature", signed ? "Sparkle signed feed (not verified: the key is in the app)" : "none"],
+  );
+  return {
+    type: "sparkle",
+    facts,
+    findings,
+    attacks: sparkleAttacks(signed !== null, unsigned.length, enclosures.length),
+  };
+}
+
+function itemFindings(item: XmlElement, v: string, findings: Finding[]): void {
+  const phased = childElement(item, SPARKLE_NS, "phasedRolloutInterval");
+  if (phased) {
+    findings.push(
+      finding(
+        "sparkle.phased-rollout",
+        "info",
+        `update ${v} rolls out in phased groups, one every ${textOf(phased)} seconds`,
+        `line ${phased.line}: <${phased.name}>${textOf(phased)}</${phased.name}>`,
+        "",
+        v,
+      ),
+    );
+  }
+  const critical =
+    childElement(item, SPARKLE_NS, "criticalUpdate") ??
+    descendants(item).find(
+      (e) => e.ns === SPARKLE_NS && e.local === "tags" && descendants(e).some((t) => t.local === "criticalUpdate"),
+    );
+  if (critical) {
+    findings.push(
+      finding(
+        "sparkle.critical-update",
+        "info",
+        `update ${v} is marked critical: users cannot skip it`,
+        `line ${critical.line}: <${critical.name}>`,
+        "",
+        v,
+      ),
+    );
+  }
+  for (const name of ["minimumAutoupdateVersion", "ignoreSkippedUpgradesBelowVersion", "minimumUpdateVersion"]) {
+    const el = childElement(item, SPARKLE_NS, name);
+    if (el) {
+      findings.push(
+        finding(
+          "sparkle.version-gate",
+          "info",
+          `update ${v} sets ${name} ${textOf(el)}: which installed versions get it automatically`,
+          `line ${el.line}: <${el.name}>${textOf(el)}</${el.name}>`,
+          "",
+          v,
+        ),
+      );
+    }
+  }
+}
+
+function feedSignatureFindings(signed: RegExpExecArray | null, text: string, total: number): Finding[] {
+  if (signed === null) {
+    return [
+      finding(
+        "sparkle.feed-unsigned",
+        "high",
+        "the appcast itself is not signed: the server can relabel an older signed build as the newest (rollback), mark updates critical, or drop them, per client",
+        "no <!-- sparkle-signatures: --> block at the end of the appcast",
+        "Can the vendor sign the appcast (Sparkle 2.9 signed feeds) and set SURequireSignedFeed in the app?",
+      ),
+    ];
+  }
+  const declared = Number(signed[2]);
+  const actual = Buffer.byteLength(text.slice(0, signed.index), "utf8");
+  const out = [
+    finding(
+      "sparkle.feed-signed",
+      "info",
+      "the appcast is signed (Sparkle signed feed); whether the app requires it (SURequireSignedFeed) cannot be seen here",
+      `<!-- sparkle-signatures: edSignature ${signed[1]?.slice(0, 12)}…, length ${declared} -->`,
+      "Does the app set SURequireSignedFeed, so that an unsigned appcast is refused?",
+    ),
+  ];
+  if (declared !== actual || actual > total) {
+    out.push(
+      finding(
+        "sparkle.feed-signature-length",
+        "medium",
+        `the feed signature covers ${declared} bytes but ${actual} precede it: clients refuse the feed`,
+        `length: ${declared}`,
+        "Was the appcast edited after it was signed?",
+      ),
+    );
+  }
+  return out;
+}
+
+function sparkleAttacks(feedSigned: boolean, unsigned: number, total: number): AttackVerdict[] {
+  return [
+    unsigned > 0 || total === 0
+      ? {
+          attack: "arbitrary-install",
+          verdict: "limited",
+          detail:
+            "archives without EdDSA signatures are checked only against Apple code signing (the vendor's Developer ID)",
+        }
+      : {
+          attack: "arbitrary-install",
+          verdict: "prevented",
+          detail: "every archive needs the vendor's EdDSA signature",
+        },
+    feedSigned
+      ? {
+          attack: "rollback",
+          verdict: "limited",
+          detail: "versions are signed with the feed; Sparkle offers only versions newer than the installed one",
+        }
+      : {
+          attack: "rollback",
+          verdict: "possible",
+          detail: "versions are the server's word: an older signed archive can be labelled as the newest",
+        },
+    { attack: "freeze", verdict: "possible", detail: "appcasts never expire: an old one can be served forever" },
+    feedSigned
+      ? { attack: "mix-and-match", verdict: "prevented", detail: "the whole appcast is signed as one" }
+      : {
+          attack: "mix-and-match",
+          verdict: "possible",
+          detail: "items, versions and signatures can be recombined freely",
+        },
+    feedSigned
+      ? { attack: "endless-data", verdict: "limited", detail: "the length attribute is signed with the feed" }
+      : { attack: "endless-data", verdict: "possible", detail: "the length attribute is the server's word" },
+    {
+      attack: "targeted-release",
+      verdict: "possible",
+      detail: "the server can answer each client differently; nothing makes releases public",
+    },
+    {
+      attack: "build-machine",
+      verdict: "possible",
+      detail: "a trojan built on the vendor's machine and signed with its EdDSA key installs like any release",
+    },
+  ];
+}

@@ -1,0 +1,252 @@
+/**
+ * `bulwark audit` of TUF and Bulwark repositories: a repository made by `bulwark repo init`
+ * with production defaults and a builder quorum gets the best grade; each weakening (one
+ * root key, a one-year timestamp, no builder quorum, …) lowers it with the matching finding.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { Key, Role, Root } from "@bulwark/tuf";
+import type { AuditReport } from "../src/audit/report.js";
+import { bulwarkPolicies, TRANSPARENCY_LOG_FIELD } from "../src/audit/tuf/bulwark-policies.js";
+import { roleKeyFindings, roleKeys, rootKeyFindings } from "../src/audit/tuf/keys.js";
+import { audit } from "./audit-feeds.test.js";
+import { runCli, tempDir } from "./helpers.js";
+
+type T = { after(fn: () => void): void };
+
+async function ok(argv: string[]): Promise<void> {
+  const run = await runCli(argv);
+  assert.equal(run.code, 0, `bulwark ${argv.join(" ")}: ${run.stderr}`);
+}
+
+/** `bulwark repo init DIR` with `init` options, then (unless `quorum` is false) a 2-of-3 builder policy, published. */
+async function vendor(t: T, init: string[] = [], quorum = true): Promise<string> {
+  const work = tempDir(t, "bulwark-audit-");
+  const dir = path.join(work, "repo");
+  await ok(["repo", "init", dir, ...init]);
+  if (!quorum) return dir;
+  const builders: string[] = [];
+  for (const name of ["ci", "rebuilder", "partner"]) {
+    const key = path.join(work, `${name}.pem`);
+    await ok(["attest", "keygen", "--out", key]);
+    builders.push("--builder", `https://${name}.example=${key.replace(/\.pem$/, ".pub.json")}`);
+  }
+  await ok(["policy", "set", dir, "--default", "--threshold", "2", ...builders]);
+  await ok(["repo", "publish", dir]);
+  return dir;
+}
+
+function ids(r: AuditReport): string {
+  return r.findings.map((f) => `${f.severity} ${f.id}`).join(", ");
+}
+
+function has(r: AuditReport, id: string, severity: string): void {
+  assert.ok(
+    r.findings.some((f) => f.id === id && f.severity === severity),
+    `expected ${severity} ${id}; got ${ids(r)}`,
+  );
+}
+
+describe("bulwark audit: Bulwark repositories", () => {
+  it("production defaults (root 2 of 3, timestamp 1 day) with a builder quorum: grade A", async (t) => {
+    const r = await audit(await vendor(t));
+    assert.equal(r.feed.type, "bulwark");
+    assert.equal(r.grade, "A", ids(r));
+    assert.equal(r.counts.critical + r.counts.high + r.counts.medium, 0, ids(r));
+    has(r, "bulwark.release-policy", "info");
+    const verdicts = Object.fromEntries(r.attacks.map((a) => [a.attack, a.verdict]));
+    assert.deepEqual(verdicts, {
+      "arbitrary-install": "prevented",
+      rollback: "prevented",
+      freeze: "limited",
+      "mix-and-match": "prevented",
+      "endless-data": "prevented",
+      "targeted-release": "limited",
+      "build-machine": "prevented",
+    });
+    assert.match(r.summary, /3CX\) is refused/);
+  });
+
+  const weakened: Array<[string, string[], boolean, string, string]> = [
+    ["no builder quorum", [], false, "build.no-independent-builders", "high"],
+    ["one root key", ["--root-keys", "1", "--root-threshold", "1"], true, "tuf.root.single-key", "high"],
+    ["a one-year timestamp", ["--expiry", "timestamp=365d"], true, "tuf.timestamp.long-expiry", "high"],
+    ["root threshold 1 of 3", ["--root-threshold", "1"], true, "tuf.root.threshold-one", "high"],
+    ["a 14-day timestamp", ["--expiry", "timestamp=14d"], true, "tuf.timestamp.long-expiry", "medium"],
+    ["a 90-day snapshot", ["--expiry", "snapshot=90d"], true, "tuf.snapshot.long-expiry", "medium"],
+  ];
+  for (const [name, init, quorum, id, severity] of weakened) {
+    it(`${name}: grade B, ${severity} ${id}`, async (t) => {
+      const r = await audit(await vendor(t, init, quorum));
+      has(r, id, severity);
+      assert.equal(r.grade, "B", ids(r));
+    });
+  }
+
+  it("one key for every role (--single-key): the root key is online, grade D", async (t) => {
+    const r = await audit(await vendor(t, ["--single-key"]));
+    for (const role of ["timestamp", "snapshot", "targets"]) {
+      assert.ok(
+        r.findings.some((f) => f.id === "tuf.root.key-online" && f.subject === role),
+        ids(r),
+      );
+    }
+    has(r, "tuf.root.single-key", "high");
+    assert.equal(r.grade, "D", ids(r));
+  });
+
+  it("unversioned metadata (--no-consistent-snapshot) is a low finding", async (t) => {
+    const r = await audit(await vendor(t, ["--no-consistent-snapshot"], false));
+    has(r, "tuf.consistent-snapshot.off", "low");
+  });
+
+  it("an expired timestamp is a finding, and the freeze window is over", async (t) => {
+    const dir = await vendor(t, ["--expiry", "timestamp=1s"], false);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const r = await audit(dir);
+    has(r, "tuf.timestamp.expired", "medium");
+  });
+
+  it("a delegation of every path to a one-key role is a finding", async (t) => {
+    const dir = await vendor(t);
+    await ok(["role", "delegate", dir, "everything", "--paths", "*"]);
+    await ok(["repo", "publish", dir]);
+    const r = await audit(dir);
+    has(r, "tuf.delegation.any-path-one-key", "medium");
+    has(r, "tuf.delegation.non-terminating", "info");
+    assert.match(r.feed.facts.find((f) => f.name === "delegations")?.value ?? "", /^1 \(0 terminating\)/);
+  });
+
+  it("hashed bins are summarised, one bin read", async (t) => {
+    const dir = await vendor(t, [], false);
+    const config = path.join(dir, "bulwark.json");
+    writeFileSync(
+      config,
+      readFileSync(config, "utf8").replace(/"hashedBinsThreshold": \d+/, '"hashedBinsThreshold": 1'),
+    );
+    for (const version of ["1.0.0", "1.0.1"]) {
+      const file = path.join(dir, `app-${version}.tgz`);
+      writeFileSync(file, version);
+      await ok(["release", "add", dir, file, "--name", "app", "--version", version]);
+    }
+    await ok(["repo", "publish", dir]);
+    const r = await audit(dir);
+    assert.match(r.feed.facts.find((f) => f.name === "delegations")?.value ?? "", /16 hashed bins bins-\*, 1 of 1 key/);
+    has(r, "tuf.delegation.not-read", "info");
+    assert.ok(!r.findings.some((f) => f.id.endsWith("does-not-verify") || f.id.endsWith(".missing")), ids(r));
+  });
+
+  it("reads the same repository as a folder, its metadata folder, a root.json, a URL and from a trusted root", async (t) => {
+    const dir = await vendor(t);
+    const metadata = path.join(dir, "public", "metadata");
+    const server = http.createServer((req, res) => {
+      const file = path.join(dir, "public", decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/"));
+      import("node:fs").then(({ readFile }) =>
+        readFile(file, (error, data) => {
+          res.writeHead(error ? 404 : 200);
+          res.end(error ? "" : data);
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => server.close());
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const input of [
+      metadata,
+      path.join(metadata, "root.json"),
+      `${base}/metadata/`,
+      `${base}/metadata/root.json`,
+    ]) {
+      const r = await audit(input);
+      assert.equal(r.feed.type, "bulwark", input);
+      assert.equal(r.grade, "A", `${input}: ${ids(r)}`);
+      if (input.startsWith("http")) has(r, "transport.plain-http", "info");
+    }
+    const trusted = await audit(dir, ["--root", path.join(metadata, "1.root.json")]);
+    assert.equal(trusted.feed.facts.find((f) => f.name === "root versions")?.value, "1–2");
+  });
+
+  it("a root.json alone is audited as a root", async (t) => {
+    const dir = await vendor(t, [], false);
+    const lone = path.join(tempDir(t), "lone");
+    mkdirSync(lone);
+    copyFileSync(path.join(dir, "public", "metadata", "root.json"), path.join(lone, "root.json"));
+    const r = await audit(path.join(lone, "root.json"));
+    has(r, "tuf.root-only", "info");
+    assert.ok(!r.findings.some((f) => f.id.endsWith(".missing")), ids(r));
+    assert.equal(r.attacks.find((a) => a.attack === "freeze")?.verdict, "unknown");
+  });
+});
+
+function ed25519(hex: string): Key {
+  return new Key("ed25519", "ed25519", { public: hex });
+}
+
+describe("bulwark audit: keys and Bulwark policies in root", () => {
+  const k1 = ed25519("1907a34ce068178c96f6b75a4e175d3bd8fac4f7fb025a61b62c7d0e787f1e61");
+  const k2 = ed25519("3507c6e3cb8b93af47fa8a01876629c25d2d165603810f3bfbb2db4dc0d3611a");
+
+  it("a key listed under two key IDs counts once: the threshold cannot be met", () => {
+    const keys = new Map([
+      ["aa", k1],
+      ["bb", k1],
+    ]);
+    const r = roleKeys("root", ["aa", "bb"], 2, keys);
+    assert.equal(r.distinct, 1);
+    assert.deepEqual(
+      roleKeyFindings(r, "root", keys).map((f) => f.id),
+      ["tuf.root.threshold-unreachable"],
+    );
+    const aliases = roleKeys("root", ["aa", "bb"], 1, keys);
+    assert.deepEqual(
+      roleKeyFindings(aliases, "root", keys).map((f) => f.id),
+      ["tuf.root.key-aliases"],
+    );
+  });
+
+  it("a root key that also signs timestamp is a root key online", () => {
+    const keys = new Map([
+      ["aa", k1],
+      ["bb", k2],
+      ["cc", k1],
+    ]);
+    const root = new Root({ keys });
+    root.roles.set("root", new Role(["aa", "bb"], 2));
+    root.roles.set("timestamp", new Role(["cc"], 1));
+    const roles = new Map(
+      [...root.roles].map(([name, role]) => [name, roleKeys(name, role.keyids, role.threshold, keys)] as const),
+    );
+    assert.deepEqual(
+      rootKeyFindings(root, roles).map((f) => `${f.id} ${f.subject}`),
+      ["tuf.root.key-online timestamp"],
+    );
+  });
+
+  it("reads the transparency-log policy when root carries it, and tolerates its absence", () => {
+    const root = new Root();
+    assert.ok(bulwarkPolicies(root, "k").findings.some((f) => f.id === "release.no-transparency-log"));
+    root.unrecognized = {
+      [TRANSPARENCY_LOG_FIELD]: {
+        origin: "updates.example.com/log",
+        log_vkey: "updates.example.com/log+1a2b3c4d+AAAA",
+        witnesses: [
+          { name: "w1", vkey: "w1+00000000+AAAA" },
+          { name: "w2", vkey: "w2+00000000+AAAA" },
+        ],
+        threshold: 2,
+      },
+    };
+    const withLog = bulwarkPolicies(root, "k");
+    assert.equal(withLog.present, true);
+    assert.equal(withLog.transparencyLog, "2 of 2 witnesses for log updates.example.com/log");
+    assert.ok(withLog.findings.some((f) => f.id === "bulwark.transparency-log" && f.severity === "info"));
+    root.unrecognized = { [TRANSPARENCY_LOG_FIELD]: { witnesses: [], threshold: 0 } };
+    assert.ok(bulwarkPolicies(root, "k").findings.some((f) => f.id === "bulwark.transparency-log.no-witnesses"));
+    root.unrecognized = { [TRANSPARENCY_LOG_FIELD]: "on" };
+    assert.ok(bulwarkPolicies(root, "k").findings.some((f) => f.id === "bulwark.transparency-log.unreadable"));
+  });
+});
