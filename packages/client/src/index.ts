@@ -19,6 +19,7 @@ export {
 } from "./health.js";
 export { CommandStrategy, INSTALLER_TIMEOUT_MS } from "./install/command.js";
 export { DirectoryStrategy, type DirectoryStrategyOptions } from "./install/directory.js";
+export { type InstallEvents, Installer } from "./install/installer.js";
 export type { InstallStrategy } from "./install/strategy.js";
 export {
   Journal,
