@@ -10,22 +10,13 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { AuditReport } from "../src/audit/report.js";
-import { type CliRun, initRepo, runCli } from "./helpers.js";
+import { type CliRun, initRepo, listen, runCli } from "./helpers.js";
 
 type T = { after(fn: () => void | Promise<void>): void };
 
 /** Serves `handler` on 127.0.0.1; returns the base URL. */
 async function serve(t: T, handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return (await listen(t, handler)).slice(0, -1);
 }
 
 /** Serves fixed bodies by path. */

@@ -5,8 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Key, Role, Root } from "@bulwark/tuf";
@@ -14,7 +12,7 @@ import type { AuditReport } from "../src/audit/report.js";
 import { bulwarkPolicies, TRANSPARENCY_LOG_FIELD } from "../src/audit/tuf/bulwark-policies.js";
 import { roleKeyFindings, roleKeys, rootKeyFindings } from "../src/audit/tuf/keys.js";
 import { audit } from "./audit-feeds.test.js";
-import { runCli, tempDir } from "./helpers.js";
+import { runCli, serveFolder, tempDir } from "./helpers.js";
 
 type T = { after(fn: () => void): void };
 
@@ -143,18 +141,7 @@ describe("bulwark audit: Bulwark repositories", () => {
   it("reads the same repository as a folder, its metadata folder, a root.json, a URL and from a trusted root", async (t) => {
     const dir = await vendor(t);
     const metadata = path.join(dir, "public", "metadata");
-    const server = http.createServer((req, res) => {
-      const file = path.join(dir, "public", decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/"));
-      import("node:fs").then(({ readFile }) =>
-        readFile(file, (error, data) => {
-          res.writeHead(error ? 404 : 200);
-          res.end(error ? "" : data);
-        }),
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    t.after(() => server.close());
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = (await serveFolder(t, path.join(dir, "public"))).slice(0, -1);
     for (const input of [
       metadata,
       path.join(metadata, "root.json"),

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { ClientError, downloadedPath, inRollout, type JournalState, type Release } from "@bulwark/client";
@@ -26,7 +25,7 @@ import {
   releaseOf,
   Vendor,
 } from "./e2e-helpers.js";
-import { tempDir } from "./helpers.js";
+import { listen, tempDir } from "./helpers.js";
 
 type TestLike = { after(fn: () => void | Promise<void>): void };
 
@@ -66,7 +65,7 @@ async function cuttingProxy(
 ): Promise<{ url: string; ranges: Array<string | null> }> {
   const ranges: Array<string | null> = [];
   let left = cuts;
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const target = matches(req.url ?? "");
     if (target) ranges.push(req.headers.range ?? null);
     const headers: Record<string, string | string[]> = {};
@@ -98,16 +97,9 @@ async function cuttingProxy(
     });
     forward.on("error", () => res.destroy());
     forward.end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, ranges };
+  };
+
+  return { url: await listen(t, handler), ranges };
 }
 
 /** True when the process no longer runs (gone, or a zombie waiting for a parent that is not Node). */

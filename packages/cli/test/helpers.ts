@@ -1,11 +1,16 @@
 /** Test helpers: run `bulwark` in process (or as a real process) against temporary folders. */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import type { Context } from "../src/command.js";
 import { main } from "../src/main.js";
+import { createStaticServer } from "../src/server/static-server.js";
+import { Output } from "../src/ui/output.js";
 import type { Prompter } from "../src/ui/prompt.js";
 
 /** The `bulwark` executable of this checkout. */
@@ -95,4 +100,41 @@ export async function initRepo(
   const run = await runCli(["repo", "init", dir, ...extra]);
   if (run.code !== 0) throw new Error(`repo init failed: ${run.stderr}`);
   return dir;
+}
+
+/** Listens with `handler` on 127.0.0.1 until the test ends; returns the base URL (ending in `/`). */
+export async function listen(
+  t: { after(fn: () => void | Promise<void>): void },
+  handler: RequestListener,
+): Promise<string> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+/** Serves `dir` with Bulwark's own static server until the test ends; returns its URL (ending in `/`). */
+export async function serveFolder(t: { after(fn: () => void | Promise<void>): void }, dir: string): Promise<string> {
+  const server = await createStaticServer(dir);
+  t.after(() => server.close());
+  return server.url;
+}
+
+/** A command context that prints nothing, for calling CLI internals in process. */
+export function quietContext(now: () => number = Date.now): Context {
+  const sink = new Writable({ write: (_c, _e, done) => done() });
+  return {
+    out: new Output({ stdout: sink, stderr: sink }, { json: false, quiet: true }),
+    prompt: { interactive: false, secret: async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE },
+    env: { ...PASSPHRASE_ENV },
+    cwd: process.cwd(),
+    now,
+    signal: new AbortController().signal,
+  };
 }

@@ -4,35 +4,12 @@
  * target is refused by both.
  */
 import assert from "node:assert/strict";
-import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Updater } from "@bulwark/tuf";
 import { Updater as TufJsUpdater } from "tuf-js";
-import { initRepo, runCli, tempDir } from "./helpers.js";
-
-async function serve(t: { after(fn: () => Promise<void>): void }, root: string): Promise<string> {
-  const server: Server = createServer((req, res) => {
-    const file = path.join(root, decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/"));
-    if (!file.startsWith(root) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-length": statSync(file).size });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { initRepo, runCli, serveFolder, tempDir } from "./helpers.js";
 
 type Client = "tuf-js 5.0.1" | "bulwark";
 
@@ -42,7 +19,7 @@ async function download(client: Client, url: string, root: Buffer, dir: string, 
   mkdirSync(metadataDir, { recursive: true });
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(path.join(metadataDir, "root.json"), root);
-  const options = { metadataDir, metadataBaseUrl: `${url}/metadata`, targetDir, targetBaseUrl: `${url}/targets` };
+  const options = { metadataDir, metadataBaseUrl: `${url}metadata`, targetDir, targetBaseUrl: `${url}targets` };
   const updater = client === "bulwark" ? new Updater(options) : new TufJsUpdater(options);
   await updater.refresh();
   const info = await updater.getTargetInfo(target);
@@ -64,7 +41,7 @@ describe("interoperability of a bulwark-published repository", () => {
       const run = await runCli(argv);
       assert.equal(run.code, 0, run.stderr);
     }
-    const url = await serve(t, path.join(dir, "public"));
+    const url = await serveFolder(t, path.join(dir, "public"));
     const root = readFileSync(path.join(dir, "public", "metadata", "1.root.json"));
     const target = "app/2.1.0/app-2.1.0.tar.gz";
     for (const client of ["tuf-js 5.0.1", "bulwark"] as const) {

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { RequestListener } from "node:http";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -20,14 +19,14 @@ import {
 } from "@bulwark/tuf";
 import { resolveKeyId } from "../src/commands/key-revoke.js";
 import type { KeyEntry } from "../src/store/config.js";
-import { type CliRun, initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
+import { type CliRun, initRepo, listen, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 
 type TestContext = { after(fn: () => void | Promise<void>): void };
 
 /** Serves a folder over loopback HTTP; `root` may be switched, e.g. to a forged copy. */
 async function serveDir(t: TestContext, dir: string): Promise<{ url: string; root: string }> {
   const state = { url: "", root: dir };
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const rel = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/").replace(/^\/+/, "");
     const file = path.resolve(state.root, rel);
     if (!file.startsWith(state.root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
@@ -36,16 +35,9 @@ async function serveDir(t: TestContext, dir: string): Promise<{ url: string; roo
     }
     const data = readFileSync(file);
     res.writeHead(200, { "content-length": data.length }).end(data);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  };
+
+  state.url = await listen(t, handler);
   return state;
 }
 

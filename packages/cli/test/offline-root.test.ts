@@ -1,36 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Metadata, Updater } from "@bulwark/tuf";
 import type { KeyEntry } from "../src/store/config.js";
-import { type CliRun, initRepo, runCli, tempDir } from "./helpers.js";
+import { type CliRun, initRepo, runCli, serveFolder, tempDir } from "./helpers.js";
 
 type TestContext = { after(fn: () => void | Promise<void>): void };
-
-/** Serves DIR/public over loopback HTTP until the test ends. */
-async function serve(t: TestContext, root: string): Promise<string> {
-  const server = createServer((req, res) => {
-    const file = path.resolve(root, decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/").replace(/^\/+/, ""));
-    if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    const data = readFileSync(file);
-    res.writeHead(200, { "content-length": data.length }).end(data);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
 
 /** A client that trusts `root` (the original root.json); each call is a new run of the app. */
 function client(t: TestContext, root: Uint8Array, url: string): () => Updater {
@@ -79,7 +55,7 @@ describe("offline root signing", () => {
     const dir = await initRepo(t, []);
     const pub = path.join(dir, "public");
     const root1 = readFileSync(path.join(pub, "metadata", "1.root.json"));
-    const url = await serve(t, pub);
+    const url = await serveFolder(t, pub);
     const updater = client(t, root1, url);
     await updater().refresh();
 

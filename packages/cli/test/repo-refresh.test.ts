@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { DownloadHttpError, type Fetcher, Metadata, readFileIfExists, Updater } from "@bulwark/tuf";
-import type { Context } from "../src/command.js";
 import { EXIT } from "../src/exit-codes.js";
 import { RepoDir } from "../src/store/repo-dir.js";
-import { Output } from "../src/ui/output.js";
-import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
+import { initRepo, quietContext, runCli, tempDir } from "./helpers.js";
 
 interface RefreshJson {
   dryRun: boolean;
@@ -21,23 +18,11 @@ interface RefreshJson {
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
 
-function context(now: () => number): Context {
-  const sink = new Writable({ write: (_c, _e, done) => done() });
-  return {
-    out: new Output({ stdout: sink, stderr: sink }, { json: false, quiet: true }),
-    prompt: { interactive: false, secret: async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE },
-    env: { ...PASSPHRASE_ENV },
-    cwd: process.cwd(),
-    now,
-    signal: new AbortController().signal,
-  };
-}
-
 /** Re-publishes `roles` (and snapshot and timestamp) as if it were `ago` milliseconds ago. */
 async function publishedAgo(dir: string, ago: number, roles: string[] = []): Promise<void> {
   const repoDir = await RepoDir.open(
     dir,
-    context(() => Date.now() - ago),
+    quietContext(() => Date.now() - ago),
   );
   const repo = await repoDir.load();
   for (const role of roles) repo.touch(role);

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { computeHashes, MetaFile, SuccinctRoles } from "@bulwark/tuf";
-import type { Context } from "../src/command.js";
 import { RepoDir } from "../src/store/repo-dir.js";
-import { Output } from "../src/ui/output.js";
-import { type CliRun, initRepo, PASSPHRASE_ENV, runCli } from "./helpers.js";
+import { type CliRun, initRepo, quietContext, runCli, serveFolder } from "./helpers.js";
 
 interface VerifyJson {
   ok: boolean;
@@ -17,23 +12,6 @@ interface VerifyJson {
   problems: Array<{ role?: string; target?: string; code: string; message: string }>;
   warnings: Array<{ role?: string; code: string }>;
   roles: Array<{ name: string; version: number; expires: string; expiresIn: number }>;
-}
-
-/** A static file server for DIR/public on 127.0.0.1, closed after the test. */
-async function serve(t: { after(fn: () => void): void }, root: string): Promise<string> {
-  const server = http.createServer((req, res) => {
-    const segments = new URL(req.url ?? "/", "http://x").pathname.split("/").filter((s) => s !== "");
-    const file = path.join(root, ...segments.map((s) => decodeURIComponent(s)));
-    if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-length": statSync(file).size });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => server.close());
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
 function release(dir: string, names: string[], version: string): Promise<CliRun> {
@@ -65,18 +43,6 @@ function targetFile(dir: string, targetPath: string): string {
   return path.join(folder, name);
 }
 
-function context(): Context {
-  const sink = new Writable({ write: (_c, _e, done) => done() });
-  return {
-    out: new Output({ stdout: sink, stderr: sink }, { json: false, quiet: true }),
-    prompt: { interactive: false, secret: async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE },
-    env: { ...PASSPHRASE_ENV },
-    cwd: process.cwd(),
-    now: Date.now,
-    signal: new AbortController().signal,
-  };
-}
-
 const ROOT = (dir: string) => path.join(dir, "public", "metadata", "1.root.json");
 
 describe("bulwark repo verify", () => {
@@ -99,7 +65,7 @@ describe("bulwark repo verify", () => {
 
   it("verifies a good repository with hashed bins over loopback HTTP", async (t) => {
     const dir = await publishedRepo(t, true);
-    const url = await serve(t, path.join(dir, "public"));
+    const url = await serveFolder(t, path.join(dir, "public"));
     const metadataOnly = await runCli(["repo", "verify", url, "--root", ROOT(dir), "--json"]);
     assert.equal(metadataOnly.code, 0, metadataOnly.stdout);
     const report = metadataOnly.json<VerifyJson>();
@@ -131,7 +97,7 @@ describe("bulwark repo verify", () => {
     assert.ok(existsSync(path.join(metadata, `2.${rolledBack}.json`)));
 
     // ... and a validly signed snapshot takes it back to version 1 (snapshot rollback).
-    const repoDir = await RepoDir.open(dir, context());
+    const repoDir = await RepoDir.open(dir, quietContext());
     const repo = await repoDir.load();
     const old = readFileSync(path.join(metadata, `1.${rolledBack}.json`));
     repo.snapshot.signed.meta.set(`${rolledBack}.json`, new MetaFile(1, old.length, computeHashes(old)));
