@@ -14,8 +14,8 @@
  * under a root that names a transparency log, each release file's proof is published
  * beside it as `<file>.tlog-proof` (not a TUF target: it is self-authenticating).
  */
-import { createHash } from "node:crypto";
-import { createReadStream, promises as fs, readFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import { LOG_PROOF_SUFFIX } from "@bulwark/client";
 import type { ReleaseEntry } from "@bulwark/tlog";
@@ -34,8 +34,8 @@ import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
 import { logPolicyIn } from "../transparency-policy.js";
-import { Progress } from "../ui/progress.js";
 import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
+import { copyHashed } from "./copy-hashed.js";
 import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
 import { publishTarget } from "./publish-target.js";
@@ -254,46 +254,23 @@ export class RepoDir {
 
   /**
    * Copies a release file into staged/targets/ (hashing it on the way, with progress),
-   * atomically. Returns its length and hashes.
+   * atomically. Returns its length and SHA-256.
    */
-  async stageFile(file: string): Promise<{ length: number; sha256: string; sha512: string }> {
+  async stageFile(file: string): Promise<{ length: number; sha256: string }> {
     await fs.mkdir(this.paths.stagedTargets, { recursive: true });
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new CliError("NOT_A_FILE", `${file} is not a regular file`, EXIT.USAGE);
-    const tmp = path.join(this.paths.stagedTargets, `.incoming-${process.pid}-${Date.now()}`);
-    const sha256 = createHash("sha256");
-    const sha512 = createHash("sha512");
-    const progress = new Progress(
-      this.ctx.out.streams.stderr,
-      `hashing ${path.basename(file)}`,
-      stat.size,
-      !this.ctx.out.json && !this.ctx.out.quiet,
-    );
-    const out = await fs.open(tmp, "wx", 0o644);
-    let length = 0;
+    const tmp = path.join(this.paths.stagedTargets, `.incoming-${randomBytes(6).toString("hex")}`);
+    let copied: { length: number; sha256: string };
     try {
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-        const buf = chunk as Buffer;
-        sha256.update(buf);
-        sha512.update(buf);
-        length += buf.length;
-        await out.write(buf);
-        progress.tick(buf.length);
-      }
-      await out.sync();
+      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.ctx);
     } catch (cause) {
-      await out.close();
-      await fs.rm(tmp, { force: true });
       throw new CliError("READ_FAILED", `cannot read ${file}: ${(cause as Error).message}`, EXIT.FAILURE, undefined, {
         cause,
       });
-    } finally {
-      progress.finish();
     }
-    await out.close();
-    const digest = sha256.digest("hex");
-    await fs.rename(tmp, path.join(this.paths.stagedTargets, digest));
-    return { length, sha256: digest, sha512: sha512.digest("hex") };
+    await fs.rename(tmp, path.join(this.paths.stagedTargets, copied.sha256));
+    return copied;
   }
 
   /** Stages bytes made here (a release index) as a release file. */

@@ -1,0 +1,44 @@
+/**
+ * The one streaming copy of release files: into a new temporary file, hashing (SHA-256) on
+ * the way, with a progress bar, fsynced. Used to stage a file at `release add` and to copy
+ * it to its public name at publish.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import type { Context } from "../command.js";
+import { Progress } from "../ui/progress.js";
+
+/**
+ * Copies `src` to `tmp` (which must not exist) and returns the length and SHA-256 of the
+ * bytes copied. On any error `tmp` is removed and the error is rethrown as it is.
+ */
+export async function copyHashed(
+  src: string,
+  tmp: string,
+  label: string,
+  ctx: Context,
+): Promise<{ length: number; sha256: string }> {
+  const size = (await fs.stat(src)).size;
+  const progress = new Progress(ctx.out.streams.stderr, label, size, !ctx.out.json && !ctx.out.quiet);
+  const hash = createHash("sha256");
+  let length = 0;
+  const out = await fs.open(tmp, "wx", 0o644);
+  try {
+    for await (const chunk of createReadStream(src, { highWaterMark: 1 << 20 })) {
+      const buf = chunk as Buffer;
+      hash.update(buf);
+      length += buf.length;
+      await out.write(buf);
+      progress.tick(buf.length);
+    }
+    await out.sync();
+    await out.close();
+  } catch (error) {
+    await out.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+    throw error;
+  } finally {
+    progress.finish();
+  }
+  return { length, sha256: hash.digest("hex") };
+}
