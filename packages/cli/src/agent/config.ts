@@ -22,6 +22,18 @@ import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { parseDuration } from "../store/duration.js";
 
+/** Where the agent's configuration is, when `--config` is not given. */
+export const DEFAULT_AGENT_CONFIG = "/etc/bulwark/agent.json";
+
+/** The `--config` option of the agent commands. */
+export const AGENT_CONFIG_OPTION = {
+  name: "config",
+  type: "string",
+  valueName: "FILE",
+  description: "the agent configuration file",
+  default: DEFAULT_AGENT_CONFIG,
+} as const;
+
 export interface AgentConfig {
   readonly file: string;
   readonly name: string;

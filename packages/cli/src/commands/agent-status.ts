@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Journal } from "@bulwark/client";
 import { readStatus } from "../agent/agent.js";
-import { loadAgentConfig } from "../agent/config.js";
+import { AGENT_CONFIG_OPTION, DEFAULT_AGENT_CONFIG, loadAgentConfig } from "../agent/config.js";
 import { type Command, str } from "../command.js";
 import { alive } from "../store/lock.js";
 
@@ -11,17 +11,9 @@ const command: Command = {
   description:
     "Reads the agent's status file and journal: whether it runs, the installed version, the last check and its outcome, the last error, and the next check.",
   positionals: [],
-  options: [
-    {
-      name: "config",
-      type: "string",
-      valueName: "FILE",
-      description: "the agent configuration file",
-      default: "/etc/bulwark/agent.json",
-    },
-  ],
+  options: [AGENT_CONFIG_OPTION],
   async run(a, ctx) {
-    const config = await loadAgentConfig(str(a, "config") ?? "/etc/bulwark/agent.json");
+    const config = await loadAgentConfig(str(a, "config") ?? DEFAULT_AGENT_CONFIG);
     const status = await readStatus(config);
     const journal = await new Journal(path.join(config.dataDir, "journal.json")).load();
     const running = status !== undefined && alive(status.pid);

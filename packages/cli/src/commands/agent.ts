@@ -1,5 +1,5 @@
 import { Agent } from "../agent/agent.js";
-import { loadAgentConfig } from "../agent/config.js";
+import { AGENT_CONFIG_OPTION, DEFAULT_AGENT_CONFIG, loadAgentConfig } from "../agent/config.js";
 import { type Command, flag, str } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -18,17 +18,11 @@ Examples:
   bulwark agent --config agent.json --once      # one cycle, for cron or a test`,
   positionals: [],
   options: [
-    {
-      name: "config",
-      type: "string",
-      valueName: "FILE",
-      description: "the agent configuration file",
-      default: "/etc/bulwark/agent.json",
-    },
+    AGENT_CONFIG_OPTION,
     { name: "once", type: "boolean", description: "run one update cycle and exit (exit 1 if it failed)" },
   ],
   async run(a, ctx) {
-    const config = await loadAgentConfig(str(a, "config") ?? "/etc/bulwark/agent.json");
+    const config = await loadAgentConfig(str(a, "config") ?? DEFAULT_AGENT_CONFIG);
     const agent = new Agent(config, (line) => ctx.out.streams.stdout.write(`${line}\n`));
     if (flag(a, "once")) return { exitCode: (await agent.cycle()) ? EXIT.OK : EXIT.FAILURE };
     await agent.run(ctx.signal);

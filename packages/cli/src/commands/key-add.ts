@@ -1,6 +1,5 @@
 import path from "node:path";
 import {
-  Metadata,
   type Repository,
   type SignatureScheme,
   SUPPORTED_SCHEMES,
@@ -152,9 +151,9 @@ export interface RootStatus {
 /** The staged root's needs, or undefined when root has not changed. */
 export function rootStatus(repoDir: RepoDir, repo: Repository): RootStatus | undefined {
   const next = repo.stagedRoot();
-  const publishedBytes = repo.publishedBytes("root");
-  if (next === undefined || publishedBytes === undefined) return undefined;
-  const previous = Metadata.fromBytes(publishedBytes, "root").signed.role("root");
+  const published = repo.publishedRoot();
+  if (next === undefined || published === undefined) return undefined;
+  const previous = published.signed.role("root");
   const here = new Set(repoDir.config.keys.filter((e) => !("offline" in e)).map((e) => e.id));
   // Signatures imported so far count as available.
   for (const id of next.signatures.keys()) here.add(id);

@@ -1,4 +1,4 @@
-import { type Key, Metadata, type Repository, TOP_LEVEL_ROLE_NAMES, UsageError } from "@bulwark/tuf";
+import { type Key, type Repository, TOP_LEVEL_ROLE_NAMES, UsageError } from "@bulwark/tuf";
 import type { Command } from "../command.js";
 import { RepoDir } from "../store/repo-dir.js";
 import { privateHalf } from "./key-add.js";
@@ -84,8 +84,7 @@ Example:
     for (const r of roles) {
       for (const id of new Set(r.keyids)) rolesOf.set(id, [...(rolesOf.get(id) ?? []), r.role]);
     }
-    const publishedBytes = repo.publishedBytes("root");
-    const published = publishedBytes === undefined ? undefined : Metadata.fromBytes(publishedBytes, "root").signed;
+    const published = repo.publishedRoot()?.signed;
     const rows = [...rolesOf].map(([id, names]) => ({
       keyId: id,
       roles: names,

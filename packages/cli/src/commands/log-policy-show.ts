@@ -1,4 +1,4 @@
-import { Metadata, type Root } from "@bulwark/tuf";
+import type { Root } from "@bulwark/tuf";
 import type { Command, Context } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -32,9 +32,8 @@ Example:
   async run(a, ctx) {
     const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
     const repo = await repoDir.locked(() => repoDir.load());
-    const publishedBytes = repo.publishedBytes("root");
-    if (publishedBytes === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
-    const published = Metadata.fromBytes(publishedBytes, "root").signed;
+    const published = repo.publishedRoot()?.signed;
+    if (published === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
     const staged = repo.stagedRoot()?.signed;
     const differs = staged !== undefined && logPolicyJsonIn(staged) !== logPolicyJsonIn(published);
     print(ctx, `published root (version ${published.version})`, published);

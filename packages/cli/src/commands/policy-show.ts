@@ -1,5 +1,5 @@
 import { policyToJSON } from "@bulwark/attest";
-import { Metadata, type Root } from "@bulwark/tuf";
+import type { Root } from "@bulwark/tuf";
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -27,9 +27,8 @@ Example:
   async run(a, ctx) {
     const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
     const repo = await repoDir.locked(() => repoDir.load());
-    const publishedBytes = repo.publishedBytes("root");
-    if (publishedBytes === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
-    const published = Metadata.fromBytes(publishedBytes, "root").signed;
+    const published = repo.publishedRoot()?.signed;
+    if (published === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
     const staged = repo.stagedRoot()?.signed;
     const shown = [{ label: `published root (version ${published.version})`, root: published }];
     if (staged !== undefined && policyJsonIn(staged) !== policyJsonIn(published)) {

@@ -56,8 +56,8 @@ Example:
     return repoDir.locked(async () => {
       const repo = await repoDir.load();
       const next = repo.stagedRoot();
-      const publishedBytes = repo.publishedBytes("root");
-      if (next === undefined || publishedBytes === undefined) {
+      const previous = repo.publishedRoot();
+      if (next === undefined || previous === undefined) {
         throw new CliError(
           "NO_STAGED_ROOT",
           "root has no staged change to sign",
@@ -67,7 +67,6 @@ Example:
       }
       const bytes = next.signedBytes();
       await writeFileAtomic(out, next.toCanonicalLayoutBytes(bytes));
-      const previous = Metadata.fromBytes(publishedBytes, "root");
       const needs = [
         { label: "current", version: previous.signed.version, md: previous },
         { label: "new", version: next.signed.version, md: next },

@@ -49,8 +49,8 @@ Example:
     return repoDir.locked(async () => {
       const repo = await repoDir.load();
       const next = repo.stagedRoot();
-      const publishedBytes = repo.publishedBytes("root");
-      if (next === undefined || publishedBytes === undefined) {
+      const previous = repo.publishedRoot();
+      if (next === undefined || previous === undefined) {
         throw new CliError(
           "NO_STAGED_ROOT",
           "root has no staged change to import signatures into",
@@ -68,7 +68,6 @@ Example:
           "root changed after it was exported: export it again and sign the new file",
         );
       }
-      const previous = Metadata.fromBytes(publishedBytes, "root");
       const rootKeyIds = new Set([...previous.signed.role("root").keyids, ...next.signed.role("root").keyids]);
       const added: string[] = [];
       const ignored: string[] = [];

@@ -52,9 +52,7 @@ class StatusReader {
     private readonly now: number,
   ) {
     this.pending = new Set(repo.pendingRoles());
-    const published = repo.publishedBytes("root");
-    this.consistent =
-      (published === undefined ? repo.root : Metadata.fromBytes(published, "root")).signed.consistentSnapshot === true;
+    this.consistent = (repo.publishedRoot() ?? repo.root).signed.consistentSnapshot === true;
   }
 
   /** The published version of a targets role (what clients see), or undefined when never published. */
@@ -90,7 +88,6 @@ class StatusReader {
     const { repo } = this;
     const root = repo.root.signed;
     const anyTargets = [...this.pending].some((r) => r !== "root" && r !== "snapshot");
-    const publishedRoot = repo.publishedBytes("root");
     const staged = {
       root: this.pending.has("root"),
       timestamp: this.pending.size > 0,
@@ -98,7 +95,7 @@ class StatusReader {
       targets: this.pending.has("targets"),
     };
     const signed = {
-      root: publishedRoot === undefined ? undefined : Metadata.fromBytes(publishedRoot, "root").signed,
+      root: repo.publishedRoot()?.signed,
       timestamp: repo.timestamp.signed,
       snapshot: repo.snapshot.signed,
       targets: this.publishedTargets("targets")?.signed,

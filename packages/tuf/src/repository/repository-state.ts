@@ -223,6 +223,11 @@ export class RepositoryState {
     return role === "root" ? this.roots.at(-1)?.bytes : this.serialized.get(role);
   }
 
+  /** The last published root, as parsed (read it, don't change it); undefined before the first publish. */
+  publishedRoot(): Metadata<Root> | undefined {
+    return this.roots.at(-1)?.md;
+  }
+
   /** Every root version published, oldest first. */
   rootVersions(): ReadonlyArray<Buffer> {
     return this.roots.map((r) => r.bytes);
