@@ -1,56 +1,5 @@
-/** Locates the language-neutral test vectors in `../shared/vectors/` beside the checkout. */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { type JsonValue, parseJson } from "@bulwark/tuf";
-
-// dist/test/vectors.js -> packages/tlog -> repository root
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-
-/** The vectors folder, or undefined where it is absent (a user's own clone). */
-export const VECTORS_DIR: string | undefined = (() => {
-  const dir = process.env.BULWARK_VECTORS_DIR ?? path.resolve(repoRoot, "../shared/vectors");
-  return existsSync(dir) ? dir : undefined;
-})();
-
-/** Why vector tests are skipped, or false when they run. */
-export const SKIP_VECTORS: string | false =
-  VECTORS_DIR === undefined ? "../shared/vectors/ is absent: vector tests skipped (CI always has it)" : false;
-
-if (SKIP_VECTORS && process.env.CI) {
-  throw new Error("CI must have ../shared/vectors/ beside the checkout");
-}
-
-/** The path of a vector file. */
-export function vectorPath(...parts: string[]): string {
-  if (VECTORS_DIR === undefined) throw new Error(SKIP_VECTORS as string);
-  return path.join(VECTORS_DIR, ...parts);
-}
-
-/** Reads and parses a JSON vector file with JSON.parse (numbers beyond 2^53 are strings there). */
-export function readVectorJson<T>(...parts: string[]): T {
-  return JSON.parse(readFileSync(vectorPath(...parts), "utf8")) as T;
-}
-
-/** Reads a JSON vector file keeping integers beyond 2^53 exact (as bigint). */
-export function readVectorJsonExact(...parts: string[]): JsonValue {
-  return parseJson(readFileSync(vectorPath(...parts)));
-}
-
-/** Every file under a vector folder, relative paths sorted. */
-export function listVectorFiles(...parts: string[]): string[] {
-  const root = vectorPath(...parts);
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.push(path.relative(root, full));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
+/** The test vectors in `../shared/vectors/` (the helper shared from @bulwark/tuf), and byte helpers. */
+export * from "@bulwark/tuf/test/vectors";
 
 /** Bytes of a base64 string (vectors only: not strict). */
 export function b64(text: string): Uint8Array {

@@ -1,7 +1,11 @@
-/** Locates the language-neutral test vectors in `../shared/vectors/` beside the checkout. */
-import { existsSync, readFileSync } from "node:fs";
+/**
+ * Locates the language-neutral test vectors in `../shared/vectors/` beside the checkout.
+ * The one copy for every package's tests (`@bulwark/tuf/test/vectors`).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type JsonValue, parseJson } from "../src/json.js";
 
 // dist/test/vectors.js -> packages/tuf -> repository root
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -33,3 +37,28 @@ export function readVectorJson<T>(...parts: string[]): T {
 
 /** The repository root. */
 export const REPO_ROOT = repoRoot;
+
+/** Reads a vector file as bytes. */
+export function readVectorBytes(...parts: string[]): Buffer {
+  return readFileSync(vectorPath(...parts));
+}
+
+/** Reads a JSON vector file keeping integers beyond 2^53 exact (as bigint). */
+export function readVectorJsonExact(...parts: string[]): JsonValue {
+  return parseJson(readFileSync(vectorPath(...parts)));
+}
+
+/** Every file under a vector folder, relative paths sorted. */
+export function listVectorFiles(...parts: string[]): string[] {
+  const root = vectorPath(...parts);
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.push(path.relative(root, full));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
