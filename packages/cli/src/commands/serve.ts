@@ -2,8 +2,9 @@ import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { type Command, type Context, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
+import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { listenOptions, parsePort } from "../server/listen-options.js";
 import { type AccessLogEntry, createStaticServer, type StaticServer } from "../server/static-server.js";
 import { RepoDir } from "../store/repo-dir.js";
 
@@ -38,13 +39,6 @@ async function servedRoot(dir: string, ctx: Context): Promise<string> {
     EXIT.USAGE,
     "pass a repository folder (made by `bulwark repo init`) or a copy of its public/ folder",
   );
-}
-
-function parsePort(value: string | undefined): number {
-  const port = Number(value);
-  if (value === undefined || !/^\d{1,5}$/.test(value) || port > 65535)
-    throw usage(`--port must be a whole number from 0 to 65535, got ${value}`, "use --port 0 to pick a free port");
-  return port;
 }
 
 function isLoopback(address: string): boolean {
@@ -120,22 +114,7 @@ Example:
   positionals: [
     { name: "DIR", description: "a repository folder (serves DIR/public/) or a folder holding metadata/ and targets/" },
   ],
-  options: [
-    {
-      name: "port",
-      type: "string",
-      valueName: "N",
-      description: "the TCP port to listen on; 0 picks a free one",
-      default: "8080",
-    },
-    {
-      name: "host",
-      type: "string",
-      valueName: "HOST",
-      description: "the address to bind; other machines can reach a non-loopback one",
-      default: "127.0.0.1",
-    },
-  ],
+  options: [...listenOptions(8080)],
   async run(a, ctx) {
     const root = await servedRoot(a.positionals.DIR as string, ctx);
     const port = parsePort(str(a, "port"));

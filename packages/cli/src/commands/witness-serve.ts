@@ -16,14 +16,8 @@ import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { vkeyOption } from "../log/log-location.js";
 import { loadCosigner, readWitnessConfig, witnessLayout } from "../log/witness-dir.js";
+import { listenOptions, parsePort } from "../server/listen-options.js";
 import { acquireLock } from "../store/lock.js";
-
-function parsePort(value: string | undefined): number {
-  if (value === undefined || !/^\d{1,5}$/.test(value) || Number(value) > 65535) {
-    throw usage(`--port must be a whole number from 0 to 65535, got ${value}`, "use --port 0 to pick a free port");
-  }
-  return Number(value);
-}
 
 /** The logs to witness, by origin (each key's name): several keys of one log are allowed. */
 function logsOf(vkeys: readonly string[]): Array<{ origin: string; verifiers: NoteVerifier[] }> {
@@ -94,20 +88,7 @@ Example:
       valueName: "VKEY",
       description: "the verifier key of a log to witness (repeatable; required)",
     },
-    {
-      name: "port",
-      type: "string",
-      valueName: "N",
-      description: "the TCP port to listen on; 0 picks a free one",
-      default: "8081",
-    },
-    {
-      name: "host",
-      type: "string",
-      valueName: "HOST",
-      description: "the address to bind; other machines can reach a non-loopback one",
-      default: "127.0.0.1",
-    },
+    ...listenOptions(8081),
   ],
   async run(a, ctx) {
     const stateArg = str(a, "state");
