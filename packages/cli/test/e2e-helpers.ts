@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deflateRawSync, gzipSync } from "node:zlib";
 import {
@@ -18,6 +18,7 @@ import {
   UpdateClient,
   type UpdateClientOptions,
 } from "@bulwark/client";
+import { Updater as TufJsUpdater } from "tuf-js";
 import { tarGz } from "../src/quickstart/demo-archive.js";
 import { createStaticServer, type StaticServer } from "../src/server/static-server.js";
 import { initRepo, runCli, tempDir } from "./helpers.js";
@@ -107,6 +108,33 @@ export class Vendor {
 }
 
 /** Runs `bulwark argv` in process and fails the test unless it exits 0. */
+/**
+ * A tuf-js 5.0.1 client (another implementation) that trusted the vendor's first root and has
+ * refreshed; with the root it now trusts, as it stored it.
+ */
+export async function tufJsPeer(
+  t: TestLike,
+  vendor: Vendor,
+): Promise<{ updater: TufJsUpdater; targetDir: string; trustedRoot: { signed: Record<string, unknown> } }> {
+  const work = tempDir(t, "bulwark-tufjs-");
+  const metadataDir = path.join(work, "metadata");
+  const targetDir = path.join(work, "targets");
+  mkdirSync(metadataDir);
+  mkdirSync(targetDir);
+  writeFileSync(path.join(metadataDir, "root.json"), vendor.root());
+  const updater = new TufJsUpdater({
+    metadataDir,
+    metadataBaseUrl: `${vendor.server.url}metadata`,
+    targetDir,
+    targetBaseUrl: `${vendor.server.url}targets`,
+  });
+  await updater.refresh();
+  const trustedRoot = JSON.parse(readFileSync(path.join(metadataDir, "root.json"), "utf8")) as {
+    signed: Record<string, unknown>;
+  };
+  return { updater, targetDir, trustedRoot };
+}
+
 export async function cli(argv: string[]): Promise<string> {
   const run = await runCli(argv);
   assert.equal(run.code, 0, `bulwark ${argv.join(" ")} failed: ${run.stderr}`);

@@ -5,16 +5,15 @@
  * carries it, and a stolen targets key failing to change it.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { policyToJSON, RELEASE_POLICY_FIELD } from "@bulwark/attest";
 import { CLIENT_ERRORS } from "@bulwark/client";
 import { Key, Metadata, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
-import { Updater as TufJsUpdater } from "tuf-js";
 import { listWithStolenKeys } from "../src/quickstart/stolen-keys.js";
 import type { KeyEntry } from "../src/store/config.js";
-import { APP, endpoint } from "./e2e-helpers.js";
+import { APP, endpoint, tufJsPeer } from "./e2e-helpers.js";
 import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 import {
   attest,
@@ -187,22 +186,7 @@ describe("the release policy and other clients", () => {
     assert.equal(add.code, 0, add.stderr);
     await vendor.publish();
 
-    const work = tempDir(t, "bulwark-tufjs-");
-    const metadataDir = path.join(work, "metadata");
-    const targetDir = path.join(work, "targets");
-    mkdirSync(metadataDir);
-    mkdirSync(targetDir);
-    writeFileSync(path.join(metadataDir, "root.json"), vendor.root());
-    const updater = new TufJsUpdater({
-      metadataDir,
-      metadataBaseUrl: `${vendor.server.url}metadata`,
-      targetDir,
-      targetBaseUrl: `${vendor.server.url}targets`,
-    });
-    await updater.refresh();
-    const trusted = JSON.parse(readFileSync(path.join(metadataDir, "root.json"), "utf8")) as {
-      signed: Record<string, unknown>;
-    };
+    const { updater, targetDir, trustedRoot: trusted } = await tufJsPeer(t, vendor);
     assert.equal(trusted.signed.version, 2);
     assert.ok(trusted.signed[RELEASE_POLICY_FIELD], "tuf-js trusts root 2, policy field and all");
     for (const target of ["app/1.2.0/app-1.2.0.tar.gz", "app/1.2.0/app-1.2.0.tar.gz.intoto.jsonl"]) {

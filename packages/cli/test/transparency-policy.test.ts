@@ -6,7 +6,7 @@
  * remove the requirement: a policy in targets is ignored, a forged root is refused.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CLIENT_ERRORS } from "@bulwark/client";
@@ -22,10 +22,9 @@ import {
   witness,
 } from "@bulwark/tlog";
 import { Metadata, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
-import { Updater as TufJsUpdater } from "tuf-js";
 import { tarGz } from "../src/quickstart/demo-archive.js";
 import type { KeyEntry } from "../src/store/config.js";
-import { APP, demoFiles, endpoint, Vendor } from "./e2e-helpers.js";
+import { APP, demoFiles, endpoint, tufJsPeer, Vendor } from "./e2e-helpers.js";
 import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 import { ORIGIN, placeProof, TestWitness, vendorWithLog } from "./transparency-helpers.js";
 import {
@@ -254,22 +253,7 @@ describe("the log policy and other clients", () => {
   it("is accepted by tuf-js 5.0.1: a root carrying it updates and verifies targets as before", async (t) => {
     const { vendor } = await vendorWithLog(t);
     await vendor.release("1.0.0");
-    const work = tempDir(t, "bulwark-tufjs-");
-    const metadataDir = path.join(work, "metadata");
-    const targetDir = path.join(work, "targets");
-    mkdirSync(metadataDir);
-    mkdirSync(targetDir);
-    writeFileSync(path.join(metadataDir, "root.json"), vendor.root());
-    const updater = new TufJsUpdater({
-      metadataDir,
-      metadataBaseUrl: `${vendor.server.url}metadata`,
-      targetDir,
-      targetBaseUrl: `${vendor.server.url}targets`,
-    });
-    await updater.refresh();
-    const trusted = JSON.parse(readFileSync(path.join(metadataDir, "root.json"), "utf8")) as {
-      signed: Record<string, unknown>;
-    };
+    const { updater, targetDir, trustedRoot: trusted } = await tufJsPeer(t, vendor);
     assert.equal(trusted.signed.version, 2);
     assert.ok(trusted.signed[LOG_POLICY_FIELD], "tuf-js trusts root 2, log policy and all");
     const target = `${APP}/1.0.0/${APP}-1.0.0.tar.gz`;
