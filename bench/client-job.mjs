@@ -1,5 +1,5 @@
-// The work of one whole-process client run, shared by client.mjs (Bulwark) and
-// tuf-js-client.mjs, so both peers do exactly the same steps:
+// The work of one whole-process client run (client.mjs runs it with Bulwark or with
+// tuf-js), so both peers do exactly the same steps:
 //   refresh → look the target up → [find it cached or download it] → [verify the cached file k times]
 // The job comes as one JSON argument; the result is one JSON line on stdout with the
 // process's own CPU time, peak memory (maxRSS) and the time of each phase.

@@ -8,8 +8,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Bulwark first: ratios are "peer ÷ Bulwark". */
 export const PEERS = [
-  { id: "bulwark", name: "Bulwark", script: path.join(here, "client.mjs") },
-  { id: "tuf-js", name: "tuf-js 5.0.1", script: path.join(here, "tuf-js-client.mjs") },
+  { id: "bulwark", name: "Bulwark", library: "@bulwark/tuf" },
+  { id: "tuf-js", name: "tuf-js 5.0.1", library: "tuf-js" },
 ];
 
 /**
@@ -21,10 +21,14 @@ export const PEERS = [
 export function runPeer(peer, job, { boundMs, tmpDir }) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [peer.script, JSON.stringify(job)], {
-      stdio: ["ignore", "pipe", "inherit"], // a crash's stack trace shows on the benchmark's stderr
-      env: { ...process.env, TMPDIR: tmpDir },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(here, "client.mjs"), JSON.stringify({ ...job, library: peer.library })],
+      {
+        stdio: ["ignore", "pipe", "inherit"], // a crash's stack trace shows on the benchmark's stderr
+        env: { ...process.env, TMPDIR: tmpDir },
+      },
+    );
     let stdout = "";
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
