@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { createPublicKey } from "node:crypto";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS } from "@bulwark/testkit";
 import { Key, UsageError } from "@bulwark/tuf";
 import {
   AttestError,
@@ -18,7 +19,6 @@ import {
   verifyEnvelope,
 } from "../src/index.js";
 import { assertCode, ed25519Key, ed25519Signer } from "./helpers.js";
-import { readVectorJson, SKIP_VECTORS } from "./vectors.js";
 
 interface DsseVectors {
   spec: {
@@ -50,7 +50,7 @@ function envelopeBytes(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), "utf8");
 }
 
-describe("DSSE spec vector (protocol.md, ECDSA P-256, IEEE P1363 r||s)", { skip: SKIP_VECTORS }, () => {
+describeVectors("DSSE spec vector (protocol.md, ECDSA P-256, IEEE P1363 r||s)", () => {
   const spec = vectors?.spec;
   const key = () => new Key("ecdsa", "ecdsa-sha2-nistp256", { public: spec?.key.spkiPem ?? "" });
 
@@ -93,7 +93,7 @@ describe("DSSE spec vector (protocol.md, ECDSA P-256, IEEE P1363 r||s)", { skip:
   });
 });
 
-describe("DSSE PAE vectors", { skip: SKIP_VECTORS }, () => {
+describeVectors("DSSE PAE vectors", () => {
   for (const c of vectors?.pae ?? []) {
     it(c.desc, () => {
       assert.equal(pae(c.payloadType, Buffer.from(c.bodyHex, "hex")).toString("hex"), c.paeHex);
@@ -118,7 +118,7 @@ describe("DSSE PAE vectors", { skip: SKIP_VECTORS }, () => {
   });
 });
 
-describe("DSSE envelope vectors against trustedKeys and threshold", { skip: SKIP_VECTORS }, () => {
+describeVectors("DSSE envelope vectors against trustedKeys and threshold", () => {
   const trusted = (names: readonly string[]): Map<string, Key> => {
     const map = new Map<string, Key>();
     for (const name of names) {

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { constants, verify as cryptoVerify } from "node:crypto";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { describeVectors, readVectorBytes, readVectorJson, SKIP_VECTORS } from "@bulwark/testkit";
 import { canonicalize, isJsonObject, type JsonObject, Key, PrivateKeySigner, parseJson } from "@bulwark/tuf";
 import {
   AttestError,
@@ -17,7 +18,6 @@ import {
   verifyEnvelope,
 } from "../src/index.js";
 import { assertCode, sha256 } from "./helpers.js";
-import { readVectorBytes, readVectorJson, SKIP_VECTORS } from "./vectors.js";
 
 interface InTotoVectors {
   inToto: {
@@ -68,7 +68,7 @@ function dsseFile(relative: string): Buffer {
   return readVectorBytes("dsse", relative);
 }
 
-describe("in-toto keyid rule", { skip: SKIP_VECTORS }, () => {
+describeVectors("in-toto keyid rule", () => {
   it("reproduces both layout keyids from the keys in the layout", () => {
     const layout = parseJson(readDemo("demo_files", "demo.layout.template")) as JsonObject;
     const keys = (layout.signed as JsonObject).keys as JsonObject;
@@ -111,7 +111,7 @@ describe("in-toto keyid rule", { skip: SKIP_VECTORS }, () => {
   });
 });
 
-describe("in-toto demo links", { skip: SKIP_VECTORS }, () => {
+describeVectors("in-toto demo links", () => {
   for (const link of vectors?.links ?? []) {
     const pem = () => dsseFile(link.publicKeyFile).toString("utf8");
 

@@ -13,13 +13,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
+import type { TestLike } from "@bulwark/testkit";
 import fc from "fast-check";
 import { nextDelay } from "../src/agent/agent.js";
 import type { AgentConfig } from "../src/agent/config.js";
 import { APP, Vendor } from "./e2e-helpers.js";
 import { BULWARK_BIN, runCli, tempDir } from "./helpers.js";
-
-type TestLike = { after(fn: () => void | Promise<void>): void };
 
 interface Status {
   readonly running: boolean;

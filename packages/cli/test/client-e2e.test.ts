@@ -12,6 +12,7 @@ import http from "node:http";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { ClientError, downloadedPath, inRollout, type JournalState, type Release } from "@bulwark/client";
+import type { TestLike } from "@bulwark/testkit";
 import { BulwarkError } from "@bulwark/tuf";
 import fc from "fast-check";
 import { tarGz } from "../src/quickstart/demo-archive.js";
@@ -26,8 +27,6 @@ import {
   Vendor,
 } from "./e2e-helpers.js";
 import { listen, tempDir } from "./helpers.js";
-
-type TestLike = { after(fn: () => void | Promise<void>): void };
 
 function journalOf(ep: Endpoint): JournalState {
   return JSON.parse(readFileSync(path.join(ep.dataDir, "journal.json"), "utf8"));

@@ -18,12 +18,11 @@ import {
   UpdateClient,
   type UpdateClientOptions,
 } from "@bulwark/client";
+import type { TestLike } from "@bulwark/testkit";
 import { Updater as TufJsUpdater } from "tuf-js";
 import { tarGz } from "../src/quickstart/demo-archive.js";
 import { createStaticServer, type StaticServer } from "../src/server/static-server.js";
 import { initRepo, runCli, tempDir } from "./helpers.js";
-
-type TestLike = { after(fn: () => void | Promise<void>): void };
 
 /** The product every e2e repository publishes. */
 export const APP = "app";

@@ -1,17 +1,16 @@
 /** Test helpers: run `bulwark` in process (or as a real process) against temporary folders. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type RequestListener } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "@bulwark/testkit";
 import type { Context } from "../src/command.js";
 import { main } from "../src/main.js";
 import { createStaticServer } from "../src/server/static-server.js";
 import { Output } from "../src/ui/output.js";
 import type { Prompter } from "../src/ui/prompt.js";
+
+export { listen, tempDir } from "@bulwark/testkit";
 
 /** The `bulwark` executable of this checkout. */
 export const BULWARK_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/bulwark.js");
@@ -84,13 +83,6 @@ function result(code: number, stdout: string, stderr: string): CliRun {
   };
 }
 
-/** A temporary directory removed after the test. */
-export function tempDir(t: { after(fn: () => void): void }, prefix = "bulwark-cli-"): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** `bulwark repo init` in a new temporary folder; returns the repository path. */
 export async function initRepo(
   t: { after(fn: () => void): void },
@@ -100,23 +92,6 @@ export async function initRepo(
   const run = await runCli(["repo", "init", dir, ...extra]);
   if (run.code !== 0) throw new Error(`repo init failed: ${run.stderr}`);
   return dir;
-}
-
-/** Listens with `handler` on 127.0.0.1 until the test ends; returns the base URL (ending in `/`). */
-export async function listen(
-  t: { after(fn: () => void | Promise<void>): void },
-  handler: RequestListener,
-): Promise<string> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
 /** Serves `dir` with Bulwark's own static server until the test ends; returns its URL (ending in `/`). */

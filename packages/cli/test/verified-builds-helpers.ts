@@ -10,6 +10,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { after } from "node:test";
 import { type ClientError, splitAttestationBundle } from "@bulwark/client";
+import type { TestLike } from "@bulwark/testkit";
 import { BulwarkError } from "@bulwark/tuf";
 import type { Context } from "../src/command.js";
 import { tarGz } from "../src/quickstart/demo-archive.js";
@@ -19,7 +20,7 @@ import { Output } from "../src/ui/output.js";
 import { APP, demoFiles, type Endpoint, endpointState, Vendor } from "./e2e-helpers.js";
 import { type CliRun, PASSPHRASE_ENV, runCli } from "./helpers.js";
 
-export type TestLike = { after(fn: () => void | Promise<void>): void };
+export type { TestLike };
 
 /** The release commit every honest builder checks out. */
 export const SOURCE = `sha1:${createHash("sha1").update("app v1.2.0").digest("hex")}`;

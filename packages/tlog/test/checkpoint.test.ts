@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { b64, describeVectors, readVectorJson, SKIP_VECTORS, toB64 } from "@bulwark/testkit";
 import {
   formatCheckpoint,
   hashLeaf,
@@ -18,7 +19,6 @@ import {
   verifyCheckpointConsistency,
   verifyInclusion,
 } from "../src/index.js";
-import { b64, readVectorJson, SKIP_VECTORS, toB64 } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 
@@ -60,7 +60,7 @@ const v = skip ? undefined : readVectorJson<Checkpoints>("checkpoints", "checkpo
 const data = () => v as Checkpoints;
 const hex8 = (n: number) => n.toString(16).padStart(8, "0");
 
-describe("checkpoint bodies (bodyParsing, 19 cases)", { skip }, () => {
+describeVectors("checkpoint bodies (bodyParsing, 19 cases)", () => {
   it("parses the valid bodies, round-trips them, and rejects the invalid ones", () => {
     assert.equal(data().bodyParsing.length, 19);
     for (const c of data().bodyParsing) {
@@ -87,7 +87,7 @@ describe("checkpoint bodies (bodyParsing, 19 cases)", { skip }, () => {
   });
 });
 
-describe("checkpoint verification (verify, 35 cases)", { skip }, () => {
+describeVectors("checkpoint verification (verify, 35 cases)", () => {
   it("accepts and rejects exactly as the vectors say (types 0x01, 0x02 ECDSA and 0x05 RFC 6962 STH)", () => {
     assert.equal(data().verify.length, 35);
     const byType = new Map<number, number>();
@@ -159,7 +159,7 @@ describe("checkpoint verification (verify, 35 cases)", { skip }, () => {
   });
 });
 
-describe("checkpoint inclusion (Rekor v2 entries)", { skip }, () => {
+describeVectors("checkpoint inclusion (Rekor v2 entries)", () => {
   it("verifies both entries against their signed checkpoints", () => {
     assert.equal(data().inclusion.length, 2);
     for (const c of data().inclusion) {

@@ -4,7 +4,8 @@
  * witness-policy.json.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS, toHex } from "@bulwark/testkit";
 import {
   CosignatureV1Verifier,
   cosignatureMessage,
@@ -25,7 +26,6 @@ import {
   witness,
   witnessGroup,
 } from "../src/index.js";
-import { readVectorJson, SKIP_VECTORS, toHex } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 const hex8 = (n: number) => n.toString(16).padStart(8, "0");
@@ -58,7 +58,7 @@ interface Cosignatures {
 const v = skip ? undefined : readVectorJson<Cosignatures>("checkpoints", "cosignatures.json");
 const data = () => v as Cosignatures;
 
-describe("cosignature/v1", { skip }, () => {
+describeVectors("cosignature/v1", () => {
   it("builds the exact signed messages (3 cases; a timestamp beyond 2^53 stays exact)", () => {
     assert.equal(data().messages.length, 3);
     for (const c of data().messages) {
@@ -160,7 +160,7 @@ type GroupJson = { threshold: number; members: (string | GroupJson)[] };
 const p = skip ? undefined : readVectorJson<Policies>("checkpoints", "witness-policy.json");
 const policies = () => p as Policies;
 
-describe("witness policies", { skip }, () => {
+describeVectors("witness policies", () => {
   it("parses the 11 policy texts, or fails with the expected reason", () => {
     assert.equal(policies().policies.length, 11);
     for (const c of policies().policies) {

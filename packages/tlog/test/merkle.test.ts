@@ -5,6 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import {
+  b64,
+  describeVectors,
+  hex,
+  listVectorFiles,
+  readVectorJson,
+  readVectorJsonExact,
+  SKIP_VECTORS,
+  toHex,
+} from "@bulwark/testkit";
 import type { JsonObject, JsonValue } from "@bulwark/tuf";
 import {
   EMPTY_ROOT,
@@ -19,7 +29,6 @@ import {
   verifySubtreeConsistency,
   verifySubtreeInclusion,
 } from "../src/index.js";
-import { b64, hex, listVectorFiles, readVectorJson, readVectorJsonExact, SKIP_VECTORS, toHex } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 
@@ -37,7 +46,7 @@ function assertBadProof(fn: () => void, label: string): void {
   assert.throws(fn, (e: unknown) => e instanceof TlogError && e.code === TLOG_ERRORS.BAD_PROOF, label);
 }
 
-describe("merkle/inclusion (transparency-dev/merkle testdata)", { skip }, () => {
+describeVectors("merkle/inclusion (transparency-dev/merkle testdata)", () => {
   it("verifies every file exactly when wantErr is false", () => {
     const files = listVectorFiles("merkle", "inclusion");
     assert.equal(files.length, 98);
@@ -57,7 +66,7 @@ describe("merkle/inclusion (transparency-dev/merkle testdata)", { skip }, () => 
   });
 });
 
-describe("merkle/consistency (transparency-dev/merkle testdata)", { skip }, () => {
+describeVectors("merkle/consistency (transparency-dev/merkle testdata)", () => {
   it("verifies every file exactly when wantErr is false (size1 = 0 is an error)", () => {
     const files = listVectorFiles("merkle", "consistency");
     assert.equal(files.length, 98);
@@ -71,7 +80,7 @@ describe("merkle/consistency (transparency-dev/merkle testdata)", { skip }, () =
   });
 });
 
-describe("merkle/subtreeinclusion and subtreeconsistency (draft-ietf-plants-merkle-tree-certs)", { skip }, () => {
+describeVectors("merkle/subtreeinclusion and subtreeconsistency (draft-ietf-plants-merkle-tree-certs)", () => {
   it("verifies every subtree inclusion file exactly when wantErr is false", () => {
     const files = listVectorFiles("merkle", "subtreeinclusion");
     assert.equal(files.length, 204);
@@ -122,7 +131,7 @@ interface Rfc6962 {
   };
 }
 
-describe("merkle/rfc6962.json", { skip }, () => {
+describeVectors("merkle/rfc6962.json", () => {
   const v = skip ? undefined : readVectorJson<Rfc6962>("merkle", "rfc6962.json");
 
   it("recomputes the hasher values", () => {

@@ -3,7 +3,8 @@
  * key IDs, name validation, exact signing output and opening with Go x/mod semantics.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { b64, describeVectors, hex, readVectorJson, SKIP_VECTORS, toHex } from "@bulwark/testkit";
 import {
   CosignatureV1Verifier,
   type EcdsaVerifier,
@@ -21,7 +22,6 @@ import {
   TlogError,
   UnverifiedNoteError,
 } from "../src/index.js";
-import { b64, hex, readVectorJson, SKIP_VECTORS, toHex } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 
@@ -79,7 +79,7 @@ function isCode(code: string) {
   return (e: unknown) => e instanceof TlogError && e.code === code;
 }
 
-describe("signed-note keys", { skip }, () => {
+describeVectors("signed-note keys", () => {
   it("parses all 22 published keys, with their key IDs and public keys", () => {
     assert.equal(notes().keys.length, 22);
     for (const k of notes().keys) {
@@ -146,7 +146,7 @@ describe("signed-note keys", { skip }, () => {
   });
 });
 
-describe("signed-note signing", { skip }, () => {
+describeVectors("signed-note signing", () => {
   it("signs with exact bytes, adds signatures after existing ones, and refuses text without a final newline", async () => {
     assert.equal(notes().sign.length, 3);
     for (const c of notes().sign) {
@@ -171,7 +171,7 @@ describe("signed-note signing", { skip }, () => {
   });
 });
 
-describe("signed-note opening", { skip }, () => {
+describeVectors("signed-note opening", () => {
   it("opens all 24 notes with Go x/mod semantics", () => {
     assert.equal(notes().open.length, 24);
     for (const c of notes().open) {

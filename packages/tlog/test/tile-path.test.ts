@@ -5,7 +5,8 @@
  * another format; only their C2SP restatements (adaptedFromSumdb) are checked.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS } from "@bulwark/testkit";
 import {
   entryBundlePath,
   entryBundlePathFor,
@@ -18,7 +19,6 @@ import {
   tileLevels,
   tilePath,
 } from "../src/index.js";
-import { readVectorJson, SKIP_VECTORS } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 
@@ -58,7 +58,7 @@ const c2sp = () => (v as Paths).c2sp;
 /** The vectors write a full tile's width as 0; the API uses 256. */
 const width = (w: number) => (w === 0 ? 256 : w);
 
-describe("tlog-tiles paths (c2sp rows)", { skip }, () => {
+describeVectors("tlog-tiles paths (c2sp rows)", () => {
   it("encodes tile paths (6) and entry-bundle paths (5)", () => {
     assert.equal(c2sp().encodeTile.length, 6);
     for (const c of c2sp().encodeTile) assert.equal(tilePath(c.level, BigInt(c.index), width(c.width)), c.path);

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { describeVectors, listVectorFiles, readVectorJson, SKIP_VECTORS, toB64, vectorPath } from "@bulwark/testkit";
 import {
   FolderStore,
   hashLeaf,
@@ -22,7 +23,6 @@ import {
   TLOG_ERRORS,
   verifyInclusion,
 } from "../src/index.js";
-import { listVectorFiles, readVectorJson, SKIP_VECTORS, toB64, vectorPath } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 
@@ -43,7 +43,7 @@ const options = () => ({ origin: L().origin, signer: parseSignerKey(L().skey), v
 const temp = mkdtempSync(path.join(tmpdir(), "bulwark-tlog-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
-describe("Tessera's test log, regenerated", { skip }, () => {
+describeVectors("Tessera's test log, regenerated", () => {
   it("reproduces all 47 files byte for byte, appending one entry at a time", async () => {
     const dir = path.join(temp, "tessera");
     const store = new FolderStore(dir);
@@ -93,7 +93,7 @@ describe("Tessera's test log, regenerated", { skip }, () => {
   });
 });
 
-describe("Tessera's test log, read and verified", { skip }, () => {
+describeVectors("Tessera's test log, read and verified", () => {
   it("verifies every checkpoint.N, its tiles and bundles, its entries, and every proof", async () => {
     const reader = new LogReader(new FolderStore(vectorPath("tlog-tiles", "log")), {
       origin: L().origin,

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { b64, describeVectors, readVectorJson, SKIP_VECTORS, toB64 } from "@bulwark/testkit";
 import {
   hashLeaf,
   LogReader,
@@ -21,7 +22,6 @@ import {
   TlogError,
   verifyTlogProof,
 } from "../src/index.js";
-import { b64, readVectorJson, SKIP_VECTORS, toB64 } from "./vectors.js";
 
 const skip = SKIP_VECTORS;
 
@@ -60,7 +60,7 @@ interface Vectors {
 const v = skip ? undefined : readVectorJson<Vectors>("tlog-proof", "tlog-proof.json");
 const data = () => v as Vectors;
 
-describe("tlog-proof@v1", { skip }, () => {
+describeVectors("tlog-proof@v1", () => {
   it("marshals exactly (3) and parses back", () => {
     assert.equal(data().marshal.length, 3);
     for (const c of data().marshal) {

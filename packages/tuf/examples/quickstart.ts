@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { serveFiles } from "@bulwark/testkit";
 import { Metadata, PrivateKeySigner, Repository, TargetFile } from "../src/index.js";
-import { serveFiles } from "../test/helpers/static-server.js";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));

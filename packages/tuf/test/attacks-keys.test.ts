@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { topLevelSigners } from "@bulwark/testkit";
 import {
   BadVersionNumberError,
   type BulwarkError,
@@ -37,7 +38,6 @@ import {
   versionOf,
   withoutSignature,
 } from "./attacks-kit.js";
-import { topLevelSigners } from "./helpers/simulator.js";
 
 const unsigned = (role: string): Expected => ({
   type: UnsignedMetadataError,

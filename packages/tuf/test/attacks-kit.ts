@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { METADATA_URL, RepositorySimulator, TARGETS_URL, tempDir, topLevelSigners } from "@bulwark/testkit";
 import {
   type BulwarkError,
   computeHashes,
@@ -23,7 +24,6 @@ import {
   Updater,
   type UpdaterConfig,
 } from "../src/index.js";
-import { METADATA_URL, RepositorySimulator, TARGETS_URL, tempDir, topLevelSigners } from "./helpers/simulator.js";
 
 export const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS } from "@bulwark/testkit";
 import { CanonicalJsonError, canonicalize, FormatError, parseJson } from "../src/index.js";
-import { readVectorJson, SKIP_VECTORS } from "./vectors.js";
 
 interface Case {
   name: string;
@@ -13,7 +13,7 @@ interface Case {
   error?: boolean;
 }
 
-describe("canonical JSON against ../shared/vectors/canonical-json", { skip: SKIP_VECTORS }, () => {
+describeVectors("canonical JSON against ../shared/vectors/canonical-json", () => {
   const cases = SKIP_VECTORS ? [] : readVectorJson<{ cases: Case[] }>("canonical-json", "cases.json").cases;
 
   for (const c of cases) {

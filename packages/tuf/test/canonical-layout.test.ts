@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { topLevelSigners } from "@bulwark/testkit";
 import fc from "fast-check";
 import {
   BulwarkError,
@@ -13,7 +14,6 @@ import {
   TrustedMetadataSet,
   UnsignedMetadataError,
 } from "../src/index.js";
-import { topLevelSigners } from "./helpers/simulator.js";
 
 async function published() {
   const signers = topLevelSigners();

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { describeVectors, SKIP_VECTORS, vectorPath } from "@bulwark/testkit";
 import { canonicalize, type JsonObject, Metadata, parseJson } from "../src/index.js";
-import { SKIP_VECTORS, vectorPath } from "./vectors.js";
 
 /** JSON files under tuf/ that are not TUF metadata, each for a reason. */
 const NOT_METADATA = new Set([
@@ -66,7 +66,7 @@ function firstDifference(expected: string, actual: string): string {
   );
 }
 
-describe("TUF fixtures round-trip (../shared/vectors/tuf)", { skip: SKIP_VECTORS }, () => {
+describeVectors("TUF fixtures round-trip (../shared/vectors/tuf)", () => {
   const all = SKIP_VECTORS ? [] : listJsonFiles(vectorPath("tuf"));
   const files = all.filter((f) => !NOT_METADATA.has(f));
 

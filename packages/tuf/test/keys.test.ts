@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS, vectorPath } from "@bulwark/testkit";
 import {
   BulwarkError,
   type JsonValue,
@@ -24,7 +25,6 @@ import {
   UnsupportedAlgorithmError,
   UsageError,
 } from "../src/index.js";
-import { readVectorJson, SKIP_VECTORS, vectorPath } from "./vectors.js";
 
 const REPO = "python-tuf/repository_data";
 
@@ -135,7 +135,7 @@ describe("python-tuf keystore (../shared/vectors/tuf/python-tuf/repository_data/
   });
 });
 
-describe("key IDs are opaque labels (checks.json)", { skip: SKIP_VECTORS }, () => {
+describeVectors("key IDs are opaque labels (checks.json)", () => {
   const results = SKIP_VECTORS ? undefined : readVectorJson<KeystoreChecks>("tuf", "checks.json").results;
 
   function keyIdMismatches(file: string, options = {}): number {

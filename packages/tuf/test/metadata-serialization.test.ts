@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS } from "@bulwark/testkit";
 import {
   BulwarkError,
   canonicalize,
@@ -27,7 +28,6 @@ import {
   Targets,
   Timestamp,
 } from "../src/index.js";
-import { readVectorJson, SKIP_VECTORS } from "./vectors.js";
 
 interface Case {
   class: string;
@@ -132,9 +132,7 @@ function assertBadMetadata(fn: () => unknown): void {
   });
 }
 
-describe("metadata (de)serialisation against ../shared/vectors/tuf/metadata-serialization.json", {
-  skip: SKIP_VECTORS,
-}, () => {
+describeVectors("metadata (de)serialisation against ../shared/vectors/tuf/metadata-serialization.json", () => {
   const vectors = SKIP_VECTORS
     ? { semantics: {}, cases: [] }
     : readVectorJson<Vectors>("tuf", "metadata-serialization.json");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { serveFiles, setup, tempDir, topLevelSigners } from "@bulwark/testkit";
 import { Updater as TufJsUpdater } from "tuf-js";
 import {
   Metadata,
@@ -13,8 +14,6 @@ import {
   UsageError,
   writeRepositoryFiles,
 } from "../src/index.js";
-import { setup, tempDir, topLevelSigners } from "./helpers/simulator.js";
-import { serveFiles } from "./helpers/static-server.js";
 
 describe("Repository writer", () => {
   it("creates version-1 metadata for every role, each signed by its threshold", async () => {

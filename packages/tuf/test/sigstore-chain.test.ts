@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { describeVectors, readVectorJson, SKIP_VECTORS, vectorPath } from "@bulwark/testkit";
 import {
   BulwarkError,
   canonicalize,
@@ -20,7 +21,6 @@ import {
   UnsignedMetadataError,
   UnsupportedAlgorithmError,
 } from "../src/index.js";
-import { readVectorJson, SKIP_VECTORS, vectorPath } from "./vectors.js";
 
 interface RoleCheck {
   file?: string;
@@ -123,7 +123,7 @@ function describeChain(error: unknown): string {
   return parts.join(" <- ");
 }
 
-describe("Sigstore root chain v1→v12 (tuf-conformance sigstore-root-signing)", { skip: SKIP_VECTORS }, () => {
+describeVectors("Sigstore root chain v1→v12 (tuf-conformance sigstore-root-signing)", () => {
   const checks = SKIP_VECTORS
     ? undefined
     : readVectorJson<Checks>("tuf", "checks.json").results["sigstore-root-signing"];
@@ -242,7 +242,7 @@ describe("Sigstore root chain v1→v12 (tuf-conformance sigstore-root-signing)",
   });
 });
 
-describe("Sigstore refresh at faketime from initial_root.json (v12)", { skip: SKIP_VECTORS }, () => {
+describeVectors("Sigstore refresh at faketime from initial_root.json (v12)", () => {
   const checks = SKIP_VECTORS
     ? undefined
     : readVectorJson<Checks>("tuf", "checks.json").results["sigstore-root-signing"];
@@ -332,7 +332,7 @@ describe("Sigstore refresh at faketime from initial_root.json (v12)", { skip: SK
   });
 });
 
-describe("tuf-on-ci 0.11 refresh at faketime", { skip: SKIP_VECTORS }, () => {
+describeVectors("tuf-on-ci 0.11 refresh at faketime", () => {
   const checks = SKIP_VECTORS ? undefined : readVectorJson<Checks>("tuf", "checks.json").results["tuf-on-ci-0.11"];
 
   it("loads every role with the signature counts checks.json gives, and verifies the artifact", () => {
@@ -383,7 +383,7 @@ describe("tuf-on-ci 0.11 refresh at faketime", { skip: SKIP_VECTORS }, () => {
   });
 });
 
-describe("signature counts per role (checks.json)", { skip: SKIP_VECTORS }, () => {
+describeVectors("signature counts per role (checks.json)", () => {
   const results = SKIP_VECTORS ? undefined : readVectorJson<Checks>("tuf", "checks.json").results;
 
   /** Checks each role of `roles`, found as `files[role]`, against its delegator. */

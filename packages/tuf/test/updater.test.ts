@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { serveFiles, setup, tempDir } from "@bulwark/testkit";
 import { PrivateKeySigner, writeRepositoryFiles } from "../src/index.js";
-import { setup, tempDir } from "./helpers/simulator.js";
-import { serveFiles } from "./helpers/static-server.js";
 
 describe("Updater against the repository simulator", () => {
   it("refreshes, finds and downloads a target, then reuses the verified cached copy", async (t) => {

@@ -3,8 +3,7 @@
  * python-tuf's tests/repository_simulator.py: it serves the files of a Repository and
  * lets a test play the attacker who controls the server (replace, drop or stretch files).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   DownloadHttpError,
@@ -17,7 +16,8 @@ import {
   type TopLevelRoleName,
   Updater,
   type UpdaterConfig,
-} from "../../src/index.js";
+} from "@bulwark/tuf";
+import { tempDir } from "./temp.js";
 
 /** Base URLs the simulator answers under. */
 export const METADATA_URL = "https://repo.test/metadata/";
@@ -77,13 +77,6 @@ export function topLevelSigners(): Record<TopLevelRoleName, Signer[]> {
   };
 }
 
-/** A temporary directory removed when the test ends. */
-export function tempDir(t: { after(fn: () => void): void }, prefix = "bulwark-test-"): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** A repository, its simulator, and a client whose metadata dir holds root v1. */
 export async function setup(
   t: { after(fn: () => void): void },
@@ -106,7 +99,6 @@ export async function setup(
   const dir = tempDir(t);
   const metadataDir = path.join(dir, "metadata");
   const targetDir = path.join(dir, "targets");
-  const { mkdirSync, writeFileSync } = await import("node:fs");
   mkdirSync(metadataDir);
   mkdirSync(targetDir);
   writeFileSync(path.join(metadataDir, "root.json"), repo.publishedBytes("root") as Buffer);

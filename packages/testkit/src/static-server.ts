@@ -1,7 +1,7 @@
 /** A static file server on 127.0.0.1 for end-to-end tests over real loopback HTTP. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RepositoryFile } from "../../src/index.js";
+import type { RepositoryFile } from "@bulwark/tuf";
 
 export interface StaticServer {
   readonly url: string;

@@ -1,5 +1,4 @@
-/** The test vectors in `../shared/vectors/` (the helper shared from @bulwark/tuf), and byte helpers. */
-export * from "@bulwark/tuf/test/vectors";
+/** Byte encodings the vectors use. */
 
 /** Bytes of a base64 string (vectors only: not strict). */
 export function b64(text: string): Uint8Array {

@@ -1,0 +1,27 @@
+/**
+ * @bulwark/testkit: the helpers every package's tests share. Private to this repository;
+ * never published.
+ */
+export { b64, hex, toB64, toHex } from "./bytes.js";
+export { listen } from "./http.js";
+export {
+  METADATA_URL,
+  type Override,
+  RepositorySimulator,
+  setup,
+  TARGETS_URL,
+  topLevelSigners,
+} from "./simulator.js";
+export { type StaticServer, serveFiles } from "./static-server.js";
+export { type TestLike, tempDir } from "./temp.js";
+export {
+  describeVectors,
+  listVectorFiles,
+  REPO_ROOT,
+  readVectorBytes,
+  readVectorJson,
+  readVectorJsonExact,
+  SKIP_VECTORS,
+  VECTORS_DIR,
+  vectorPath,
+} from "./vectors.js";
