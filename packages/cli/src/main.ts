@@ -66,7 +66,11 @@ export function commandHelp(cmd: Command): string {
   }
   lines.push("", "Options:");
   for (const o of options) {
-    const def = o.default !== undefined && o.default !== false ? ` (default: ${String(o.default)})` : "";
+    const def = o.required
+      ? " (required)"
+      : o.default !== undefined && o.default !== false
+        ? ` (default: ${String(o.default)})`
+        : "";
     lines.push(`  ${optionLabel(o).padEnd(width)}  ${o.description}${def}`);
   }
   return lines.join("\n");
@@ -92,6 +96,14 @@ function parse(cmd: Command, argv: string[]): Args {
   for (const o of specs)
     values[o.name] = (parsed.values[o.name] as string | boolean | string[] | undefined) ?? o.default;
   if (values.help === true) return { positionals: {}, options: values };
+  for (const o of cmd.options) {
+    if (o.required && values[o.name] === undefined) {
+      throw usage(
+        `--${o.name}${o.valueName ? ` ${o.valueName}` : ""} is required`,
+        `run \`bulwark ${cmd.name} --help\``,
+      );
+    }
+  }
   const positionals: Record<string, string | string[] | undefined> = {};
   const rest = [...parsed.positionals];
   for (const p of cmd.positionals) {

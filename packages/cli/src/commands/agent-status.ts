@@ -1,19 +1,19 @@
 import path from "node:path";
 import { Journal } from "@bulwark/client";
 import { readStatus } from "../agent/agent.js";
-import { AGENT_CONFIG_OPTION, DEFAULT_AGENT_CONFIG, loadAgentConfig } from "../agent/config.js";
-import { type Command, str } from "../command.js";
+import { AGENT_CONFIG_OPTION, loadAgentConfig } from "../agent/config.js";
+import { defineCommand } from "../command.js";
 import { alive } from "../store/lock.js";
 
-const command: Command = {
+export default defineCommand({
   name: "agent status",
   summary: "what the update agent did last, and what is installed",
   description:
     "Reads the agent's status file and journal: whether it runs, the installed version, the last check and its outcome, the last error, and the next check.",
   positionals: [],
   options: [AGENT_CONFIG_OPTION],
-  async run(a, ctx) {
-    const config = await loadAgentConfig(str(a, "config") ?? DEFAULT_AGENT_CONFIG);
+  async run({ options }, ctx) {
+    const config = await loadAgentConfig(options.config);
     const status = await readStatus(config);
     const journal = await new Journal(path.join(config.dataDir, "journal.json")).load();
     const running = status !== undefined && alive(status.pid);
@@ -46,6 +46,4 @@ const command: Command = {
     );
     return { data };
   },
-};
-
-export default command;
+});

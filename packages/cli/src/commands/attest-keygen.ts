@@ -1,19 +1,19 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { PrivateKeySigner, writeFileAtomic } from "@bulwark/tuf";
-import { type Command, flag, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
+import { defineCommand } from "../command.js";
+import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { writeKeyFile } from "../store/keystore.js";
 import { builderPassphrase } from "./attest.js";
-import { schemeOption } from "./key-add.js";
+import { parseScheme } from "./key-add.js";
 
 /** Where the public half of KEYFILE goes: KEYFILE without `.pem`, plus `.pub.json`. */
 export function publicKeyPath(keyFile: string): string {
   return `${keyFile.replace(/\.pem$/i, "")}.pub.json`;
 }
 
-const command: Command = {
+export default defineCommand({
   name: "attest keygen",
   summary: "create a builder's signing key; print its public key for the vendor's policy",
   description: `Generates a builder's key pair (ed25519 unless --scheme says otherwise), writes the
@@ -29,7 +29,13 @@ Example:
   bulwark attest keygen --out ~/.bulwark/builder.pem`,
   positionals: [],
   options: [
-    { name: "out", type: "string", valueName: "KEYFILE", description: "where to write the private key (required)" },
+    {
+      name: "out",
+      type: "string",
+      valueName: "KEYFILE",
+      required: true,
+      description: "where to write the private key",
+    },
     {
       name: "scheme",
       type: "string",
@@ -38,19 +44,17 @@ Example:
     },
     { name: "force", type: "boolean", description: "overwrite KEYFILE and its .pub.json" },
   ],
-  async run(a, ctx) {
-    const outArg = str(a, "out");
-    if (outArg === undefined) throw usage("--out KEYFILE is required");
-    const keyFile = path.resolve(ctx.cwd, outArg);
+  async run({ options }, ctx) {
+    const keyFile = path.resolve(ctx.cwd, options.out);
     const pubFile = publicKeyPath(keyFile);
-    if (!flag(a, "force")) {
+    if (!options.force) {
       for (const file of [keyFile, pubFile]) {
         if (existsSync(file)) {
           throw new CliError("FILE_EXISTS", `${file} exists`, EXIT.USAGE, "choose another name, or pass --force");
         }
       }
     }
-    const scheme = schemeOption(a) ?? "ed25519";
+    const scheme = parseScheme(options.scheme) ?? "ed25519";
     const signer = PrivateKeySigner.generate(scheme);
     await writeKeyFile(keyFile, signer, await builderPassphrase(ctx, true));
     const publicKey = signer.publicKey.toJSON();
@@ -63,6 +67,4 @@ Example:
     );
     return { data: { keyFile, publicKeyFile: pubFile, keyId: signer.keyId, scheme, publicKey } };
   },
-};
-
-export default command;
+});

@@ -48,7 +48,11 @@ export const KEY_SOURCE_OPTIONS: readonly OptionSpec[] = [
 
 /** Reads `--scheme`, if given. */
 export function schemeOption(a: Args): SignatureScheme | undefined {
-  const scheme = str(a, "scheme");
+  return parseScheme(str(a, "scheme"));
+}
+
+/** Checks a `--scheme` value. */
+export function parseScheme(scheme: string | undefined): SignatureScheme | undefined {
   if (scheme !== undefined && !Object.hasOwn(SUPPORTED_SCHEMES, scheme)) {
     throw usage(`unknown --scheme ${scheme}`, `use one of ${Object.keys(SUPPORTED_SCHEMES).join(", ")}`);
   }
