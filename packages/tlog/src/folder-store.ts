@@ -7,10 +7,9 @@
  * once per {@link FolderStore.sync}, which the writer calls once per batch, before and after
  * the checkpoint: no per-entry fsync.
  */
-import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { StorageError } from "@bulwark/tuf";
+import { StorageError, writeFileAtomic } from "@bulwark/tuf";
 import { usageError } from "./errors.js";
 import type { WritableLogStore } from "./store.js";
 
@@ -53,22 +52,14 @@ export class FolderStore implements WritableLogStore {
   async put(key: string, data: Uint8Array): Promise<void> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
-    const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
     try {
       await this.#mkdir(dir);
-      const handle = await fs.open(tmp, "wx", 0o644);
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(tmp, file);
-      this.#dirty.add(dir);
     } catch (cause) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw new StorageError(`cannot write ${key}: ${(cause as Error).message}`, { cause });
     }
+    // The folder is fsynced once, by sync(), for a whole batch of tiles.
+    await writeFileAtomic(file, data, { syncDirectory: false });
+    this.#dirty.add(dir);
   }
 
   /**

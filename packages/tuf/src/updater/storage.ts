@@ -6,10 +6,15 @@ import { StorageError, UnsafeNameError } from "../errors.js";
 /**
  * Writes `data` to `file` atomically: a temporary file in the same directory, fsync,
  * rename over the target, fsync of the directory. Readers see the old or the new bytes,
- * never a mix, even after a crash.
+ * never a mix, even after a crash. A caller that writes many files in one folder may pass
+ * `syncDirectory: false` and fsync the folder once at the end.
  * @throws {StorageError}
  */
-export async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: Uint8Array,
+  options: { readonly syncDirectory?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
@@ -21,7 +26,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array): Promise<v
       await handle.close();
     }
     await fs.rename(tmp, file);
-    await syncDirectory(dir);
+    if (options.syncDirectory !== false) await syncDirectory(dir);
   } catch (cause) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new StorageError(`cannot write ${file}: ${(cause as Error).message}`, { cause });
