@@ -16,7 +16,7 @@ import {
   topLevelSigners,
 } from "@bulwark/testkit";
 import { addRelease, type TestRelease } from "@bulwark/testkit/releases";
-import { type BulwarkError, Repository, type TargetFile } from "@bulwark/tuf";
+import { type BulwarkError, type JsonValue, Repository, type TargetFile } from "@bulwark/tuf";
 import { DirectoryStrategy, type Release, UpdateClient, type UpdateClientOptions } from "../src/index.js";
 
 /** The product every test releases. */
@@ -62,6 +62,12 @@ export class Vendor {
   replace(target: TargetFile, bytes: Uint8Array): void {
     this.sim.overrides.set(servedPath(target), bytes);
   }
+}
+
+/** Sets a field of the next root version (`x-bulwark-…` policies); the caller publishes. */
+export function setRootField(vendor: Vendor, field: string, value: JsonValue): void {
+  const root = vendor.repo.rotateRoot();
+  root.unrecognized = { ...root.unrecognized, [field]: value };
 }
 
 /** Where the simulator serves a target under consistent snapshots: `targets/<dir>/<sha256>.<name>`. */
