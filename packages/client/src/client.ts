@@ -24,21 +24,29 @@ import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js
 
 /** One structured log record; every step of the client emits one. */
 export interface ClientEvent {
+  /** What happened, e.g. `checking`, `update-available`, `downloaded`, `installed`, `rolled-back`. */
   readonly event: string;
+  /** The release version the event is about, when there is one. */
   readonly version?: string;
+  /** A sentence for people (logs, status lines). */
   readonly message: string;
+  /** Details of the event (bytes, builders, log origin, reason …). */
   readonly [key: string]: unknown;
 }
 
+/** How an {@link UpdateClient} finds, verifies and installs releases. */
 export interface UpdateClientOptions {
   /** The product name releases are published under (`bulwark release add --name`). */
   readonly name: string;
+  /** The release channel followed (`custom.bulwark.channel`); `stable` by default. */
   readonly channel?: string;
   /** Only releases for this platform (or for any platform) are offered. */
   readonly platform?: string;
   /** The version running now, for apps whose install the client does not manage. */
   readonly currentVersion?: string;
+  /** Base URL of the repository's TUF metadata (`…/metadata/`). */
   readonly metadataUrl: string;
+  /** Base URL of the repository's target files (`…/targets/`); log proofs are fetched beside them. */
   readonly targetsUrl: string;
   /** The root to trust on first use; afterwards dataDir/metadata/root.json is used. */
   readonly trustedRoot?: Uint8Array;
@@ -46,9 +54,16 @@ export interface UpdateClientOptions {
   readonly dataDir: string;
   /** Stable per installation; generated and kept in dataDir when absent. */
   readonly clientId?: string;
+  /**
+   * How a verified release becomes the running version ({@link DirectoryStrategy},
+   * {@link CommandStrategy}); needed by `install`, `update`, `recover` and rollbacks.
+   */
   readonly install?: InstallStrategy;
+  /** Run after a new version is switched in; when it fails or times out the client rolls back. */
   readonly healthCheck?: HealthCheck;
+  /** Where bytes come from; the `@bulwark/tuf` HttpFetcher (bounded, with Range support) by default. */
   readonly fetcher?: Fetcher;
+  /** Bounds and switches of the TUF updater (`DEFAULT_UPDATER_CONFIG` of `@bulwark/tuf` by default). */
   readonly updaterConfig?: Partial<UpdaterConfig>;
   /** Limits on a release's attestations (verified builds); {@link ATTESTATION_LIMITS} by default. */
   readonly attestationLimits?: Partial<AttestationLimits>;
@@ -64,7 +79,14 @@ export type UpdateOutcome =
   | { readonly action: "installed"; readonly from?: string; readonly to: string }
   | { readonly action: "rolled-back"; readonly from: string; readonly to?: string; readonly reason: string };
 
+/**
+ * The update client of one product on one machine: {@link check} for a release, then
+ * {@link download} (verified, resumable) and {@link install} it, or run {@link update} for
+ * the whole cycle. Every step emits a {@link ClientEvent} as `"event"` and under its own name;
+ * download progress is emitted as `"download-progress"`.
+ */
 export class UpdateClient extends EventEmitter {
+  /** The channel this client follows. */
   readonly channel: string;
   private readonly journal: Journal;
   private readonly metadataDir: string;
@@ -72,6 +94,10 @@ export class UpdateClient extends EventEmitter {
   private readonly installer: Installer;
   private clientIdCache: string | undefined;
 
+  /**
+   * Nothing is read or fetched until the first call.
+   * @param options the options the client was made with, kept as {@link UpdateClient.options}.
+   */
   constructor(readonly options: UpdateClientOptions) {
     super();
     this.channel = options.channel ?? "stable";
@@ -127,6 +153,10 @@ export class UpdateClient extends EventEmitter {
   /**
    * Every signed release of this product on this channel and platform, newest first
    * (revoked ones included, marked). Refreshes the TUF metadata first.
+   * @throws {RepositoryError} (of `@bulwark/tuf`) when the repository's metadata or index
+   *   must not be trusted (bad signatures, rollback, freeze, mismatched hashes).
+   * @throws {DownloadError} (of `@bulwark/tuf`) when the repository cannot be reached.
+   * @throws {ClientError} `CLIENT_BAD_INDEX` when the signed release index is malformed.
    */
   async releases(): Promise<Release[]> {
     const updater = await this.updater();
@@ -157,6 +187,7 @@ export class UpdateClient extends EventEmitter {
   /**
    * The newest release newer than the current version that applies to this app, channel
    * and platform, is not revoked, and whose staged rollout includes this client; or undefined.
+   * @throws what {@link releases} throws.
    */
   async check(): Promise<Release | undefined> {
     this.emitEvent({ event: "checking", message: `checking for ${this.options.name} updates on ${this.channel}` });
@@ -197,7 +228,10 @@ export class UpdateClient extends EventEmitter {
    * when it names a transparency log, a proof that the file is in it must verify first.
    * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` when the builders do not agree,
    *   `CLIENT_NOT_IN_LOG` or `CLIENT_BAD_LOG_PROOF` when it is not provably logged
-   *   (nothing is downloaded).
+   *   (nothing is downloaded); `CLIENT_PLATFORM_MISMATCH` or `CLIENT_RELEASE_REVOKED` for a
+   *   release that is not for this client.
+   * @throws {LengthOrHashMismatchError} (of `@bulwark/tuf`) when the bytes are not the signed ones.
+   * @throws {DownloadError} (of `@bulwark/tuf`) when the download fails; it resumes next time.
    */
   async download(release: Release, options: DownloadOptions = {}): Promise<string> {
     this.checkPlatform(release);
@@ -251,7 +285,9 @@ export class UpdateClient extends EventEmitter {
   /**
    * Installs a release: download (if needed), prepare, switch atomically, health check;
    * commits on success, rolls back to the previous version on failure.
-   * @throws {ClientError} `CLIENT_HEALTH_CHECK_FAILED` after rolling back.
+   * @throws {ClientError} `CLIENT_HEALTH_CHECK_FAILED` after rolling back;
+   *   `CLIENT_NO_INSTALLER` without an install strategy; what {@link download} throws.
+   * @throws {ArchiveError} when the release archive is refused (nothing was switched).
    */
   async install(release: Release, options: DownloadOptions = {}): Promise<void> {
     this.checkPlatform(release);
@@ -264,12 +300,19 @@ export class UpdateClient extends EventEmitter {
    * Finishes or undoes an install or rollback that a crash interrupted. An install that had
    * not passed its health check is rolled back (and tried again later, up to three
    * interruptions); a rollback is completed. Idempotent.
+   * @throws {ClientError} `CLIENT_NO_INSTALLER` when there is something to recover and no
+   *   install strategy.
    */
   recover(): Promise<JournalState> {
     return this.installer.recover();
   }
 
-  /** Rolls back to the previous good version (the kill switch, or by hand). */
+  /**
+   * Rolls back to the previous good version (the kill switch, or by hand); the version
+   * rolled back from is never offered again.
+   * @throws {ClientError} `CLIENT_NOTHING_TO_ROLL_BACK_TO` when nothing is installed or no
+   *   earlier version is kept.
+   */
   rollbackToPrevious(reason: string): Promise<JournalVersion | undefined> {
     return this.installer.rollbackToPrevious(reason);
   }
@@ -277,6 +320,8 @@ export class UpdateClient extends EventEmitter {
   /**
    * One full cycle, as the agent runs it: recover, honour a revocation of the running
    * version (roll back to the last good one), else install the newest applicable release.
+   * @throws {ClientError} `CLIENT_NOTHING_TO_ROLL_BACK_TO` when the running version is revoked
+   *   and no earlier good release exists; what {@link install} throws.
    */
   async update(options: DownloadOptions = {}): Promise<UpdateOutcome> {
     await this.recover();

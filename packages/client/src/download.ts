@@ -18,18 +18,23 @@ import {
 
 /** Progress of a download, for progress bars. */
 export interface DownloadProgress {
+  /** Bytes of the file on disk so far, resumed ones included. */
   readonly received: number;
+  /** The signed length of the file. */
   readonly total: number;
   /** Bytes reused from an earlier, interrupted download. */
   readonly resumedFrom: number;
 }
 
+/** Options of one download. */
 export interface DownloadOptions {
+  /** Called after every chunk written. */
   readonly onProgress?: (p: DownloadProgress) => void;
+  /** Aborts the download; the bytes so far are kept, and the next download resumes from them. */
   readonly signal?: AbortSignal;
 }
 
-/** The final path of a verified download. */
+/** The final path of a verified download of `target` in `dir`: `<sha256>-<file name>`. */
 export function downloadedPath(dir: string, target: TargetFile): string {
   const base = target.path.slice(target.path.lastIndexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_");
   return path.join(dir, `${target.hashes.get("sha256") ?? "nohash"}-${base}`);
@@ -53,6 +58,8 @@ async function verifyFile(file: string, target: TargetFile): Promise<boolean> {
  * verified file's path. A file already there and matching is reused.
  * @throws {LengthOrHashMismatchError} when the finished bytes are not the signed ones
  * (the partial file is deleted, so the next try starts over).
+ * @throws {DownloadError} what `fetcher` throws (the partial file is kept for resuming,
+ * except after HTTP 416).
  */
 export async function downloadVerified(
   fetcher: Fetcher,

@@ -9,11 +9,17 @@ import path from "node:path";
 
 /** What a health check is told. */
 export interface HealthContext {
+  /** The version just switched in. */
   readonly version: string;
   /** The installed version's folder (directory strategy) or the release file (command strategy). */
   readonly path: string;
 }
 
+/**
+ * A health check: a command (exit 0 within `timeoutMs` means healthy; it runs in the
+ * version's folder with BULWARK_VERSION and BULWARK_PATH set), or a callback that resolves
+ * to true. {@link HEALTH_CHECK_TIMEOUT_MS} when `timeoutMs` is absent.
+ */
 export type HealthCheck =
   | {
       readonly command: readonly string[];
@@ -27,8 +33,11 @@ export const HEALTH_CHECK_TIMEOUT_MS = 30_000;
 
 /** The outcome of a health check. */
 export interface HealthResult {
+  /** Whether the version is healthy. */
   readonly ok: boolean;
+  /** Why, in words (exit code, timeout, what the callback threw). */
   readonly reason: string;
+  /** How long the check took. */
   readonly ms: number;
 }
 

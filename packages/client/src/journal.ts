@@ -10,6 +10,7 @@ import { readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
 
 /** A version in the journal. */
 export interface JournalVersion {
+  /** The release version. */
   readonly version: string;
   /** The verified release file it was installed from (kept for re-installs). */
   readonly sha256?: string;
@@ -34,8 +35,11 @@ export type Operation =
       readonly step: "started" | "switched";
     };
 
+/** The journal file's content. */
 export interface JournalState {
+  /** The journal format; 1. */
   readonly formatVersion: 1;
+  /** The version installed now, when the client installed one. */
   readonly current?: JournalVersion;
   /** Versions installed before, newest first: rollback targets. */
   readonly previous: readonly JournalVersion[];
@@ -44,7 +48,9 @@ export interface JournalState {
   /** Installs of a version cut short by a crash, counted: a version that keeps crashing the
    * install (a boot loop) is given up on after {@link MAX_INTERRUPTED_INSTALLS}. */
   readonly interrupted?: Readonly<Record<string, number>>;
+  /** The install or rollback under way; set while one is, so a crash can be finished or undone. */
   readonly operation?: Operation;
+  /** When the journal was last written (ISO 8601). */
   readonly updatedAt: string;
 }
 
@@ -53,18 +59,24 @@ export const MAX_INTERRUPTED_INSTALLS = 3;
 
 const EMPTY: JournalState = { formatVersion: 1, previous: [], failed: [], updatedAt: new Date(0).toISOString() };
 
+/** The journal file of one data directory: every write is durable before it returns. */
 export class Journal {
   private state: JournalState = EMPTY;
 
+  /** @param file the journal's path (`<dataDir>/journal.json` for a client). */
   constructor(readonly file: string) {}
 
-  /** Loads the journal (an absent file is an empty journal). */
+  /**
+   * Loads the journal (an absent file is an empty journal).
+   * @throws {SyntaxError} when the file is not JSON.
+   */
   async load(): Promise<JournalState> {
     const bytes = await readFileIfExists(this.file);
     this.state = bytes === undefined ? EMPTY : { ...EMPTY, ...(JSON.parse(bytes.toString("utf8")) as JournalState) };
     return this.state;
   }
 
+  /** The state last loaded or written. */
   get current(): JournalState {
     return this.state;
   }

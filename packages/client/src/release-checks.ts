@@ -14,7 +14,9 @@ export interface ReleaseCheckOptions {
   readonly product: string;
   /** Where verified attestation bundles are kept. */
   readonly dir: string;
+  /** Limits on the release's attestations. */
   readonly attestationLimits: AttestationLimits;
+  /** Limits on the release's log proof. */
   readonly logProofLimits: LogProofLimits;
   /** Told what passed: `builds-verified`, `release-logged`. */
   readonly emit: (event: string, message: string, details: Record<string, unknown>) => void;

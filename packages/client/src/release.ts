@@ -14,8 +14,11 @@ export const RELEASE_INDEX_FORMAT = "bulwark-release-index/v1";
 
 /** One release file in the index. */
 export interface IndexEntry {
+  /** The release's semantic version. */
   readonly version: string;
+  /** The channel it is published on. */
   readonly channel: string;
+  /** The platform it is for; absent for every platform. */
   readonly platform?: string;
   /** The TUF target path of the release file. */
   readonly target: string;
@@ -23,7 +26,9 @@ export interface IndexEntry {
 
 /** `NAME/index.json`. */
 export interface ReleaseIndex {
+  /** The product name. */
   readonly name: string;
+  /** Its release files. */
   readonly releases: readonly IndexEntry[];
 }
 
@@ -73,14 +78,19 @@ export function formatReleaseIndex(index: ReleaseIndex): Buffer {
 
 /** A release file, as its signed target entry describes it. */
 export interface Release {
+  /** The product name. */
   readonly name: string;
+  /** The release's semantic version. */
   readonly version: string;
+  /** The channel it is published on. */
   readonly channel: string;
+  /** The platform it is for; absent for every platform. */
   readonly platform?: string;
   /** Percentage of clients offered this release (100 when not staged). */
   readonly rollout: number;
   /** Set when the vendor revoked the release (kill switch). */
   readonly revoked?: { readonly at?: string; readonly reason?: string };
+  /** When the vendor released it (ISO 8601), as the vendor says. */
   readonly released?: string;
   /**
    * Target paths of the release file's attestation bundles (verified builds), as signed in

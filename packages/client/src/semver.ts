@@ -2,11 +2,17 @@
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
+/** A parsed semantic version. */
 export interface SemVer {
+  /** MAJOR. */
   readonly major: number;
+  /** MINOR. */
   readonly minor: number;
+  /** PATCH. */
   readonly patch: number;
+  /** The pre-release identifiers (`1.0.0-rc.1`: `["rc", "1"]`); empty for a release. */
   readonly prerelease: readonly string[];
+  /** The text it was parsed from. */
   readonly text: string;
 }
 

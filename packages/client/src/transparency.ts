@@ -49,6 +49,7 @@ export interface LoggedRelease {
   readonly witnesses: readonly string[];
   /** How many were required. */
   readonly threshold: number;
+  /** The verified proof: the logged entry and the checkpoint with its verified cosignatures. */
   readonly verified: VerifiedRelease;
 }
 

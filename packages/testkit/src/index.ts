@@ -1,6 +1,7 @@
 /**
  * @bulwark/testkit: the helpers every package's tests share. Private to this repository;
- * never published.
+ * never published. Release listings for client tests are in `@bulwark/testkit/releases`
+ * (apart, so the lower packages' tests never load @bulwark/client).
  */
 export { b64, hex, toB64, toHex } from "./bytes.js";
 export { listen } from "./http.js";

@@ -29,6 +29,8 @@ export type Override = Uint8Array | "missing" | "endless";
 export class RepositorySimulator implements Fetcher {
   /** Paths requested, relative to the repository root (`metadata/1.root.json`). */
   readonly requests: string[] = [];
+  /** Requests that asked for bytes from an offset on (HTTP Range), in order. */
+  readonly ranges: Array<{ readonly path: string; readonly offset: number }> = [];
   /** Files the attacker replaced, by path. */
   readonly overrides = new Map<string, Override>();
   private served = new Map<string, Uint8Array>();
@@ -54,6 +56,8 @@ export class RepositorySimulator implements Fetcher {
         ? `targets/${decodeURIComponent(url.slice(TARGETS_URL.length))}`
         : url;
     this.requests.push(p);
+    const offset = options.offset ?? 0;
+    if (offset > 0) this.ranges.push({ path: p, offset });
     const override = this.overrides.get(p);
     if (override === "endless") {
       const chunk = new Uint8Array(64 * 1024).fill(0x20);
@@ -62,8 +66,10 @@ export class RepositorySimulator implements Fetcher {
     }
     const data = override === "missing" ? undefined : (override ?? this.served.get(p));
     if (data === undefined) throw new DownloadHttpError(`${url} answered HTTP 404`, 404);
+    // A range past the end is what a server answers with 416.
+    if (offset > 0 && offset >= data.length) throw new DownloadHttpError(`${url} answered HTTP 416`, 416);
     const step = Math.max(1, Math.min(64 * 1024, options.maxLength + 1));
-    for (let i = 0; i < data.length; i += step) yield data.subarray(i, i + step);
+    for (let i = offset; i < data.length; i += step) yield data.subarray(i, i + step);
   }
 }
 

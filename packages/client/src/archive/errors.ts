@@ -22,8 +22,10 @@ export type ArchiveErrorCode = (typeof ARCHIVE_ERRORS)[keyof typeof ARCHIVE_ERRO
  * Nothing is left at the destination when one is thrown.
  */
 export class ArchiveError extends BulwarkError {
+  /** One of {@link ARCHIVE_ERRORS}. */
   declare readonly code: ArchiveErrorCode;
 
+  /** @param code one of {@link ARCHIVE_ERRORS}. */
   constructor(code: ArchiveErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

@@ -15,10 +15,17 @@ import type { InstallStrategy } from "./strategy.js";
 /** Default time an installer may take. */
 export const INSTALLER_TIMEOUT_MS = 10 * 60_000;
 
+/** The `command` install strategy: an installer command is given each verified release file. */
 export class CommandStrategy implements InstallStrategy {
+  /** `command`. */
   readonly kind = "command";
   private readonly stateFile: string;
 
+  /**
+   * @param command the installer and its arguments; the release file is appended.
+   * @param stateDir where the strategy records the version it installed last.
+   * @param timeoutMs how long the installer may run before it is killed.
+   */
   constructor(
     private readonly command: readonly string[],
     stateDir: string,
@@ -27,10 +34,16 @@ export class CommandStrategy implements InstallStrategy {
     this.stateFile = path.join(stateDir, "command-installed");
   }
 
+  /** Does nothing: the installer does everything in {@link activate}. */
   async prepare(): Promise<void> {
     // The installer does everything in activate().
   }
 
+  /**
+   * Runs the installer on `file` (unless `to` is the version it installed last) and records `to`.
+   * @throws {ClientError} `CLIENT_NOTHING_TO_ROLL_BACK_TO` without a version or file;
+   *   `CLIENT_INSTALL_FAILED` when the installer cannot start, fails or times out.
+   */
   async activate(to: JournalVersion | undefined, file: string | undefined): Promise<void> {
     if (to === undefined || file === undefined) {
       throw new ClientError(
@@ -61,14 +74,17 @@ export class CommandStrategy implements InstallStrategy {
     await writeFileAtomic(this.stateFile, Buffer.from(to.version));
   }
 
+  /** The version the installer ran for last, as recorded. */
   async active(): Promise<string | undefined> {
     return (await fs.readFile(this.stateFile, "utf8").catch(() => undefined))?.trim() || undefined;
   }
 
+  /** Does nothing: nothing of a version is kept apart from its release file. */
   async discard(): Promise<void> {
     // Nothing of a version is kept apart from its release file.
   }
 
+  /** The release file itself (what a health check is given). */
   location(_version: string, file: string | undefined): string {
     return file ?? "";
   }

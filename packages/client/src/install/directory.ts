@@ -39,11 +39,22 @@ async function isArchive(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * The `directory` install strategy: versions unpacked side by side under `<root>/versions/`,
+ * `<root>/current` a symbolic link switched atomically.
+ */
 export class DirectoryStrategy implements InstallStrategy {
+  /** `directory`. */
   readonly kind = "directory";
+  /** `<root>/versions`: one folder per version. */
   readonly versions: string;
+  /** `<root>/current`: the link to the running version's folder. */
   readonly currentLink: string;
 
+  /**
+   * @param root the application's folder; the app runs from `<root>/current`.
+   * @param options bounds for unpacking archives.
+   */
   constructor(
     readonly root: string,
     private readonly options: DirectoryStrategyOptions = {},
@@ -59,6 +70,12 @@ export class DirectoryStrategy implements InstallStrategy {
     return path.join(this.versions, version);
   }
 
+  /**
+   * Unpacks `file` (tar, tar.gz or zip) into the version's folder, or copies it there when it
+   * is not an archive; the folder appears complete or not at all.
+   * @throws {ArchiveError} when the archive is refused.
+   * @throws {Error} for a version that is not a usable folder name.
+   */
   async prepare(release: Release, file: string): Promise<void> {
     const dest = this.dir(release.version);
     await fs.mkdir(this.versions, { recursive: true });
@@ -81,6 +98,7 @@ export class DirectoryStrategy implements InstallStrategy {
     await syncDirectory(this.versions);
   }
 
+  /** Points `<root>/current` at `to`'s folder atomically (removes it for undefined). */
   async activate(to: JournalVersion | undefined): Promise<void> {
     if (to === undefined) {
       await fs.rm(this.currentLink, { force: true });
@@ -99,11 +117,13 @@ export class DirectoryStrategy implements InstallStrategy {
     await syncDirectory(this.root);
   }
 
+  /** The version `<root>/current` points at. */
   async active(): Promise<string | undefined> {
     const target = await fs.readlink(this.currentLink).catch(() => undefined);
     return target === undefined ? undefined : path.basename(target);
   }
 
+  /** Removes a version's folder (and partial unpacks of it), unless it is current. */
   async discard(version: string): Promise<void> {
     if ((await this.active()) === version) return;
     await fs.rm(this.dir(version), { recursive: true, force: true });
@@ -114,6 +134,7 @@ export class DirectoryStrategy implements InstallStrategy {
     }
   }
 
+  /** The version's folder. */
   location(version: string): string {
     return this.dir(version);
   }

@@ -20,7 +20,18 @@ export type InstallEvents = (event: {
   [key: string]: unknown;
 }) => void;
 
+/**
+ * Installs verified release files through an {@link InstallStrategy}, journalling each step
+ * so that `recover()` can finish or undo it after a crash. {@link UpdateClient} makes one.
+ */
 export class Installer {
+  /**
+   * @param journal the client's journal.
+   * @param install the strategy; methods that need one throw `CLIENT_NO_INSTALLER` without it.
+   * @param healthCheck run after each switch, when given.
+   * @param downloads the folder of verified downloads (re-installs on rollback use them).
+   * @param emitEvent receives every event.
+   */
   constructor(
     private readonly journal: Journal,
     private readonly install: InstallStrategy | undefined,
@@ -120,6 +131,7 @@ export class Installer {
    * Switches back from `failedVersion` to `to`. The version is remembered as failed (never
    * offered again) unless `markFailed` is false: an install merely cut short by a crash is
    * tried again, up to {@link MAX_INTERRUPTED_INSTALLS} times.
+   * @throws {ClientError} `CLIENT_NO_INSTALLER` without an install strategy.
    */
   async rollBack(
     failedVersion: JournalVersion,
@@ -167,6 +179,7 @@ export class Installer {
   /**
    * Finishes or undoes an install or rollback that a crash interrupted. An install that had
    * not passed its health check is rolled back; a rollback is completed. Idempotent.
+   * @throws {ClientError} `CLIENT_NO_INSTALLER` when there is something to recover and no strategy.
    */
   async recover(): Promise<JournalState> {
     const state = await this.journal.load();
@@ -198,7 +211,10 @@ export class Installer {
     return this.journal.load();
   }
 
-  /** Rolls back to the previous good version (the kill switch, or by hand). */
+  /**
+   * Rolls back to the previous good version (the kill switch, or by hand).
+   * @throws {ClientError} `CLIENT_NOTHING_TO_ROLL_BACK_TO` when nothing is installed or kept.
+   */
   async rollbackToPrevious(reason: string): Promise<JournalVersion | undefined> {
     await this.recover();
     const state = await this.journal.load();
@@ -214,7 +230,10 @@ export class Installer {
     return to;
   }
 
-  /** Forgets `version` as a rollback target and removes its files (it was revoked). */
+  /**
+   * Forgets `version` as a rollback target and removes its files (it was revoked).
+   * @throws {ClientError} `CLIENT_NO_INSTALLER` without an install strategy.
+   */
   async forget(version: JournalVersion): Promise<void> {
     const after = this.journal.current;
     await this.journal.update({

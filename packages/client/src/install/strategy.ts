@@ -7,6 +7,7 @@ import type { Release } from "../release.js";
  * so a crashed install can be finished or undone from the journal.
  */
 export interface InstallStrategy {
+  /** The strategy's name, for events and configuration (`directory`, `command`). */
   readonly kind: string;
   /** Puts `version`'s files in place (not current yet) from the verified `file`. */
   prepare(release: Release, file: string): Promise<void>;
