@@ -234,9 +234,20 @@ export class UpdateClient extends EventEmitter {
    * @throws {DownloadError} (of `@bulwark/tuf`) when the download fails; it resumes next time.
    */
   async download(release: Release, options: DownloadOptions = {}): Promise<string> {
-    this.checkPlatform(release);
+    return (await this.downloadSigned(release, options)).file;
+  }
+
+  /**
+   * {@link download}, returning the release as the refreshed signed metadata lists it: an
+   * offer may be stale (revoked or changed since {@link check}), and only the signed entry
+   * as it is now may be downloaded and installed.
+   */
+  private async downloadSigned(offer: Release, options: DownloadOptions): Promise<{ release: Release; file: string }> {
+    this.checkPlatform(offer);
     const updater = await this.updater();
     await updater.refresh();
+    const release = await this.signedRelease(updater, offer);
+    this.checkPlatform(release);
     await checkBeforeDownload(updater, release, {
       product: this.options.name,
       dir: this.downloads,
@@ -264,7 +275,23 @@ export class UpdateClient extends EventEmitter {
       },
     );
     this.emitEvent({ event: "downloaded", version: release.version, message: `verified ${release.target.path}`, file });
-    return file;
+    return { release, file };
+  }
+
+  /**
+   * The release `offer` names, read again from the refreshed signed target entry.
+   * @throws {ClientError} `CLIENT_RELEASE_WITHDRAWN` when the signed metadata no longer lists it.
+   */
+  private async signedRelease(updater: Updater, offer: Release): Promise<Release> {
+    const target = await updater.getTargetInfo(offer.target.path);
+    const release = target === undefined ? undefined : releaseOf(target);
+    if (release === undefined || release.name !== offer.name || release.version !== offer.version) {
+      throw new ClientError(
+        CLIENT_ERRORS.RELEASE_WITHDRAWN,
+        `${offer.name} ${offer.version} is no longer listed as ${offer.target.path} in the signed metadata`,
+      );
+    }
+    return release;
   }
 
   private checkPlatform(release: Release): void {
@@ -292,8 +319,8 @@ export class UpdateClient extends EventEmitter {
   async install(release: Release, options: DownloadOptions = {}): Promise<void> {
     this.checkPlatform(release);
     await this.recover();
-    const file = await this.download(release, options);
-    await this.installer.installFile(release, file);
+    const signed = await this.downloadSigned(release, options);
+    await this.installer.installFile(signed.release, signed.file);
   }
 
   /**

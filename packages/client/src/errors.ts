@@ -19,6 +19,13 @@ export const CLIENT_ERRORS = {
   NOTHING_TO_ROLL_BACK_TO: "CLIENT_NOTHING_TO_ROLL_BACK_TO",
   /** Another update of this data directory is running. */
   BUSY: "CLIENT_BUSY",
+  /** An install or rollback was asked of a client configured without an install strategy. */
+  NO_INSTALLER: "CLIENT_NO_INSTALLER",
+  /**
+   * The release offered earlier is no longer what the signed metadata lists (withdrawn, or
+   * its signed entry changed): nothing is downloaded; check again.
+   */
+  RELEASE_WITHDRAWN: "CLIENT_RELEASE_WITHDRAWN",
   /**
    * The root's release policy asks for k independent builders, and fewer attest this
    * release's bytes from its source (or its attestations are missing, malformed or over

@@ -41,7 +41,7 @@ export class Installer {
   ) {}
 
   private strategy(): InstallStrategy {
-    if (this.install === undefined) throw new ClientError("CLIENT_NO_INSTALLER", "no install strategy configured");
+    if (this.install === undefined) throw new ClientError(CLIENT_ERRORS.NO_INSTALLER, "no install strategy configured");
     return this.install;
   }
 
