@@ -5,8 +5,7 @@
  */
 import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 
 /** True when process `pid` exists on this machine. */
 export function alive(pid: number): boolean {
@@ -18,7 +17,10 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Takes the lock at `file`, or fails with exit code 4 (`LOCKED`). Returns the release function. */
+/**
+ * Takes the lock at `file`. Returns the release function.
+ * @throws {PublisherError} `LOCKED` while another live process holds it.
+ */
 export async function acquireLock(file: string): Promise<() => Promise<void>> {
   const body = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -43,13 +45,12 @@ export async function acquireLock(file: string): Promise<() => Promise<void>> {
         await fs.rm(file, { force: true });
         continue;
       }
-      throw new CliError(
-        "LOCKED",
+      throw new PublisherError(
+        PUBLISHER_ERRORS.LOCKED,
         `the repository is locked by process ${owner.pid ?? "?"} on ${owner.host ?? "?"} since ${owner.since ?? "?"}`,
-        EXIT.LOCKED,
-        `wait for it to finish; if no bulwark process is running, remove ${file}`,
+        { hint: `wait for it to finish; if no bulwark process is running, remove ${file}` },
       );
     }
   }
-  throw new CliError("LOCKED", "the repository lock could not be taken", EXIT.LOCKED);
+  throw new PublisherError(PUBLISHER_ERRORS.LOCKED, "the repository lock could not be taken");
 }
