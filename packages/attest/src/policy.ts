@@ -1,4 +1,12 @@
-import { BulwarkError, canonicalString, isJsonObject, type JsonObject, type JsonValue, Key, parseJson } from "@bulwark/tuf";
+import {
+  BulwarkError,
+  canonicalString,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  Key,
+  parseJson,
+} from "@bulwark/tuf";
 import { AttestError } from "./errors.js";
 import { quote } from "./quote.js";
 import { keyFingerprint } from "./signature.js";

@@ -21,7 +21,6 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Updater } from "@bulwark/tuf";
 import {
   type AccessLogEntry,
   CACHE_IMMUTABLE,
@@ -29,7 +28,8 @@ import {
   createStaticServer,
   SHUTDOWN_GRACE_MS,
   type StaticServer,
-} from "../src/server/static-server.js";
+} from "@bulwark/publisher";
+import { Updater } from "@bulwark/tuf";
 import { BULWARK_BIN, initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 
 interface Reply {

@@ -6,6 +6,14 @@
  * under a root that names a transparency log only with a proof that they are in it.
  */
 
+// Formats whose one home is a lower package, re-exported for the client's callers.
+export {
+  attestationBundlePath,
+  formatAttestationBundle,
+  releasePoliciesOf,
+  splitAttestationBundle,
+} from "@bulwark/attest";
+export { LOG_PROOF_SUFFIX } from "@bulwark/tlog";
 export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode, extractArchive } from "./archive/index.js";
 export { type ClientEvent, UpdateClient, type UpdateClientOptions, type UpdateOutcome } from "./client.js";
 export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
@@ -59,6 +67,3 @@ export {
   parseSourceDigest,
   verifyReleaseBuilds,
 } from "./verified-builds.js";
-// Formats whose one home is a lower package, re-exported for the client's callers.
-export { attestationBundlePath, formatAttestationBundle, releasePoliciesOf, splitAttestationBundle } from "@bulwark/attest";
-export { LOG_PROOF_SUFFIX } from "@bulwark/tlog";

@@ -179,7 +179,10 @@ export function writeRollout(target: TargetFile, percent: number): void {
 
 /** Marks a release target revoked (`custom.bulwark.revoked`), the vendor's kill switch. */
 export function writeRevocation(target: TargetFile, revoked: { readonly at: string; readonly reason?: string }): void {
-  editBulwark(target, (b) => ({ ...b, revoked: { at: revoked.at, ...(revoked.reason ? { reason: revoked.reason } : {}) } }));
+  editBulwark(target, (b) => ({
+    ...b,
+    revoked: { at: revoked.at, ...(revoked.reason ? { reason: revoked.reason } : {}) },
+  }));
 }
 
 function editBulwark(target: TargetFile, edit: (bulwark: JsonObject) => JsonObject): void {

@@ -163,7 +163,9 @@ export function logPolicyOf(root: {
 }
 
 /** The canonical JSON of the policy a root carries, for comparisons; undefined when none. */
-export function logPolicyJsonIn(root: { readonly unrecognized: Readonly<Record<string, JsonValue>> }): string | undefined {
+export function logPolicyJsonIn(root: {
+  readonly unrecognized: Readonly<Record<string, JsonValue>>;
+}): string | undefined {
   if (!Object.hasOwn(root.unrecognized, LOG_POLICY_FIELD)) return undefined;
   return canonicalString(root.unrecognized[LOG_POLICY_FIELD] as JsonValue);
 }

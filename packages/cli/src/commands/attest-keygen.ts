@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { writeKeyFile } from "@bulwark/publisher";
 import { PrivateKeySigner, writeFileAtomic } from "@bulwark/tuf";
 import { type Command, flag, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { writeKeyFile } from "../store/keystore.js";
 import { builderPassphrase } from "./attest.js";
 import { schemeOption } from "./key-add.js";
 
