@@ -3,6 +3,7 @@
  * provenance v1, and the k-of-n builder-quorum policy enforced at publish and at install.
  */
 export { decodeBase64, encodeBase64 } from "./base64.js";
+export { attestationBundlePath, formatAttestationBundle, splitAttestationBundle } from "./bundle.js";
 export { type DigestSet, isLowerHex } from "./digest-set.js";
 export {
   ENVELOPE_LIMITS,
@@ -22,6 +23,7 @@ export { AttestError, type AttestErrorCode } from "./errors.js";
 export { DSSE_VERSION, pae } from "./pae.js";
 export {
   type BuilderPolicy,
+  NO_POLICIES,
   policyForProduct,
   policyFromJSON,
   policyToJSON,
@@ -29,8 +31,12 @@ export {
   RELEASE_POLICY_FIELD,
   type ReleasePolicies,
   type ReleasePolicy,
+  releasePoliciesJson,
+  releasePoliciesJsonIn,
+  releasePoliciesOf,
   releasePolicyFromJSON,
   releasePolicyToJSON,
+  writeReleasePolicies,
 } from "./policy.js";
 export {
   buildProvenance,

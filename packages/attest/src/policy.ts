@@ -1,4 +1,12 @@
-import { BulwarkError, isJsonObject, type JsonObject, type JsonValue, Key, parseJson } from "@bulwark/tuf";
+import {
+  BulwarkError,
+  canonicalString,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  Key,
+  parseJson,
+} from "@bulwark/tuf";
 import { AttestError } from "./errors.js";
 import { quote } from "./quote.js";
 import { keyFingerprint } from "./signature.js";
@@ -190,4 +198,51 @@ export function policyToJSON(policies: ReleasePolicies): JsonObject {
   };
   if (policies.default !== undefined) json.default = releasePolicyToJSON(policies.default);
   return json;
+}
+
+/** A root's fields other TUF clients ignore, where the policies live. */
+interface RootFields {
+  unrecognized: Record<string, JsonValue>;
+}
+
+/** No policies at all. */
+export const NO_POLICIES: ReleasePolicies = Object.freeze({ products: new Map(), default: undefined });
+
+/**
+ * The release policies a root carries (`root.signed[RELEASE_POLICY_FIELD]`), or undefined
+ * when it carries none.
+ * @throws {AttestError} `ATTEST_BAD_POLICY` when the field is there but does not parse.
+ */
+export function releasePoliciesOf(root: Readonly<RootFields>): ReleasePolicies | undefined {
+  if (!Object.hasOwn(root.unrecognized, RELEASE_POLICY_FIELD)) return undefined;
+  return policyFromJSON(root.unrecognized[RELEASE_POLICY_FIELD] as JsonValue);
+}
+
+/** The canonical JSON of the policies a root carries, for comparisons; undefined when none. */
+export function releasePoliciesJsonIn(root: Readonly<RootFields>): string | undefined {
+  if (!Object.hasOwn(root.unrecognized, RELEASE_POLICY_FIELD)) return undefined;
+  return canonicalString(root.unrecognized[RELEASE_POLICY_FIELD] as JsonValue);
+}
+
+/** The canonical JSON {@link writeReleasePolicies} stores for `policies`; undefined when there are none. */
+export function releasePoliciesJson(policies: ReleasePolicies): string | undefined {
+  if (policies.products.size === 0 && policies.default === undefined) return undefined;
+  return canonicalString(policyToJSON(policies));
+}
+
+/**
+ * Writes `policies` into a root (removing the field when there are none), after checking
+ * that they read back as a client will read them.
+ * @throws {AttestError} `ATTEST_BAD_POLICY` when they would not (shared keys, a threshold
+ * above the builders, ...); the root is then unchanged.
+ */
+export function writeReleasePolicies(root: RootFields, policies: ReleasePolicies): void {
+  const { [RELEASE_POLICY_FIELD]: _old, ...rest } = root.unrecognized;
+  if (policies.products.size === 0 && policies.default === undefined) {
+    root.unrecognized = rest;
+    return;
+  }
+  const json = policyToJSON(policies);
+  policyFromJSON(json);
+  root.unrecognized = { ...rest, [RELEASE_POLICY_FIELD]: json };
 }

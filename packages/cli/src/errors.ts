@@ -1,3 +1,4 @@
+import { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "@bulwark/publisher";
 import { BulwarkError, UsageError } from "@bulwark/tuf";
 import { EXIT } from "./exit-codes.js";
 
@@ -24,8 +25,9 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof BulwarkError) {
     if (error.code === "ROOT_SIGNATURES_NEEDED" || error.code === "SIGNERS_MISSING") return EXIT.NEEDS_SIGNATURES;
-    if (error.code === "LOCKED") return EXIT.LOCKED;
+    if (error.code === PUBLISHER_ERRORS.LOCKED) return EXIT.LOCKED;
     if (error instanceof UsageError) return EXIT.USAGE;
+    if (error instanceof PublisherError && PUBLISHER_USAGE_CODES.has(error.code)) return EXIT.USAGE;
     return EXIT.FAILURE;
   }
   return EXIT.FAILURE;
@@ -33,7 +35,7 @@ export function exitCodeFor(error: unknown): number {
 
 /** What to do next, for errors that have an obvious next step. */
 export function hintFor(error: unknown): string | undefined {
-  if (error instanceof CliError) return error.hint;
+  if (error instanceof CliError || (error instanceof PublisherError && error.hint !== undefined)) return error.hint;
   if (!(error instanceof BulwarkError)) return undefined;
   switch (error.code) {
     case "ROOT_SIGNATURES_NEEDED":

@@ -23,8 +23,8 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { CLIENT_ERRORS, ClientError, type JournalState } from "@bulwark/client";
+import { createStaticServer } from "@bulwark/publisher";
 import { tarGz } from "../src/quickstart/demo-archive.js";
-import { createStaticServer } from "../src/server/static-server.js";
 import { type DriverConfig, driverClient } from "./crash-driver.js";
 import { runCli, tempDir } from "./helpers.js";
 

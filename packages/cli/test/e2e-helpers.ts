@@ -18,10 +18,10 @@ import {
   UpdateClient,
   type UpdateClientOptions,
 } from "@bulwark/client";
+import { createStaticServer, type StaticServer } from "@bulwark/publisher";
 import type { TestLike } from "@bulwark/testkit";
 import { Updater as TufJsUpdater } from "tuf-js";
 import { tarGz } from "../src/quickstart/demo-archive.js";
-import { createStaticServer, type StaticServer } from "../src/server/static-server.js";
 import { initRepo, runCli, tempDir } from "./helpers.js";
 
 /** The product every e2e repository publishes. */

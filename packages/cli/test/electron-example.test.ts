@@ -11,8 +11,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ClientEvent, HealthCheck, UpdateClient } from "@bulwark/client";
+import { createStaticServer, type StaticServer } from "@bulwark/publisher";
 import { tarGz } from "../src/quickstart/demo-archive.js";
-import { createStaticServer, type StaticServer } from "../src/server/static-server.js";
 import { runCli } from "./helpers.js";
 
 // --- the example's shape, as this test uses it (the .mjs is not compiled by tsc) ---

@@ -3,11 +3,9 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { createStaticServer, type PublisherOptions } from "@bulwark/publisher";
 import { tempDir } from "@bulwark/testkit";
-import type { Context } from "../src/command.js";
 import { main } from "../src/main.js";
-import { createStaticServer } from "../src/server/static-server.js";
-import { Output } from "../src/ui/output.js";
 import type { Prompter } from "../src/ui/prompt.js";
 
 export { listen, tempDir } from "@bulwark/testkit";
@@ -101,15 +99,7 @@ export async function serveFolder(t: { after(fn: () => void | Promise<void>): vo
   return server.url;
 }
 
-/** A command context that prints nothing, for calling CLI internals in process. */
-export function quietContext(now: () => number = Date.now): Context {
-  const sink = new Writable({ write: (_c, _e, done) => done() });
-  return {
-    out: new Output({ stdout: sink, stderr: sink }, { json: false, quiet: true }),
-    prompt: { interactive: false, secret: async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE },
-    env: { ...PASSPHRASE_ENV },
-    cwd: process.cwd(),
-    now,
-    signal: new AbortController().signal,
-  };
+/** Publisher options that unlock every key of a test repository, for calling the library directly. */
+export function testOptions(now: () => number = Date.now): PublisherOptions {
+  return { passphrase: async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE, now };
 }

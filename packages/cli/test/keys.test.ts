@@ -6,6 +6,8 @@ import type { RequestListener } from "node:http";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { KeyEntry } from "@bulwark/publisher";
+import { resolveKeyId } from "@bulwark/publisher";
 import {
   computeHashes,
   Metadata,
@@ -17,8 +19,6 @@ import {
   UnsignedMetadataError,
   Updater,
 } from "@bulwark/tuf";
-import { resolveKeyId } from "../src/commands/key-revoke.js";
-import type { KeyEntry } from "../src/store/config.js";
 import { type CliRun, initRepo, listen, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 
 type TestContext = { after(fn: () => void | Promise<void>): void };

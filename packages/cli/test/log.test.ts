@@ -11,9 +11,9 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "no
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
+import { createStaticServer } from "@bulwark/publisher";
 import { formatAddCheckpointRequest } from "@bulwark/tlog";
 import { PrivateKeySigner, Repository, writeRepositoryFiles } from "@bulwark/tuf";
-import { createStaticServer } from "../src/server/static-server.js";
 import { BULWARK_BIN, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 
 type TestContext = { after(fn: () => Promise<void> | void): void };

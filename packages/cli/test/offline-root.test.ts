@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import type { KeyEntry } from "@bulwark/publisher";
 import { Metadata, Updater } from "@bulwark/tuf";
-import type { KeyEntry } from "../src/store/config.js";
 import { type CliRun, initRepo, runCli, serveFolder, tempDir } from "./helpers.js";
 
 type TestContext = { after(fn: () => void | Promise<void>): void };

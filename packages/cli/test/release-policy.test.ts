@@ -10,9 +10,9 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { policyToJSON, RELEASE_POLICY_FIELD } from "@bulwark/attest";
 import { CLIENT_ERRORS } from "@bulwark/client";
+import type { KeyEntry } from "@bulwark/publisher";
 import { Key, Metadata, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
 import { listWithStolenKeys } from "../src/quickstart/stolen-keys.js";
-import type { KeyEntry } from "../src/store/config.js";
 import { APP, endpoint, tufJsPeer } from "./e2e-helpers.js";
 import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 import {

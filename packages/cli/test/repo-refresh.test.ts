@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { RepoDir } from "@bulwark/publisher";
 import { DownloadHttpError, type Fetcher, Metadata, readFileIfExists, Updater } from "@bulwark/tuf";
 import { EXIT } from "../src/exit-codes.js";
-import { RepoDir } from "../src/store/repo-dir.js";
-import { initRepo, quietContext, runCli, tempDir } from "./helpers.js";
+import { initRepo, runCli, tempDir, testOptions } from "./helpers.js";
 
 interface RefreshJson {
   dryRun: boolean;
@@ -22,7 +22,7 @@ const DAY = 24 * HOUR;
 async function publishedAgo(dir: string, ago: number, roles: string[] = []): Promise<void> {
   const repoDir = await RepoDir.open(
     dir,
-    quietContext(() => Date.now() - ago),
+    testOptions(() => Date.now() - ago),
   );
   const repo = await repoDir.load();
   for (const role of roles) repo.touch(role);

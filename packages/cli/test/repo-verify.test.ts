@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { RepoDir } from "@bulwark/publisher";
 import { computeHashes, MetaFile, SuccinctRoles } from "@bulwark/tuf";
-import { RepoDir } from "../src/store/repo-dir.js";
-import { type CliRun, initRepo, quietContext, runCli, serveFolder } from "./helpers.js";
+import { type CliRun, initRepo, runCli, serveFolder, testOptions } from "./helpers.js";
 
 interface VerifyJson {
   ok: boolean;
@@ -97,7 +97,7 @@ describe("bulwark repo verify", () => {
     assert.ok(existsSync(path.join(metadata, `2.${rolledBack}.json`)));
 
     // ... and a validly signed snapshot takes it back to version 1 (snapshot rollback).
-    const repoDir = await RepoDir.open(dir, quietContext());
+    const repoDir = await RepoDir.open(dir, testOptions());
     const repo = await repoDir.load();
     const old = readFileSync(path.join(metadata, `1.${rolledBack}.json`));
     repo.snapshot.signed.meta.set(`${rolledBack}.json`, new MetaFile(1, old.length, computeHashes(old)));

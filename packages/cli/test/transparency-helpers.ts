@@ -8,15 +8,16 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { LOG_PROOF_SUFFIX } from "@bulwark/client";
 import {
   CosignatureV1Signer,
   listenWitness,
   MemoryWitnessState,
   parseVerifierKey,
+  releaseProofPath,
   TlogWitness,
   type WitnessServer,
 } from "@bulwark/tlog";
+import { hashPrefixedPath } from "@bulwark/tuf";
 import { Vendor } from "./e2e-helpers.js";
 import { runCli } from "./helpers.js";
 import { ok, SEPARATE_ROOT, sha256, type TestLike } from "./verified-builds-helpers.js";
@@ -105,11 +106,10 @@ export async function vendorWithLog(t: TestLike, names = ["w1", "w2"], threshold
 /** The public files of a target's proof: beside the hash-prefixed file, and under the plain name. */
 export function proofFiles(vendor: Vendor, targetPath: string, bytes: Uint8Array): { prefixed: string; plain: string } {
   const targets = path.join(vendor.dir, "public", "targets");
-  const slash = targetPath.lastIndexOf("/");
-  const prefixed = `${targetPath.slice(0, slash + 1)}${sha256(bytes)}.${targetPath.slice(slash + 1)}`;
+  const prefixed = hashPrefixedPath(targetPath, sha256(bytes));
   return {
-    prefixed: path.join(targets, ...`${prefixed}${LOG_PROOF_SUFFIX}`.split("/")),
-    plain: path.join(targets, ...`${targetPath}${LOG_PROOF_SUFFIX}`.split("/")),
+    prefixed: path.join(targets, ...releaseProofPath(prefixed).split("/")),
+    plain: path.join(targets, ...releaseProofPath(targetPath).split("/")),
   };
 }
 

@@ -10,6 +10,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CLIENT_ERRORS } from "@bulwark/client";
+import type { KeyEntry } from "@bulwark/publisher";
 import {
   appendReleases,
   CosignatureV1Signer,
@@ -23,7 +24,6 @@ import {
 } from "@bulwark/tlog";
 import { Metadata, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
 import { tarGz } from "../src/quickstart/demo-archive.js";
-import type { KeyEntry } from "../src/store/config.js";
 import { APP, demoFiles, endpoint, tufJsPeer, Vendor } from "./e2e-helpers.js";
 import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
 import { ORIGIN, placeProof, TestWitness, vendorWithLog } from "./transparency-helpers.js";

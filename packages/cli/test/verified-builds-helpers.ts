@@ -7,18 +7,16 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { after } from "node:test";
-import { type ClientError, splitAttestationBundle } from "@bulwark/client";
+import { splitAttestationBundle } from "@bulwark/attest";
+import type { ClientError } from "@bulwark/client";
+import { RepoDir } from "@bulwark/publisher";
 import type { TestLike } from "@bulwark/testkit";
 import { BulwarkError } from "@bulwark/tuf";
-import type { Context } from "../src/command.js";
 import { tarGz } from "../src/quickstart/demo-archive.js";
 import { type DirectListing, listWithStolenKeys } from "../src/quickstart/stolen-keys.js";
-import { RepoDir } from "../src/store/repo-dir.js";
-import { Output } from "../src/ui/output.js";
 import { APP, demoFiles, type Endpoint, endpointState, Vendor } from "./e2e-helpers.js";
-import { type CliRun, PASSPHRASE_ENV, runCli } from "./helpers.js";
+import { type CliRun, runCli, testOptions } from "./helpers.js";
 
 export type { TestLike };
 
@@ -134,21 +132,9 @@ export function errorOf(run: CliRun): { code: string; message: string } {
   return error;
 }
 
-function quietContext(): Context {
-  const sink = new Writable({ write: (_c, _e, done) => done() });
-  return {
-    out: new Output({ stdout: sink, stderr: sink }, { json: true, quiet: true }),
-    prompt: { interactive: false, secret: async () => assert.fail("unexpected prompt") },
-    env: { ...PASSPHRASE_ENV },
-    cwd: process.cwd(),
-    now: Date.now,
-    signal: new AbortController().signal,
-  };
-}
-
 /** The repository folder `dir`, opened as the CLI would (keys unlocked, output silent). */
 export function openRepo(dir: string): Promise<RepoDir> {
-  return RepoDir.open(dir, quietContext());
+  return RepoDir.open(dir, testOptions());
 }
 
 /** The attacker with the online keys lists a release directly (see {@link listWithStolenKeys}). */

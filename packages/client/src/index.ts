@@ -6,6 +6,14 @@
  * under a root that names a transparency log only with a proof that they are in it.
  */
 
+// Formats whose one home is a lower package, re-exported for the client's callers.
+export {
+  attestationBundlePath,
+  formatAttestationBundle,
+  releasePoliciesOf,
+  splitAttestationBundle,
+} from "@bulwark/attest";
+export { LOG_PROOF_SUFFIX } from "@bulwark/tlog";
 export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode, extractArchive } from "./archive/index.js";
 export { type ClientEvent, UpdateClient, type UpdateClientOptions, type UpdateOutcome } from "./client.js";
 export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
@@ -35,15 +43,18 @@ export {
   parseReleaseIndex,
   RELEASE_INDEX_FORMAT,
   type Release,
+  type ReleaseFields,
   type ReleaseIndex,
   releaseOf,
+  writeReleaseMetadata,
+  writeRevocation,
+  writeRollout,
 } from "./release.js";
 export { checkBeforeDownload, type ReleaseCheckOptions } from "./release-checks.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export {
   LOG_PROOF_LIMITS,
-  LOG_PROOF_SUFFIX,
   type LoggedRelease,
   type LogProofLimits,
   trustedLogPolicy,
@@ -52,11 +63,7 @@ export {
 export {
   ATTESTATION_LIMITS,
   type AttestationLimits,
-  attestationBundlePath,
-  formatAttestationBundle,
   formatSourceDigest,
   parseSourceDigest,
-  releasePoliciesOf,
-  splitAttestationBundle,
   verifyReleaseBuilds,
 } from "./verified-builds.js";

@@ -150,3 +150,53 @@ export function releaseOf(target: TargetFile): Release | undefined {
     ...(typeof source === "string" ? { source } : {}),
   };
 }
+
+/** What the vendor writes in `custom.bulwark` when it lists a release file. */
+export interface ReleaseFields {
+  readonly name: string;
+  readonly version: string;
+  readonly channel: string;
+  /** When it was listed, `YYYY-MM-DDTHH:MM:SSZ`. */
+  readonly released: string;
+  readonly platform?: string | undefined;
+  /** `sha1:<hex>` or `sha256:<hex>`. */
+  readonly source?: string | undefined;
+  /** Target paths of its attestation bundles. */
+  readonly attestations?: readonly string[] | undefined;
+}
+
+/** Writes `custom.bulwark` of a release target (its other custom fields kept): what {@link releaseOf} reads. */
+export function writeReleaseMetadata(target: TargetFile, fields: ReleaseFields): void {
+  const { platform, source, attestations } = fields;
+  target.custom = {
+    ...target.custom,
+    bulwark: {
+      name: fields.name,
+      version: fields.version,
+      channel: fields.channel,
+      released: fields.released,
+      ...(platform ? { platform } : {}),
+      ...(source === undefined ? {} : { source }),
+      ...(attestations === undefined ? {} : { attestations: [...attestations] }),
+    },
+  };
+}
+
+/** Sets the rollout percentage of a release target (`custom.bulwark.rollout.percent`). */
+export function writeRollout(target: TargetFile, percent: number): void {
+  editBulwark(target, (b) => ({ ...b, rollout: { percent } }));
+}
+
+/** Marks a release target revoked (`custom.bulwark.revoked`), the vendor's kill switch. */
+export function writeRevocation(target: TargetFile, revoked: { readonly at: string; readonly reason?: string }): void {
+  editBulwark(target, (b) => ({
+    ...b,
+    revoked: { at: revoked.at, ...(revoked.reason ? { reason: revoked.reason } : {}) },
+  }));
+}
+
+function editBulwark(target: TargetFile, edit: (bulwark: JsonObject) => JsonObject): void {
+  const custom = target.custom ?? {};
+  const bulwark = isJsonObject(custom.bulwark) ? custom.bulwark : {};
+  target.custom = { ...custom, bulwark: edit({ ...bulwark }) };
+}

@@ -16,6 +16,7 @@ import {
   type LogPolicy,
   logPolicyOf,
   logPolicyQuorum,
+  releaseProofPath,
   TLOG_ERRORS,
   TlogError,
   type VerifiedRelease,
@@ -33,9 +34,6 @@ export interface LogProofLimits {
 
 /** The default {@link LogProofLimits}: 64 KiB. */
 export const LOG_PROOF_LIMITS: LogProofLimits = Object.freeze({ maxProofBytes: 64 * 1024 });
-
-/** What is appended to a release file's name (or URL) for its log proof. */
-export const LOG_PROOF_SUFFIX = ".tlog-proof";
 
 /** What a verified proof says about a release, for events and callers. */
 export interface LoggedRelease {
@@ -119,7 +117,7 @@ export async function verifyReleaseLogged(
   const sha256 = release.target.hashes.get("sha256");
   if (sha256 === undefined)
     throw refuse(CLIENT_ERRORS.BAD_LOG_PROOF, release, "its signed target has no sha256 to log");
-  const url = `${updater.targetUrl(release.target)}${LOG_PROOF_SUFFIX}`;
+  const url = releaseProofPath(updater.targetUrl(release.target));
   let proof: Buffer;
   try {
     proof = await readAll(updater.fetcherInUse, url, { maxLength: limits.maxProofBytes });

@@ -13,16 +13,16 @@ import {
   checkSourceDigest,
   describeQuorum,
   policyForProduct,
-  policyFromJSON,
   QuorumError,
   type QuorumResult,
-  RELEASE_POLICY_FIELD,
   type ReleasePolicies,
   type ReleasePolicy,
+  releasePoliciesOf,
   type SourceDigest,
+  splitAttestationBundle,
   verifyQuorum,
 } from "@bulwark/attest";
-import type { JsonValue, Root, Updater } from "@bulwark/tuf";
+import type { Updater } from "@bulwark/tuf";
 import { downloadedPath, downloadVerified } from "./download.js";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import type { Release } from "./release.js";
@@ -48,21 +48,6 @@ export const ATTESTATION_LIMITS: AttestationLimits = Object.freeze({
   maxAttestations: 64,
 });
 
-/** The target path of a release file's attestation bundle (in-toto JSON Lines). */
-export function attestationBundlePath(targetPath: string): string {
-  return `${targetPath}.intoto.jsonl`;
-}
-
-/**
- * The release policies a root carries (`root.signed["x-bulwark-release-policy"]`), or
- * undefined when it carries none.
- * @throws {AttestError} `ATTEST_BAD_POLICY` when the field is there but does not parse.
- */
-export function releasePoliciesOf(root: Root): ReleasePolicies | undefined {
-  if (!Object.hasOwn(root.unrecognized, RELEASE_POLICY_FIELD)) return undefined;
-  return policyFromJSON(root.unrecognized[RELEASE_POLICY_FIELD] as JsonValue);
-}
-
 /** Parses `sha1:<40 hex>` or `sha256:<64 hex>`; undefined for anything else. */
 export function parseSourceDigest(text: string): SourceDigest | undefined {
   const match = /^(sha1|sha256):([0-9a-fA-F]+)$/.exec(text);
@@ -77,27 +62,6 @@ export function parseSourceDigest(text: string): SourceDigest | undefined {
 /** `alg:hex`, the form `custom.bulwark.source` and `--source-digest` use. */
 export function formatSourceDigest(digest: SourceDigest): string {
   return `${digest.alg}:${digest.hex}`;
-}
-
-/** The envelopes of an attestation bundle: one JSON envelope per line, blank lines skipped. */
-export function splitAttestationBundle(bytes: Uint8Array): Buffer[] {
-  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lines: Buffer[] = [];
-  let start = 0;
-  while (start <= data.length) {
-    let end = data.indexOf(0x0a, start);
-    if (end === -1) end = data.length;
-    let line = data.subarray(start, end);
-    if (line.at(-1) === 0x0d) line = line.subarray(0, -1);
-    if (line.some((b) => b !== 0x20 && b !== 0x09)) lines.push(line);
-    start = end + 1;
-  }
-  return lines;
-}
-
-/** An attestation bundle: each envelope (compact JSON, no newline) on its own line. */
-export function formatAttestationBundle(envelopes: readonly Uint8Array[]): Buffer {
-  return Buffer.concat(envelopes.flatMap((e) => [Buffer.from(e), Buffer.from("\n")]));
 }
 
 function refuse(release: Release, why: string, cause?: unknown): ClientError {

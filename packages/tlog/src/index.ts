@@ -53,10 +53,13 @@ export {
   LOG_POLICY_FIELD,
   type LogPolicy,
   logPolicyFromJSON,
+  logPolicyJson,
+  logPolicyJsonIn,
   logPolicyOf,
   logPolicyQuorum,
   logPolicyToJSON,
   MAX_LOG_POLICY_WITNESSES,
+  writeLogPolicy,
 } from "./log-policy.js";
 export { LogReader, type LogReaderOptions } from "./log-reader.js";
 export { type AppendResult, LogWriter, type LogWriterOptions } from "./log-writer.js";
@@ -113,7 +116,9 @@ export {
   type AppendReleasesResult,
   appendReleases,
   cosignLatest,
+  LOG_PROOF_SUFFIX,
   type ReleaseProof,
+  releaseProofPath,
   releaseProofs,
   type VerifiedRelease,
   verifyReleaseProof,

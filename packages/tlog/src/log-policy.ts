@@ -16,7 +16,7 @@
  * not know), witness names and keys must be distinct, the threshold is 1..n, and no
  * witness may hold the log's own key.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from "@bulwark/tuf";
+import { canonicalString, isJsonObject, type JsonObject, type JsonValue } from "@bulwark/tuf";
 import type { CosignatureV1Verifier } from "./cosignature.js";
 import { Ed25519Verifier } from "./ed25519.js";
 import { TLOG_ERRORS, TlogError } from "./errors.js";
@@ -160,4 +160,23 @@ export function logPolicyOf(root: {
 }): LogPolicy | undefined {
   if (!Object.hasOwn(root.unrecognized, LOG_POLICY_FIELD)) return undefined;
   return logPolicyFromJSON(root.unrecognized[LOG_POLICY_FIELD]);
+}
+
+/** The canonical JSON of the policy a root carries, for comparisons; undefined when none. */
+export function logPolicyJsonIn(root: {
+  readonly unrecognized: Readonly<Record<string, JsonValue>>;
+}): string | undefined {
+  if (!Object.hasOwn(root.unrecognized, LOG_POLICY_FIELD)) return undefined;
+  return canonicalString(root.unrecognized[LOG_POLICY_FIELD] as JsonValue);
+}
+
+/** The canonical JSON {@link writeLogPolicy} stores for `policy`; undefined for none. */
+export function logPolicyJson(policy: LogPolicy | undefined): string | undefined {
+  return policy === undefined ? undefined : canonicalString(logPolicyToJSON(policy));
+}
+
+/** Writes `policy` into a root's fields (removing the field when it is undefined). */
+export function writeLogPolicy(root: { unrecognized: Record<string, JsonValue> }, policy: LogPolicy | undefined): void {
+  const { [LOG_POLICY_FIELD]: _old, ...rest } = root.unrecognized;
+  root.unrecognized = policy === undefined ? rest : { ...rest, [LOG_POLICY_FIELD]: logPolicyToJSON(policy) };
 }

@@ -31,6 +31,14 @@ import { TiledTree } from "./tiled-tree.js";
 import { marshalTlogProof, parseTlogProof, type VerifyTlogProofOptions, verifyTlogProof } from "./tlog-proof.js";
 import { isSatisfied, type PolicyComponent } from "./witness-policy.js";
 
+/** What is appended to a release file's path (or URL) for its proof: `<artifact>.tlog-proof`. */
+export const LOG_PROOF_SUFFIX = ".tlog-proof";
+
+/** Where a release file's proof is published: beside it, as `<path>.tlog-proof`. */
+export function releaseProofPath(artifactPath: string): string {
+  return `${artifactPath}${LOG_PROOF_SUFFIX}`;
+}
+
 /** The proof of one logged release, to publish beside its artifact. */
 export interface ReleaseProof {
   readonly entry: ReleaseEntry;

@@ -7,6 +7,7 @@ export * from "./errors.js";
 export { isJsonObject } from "./fields.js";
 export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, stringifyJson } from "./json.js";
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
+export { hashPrefixedPath } from "./models/canonical-layout.js";
 export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";
 export { computeHashes, HashVerifier, isSupportedHash, verifyHashes } from "./models/hashes.js";
 export { MetaFile } from "./models/meta-file.js";

@@ -11,6 +11,7 @@ import { describe, it } from "node:test";
 import {
   BadVersionNumberError,
   DownloadLengthMismatchError,
+  hashPrefixedPath,
   LengthOrHashMismatchError,
   MetaFile,
   PrivateKeySigner,
@@ -47,8 +48,7 @@ function targetUrlPath(env: Env, targetPath: string): string {
   const data = env.repo.targetData(targetPath);
   assert.ok(data, `${targetPath} has no bytes in the repository`);
   const sha = TargetFile.fromData(targetPath, data).hashes.get("sha256");
-  const slash = targetPath.lastIndexOf("/");
-  return `targets/${targetPath.slice(0, slash + 1)}${sha}.${targetPath.slice(slash + 1)}`;
+  return `targets/${hashPrefixedPath(targetPath, sha as string)}`;
 }
 
 async function publishApp(env: Env): Promise<void> {

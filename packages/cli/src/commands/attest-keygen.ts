@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { writeKeyFile } from "@bulwark/publisher";
 import { PrivateKeySigner, writeFileAtomic } from "@bulwark/tuf";
 import { defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { writeKeyFile } from "../store/keystore.js";
 import { builderPassphrase } from "./attest.js";
 import { parseScheme } from "./key-add.js";
 

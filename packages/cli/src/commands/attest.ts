@@ -4,20 +4,22 @@ import path from "node:path";
 import {
   buildProvenance,
   buildStatement,
+  formatAttestationBundle,
   IN_TOTO_PAYLOAD_TYPE,
   SLSA_PROVENANCE_V1,
+  type SourceDigest,
   serializeEnvelope,
   serializeStatement,
   signEnvelope,
 } from "@bulwark/attest";
-import { formatAttestationBundle, formatSourceDigest } from "@bulwark/client";
+import { formatSourceDigest, parseSourceDigest } from "@bulwark/client";
 import { writeFileAtomic } from "@bulwark/tuf";
 import { type Command, type Context, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { KeyStore, readPrivateKeyFile } from "../store/keystore.js";
+import { readPrivateKeyFile } from "../key-file.js";
+import { cliPassphrases } from "../publisher-options.js";
 import { Progress } from "../ui/progress.js";
-import { sourceDigestOption } from "../verified-builds.js";
 
 /** The build type `bulwark attest` records unless told otherwise: a rebuild from source. */
 export const DEFAULT_BUILD_TYPE = "https://bulwark.dev/buildtypes/reproducible-rebuild/v1";
@@ -25,9 +27,24 @@ export const DEFAULT_BUILD_TYPE = "https://bulwark.dev/buildtypes/reproducible-r
 /** The role name whose passphrase variables unlock builder keys: BULWARK_PASSPHRASE_BUILDER. */
 export const BUILDER_ROLE = "builder";
 
-/** A key store with no repository, for the builder key's passphrase (environment or prompt). */
+/** The builder key's passphrase (environment or prompt). */
 export function builderPassphrase(ctx: Context, confirm = false): Promise<string> {
-  return new KeyStore(ctx.cwd, [], ctx, () => undefined).passphrase(BUILDER_ROLE, confirm);
+  return cliPassphrases(ctx).get(BUILDER_ROLE, confirm ? "create" : "unlock");
+}
+
+/**
+ * Parses `--source-digest sha1:<hex>|sha256:<hex>`.
+ * @throws {CliError} `CLI_USAGE` when it is neither.
+ */
+export function sourceDigestOption(text: string): SourceDigest {
+  const digest = parseSourceDigest(text);
+  if (digest === undefined) {
+    throw usage(
+      `--source-digest ${JSON.stringify(text)} is not sha1:<40 hex> or sha256:<64 hex>`,
+      "for a git commit: --source-digest sha1:$(git rev-parse HEAD)",
+    );
+  }
+  return digest;
 }
 
 async function sha256File(file: string, ctx: Context): Promise<{ sha256: string; length: number }> {

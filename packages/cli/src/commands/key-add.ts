@@ -1,16 +1,9 @@
 import path from "node:path";
-import {
-  type Repository,
-  type SignatureScheme,
-  SUPPORTED_SCHEMES,
-  TOP_LEVEL_ROLE_NAMES,
-  UsageError,
-} from "@bulwark/tuf";
+import { addKey, type KeySource, type RootStatus } from "@bulwark/publisher";
+import { type SignatureScheme, SUPPORTED_SCHEMES, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
 import { type Args, type Command, flag, type OptionSpec, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import { type KeySource, withKeyEntry } from "../store/keystore.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { usage } from "../errors.js";
+import { publisherOptions } from "../publisher-options.js";
 
 /** The options that say where a new key comes from (shared with `key rotate`). */
 export const KEY_SOURCE_OPTIONS: readonly OptionSpec[] = [
@@ -62,7 +55,8 @@ export function parseScheme(scheme: string | undefined): SignatureScheme | undef
 /** The key source the options describe; a generated key goes to DIR/keys/ (DIR/keys/root/ for root). */
 export function keySourceFrom(
   a: Args,
-  repoDir: RepoDir,
+  dir: string,
+  cwd: string,
   role: string,
   defaultScheme: SignatureScheme = "ed25519",
 ): KeySource {
@@ -75,8 +69,8 @@ export function keySourceFrom(
     if (publicKeyFile !== undefined) {
       throw usage("--public-key needs --offline or --external-command", "say where the private half is");
     }
-    const keyDir = role === "root" ? path.join(repoDir.paths.keys, "root") : repoDir.paths.keys;
-    return { generate: scheme ?? defaultScheme, keyDir };
+    const keys = path.join(path.resolve(cwd, dir), "keys");
+    return { generate: scheme ?? defaultScheme, keyDir: role === "root" ? path.join(keys, "root") : keys };
   }
   if (publicKeyFile === undefined) {
     throw usage(
@@ -84,7 +78,7 @@ export function keySourceFrom(
       "give the key's public half",
     );
   }
-  const file = path.resolve(repoDir.ctx.cwd, publicKeyFile);
+  const file = path.resolve(cwd, publicKeyFile);
   const base = { publicKeyFile: file, ...(scheme === undefined ? {} : { scheme }) };
   if (offline) return { offline: true, ...base };
   return { command: command as string, check: !flag(a, "skip-check"), ...base };
@@ -103,85 +97,15 @@ export function parseCount(value: string | undefined, what: string, max = 255): 
   return n;
 }
 
-/**
- * The key IDs and threshold of `role`.
- * @throws {CliError} `UNKNOWN_ROLE` when the repository has no such role.
- */
-export function keysOfRole(repo: Repository, role: string): { keyids: readonly string[]; threshold: number } {
-  try {
-    return repo.roleKeys(role);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    throw new CliError(
-      "UNKNOWN_ROLE",
-      `the repository has no role ${JSON.stringify(role)}`,
-      EXIT.USAGE,
-      "`bulwark key list DIR` shows the roles and their keys",
-      { cause: error },
-    );
-  }
-}
-
-/**
- * Sets a role's threshold after checking it against the role's keys, and marks the role
- * for signing again (timestamp and root are signed again at every publish that changes them).
- * @throws {CliError} `BAD_THRESHOLD` when the role has fewer keys.
- */
-export function setThreshold(repo: Repository, role: string, threshold: number): void {
-  const { keyids } = keysOfRole(repo, role);
-  if (threshold > keyids.length) {
-    throw new CliError(
-      "BAD_THRESHOLD",
-      `${role} has ${keyids.length} key(s): a threshold of ${threshold} could never be met`,
-      EXIT.USAGE,
-      `add keys first with \`bulwark key add DIR --role ${role}\``,
-    );
-  }
-  repo.setThreshold(role, threshold);
-  // The role's current signatures may no longer meet the threshold: sign it again at publish.
-  if (role === "snapshot") repo.resignSnapshot();
-  else if (role !== "root" && role !== "timestamp") repo.touch(role);
-}
-
-/** What a staged root change still needs, for the "what next" line. */
-export interface RootStatus {
-  readonly version: number;
-  /** Root signatures needed from the previous and the new root's keys. */
-  readonly thresholds: { readonly previous: number; readonly next: number };
-  /** Whether the keys available here (not offline) meet both thresholds. */
-  readonly signableHere: boolean;
-}
-
-/** The staged root's needs, or undefined when root has not changed. */
-export function rootStatus(repoDir: RepoDir, repo: Repository): RootStatus | undefined {
-  const next = repo.stagedRoot();
-  const published = repo.publishedRoot();
-  if (next === undefined || published === undefined) return undefined;
-  const previous = published.signed.role("root");
-  const here = new Set(repoDir.config.keys.filter((e) => !("offline" in e)).map((e) => e.id));
-  // Signatures imported so far count as available.
-  for (const id of next.signatures.keys()) here.add(id);
-  const role = next.signed.role("root");
-  const meets = (r: { keyids: readonly string[]; threshold: number }) =>
-    new Set(r.keyids.filter((id) => here.has(id))).size >= r.threshold;
-  return {
-    version: next.signed.version,
-    thresholds: { previous: previous.threshold, next: role.threshold },
-    signableHere: meets(previous) && meets(role),
-  };
-}
-
-/** Prints what to do after staging a change, and returns the root status for `--json`. */
+/** Prints what to do after staging a change; `root` is set when root changed. */
 export function printNextSteps(
   ctx: { out: { line(text?: string): void } },
   dirArg: string,
-  repoDir: RepoDir,
-  repo: Repository,
-): RootStatus | undefined {
-  const root = rootStatus(repoDir, repo);
+  root: RootStatus | undefined,
+): void {
   if (root === undefined) {
     ctx.out.line(`Staged. Next: \`bulwark repo publish ${dirArg}\` signs and publishes the change.`);
-    return undefined;
+    return;
   }
   const need = `${root.thresholds.previous} of the current and ${root.thresholds.next} of the new root keys`;
   ctx.out.line(`root changed (version ${root.version} staged): publish needs the root keys' signatures (${need}).`);
@@ -194,16 +118,6 @@ export function printNextSteps(
     ctx.out.line(`  bulwark repo import ${dirArg} root-${root.version}.json`);
     ctx.out.line(`  bulwark repo publish ${dirArg}`);
   }
-  return root;
-}
-
-/** Where a key's private half is, for people: a file, a command, offline, or not here. */
-export function privateHalf(repoDir: RepoDir, keyId: string): string {
-  const entry = repoDir.config.keys.find((e) => e.id === keyId);
-  if (entry === undefined) return "not here";
-  if ("file" in entry) return entry.file;
-  if ("command" in entry) return `command: ${entry.command.split(/\s+/)[0] ?? ""}`;
-  return "offline";
 }
 
 const command: Command = {
@@ -239,43 +153,24 @@ Examples:
     const role = str(a, "role");
     if (role === undefined) throw usage("--role is required", "e.g. --role targets");
     const threshold = parseCount(str(a, "threshold"), "--threshold");
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const before = keysOfRole(repo, role);
-      if (threshold !== undefined && threshold > before.keyids.length + 1) {
-        throw usage(`--threshold ${threshold} is more than the ${before.keyids.length + 1} key(s) ${role} will have`);
-      }
-      const source = keySourceFrom(a, repoDir, role);
-      const keys = repoDir.keyStore(() => repo);
-      const key = await keys.createKey(role, source);
-      if (before.keyids.includes(key.keyId)) {
-        throw new CliError("KEY_IN_ROLE", `key ${key.keyId.slice(0, 12)} already signs ${role}`, EXIT.USAGE);
-      }
-      repo.addKey(role, key);
-      if (threshold !== undefined) setThreshold(repo, role, threshold);
-      // The key (file or entry) is recorded before metadata lists it, so a staged key always has one.
-      await repoDir.saveConfig({ ...repoDir.config, keys: withKeyEntry(repoDir.config.keys, key.entry) });
-      const staged = await repoDir.stage(repo);
-      const after = keysOfRole(repo, role);
-      const where = privateHalf(repoDir, key.keyId);
-      ctx.out.line(`Added key ${key.keyId.slice(0, 16)} (${key.publicKey.scheme}, ${where}) to ${role}.`);
-      ctx.out.line(`${role} is signed by ${after.threshold} of ${after.keyids.length} key(s).`);
-      const root = printNextSteps(ctx, dirArg, repoDir, repo);
-      return {
-        data: {
-          role,
-          keyId: key.keyId,
-          scheme: key.publicKey.scheme,
-          privateKey: where,
-          threshold: after.threshold,
-          keys: after.keyids,
-          staged,
-          ...(root === undefined ? {} : { root }),
-          topLevel: (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(role),
-        },
-      };
-    });
+    const source = keySourceFrom(a, dirArg, ctx.cwd, role);
+    const r = await addKey(dirArg, { role, source, threshold }, publisherOptions(ctx));
+    ctx.out.line(`Added key ${r.added.keyId.slice(0, 16)} (${r.added.scheme}, ${r.added.privateKey}) to ${role}.`);
+    ctx.out.line(`${role} is signed by ${r.threshold} of ${r.keys.length} key(s).`);
+    printNextSteps(ctx, dirArg, r.root);
+    return {
+      data: {
+        role,
+        keyId: r.added.keyId,
+        scheme: r.added.scheme,
+        privateKey: r.added.privateKey,
+        threshold: r.threshold,
+        keys: r.keys,
+        staged: r.staged,
+        ...(r.root === undefined ? {} : { root: r.root }),
+        topLevel: (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(role),
+      },
+    };
   },
 };
 

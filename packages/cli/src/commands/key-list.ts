@@ -1,7 +1,7 @@
+import { privateHalf, RepoDir } from "@bulwark/publisher";
 import { type Key, type Repository, TOP_LEVEL_ROLE_NAMES, UsageError } from "@bulwark/tuf";
 import type { Command } from "../command.js";
-import { RepoDir } from "../store/repo-dir.js";
-import { privateHalf } from "./key-add.js";
+import { publisherOptions } from "../publisher-options.js";
 
 interface RoleRow {
   readonly role: string;
@@ -77,7 +77,7 @@ Example:
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
   async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
+    const repoDir = await RepoDir.open(a.positionals.DIR as string, publisherOptions(ctx));
     const repo = await repoDir.load();
     const { roles, keys } = collectRoles(repo);
     const rolesOf = new Map<string, string[]>();
@@ -90,7 +90,7 @@ Example:
       roles: names,
       keytype: keys.get(id)?.keytype ?? "?",
       scheme: keys.get(id)?.scheme ?? "?",
-      privateKey: privateHalf(repoDir, id),
+      privateKey: privateHalf(repoDir.config.keys, id),
     }));
     // Keys revoked from every role but kept: a staged root rotation may need their signatures.
     for (const entry of repoDir.config.keys) {
@@ -101,7 +101,7 @@ Example:
         roles: [stillNeeded ? "(revoked: signs the staged root rotation)" : "(revoked: entry no longer needed)"],
         keytype: published?.keys.get(entry.id)?.keytype ?? "?",
         scheme: entry.scheme,
-        privateKey: privateHalf(repoDir, entry.id),
+        privateKey: privateHalf(repoDir.config.keys, entry.id),
       });
     }
     const staged = repo.stagedRoot();

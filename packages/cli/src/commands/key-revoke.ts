@@ -1,60 +1,10 @@
-import type { Repository } from "@bulwark/tuf";
+import { revokeKey } from "@bulwark/publisher";
 import { type Command, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import type { KeyEntry } from "../store/config.js";
-import { withoutKeyRole } from "../store/keystore.js";
-import { RepoDir } from "../store/repo-dir.js";
-import { keysOfRole, printNextSteps } from "./key-add.js";
+import { usage } from "../errors.js";
+import { publisherOptions } from "../publisher-options.js";
+import { printNextSteps } from "./key-add.js";
 
-/**
- * The one key ID of `keyids` that starts with `prefix` (case-insensitive).
- * @throws {CliError} `UNKNOWN_KEY` when none does, `AMBIGUOUS_KEY` when several do.
- */
-export function resolveKeyId(keyids: readonly string[], prefix: string, role: string): string {
-  const wanted = prefix.toLowerCase();
-  const matches = [...new Set(keyids)].filter((id) => id.toLowerCase().startsWith(wanted));
-  if (prefix !== "" && matches.length === 1) return matches[0] as string;
-  if (matches.length === 0 || prefix === "") {
-    throw new CliError(
-      "UNKNOWN_KEY",
-      `${role} has no key ${JSON.stringify(prefix)}; its keys: ${keyids.map((id) => id.slice(0, 12)).join(", ") || "none"}`,
-      EXIT.USAGE,
-      "`bulwark key list DIR` shows every key",
-    );
-  }
-  throw new CliError(
-    "AMBIGUOUS_KEY",
-    `${JSON.stringify(prefix)} matches ${matches.length} keys of ${role}: ${matches.map((id) => id.slice(0, 16)).join(", ")}`,
-    EXIT.USAGE,
-    "give more of the key ID",
-  );
-}
-
-/**
- * Takes `keyId` off `role` in the repository and returns the key entries without it.
- * @throws {CliError} `BELOW_THRESHOLD` when fewer keys than the threshold would be left.
- */
-export function revokeKey(
-  repo: Repository,
-  entries: readonly KeyEntry[],
-  role: string,
-  keyId: string,
-): { entries: KeyEntry[]; file: string | undefined } {
-  const { keyids, threshold } = keysOfRole(repo, role);
-  const left = new Set(keyids.filter((id) => id !== keyId)).size;
-  if (left < threshold) {
-    throw new CliError(
-      "BELOW_THRESHOLD",
-      `revoking ${keyId.slice(0, 12)} would leave ${role} with ${left} key(s), below its threshold of ${threshold}`,
-      EXIT.USAGE,
-      `replace the key with \`bulwark key rotate DIR --role ${role} ${keyId.slice(0, 12)}\`, or lower the threshold first with \`bulwark role threshold DIR ${role} ${Math.max(1, left)}\``,
-    );
-  }
-  repo.revokeKey(role, keyId);
-  const entry = entries.find((e) => e.id === keyId);
-  return { entries: withoutKeyRole(entries, keyId, role), file: entry && "file" in entry ? entry.file : undefined };
-}
+export { resolveKeyId } from "@bulwark/publisher";
 
 /** Says what happens to a revoked key's file, which is never deleted here. */
 export function keyFileNote(role: string, file: string | undefined, version: number | undefined): string | undefined {
@@ -91,33 +41,22 @@ Example:
     const dirArg = a.positionals.DIR as string;
     const role = str(a, "role");
     if (role === undefined) throw usage("--role is required", "e.g. --role targets");
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const keyId = resolveKeyId(keysOfRole(repo, role).keyids, a.positionals.KEYID as string, role);
-      const { entries, file } = revokeKey(repo, repoDir.config.keys, role, keyId);
-      // Metadata first: until it is staged, the key must keep its entry.
-      const staged = await repoDir.stage(repo);
-      await repoDir.saveConfig({ ...repoDir.config, keys: entries });
-      const after = keysOfRole(repo, role);
-      ctx.out.line(
-        `Revoked key ${keyId.slice(0, 16)} from ${role}: ${after.threshold} of ${after.keyids.length} key(s) left.`,
-      );
-      const note = keyFileNote(role, file, repo.stagedRoot()?.signed.version);
-      if (note !== undefined) ctx.out.line(note);
-      const root = printNextSteps(ctx, dirArg, repoDir, repo);
-      return {
-        data: {
-          role,
-          revoked: keyId,
-          keys: after.keyids,
-          threshold: after.threshold,
-          keyFile: file ?? null,
-          staged,
-          ...(root === undefined ? {} : { root }),
-        },
-      };
-    });
+    const r = await revokeKey(dirArg, { role, keyId: a.positionals.KEYID as string }, publisherOptions(ctx));
+    ctx.out.line(`Revoked key ${r.revoked.slice(0, 16)} from ${role}: ${r.threshold} of ${r.keys.length} key(s) left.`);
+    const note = keyFileNote(role, r.keyFile, r.rootVersion);
+    if (note !== undefined) ctx.out.line(note);
+    printNextSteps(ctx, dirArg, r.root);
+    return {
+      data: {
+        role,
+        revoked: r.revoked,
+        keys: r.keys,
+        threshold: r.threshold,
+        keyFile: r.keyFile ?? null,
+        staged: r.staged,
+        ...(r.root === undefined ? {} : { root: r.root }),
+      },
+    };
   },
 };
 

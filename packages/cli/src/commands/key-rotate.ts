@@ -1,11 +1,9 @@
-import { type SignatureScheme, SUPPORTED_SCHEMES } from "@bulwark/tuf";
+import { rotateKey } from "@bulwark/publisher";
 import { type Command, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import { withKeyEntry } from "../store/keystore.js";
-import { RepoDir } from "../store/repo-dir.js";
-import { KEY_SOURCE_OPTIONS, keySourceFrom, keysOfRole, printNextSteps, privateHalf } from "./key-add.js";
-import { keyFileNote, resolveKeyId, revokeKey } from "./key-revoke.js";
+import { usage } from "../errors.js";
+import { publisherOptions } from "../publisher-options.js";
+import { KEY_SOURCE_OPTIONS, keySourceFrom, printNextSteps } from "./key-add.js";
+import { keyFileNote } from "./key-revoke.js";
 
 const command: Command = {
   name: "key rotate",
@@ -38,57 +36,34 @@ Examples:
     const dirArg = a.positionals.DIR as string;
     const role = str(a, "role");
     if (role === undefined) throw usage("--role is required", "e.g. --role timestamp");
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const { keyids } = keysOfRole(repo, role);
-      const prefix = a.positionals.KEYID as string | undefined;
-      if (prefix === undefined && keyids.length !== 1) {
-        throw new CliError(
-          "WHICH_KEY",
-          `${role} has ${keyids.length} keys: name the one to replace (${keyids.map((id) => id.slice(0, 12)).join(", ")})`,
-          EXIT.USAGE,
-        );
-      }
-      const oldId = resolveKeyId(keyids, prefix ?? (keyids[0] as string), role);
-      const oldScheme = repo.publicKey(oldId)?.scheme;
-      const keepScheme =
-        oldScheme !== undefined && Object.hasOwn(SUPPORTED_SCHEMES, oldScheme)
-          ? (oldScheme as SignatureScheme)
-          : undefined;
-      const source = keySourceFrom(a, repoDir, role, keepScheme);
-      const key = await repoDir.keyStore(() => repo).createKey(role, source);
-      if (keyids.includes(key.keyId)) {
-        throw new CliError("KEY_IN_ROLE", `key ${key.keyId.slice(0, 12)} already signs ${role}`, EXIT.USAGE);
-      }
-      repo.addKey(role, key);
-      const revoked = revokeKey(repo, withKeyEntry(repoDir.config.keys, key.entry), role, oldId);
-      // The new key is recorded before metadata lists it; the old one keeps its entry while needed.
-      await repoDir.saveConfig({ ...repoDir.config, keys: withKeyEntry(repoDir.config.keys, key.entry) });
-      const staged = await repoDir.stage(repo);
-      await repoDir.saveConfig({ ...repoDir.config, keys: revoked.entries });
-      const after = keysOfRole(repo, role);
-      const where = privateHalf(repoDir, key.keyId);
-      ctx.out.line(
-        `Rotated ${role}: key ${oldId.slice(0, 16)} replaced by ${key.keyId.slice(0, 16)} (${key.publicKey.scheme}, ${where}).`,
-      );
-      const note = keyFileNote(role, revoked.file, repo.stagedRoot()?.signed.version);
-      if (note !== undefined) ctx.out.line(note);
-      const root = printNextSteps(ctx, dirArg, repoDir, repo);
-      return {
-        data: {
-          role,
-          revoked: oldId,
-          added: key.keyId,
-          scheme: key.publicKey.scheme,
-          privateKey: where,
-          keys: after.keyids,
-          threshold: after.threshold,
-          staged,
-          ...(root === undefined ? {} : { root }),
-        },
-      };
-    });
+    const r = await rotateKey(
+      dirArg,
+      {
+        role,
+        keyId: a.positionals.KEYID as string | undefined,
+        source: (oldScheme) => keySourceFrom(a, dirArg, ctx.cwd, role, oldScheme),
+      },
+      publisherOptions(ctx),
+    );
+    ctx.out.line(
+      `Rotated ${role}: key ${r.revoked.slice(0, 16)} replaced by ${r.added.keyId.slice(0, 16)} (${r.added.scheme}, ${r.added.privateKey}).`,
+    );
+    const note = keyFileNote(role, r.keyFile, r.rootVersion);
+    if (note !== undefined) ctx.out.line(note);
+    printNextSteps(ctx, dirArg, r.root);
+    return {
+      data: {
+        role,
+        revoked: r.revoked,
+        added: r.added.keyId,
+        scheme: r.added.scheme,
+        privateKey: r.added.privateKey,
+        keys: r.keys,
+        threshold: r.threshold,
+        staged: r.staged,
+        ...(r.root === undefined ? {} : { root: r.root }),
+      },
+    };
   },
 };
 

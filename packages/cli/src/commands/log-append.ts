@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { LogDir } from "@bulwark/publisher";
 import {
   type CosignatureResult,
   cosignLatest,
@@ -14,7 +15,7 @@ import { FormatError, type JsonValue, parseJson, writeFileAtomic } from "@bulwar
 import { type Command, list, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { LogDir } from "../log/log-dir.js";
+import { cliPassphrases } from "../publisher-options.js";
 
 /** The default number of entries per batch (one checkpoint each). */
 const DEFAULT_BATCH = 1000;
@@ -140,7 +141,7 @@ Example:
     if (proofsDir !== undefined) for (const e of entries) proofFile(path.resolve(ctx.cwd, proofsDir), e.path);
     const dir = await LogDir.open(path.resolve(ctx.cwd, a.positionals.DIR as string));
     const policy = await dir.witnessPolicy();
-    const { writer, release } = await dir.openWriter(ctx);
+    const { writer, release } = await dir.openWriter(cliPassphrases(ctx));
     try {
       const before = writer.size;
       for (let i = 0; i < entries.length; i += batch) {

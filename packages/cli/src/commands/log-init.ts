@@ -1,12 +1,11 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { createNoteKeyFile, isLogDir, LogDir, logLayout, readPolicyFile } from "@bulwark/publisher";
 import { Ed25519Signer, FolderStore, isValidKeyName, LogWriter } from "@bulwark/tlog";
 import { type Command, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { isLogDir, LogDir, logLayout } from "../log/log-dir.js";
-import { readPolicyFile } from "../log/log-location.js";
-import { createNoteKeyFile, rolePassphrase } from "../log/note-keys.js";
+import { cliPassphrases } from "../publisher-options.js";
 
 /** `bulwark log init DIR --origin ORIGIN`: a new, empty release log in a folder. */
 const command: Command = {
@@ -53,7 +52,7 @@ Example:
     const layout = logLayout(dir);
     const policyFile = str(a, "witnesses");
     const policy = policyFile === undefined ? undefined : await readPolicyFile(path.resolve(ctx.cwd, policyFile));
-    const passphrase = await rolePassphrase(ctx, "log", true);
+    const passphrase = await cliPassphrases(ctx).get("log", "create");
     await fs.mkdir(layout.public, { recursive: true });
     const seed = await createNoteKeyFile(layout.key, passphrase);
     const signer = new Ed25519Signer(origin, seed);

@@ -1,6 +1,7 @@
 import { promises as fs, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type LogLocation, openLogLocation } from "@bulwark/publisher";
 import {
   formatMonitorState,
   type MonitorReport,
@@ -14,7 +15,6 @@ import { readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
 import { type Command, type Context, list, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { type LogLocation, openLogLocation } from "../log/log-location.js";
 
 async function readRoot(file: string): Promise<Uint8Array> {
   try {

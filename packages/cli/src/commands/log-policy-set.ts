@@ -1,21 +1,45 @@
 import path from "node:path";
-import { checkLogPolicy, type LogPolicy, type NoteVerifier, TlogError } from "@bulwark/tlog";
+import { LogDir, setLogPolicy, vkeyOption } from "@bulwark/publisher";
+import {
+  checkLogPolicy,
+  type LogPolicy,
+  type NoteVerifier,
+  parseCosignatureVerifierKey,
+  TlogError,
+  type Witness,
+  witness,
+} from "@bulwark/tlog";
 import { type Args, type Command, flag, list, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { LogDir } from "../log/log-dir.js";
-import { vkeyOption } from "../log/log-location.js";
-import type { LogConfig } from "../store/config.js";
-import { RepoDir } from "../store/repo-dir.js";
-import {
-  describeLogPolicy,
-  logPolicyJson,
-  logPolicyJsonIn,
-  logPolicyRows,
-  witnessOption,
-  writeLogPolicy,
-} from "../transparency-policy.js";
+import { describeLogPolicy, logPolicyRows } from "../format/policies.js";
+import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
+
+/**
+ * Parses `--witness NAME=VKEY[@URL]`. The vkey's base64 holds no `@`, so a URL starts at
+ * the first `@` after the vkey's last `+`.
+ * @throws {CliError} `CLI_USAGE` naming what is wrong.
+ */
+export function witnessOption(spec: string): Witness {
+  const eq = spec.indexOf("=");
+  const hint = "e.g. --witness w1=witness.example+1a2b3c4d+AbCd...@https://witness.example/";
+  if (eq <= 0) throw usage(`--witness ${JSON.stringify(spec)} is not NAME=VKEY[@URL]`, hint);
+  const name = spec.slice(0, eq);
+  const rest = spec.slice(eq + 1);
+  const at = rest.indexOf("@", rest.lastIndexOf("+") + 1);
+  const vkey = at < 0 ? rest : rest.slice(0, at);
+  const url = at < 0 ? undefined : rest.slice(at + 1);
+  if (url !== undefined && !(/^https?:\/\//i.test(url) && URL.canParse(url))) {
+    throw usage(`--witness ${name}: ${JSON.stringify(url)} is not an http(s) URL`, hint);
+  }
+  try {
+    return witness(name, parseCosignatureVerifierKey(vkey), url);
+  } catch (cause) {
+    if (!(cause instanceof TlogError)) throw cause;
+    throw usage(`--witness ${name}: ${JSON.stringify(vkey)} is not a witness key: ${cause.message}`, hint);
+  }
+}
 
 /** The log the options name: from --log-dir's log.json, or --log-vkey (and --origin). */
 async function logOf(a: Args, cwd: string): Promise<{ origin: string; verifier: NoteVerifier; dir?: LogDir }> {
@@ -102,43 +126,31 @@ Examples:
     if (remove && (given.length > 0 || list(a, "witness").length > 0)) throw usage("--remove takes no other option");
     const log = remove ? undefined : await logOf(a, ctx.cwd);
     const next = log === undefined ? undefined : policyOf(a, log);
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      let config: LogConfig | undefined;
-      if (log?.dir !== undefined) {
-        const dir = path.relative(repoDir.dir, log.dir.layout.dir) || ".";
-        if (repoDir.config.log?.dir !== dir) {
-          config = { dir, witnesses: repoDir.config.log?.witnesses ?? [] };
-          await repoDir.saveConfig({ ...repoDir.config, log: config });
-          ctx.out.line(`bulwark.json: releases are logged in ${dir}.`);
-        }
-      }
-      if (logPolicyJson(next) === logPolicyJsonIn(repo.root.signed)) {
-        ctx.out.line(`The next root already ${next ? "has that log policy" : "has no log policy"}: nothing to do.`);
-        return { data: { changed: false, policy: describeLogPolicy(next), ...(config ? { log: config } : {}) } };
-      }
-      writeLogPolicy(repo.rotateRoot(), next);
-      const staged = await repoDir.stage(repo);
-      if (next === undefined) ctx.out.line("The next root has no log policy: clients will stop requiring proofs.");
-      else {
-        ctx.out.line(`Every release must be in ${next.origin}, cosigned by ${next.threshold} of:`);
-        ctx.out.table(["witness", "key", "url"], logPolicyRows(next));
-      }
-      if (next !== undefined && repoDir.config.log === undefined) {
-        ctx.out.warn("bulwark.json names no log folder: `repo publish` will refuse releases until --log-dir is given");
-      }
-      const root = printNextSteps(ctx, dirArg, repoDir, repo);
-      return {
-        data: {
-          changed: true,
-          policy: describeLogPolicy(next),
-          staged,
-          ...(config ? { log: config } : {}),
-          ...(root === undefined ? {} : { root }),
-        },
-      };
-    });
+    const r = await setLogPolicy(dirArg, { policy: next, logDir: log?.dir?.layout.dir }, publisherOptions(ctx));
+    if (r.log !== undefined) ctx.out.line(`bulwark.json: releases are logged in ${r.log.dir}.`);
+    const log_ = r.log ? { log: r.log } : {};
+    if (!r.changed) {
+      ctx.out.line(`The next root already ${next ? "has that log policy" : "has no log policy"}: nothing to do.`);
+      return { data: { changed: false, policy: describeLogPolicy(next), ...log_ } };
+    }
+    if (next === undefined) ctx.out.line("The next root has no log policy: clients will stop requiring proofs.");
+    else {
+      ctx.out.line(`Every release must be in ${next.origin}, cosigned by ${next.threshold} of:`);
+      ctx.out.table(["witness", "key", "url"], logPolicyRows(next));
+    }
+    if (next !== undefined && !r.logConfigured) {
+      ctx.out.warn("bulwark.json names no log folder: `repo publish` will refuse releases until --log-dir is given");
+    }
+    printNextSteps(ctx, dirArg, r.root);
+    return {
+      data: {
+        changed: true,
+        policy: describeLogPolicy(next),
+        staged: r.staged,
+        ...log_,
+        ...(r.root === undefined ? {} : { root: r.root }),
+      },
+    };
   },
 };
 

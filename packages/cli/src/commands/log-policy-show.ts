@@ -1,9 +1,11 @@
+import { logPolicyIn, RepoDir } from "@bulwark/publisher";
+import { logPolicyJsonIn } from "@bulwark/tlog";
 import type { Root } from "@bulwark/tuf";
 import type { Command, Context } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { RepoDir } from "../store/repo-dir.js";
-import { describeLogPolicy, logPolicyIn, logPolicyJsonIn, logPolicyRows } from "../transparency-policy.js";
+import { describeLogPolicy, logPolicyRows } from "../format/policies.js";
+import { publisherOptions } from "../publisher-options.js";
 
 function print(ctx: Context, label: string, root: Root): void {
   const policy = logPolicyIn(root);
@@ -30,7 +32,7 @@ Example:
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
   async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
+    const repoDir = await RepoDir.open(a.positionals.DIR as string, publisherOptions(ctx));
     const repo = await repoDir.locked(() => repoDir.load());
     const published = repo.publishedRoot()?.signed;
     if (published === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);

@@ -1,3 +1,4 @@
+import { openLogLocation } from "@bulwark/publisher";
 import {
   CHECKPOINT_KEY,
   isSatisfied,
@@ -8,7 +9,6 @@ import {
   verifyCheckpoint,
 } from "@bulwark/tlog";
 import { type Command, flag, str } from "../command.js";
-import { openLogLocation } from "../log/log-location.js";
 
 /** `bulwark log status DIR|URL`: the log's latest checkpoint, verified, and who cosigned it. */
 const command: Command = {

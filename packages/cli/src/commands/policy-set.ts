@@ -1,25 +1,12 @@
 import path from "node:path";
-import {
-  type BuilderPolicy,
-  policyToJSON,
-  type ReleasePolicies,
-  type ReleasePolicy,
-  releasePolicyToJSON,
-} from "@bulwark/attest";
+import { type BuilderPolicy, policyToJSON, type ReleasePolicy, releasePolicyToJSON } from "@bulwark/attest";
+import { readBuilderKey, setReleasePolicy } from "@bulwark/publisher";
 import type { Key } from "@bulwark/tuf";
 import { type Args, type Command, flag, list, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import {
-  checkIndependent,
-  policiesIn,
-  policiesJson,
-  policyJsonIn,
-  policyRows,
-  readBuilderKey,
-  writePolicies,
-} from "../release-policy.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { policyRows } from "../format/policies.js";
+import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
 
 /** Reads `--builder ID=KEYFILE` options into builders, in order; one ID may be given several keys. */
@@ -44,21 +31,6 @@ async function readBuilders(a: Args, cwd: string): Promise<BuilderPolicy[]> {
     builders.set(id, keys.set(keyId, key));
   }
   return [...builders].map(([id, keys]) => ({ id, keys }));
-}
-
-/** The policies with this command's change applied. */
-function changed(before: ReleasePolicies, a: Args, builders: BuilderPolicy[]): ReleasePolicies {
-  const product = str(a, "product");
-  let policy: ReleasePolicy | undefined;
-  if (!flag(a, "remove")) {
-    const threshold = parseCount(str(a, "threshold"), "--threshold", builders.length) as number;
-    policy = { builders, threshold, require: { artifactSha256: true, sourceDigest: true } };
-  }
-  if (product === undefined) return { products: before.products, default: policy };
-  const products = new Map(before.products);
-  if (policy === undefined) products.delete(product);
-  else products.set(product, policy);
-  return { products, default: before.default };
 }
 
 const command: Command = {
@@ -100,38 +72,38 @@ Examples:
     const product = str(a, "product");
     if ((product === undefined) === !flag(a, "default")) throw usage("give --product NAME or --default");
     const builders = await readBuilders(a, ctx.cwd);
-    if (flag(a, "remove") && (builders.length > 0 || str(a, "threshold") !== undefined)) {
+    const remove = flag(a, "remove");
+    if (remove && (builders.length > 0 || str(a, "threshold") !== undefined)) {
       throw usage("--remove takes no --builder or --threshold");
     }
-    if (!flag(a, "remove") && (builders.length === 0 || str(a, "threshold") === undefined)) {
+    if (!remove && (builders.length === 0 || str(a, "threshold") === undefined)) {
       throw usage("give --builder ID=KEYFILE for each builder, and --threshold K");
     }
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const next = changed(policiesIn(repo.root.signed), a, builders);
-      checkIndependent(repo.root.signed, builders);
-      const scope = product ?? "(default)";
-      if (policiesJson(next) === policyJsonIn(repo.root.signed)) {
-        ctx.out.line(`The policy of ${scope} is already that: nothing to do.`);
-        return { data: { scope, changed: false } };
-      }
-      writePolicies(repo.rotateRoot(), next);
-      const staged = await repoDir.stage(repo);
-      ctx.out.table(["product", "threshold", "builder", "keys"], policyRows(next));
-      const root = printNextSteps(ctx, dirArg, repoDir, repo);
-      const policy = product === undefined ? next.default : next.products.get(product);
-      return {
-        data: {
-          scope,
-          changed: true,
-          policy: policy === undefined ? null : releasePolicyToJSON(policy),
-          policies: policyToJSON(next),
-          staged,
-          ...(root === undefined ? {} : { root }),
-        },
-      };
-    });
+    const policy: ReleasePolicy | undefined = remove
+      ? undefined
+      : {
+          builders,
+          threshold: parseCount(str(a, "threshold"), "--threshold", builders.length) as number,
+          require: { artifactSha256: true, sourceDigest: true },
+        };
+    const r = await setReleasePolicy(dirArg, { product, policy }, publisherOptions(ctx));
+    const scope = product ?? "(default)";
+    if (!r.changed) {
+      ctx.out.line(`The policy of ${scope} is already that: nothing to do.`);
+      return { data: { scope, changed: false } };
+    }
+    ctx.out.table(["product", "threshold", "builder", "keys"], policyRows(r.policies));
+    printNextSteps(ctx, dirArg, r.root);
+    return {
+      data: {
+        scope,
+        changed: true,
+        policy: policy === undefined ? null : releasePolicyToJSON(policy),
+        policies: policyToJSON(r.policies),
+        staged: r.staged,
+        ...(r.root === undefined ? {} : { root: r.root }),
+      },
+    };
   },
 };
 

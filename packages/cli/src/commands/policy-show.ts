@@ -1,10 +1,13 @@
-import { policyToJSON } from "@bulwark/attest";
+import { NO_POLICIES, policyToJSON, releasePoliciesJsonIn, releasePoliciesOf } from "@bulwark/attest";
+import { RepoDir } from "@bulwark/publisher";
 import type { Root } from "@bulwark/tuf";
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { policiesIn, policyJsonIn, policyRows } from "../release-policy.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { policyRows } from "../format/policies.js";
+import { publisherOptions } from "../publisher-options.js";
+
+const policiesIn = (root: Root) => releasePoliciesOf(root) ?? NO_POLICIES;
 
 /** One root's policy, for `--json`. */
 function describe(root: Root) {
@@ -25,13 +28,13 @@ Example:
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
   async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
+    const repoDir = await RepoDir.open(a.positionals.DIR as string, publisherOptions(ctx));
     const repo = await repoDir.locked(() => repoDir.load());
     const published = repo.publishedRoot()?.signed;
     if (published === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
     const staged = repo.stagedRoot()?.signed;
     const shown = [{ label: `published root (version ${published.version})`, root: published }];
-    if (staged !== undefined && policyJsonIn(staged) !== policyJsonIn(published)) {
+    if (staged !== undefined && releasePoliciesJsonIn(staged) !== releasePoliciesJsonIn(published)) {
       shown.push({ label: `staged root (version ${staged.version}), once published`, root: staged });
     }
     for (const { label, root } of shown) {

@@ -1,49 +1,8 @@
-import path from "node:path";
-import type { ReleasePolicy, SourceDigest } from "@bulwark/attest";
-import { attestationBundlePath, formatAttestationBundle, formatSourceDigest, parseSemver } from "@bulwark/client";
-import { type JsonObject, type Repository, TargetFile } from "@bulwark/tuf";
+import { addRelease } from "@bulwark/publisher";
 import { type Args, type Command, list, args as many, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import { updateIndex } from "../releases.js";
-import { RepoDir, type StagedTarget } from "../store/repo-dir.js";
-import { checkReleaseName, checkTargetPath } from "../target-path.js";
-import {
-  type AttestationInput,
-  policyForRelease,
-  type ReleaseQuorum,
-  readAttestationFiles,
-  requireReleaseQuorum,
-  sourceDigestOption,
-} from "../verified-builds.js";
-
-/**
- * Checks one release file against the release policy and stages its attestation bundle
- * (the envelopes that counted) as a target beside it. Returns what `custom.bulwark` gains.
- */
-async function attestRelease(
-  repoDir: RepoDir,
-  repo: Repository,
-  check: { policy: ReleasePolicy; source: SourceDigest | undefined },
-  targetPath: string,
-  sha256: string,
-  attestations: readonly AttestationInput[],
-): Promise<{ custom: JsonObject; staged: StagedTarget; agreeing: readonly string[]; quorum: ReleaseQuorum }> {
-  const artifact = { name: path.posix.basename(targetPath), sha256 };
-  const quorum = requireReleaseQuorum(check.policy, artifact, check.source, attestations);
-  const bundlePath = checkTargetPath(attestationBundlePath(targetPath));
-  const bundle = await repoDir.stageBytes(formatAttestationBundle(quorum.counted.map((a) => a.bytes)));
-  repo.addTarget(
-    new TargetFile(bundlePath, bundle.length, new Map([["sha256", bundle.sha256]])),
-    repo.roleForTarget(bundlePath),
-  );
-  return {
-    custom: { attestations: [bundlePath] },
-    staged: { path: bundlePath, ...bundle },
-    agreeing: quorum.result.agreeing,
-    quorum,
-  };
-}
+import { usage } from "../errors.js";
+import { publisherOptions } from "../publisher-options.js";
+import { sourceDigestOption } from "./attest.js";
 
 const command: Command = {
   name: "release add",
@@ -99,129 +58,62 @@ Examples:
     },
   ],
   async run(a, ctx) {
-    const o = releaseOptions(a);
-    const attestations = await readAttestationFiles(list(a, "attestation"), ctx.cwd);
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const policy = policyForRelease(repo, o.name);
-      if (policy === undefined && attestations.length > 0) {
-        throw new CliError(
-          "NO_RELEASE_POLICY",
-          `the root has no release policy for ${o.name}: nothing would check these attestations`,
-          EXIT.USAGE,
-          `set one with \`bulwark policy set DIR --product ${o.name} --builder ID=KEY.pub.json ... --threshold K\``,
-        );
-      }
-      if (policy?.require.sourceDigest && o.source === undefined) {
-        throw usage(
-          `the release policy for ${o.name} requires --source-digest: the commit the builders built from`,
-          "e.g. --source-digest sha1:$(git rev-parse HEAD)",
-        );
-      }
-      const released = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-      const added: StagedTarget[] = [];
-      const bundles: StagedTarget[] = [];
-      const counted = new Set<string>();
-      const unusedBecause = new Map<string, string>();
-      const rows: string[][] = [];
-      for (const [i, file] of o.files.entries()) {
-        const targetPath = o.targetPaths[i] as string;
-        const { length, sha256 } = await repoDir.stageFile(path.resolve(ctx.cwd, file));
-        const role = repo.roleForTarget(targetPath);
-        const existing = repo.targets(role).signed.targets.get(targetPath);
-        if (existing !== undefined && existing.hashes.get("sha256") !== sha256) {
-          throw new CliError(
-            "ALREADY_RELEASED",
-            `${targetPath} is already released with other bytes`,
-            EXIT.FAILURE,
-            "release a new version instead of replacing one",
-          );
-        }
-        // The quorum is checked before the file is listed: a refused file is never listed.
-        const attested =
-          policy === undefined
-            ? undefined
-            : await attestRelease(repoDir, repo, { policy, source: o.source }, targetPath, sha256, attestations);
-        const target = new TargetFile(targetPath, length, new Map([["sha256", sha256]]));
-        target.custom = {
-          bulwark: {
-            name: o.name,
-            version: o.version,
-            channel: o.channel,
-            released,
-            ...(o.platform ? { platform: o.platform } : {}),
-            ...(o.source === undefined ? {} : { source: formatSourceDigest(o.source) }),
-            ...attested?.custom,
-          },
-        };
-        repo.addTarget(target, role);
-        added.push({ path: targetPath, sha256, length });
-        rows.push([targetPath, String(length), sha256.slice(0, 16), role, attested?.agreeing.join(", ") ?? "-"]);
-        if (attested !== undefined) {
-          bundles.push(attested.staged);
-          for (const a of attested.quorum.counted) counted.add(a.label);
-          for (const u of attested.quorum.unused) unusedBecause.set(u.label, u.reason);
-        }
-      }
-      for (const unused of attestations.filter((x) => !counted.has(x.label))) {
-        const why = unusedBecause.get(unused.label);
-        ctx.out.warn(
-          `${unused.label} counts for none of the release files and is not published${why ? `: ${why}` : ""}`,
-        );
-      }
-      const platform = o.platform ? { platform: o.platform } : {};
-      const index = await updateIndex(
-        repoDir,
-        repo,
-        o.name,
-        added.map((t) => ({ version: o.version, channel: o.channel, target: t.path, ...platform })),
+    const r = await addRelease(a.positionals.DIR as string, { ...publisherOptions(ctx), ...releaseOptions(a) });
+    for (const unused of r.unused) {
+      ctx.out.warn(
+        `${unused.label} counts for none of the release files and is not published${unused.reason ? `: ${unused.reason}` : ""}`,
       );
-      await repoDir.stage(repo, [...added, ...bundles, index]);
-      ctx.out.table(["target", "bytes", "sha256", "role", "attested by"], rows);
-      ctx.out.note(`staged ${rows.length} file(s); run \`bulwark repo publish\` to sign and publish`);
-      return {
-        data: {
-          staged: added.map((t) => ({ ...t, name: o.name, version: o.version, channel: o.channel, ...platform })),
-          ...(policy === undefined
-            ? {}
-            : {
-                attestations: bundles.map((b) => b.path),
-                attestedBy: Object.fromEntries(rows.map((r) => [r[0], (r[4] ?? "").split(", ")])),
-              }),
-        },
-      };
-    });
+    }
+    const rows = r.files.map((f) => [
+      f.path,
+      String(f.length),
+      f.sha256.slice(0, 16),
+      f.role,
+      f.attestedBy?.join(", ") ?? "-",
+    ]);
+    ctx.out.table(["target", "bytes", "sha256", "role", "attested by"], rows);
+    ctx.out.note(`staged ${rows.length} file(s); run \`bulwark repo publish\` to sign and publish`);
+    const platform = r.platform ? { platform: r.platform } : {};
+    return {
+      data: {
+        staged: r.files.map((f) => ({
+          path: f.path,
+          sha256: f.sha256,
+          length: f.length,
+          name: r.name,
+          version: r.version,
+          channel: r.channel,
+          ...platform,
+        })),
+        ...(r.attestations === undefined
+          ? {}
+          : {
+              attestations: r.attestations,
+              attestedBy: Object.fromEntries(r.files.map((f) => [f.path, f.attestedBy ?? []])),
+            }),
+      },
+    };
   },
 };
 
-/** The options of `release add`, checked. */
+/** The options of `release add`; the release itself is checked by the library. */
 function releaseOptions(a: Args) {
-  const name = checkReleaseName(str(a, "name") ?? "");
   const version = str(a, "version");
   if (version === undefined) throw usage("--version is required");
-  if (parseSemver(version) === undefined) {
-    throw new CliError(
-      "BAD_VERSION",
-      `--version ${JSON.stringify(version)} is not a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])`,
-      EXIT.USAGE,
-    );
-  }
-  const channel = str(a, "channel") ?? "stable";
-  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(channel))
-    throw usage(`--channel ${JSON.stringify(channel)} must be lowercase letters, digits and "-"`);
-  const platform = str(a, "platform");
-  if (platform !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(platform))
-    throw usage(`--platform ${JSON.stringify(platform)} must be lowercase letters, digits, "_" and "-"`);
   const files = many(a, "FILE");
   const explicit = list(a, "target");
   if (explicit.length > 0 && explicit.length !== files.length)
     throw usage(`give one --target per FILE (${files.length})`);
-  const targetPaths = files.map((f, i) => checkTargetPath(explicit[i] ?? `${name}/${version}/${path.basename(f)}`));
-  if (new Set(targetPaths).size !== targetPaths.length) throw usage("two files map to the same target path");
   const sourceText = str(a, "source-digest");
-  const source = sourceText === undefined ? undefined : sourceDigestOption(sourceText);
-  return { name, version, channel, platform, files, targetPaths, source };
+  return {
+    name: str(a, "name") ?? "",
+    version,
+    channel: str(a, "channel") ?? "stable",
+    platform: str(a, "platform"),
+    files: files.map((file, i) => ({ file, target: explicit[i] })),
+    attestations: list(a, "attestation"),
+    source: sourceText === undefined ? undefined : sourceDigestOption(sourceText),
+  };
 }
 
 export default command;

@@ -1,6 +1,7 @@
+import { revokeRelease } from "@bulwark/publisher";
 import { type Command, str } from "../command.js";
-import { editReleaseMetadata, parseReleaseRef, releaseTargets } from "../releases.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { publisherOptions } from "../publisher-options.js";
+import { parseReleaseRef } from "./release-rollout.js";
 
 const command: Command = {
   name: "release revoke",
@@ -22,22 +23,13 @@ Example:
   ],
   async run(a, ctx) {
     const { name, version } = parseReleaseRef(a.positionals.RELEASE as string);
-    const reason = str(a, "reason");
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const targets = await releaseTargets(repoDir, repo, name, version);
-      const at = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-      for (const t of targets)
-        editReleaseMetadata(repo, t, (b) => ({ ...b, revoked: { at, ...(reason ? { reason } : {}) } }));
-      const report = await repoDir.publish(repo);
-      ctx.out.line(
-        `${name}@${version} is revoked (${targets.length} file(s)); published. Clients on it will roll back.`,
-      );
-      return {
-        data: { release: `${name}@${version}`, revoked: { at, ...(reason ? { reason } : {}) }, published: report },
-      };
-    });
+    const r = await revokeRelease(
+      a.positionals.DIR as string,
+      { name, version, reason: str(a, "reason") },
+      publisherOptions(ctx),
+    );
+    ctx.out.line(`${r.release} is revoked (${r.files.length} file(s)); published. Clients on it will roll back.`);
+    return { data: { release: r.release, revoked: r.revoked, published: r.published } };
   },
 };
 

@@ -1,8 +1,17 @@
+import { rolloutRelease } from "@bulwark/publisher";
 import { type Command, str } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { editReleaseMetadata, parseReleaseRef, releaseTargets } from "../releases.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { publisherOptions } from "../publisher-options.js";
+
+/** Parses `NAME@VERSION`. */
+export function parseReleaseRef(ref: string): { name: string; version: string } {
+  const at = ref.lastIndexOf("@");
+  if (at <= 0 || at === ref.length - 1) {
+    throw new CliError("BAD_RELEASE", `${JSON.stringify(ref)} is not NAME@VERSION`, EXIT.USAGE);
+  }
+  return { name: ref.slice(0, at), version: ref.slice(at + 1) };
+}
 
 const command: Command = {
   name: "release rollout",
@@ -21,23 +30,11 @@ Example:
   options: [{ name: "percent", type: "string", valueName: "N", description: "share of clients, 0 to 100 (required)" }],
   async run(a, ctx) {
     const { name, version } = parseReleaseRef(a.positionals.RELEASE as string);
-    const percent = Number(str(a, "percent"));
-    if (str(a, "percent") === undefined || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-      throw new CliError("BAD_PERCENT", "--percent must be a number from 0 to 100", EXIT.USAGE);
-    }
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const targets = await releaseTargets(repoDir, repo, name, version);
-      for (const t of targets) editReleaseMetadata(repo, t, (b) => ({ ...b, rollout: { percent } }));
-      const report = await repoDir.publish(repo);
-      ctx.out.line(
-        `${name}@${version} now rolls out to ${percent} % of clients (${targets.length} file(s)); published.`,
-      );
-      return {
-        data: { release: `${name}@${version}`, percent, files: targets.map((t) => t.target.path), published: report },
-      };
-    });
+    const percentText = str(a, "percent");
+    const percent = percentText === undefined ? Number.NaN : Number(percentText);
+    const r = await rolloutRelease(a.positionals.DIR as string, { name, version, percent }, publisherOptions(ctx));
+    ctx.out.line(`${r.release} now rolls out to ${percent} % of clients (${r.files.length} file(s)); published.`);
+    return { data: { release: r.release, percent, files: r.files, published: r.published } };
   },
 };
 

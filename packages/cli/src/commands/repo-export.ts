@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { RepoDir } from "@bulwark/publisher";
 import { Metadata, writeFileAtomic } from "@bulwark/tuf";
 import { type Command, flag, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { publisherOptions } from "../publisher-options.js";
 
 const command: Command = {
   name: "repo export",
@@ -52,7 +53,7 @@ Example:
         "import it first with `bulwark repo import`, choose another name, or pass --force",
       );
     }
-    const repoDir = await RepoDir.open(dirArg, ctx);
+    const repoDir = await RepoDir.open(dirArg, publisherOptions(ctx));
     return repoDir.locked(async () => {
       const repo = await repoDir.load();
       const next = repo.stagedRoot();

@@ -1,9 +1,7 @@
+import path from "node:path";
+import { describeRemaining, publish } from "@bulwark/publisher";
 import { type Command, flag } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import { autoHashedBins } from "../store/bins.js";
-import { describeRemaining } from "../store/duration.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { publisherOptions } from "../publisher-options.js";
 
 const command: Command = {
   name: "repo publish",
@@ -33,49 +31,41 @@ Example:
     },
   ],
   async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      if (flag(a, "new-root")) repo.rotateRoot();
-      const root = repo.root.signed;
-      if (repo.stagedRoot() === undefined && root.isExpired(ctx.now())) {
-        throw new CliError(
-          "ROOT_EXPIRED",
-          `root version ${root.version} expired on ${root.expires.toISOString()}: clients refuse everything it signs`,
-          EXIT.FAILURE,
-          "publish a new root version with `bulwark repo publish DIR --new-root` (it needs the root keys)",
-        );
-      }
-      const left = root.expiresAt - ctx.now();
-      if (left < 30 * 86400_000)
-        ctx.out.warn(
-          `root version ${root.version} expires in ${describeRemaining(left)}: plan a new root (--new-root)`,
-        );
-      const bins = await autoHashedBins(repoDir, repo);
-      if (bins !== undefined)
-        ctx.out.note(
-          `targets lists more than ${repoDir.config.hashedBinsThreshold} targets: switching to ${bins} hashed bins`,
-        );
-      const dryRun = flag(a, "dry-run");
-      const report = await repoDir.publish(repo, { dryRun });
-      ctx.out.table(
-        ["file", "bytes"],
-        report.files.map((f) => [f.path, String(f.bytes)]),
-      );
-      const log = report.log;
-      if (log !== undefined && log.firstIndex === undefined) {
-        ctx.out.note(`would log ${log.entries} release file(s) in ${log.origin}`);
-      } else if (log !== undefined) {
-        const last = BigInt(log.size ?? "0") - 1n;
-        ctx.out.line(
-          `Logged ${log.entries} release file(s) in ${log.origin} (entries ${log.firstIndex}..${last}), cosigned by ${log.cosignedBy?.join(", ")}.`,
-        );
-      }
-      ctx.out.note(
-        dryRun ? "dry run: nothing was written" : `published ${report.files.length} file(s) to ${repoDir.paths.public}`,
-      );
-      return { data: { dryRun, ...report } };
+    const dirArg = a.positionals.DIR as string;
+    const { hashedBins, rootNotice, ...report } = await publish(dirArg, {
+      ...publisherOptions(ctx),
+      dryRun: flag(a, "dry-run"),
+      newRoot: flag(a, "new-root"),
     });
+    if (rootNotice !== undefined) {
+      ctx.out.warn(
+        `root version ${rootNotice.version} expires in ${describeRemaining(rootNotice.expiresInMs)}: plan a new root (--new-root)`,
+      );
+    }
+    if (hashedBins !== undefined) {
+      ctx.out.note(
+        `targets lists more than ${hashedBins.threshold} targets: switching to ${hashedBins.bins} hashed bins`,
+      );
+    }
+    ctx.out.table(
+      ["file", "bytes"],
+      report.files.map((f) => [f.path, String(f.bytes)]),
+    );
+    const log = report.log;
+    if (log !== undefined && log.firstIndex === undefined) {
+      ctx.out.note(`would log ${log.entries} release file(s) in ${log.origin}`);
+    } else if (log !== undefined) {
+      const last = BigInt(log.size ?? "0") - 1n;
+      ctx.out.line(
+        `Logged ${log.entries} release file(s) in ${log.origin} (entries ${log.firstIndex}..${last}), cosigned by ${log.cosignedBy?.join(", ")}.`,
+      );
+    }
+    ctx.out.note(
+      report.dryRun
+        ? "dry run: nothing was written"
+        : `published ${report.files.length} file(s) to ${path.join(path.resolve(ctx.cwd, dirArg), "public")}`,
+    );
+    return { data: report };
   },
 };
 

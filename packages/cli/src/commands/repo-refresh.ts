@@ -1,19 +1,8 @@
+import path from "node:path";
+import { describeRemaining, formatDuration, refreshRepository } from "@bulwark/publisher";
 import { type Command, flag } from "../command.js";
-import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { describeRemaining, formatDuration } from "../store/duration.js";
-import { type RefreshKind, refreshWindow } from "../store/refresh-window.js";
-import { RepoDir } from "../store/repo-dir.js";
-
-/** One role as `repo refresh` saw it. */
-interface RoleCheck {
-  name: string;
-  version: number;
-  expires: string;
-  /** Seconds of validity left when the refresh started. */
-  expiresIn: number;
-  due: boolean;
-}
+import { publisherOptions } from "../publisher-options.js";
 
 const command: Command = {
   name: "repo refresh",
@@ -41,111 +30,49 @@ Example (cron, every hour):
     { name: "force", type: "boolean", description: "re-sign timestamp even when it is not due" },
   ],
   async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    const dryRun = flag(a, "dry-run");
-    const config = repoDir.config;
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const staged = await repoDir.stagedState();
-      const pending = repo.pendingRoles();
-      if (pending.length > 0 || staged.added.length > 0) {
-        const what = [
-          ...(staged.added.length > 0 ? [`${staged.added.length} target(s)`] : []),
-          ...(pending.length > 0 ? [`changes to ${pending.join(", ")}`] : []),
-        ].join(" and ");
-        throw new CliError(
-          "STAGED_CHANGES",
-          `${dirArg} has staged changes that are not published yet (${what}); refresh does not publish them`,
-          EXIT.FAILURE,
-          `review them with \`bulwark repo status ${dirArg}\`, publish them with \`bulwark repo publish ${dirArg}\`, then refresh`,
-        );
-      }
-      for (const kind of ["timestamp", "snapshot", "targets", "delegated"] as const) {
-        const w = refreshWindow(config, kind);
-        if (w.shortened) {
-          ctx.out.note(
-            `refreshBefore for ${kind} is longer than half its ${formatDuration(config.expiry[kind])} expiry: using ${formatDuration(w.ms / 1000)}`,
-          );
-        }
-      }
-      const now = ctx.now();
-      const check = (name: string, kind: RefreshKind, signed: { version: number; expiresAt: number }): RoleCheck => ({
-        name,
-        version: signed.version,
-        expires: new Date(signed.expiresAt).toISOString(),
-        expiresIn: Math.floor((signed.expiresAt - now) / 1000),
-        due: signed.expiresAt - now < refreshWindow(config, kind).ms,
-      });
-
-      const targetsChecks: RoleCheck[] = [];
-      for (const name of repo.targetsRoleNames()) {
-        const c = check(name, name === "targets" ? "targets" : "delegated", repo.targets(name).signed);
-        targetsChecks.push(c);
-        if (c.due) repo.touch(name);
-      }
-      const targetsDue = targetsChecks.some((c) => c.due);
-      const snapshot = check("snapshot", "snapshot", repo.snapshot.signed);
-      // Any re-signed targets role changes snapshot anyway.
-      snapshot.due ||= targetsDue;
-      if (snapshot.due) repo.resignSnapshot();
-      const timestamp = check("timestamp", "timestamp", repo.timestamp.signed);
-      timestamp.due ||= snapshot.due || flag(a, "force");
-      const root = check("root", "root", repo.root.signed);
-      if (root.due) {
-        ctx.out.warn(
-          `root version ${root.version} expires in ${describeRemaining(root.expiresIn * 1000)}: sign a new root with the root keys`,
-        );
-      }
-      root.due = false;
-
-      const checks = [root, timestamp, snapshot, ...targetsChecks];
-      const due = checks.filter((c) => c.due).map((c) => c.name);
-      let report: Awaited<ReturnType<RepoDir["publish"]>> | undefined;
-      if (timestamp.due && !dryRun) report = await repoDir.publish(repo);
-
-      // The new version of each re-signed role (timestamp.json carries no version in its name).
-      const versions: Record<string, number> = {};
-      if (report !== undefined) {
-        for (const name of due) {
-          const md = name === "timestamp" ? repo.timestamp : name === "snapshot" ? repo.snapshot : repo.targets(name);
-          versions[name] = md.signed.version;
-        }
-      }
-      const shown = checks.filter((c) => c.due || ["root", "timestamp", "snapshot", "targets"].includes(c.name));
-      ctx.out.table(
-        ["role", "version", "expires in", "action"],
-        shown.map((c) => [
-          c.name,
-          String(c.version),
-          describeRemaining(c.expiresIn * 1000),
-          c.due ? (versions[c.name] !== undefined ? `re-signed as version ${versions[c.name]}` : "due") : "-",
-        ]),
-      );
-      const delegated = targetsChecks.length - 1;
-      if (delegated > 0) {
-        const dueDelegated = targetsChecks.filter((c) => c.due && c.name !== "targets").length;
-        ctx.out.note(`${delegated} delegated role(s) checked, ${dueDelegated} due`);
-      }
-      ctx.out.note(
-        due.length === 0
-          ? "nothing needed re-signing"
-          : dryRun
-            ? `dry run: ${due.length} role(s) due, nothing was written`
-            : `re-signed and published ${due.length} role(s) to ${repoDir.paths.public}`,
-      );
-      return {
-        data: {
-          dryRun,
-          refreshed: report !== undefined,
-          due,
-          versions,
-          files: report?.files ?? [],
-          roles: checks,
-        },
-        exitCode: due.length === 0 ? EXIT.OK : EXIT.REFRESHED,
-      };
+    const r = await refreshRepository(a.positionals.DIR as string, {
+      ...publisherOptions(ctx),
+      dryRun: flag(a, "dry-run"),
+      force: flag(a, "force"),
     });
+    for (const w of r.shortened) {
+      ctx.out.note(
+        `refreshBefore for ${w.kind} is longer than half its ${formatDuration(w.expiry)} expiry: using ${formatDuration(w.used)}`,
+      );
+    }
+    if (r.rootNotice !== undefined) {
+      ctx.out.warn(
+        `root version ${r.rootNotice.version} expires in ${describeRemaining(r.rootNotice.expiresInMs)}: sign a new root with the root keys`,
+      );
+    }
+    const shown = r.roles.filter((c) => c.due || ["root", "timestamp", "snapshot", "targets"].includes(c.name));
+    ctx.out.table(
+      ["role", "version", "expires in", "action"],
+      shown.map((c) => [
+        c.name,
+        String(c.version),
+        describeRemaining(c.expiresIn * 1000),
+        c.due ? (r.versions[c.name] !== undefined ? `re-signed as version ${r.versions[c.name]}` : "due") : "-",
+      ]),
+    );
+    const targetsChecks = r.roles.slice(3);
+    const delegated = targetsChecks.length - 1;
+    if (delegated > 0) {
+      const dueDelegated = targetsChecks.filter((c) => c.due && c.name !== "targets").length;
+      ctx.out.note(`${delegated} delegated role(s) checked, ${dueDelegated} due`);
+    }
+    ctx.out.note(
+      r.due.length === 0
+        ? "nothing needed re-signing"
+        : r.dryRun
+          ? `dry run: ${r.due.length} role(s) due, nothing was written`
+          : `re-signed and published ${r.due.length} role(s) to ${path.join(path.resolve(ctx.cwd, a.positionals.DIR as string), "public")}`,
+    );
+    const { dryRun, refreshed, due, versions, files, roles } = r;
+    return {
+      data: { dryRun, refreshed, due, versions, files, roles },
+      exitCode: due.length === 0 ? EXIT.OK : EXIT.REFRESHED,
+    };
   },
 };
 

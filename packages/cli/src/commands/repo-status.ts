@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { RepoConfig } from "@bulwark/publisher";
+import { describeRemaining, type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
 import { encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
 import type { Command } from "../command.js";
-import type { RepoConfig } from "../store/config.js";
-import { describeRemaining } from "../store/duration.js";
-import { type RefreshKind, refreshWindow } from "../store/refresh-window.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { publisherOptions } from "../publisher-options.js";
 
 /** One row of the roles table; a set of hashed bins is one row. */
 interface RoleRow {
@@ -212,7 +211,7 @@ Example:
   options: [],
   async run(a, ctx) {
     const dirArg = a.positionals.DIR as string;
-    const repoDir = await RepoDir.open(dirArg, ctx);
+    const repoDir = await RepoDir.open(dirArg, publisherOptions(ctx));
     const repo = await repoDir.load();
     const reader = new StatusReader(repoDir, repo, ctx.now());
     reader.topLevel();

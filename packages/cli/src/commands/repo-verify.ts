@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { describeRemaining, parseDuration, type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
 import { readFileIfExists, TrustedMetadataSet } from "@bulwark/tuf";
 import { type Command, flag, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { describeRemaining, parseDuration } from "../store/duration.js";
-import { type RefreshKind, refreshWindow } from "../store/refresh-window.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { publisherOptions } from "../publisher-options.js";
 import { Progress } from "../ui/progress.js";
 import { fileSource, httpSource, RepositoryWalk, type RoleReport, type Source } from "../verify/repository-walk.js";
 
@@ -122,7 +121,7 @@ Examples:
     } else {
       const dir = path.resolve(ctx.cwd, repoArg);
       if (existsSync(path.join(dir, "bulwark.json"))) {
-        const repoDir = await RepoDir.open(repoArg, ctx);
+        const repoDir = await RepoDir.open(repoArg, publisherOptions(ctx));
         source = fileSource(repoDir.paths.public);
         warnWindow = (kind) => refreshWindow(repoDir.config, kind).ms;
       } else if (existsSync(path.join(dir, "metadata"))) {

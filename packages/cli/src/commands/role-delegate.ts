@@ -1,14 +1,9 @@
 import path from "node:path";
-import { TOP_LEVEL_ROLE_NAMES, UsageError } from "@bulwark/tuf";
+import { delegateRole } from "@bulwark/publisher";
 import { type Command, flag, list, str } from "../command.js";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import { type NewKey, withKeyEntry } from "../store/keystore.js";
-import { RepoDir } from "../store/repo-dir.js";
+import { usage } from "../errors.js";
+import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps, schemeOption } from "./key-add.js";
-
-/** Role names the CLI creates: safe as file names on every system, and never a top-level name. */
-const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const command: Command = {
   name: "role delegate",
@@ -73,12 +68,6 @@ Examples:
   async run(a, ctx) {
     const dirArg = a.positionals.DIR as string;
     const name = a.positionals.NAME as string;
-    if (!ROLE_NAME.test(name) || (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(name)) {
-      throw usage(
-        `${JSON.stringify(name)} cannot name a delegated role`,
-        "use letters, digits, '.', '_' and '-' (up to 64), and not a top-level role's name",
-      );
-    }
     const paths = list(a, "paths");
     if (paths.length === 0 || paths.some((p) => p === "")) {
       throw usage("give at least one --paths PATTERN", 'e.g. --paths "plugins/*"');
@@ -88,70 +77,39 @@ Examples:
     if (publicKeys.length > 0 && keyCountText !== undefined) throw usage("give --key-count or --public-key, not both");
     const keyCount = publicKeys.length > 0 ? publicKeys.length : (parseCount(keyCountText, "--key-count", 32) ?? 1);
     const threshold = parseCount(str(a, "threshold") ?? "1", "--threshold") as number;
-    if (threshold > keyCount) throw usage(`--threshold ${threshold} is more than the ${keyCount} key(s) of ${name}`);
     const delegator = str(a, "delegator") ?? "targets";
-    const scheme = schemeOption(a) ?? "ed25519";
-
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      try {
-        repo.targets(delegator);
-      } catch (cause) {
-        if (!(cause instanceof UsageError)) throw cause;
-        throw new CliError(
-          "UNKNOWN_ROLE",
-          `the repository has no targets role ${JSON.stringify(delegator)}`,
-          EXIT.USAGE,
-        );
-      }
-      if (repo.targetsRoleNames().includes(name)) {
-        throw new CliError("ROLE_EXISTS", `a role named ${JSON.stringify(name)} already exists`, EXIT.USAGE);
-      }
-      const store = repoDir.keyStore(() => repo);
-      const keys: NewKey[] = [];
-      if (publicKeys.length > 0) {
-        for (const file of publicKeys) {
-          keys.push(await store.createKey(name, { offline: true, publicKeyFile: path.resolve(ctx.cwd, file) }));
-        }
-        if (new Set(keys.map((k) => k.keyId)).size !== keys.length) throw usage("the same --public-key is given twice");
-      } else {
-        for (let i = 0; i < keyCount; i++) {
-          keys.push(await store.createKey(name, { generate: scheme, keyDir: repoDir.paths.keys }));
-        }
-      }
-      repo.delegate(delegator, { name, paths, threshold, terminating: flag(a, "terminating"), keys });
-      let entries = repoDir.config.keys;
-      for (const k of keys) entries = withKeyEntry(entries, k.entry);
-      await repoDir.saveConfig({ ...repoDir.config, keys: entries });
-      const staged = await repoDir.stage(repo);
+    const terminating = flag(a, "terminating");
+    const r = await delegateRole(
+      dirArg,
+      {
+        name,
+        delegator,
+        paths,
+        threshold,
+        terminating,
+        keys:
+          publicKeys.length > 0
+            ? { publicKeyFiles: publicKeys.map((f) => path.resolve(ctx.cwd, f)) }
+            : { generate: schemeOption(a) ?? "ed25519", count: keyCount },
+      },
+      publisherOptions(ctx),
+    );
+    ctx.out.line(
+      `Delegated ${paths.join(" ")} from ${delegator} to ${name}, signed by ${threshold} of ${r.keys.length} key(s)` +
+        `${terminating ? " (terminating)" : ""}.`,
+    );
+    ctx.out.table(
+      ["key ID", "type", "private key"],
+      r.keys.map((k) => [k.id.slice(0, 16), k.scheme, "file" in k ? k.file : "offline"]),
+    );
+    if (r.offline) {
       ctx.out.line(
-        `Delegated ${paths.join(" ")} from ${delegator} to ${name}, signed by ${threshold} of ${keys.length} key(s)` +
-          `${flag(a, "terminating") ? " (terminating)" : ""}.`,
+        `${name}'s keys are offline: publishing needs ${threshold} of them to sign ${name}. Give bulwark a signer for them first`,
       );
-      ctx.out.table(
-        ["key ID", "type", "private key"],
-        keys.map((k) => [k.keyId.slice(0, 16), k.publicKey.scheme, "file" in k.entry ? k.entry.file : "offline"]),
-      );
-      if (publicKeys.length > 0) {
-        ctx.out.line(
-          `${name}'s keys are offline: publishing needs ${threshold} of them to sign ${name}. Give bulwark a signer for them first`,
-        );
-        ctx.out.line('(replace "offline": true by "command": "…" in bulwark.json; see docs/external-signers.md).');
-      }
-      printNextSteps(ctx, dirArg, repoDir, repo);
-      return {
-        data: {
-          role: name,
-          delegator,
-          paths,
-          threshold,
-          terminating: flag(a, "terminating"),
-          keys: keys.map((k) => k.entry),
-          staged,
-        },
-      };
-    });
+      ctx.out.line('(replace "offline": true by "command": "…" in bulwark.json; see docs/external-signers.md).');
+    }
+    printNextSteps(ctx, dirArg, r.root);
+    return { data: { role: name, delegator, paths, threshold, terminating, keys: r.keys, staged: r.staged } };
   },
 };
 

@@ -1,6 +1,7 @@
+import { setRoleThreshold } from "@bulwark/publisher";
 import type { Command } from "../command.js";
-import { RepoDir } from "../store/repo-dir.js";
-import { keysOfRole, parseCount, printNextSteps, setThreshold } from "./key-add.js";
+import { publisherOptions } from "../publisher-options.js";
+import { parseCount, printNextSteps } from "./key-add.js";
 
 const command: Command = {
   name: "role threshold",
@@ -22,30 +23,24 @@ Example:
     const dirArg = a.positionals.DIR as string;
     const role = a.positionals.ROLE as string;
     const threshold = parseCount(a.positionals.K as string, "K") as number;
-    const repoDir = await RepoDir.open(dirArg, ctx);
-    return repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const before = keysOfRole(repo, role);
-      if (before.threshold === threshold) {
-        ctx.out.line(`${role} is already signed by ${threshold} of ${before.keyids.length} key(s): nothing to do.`);
-        return { data: { role, threshold, keys: before.keyids.length, changed: false } };
-      }
-      setThreshold(repo, role, threshold);
-      const staged = await repoDir.stage(repo);
-      ctx.out.line(`${role}: ${before.threshold} → ${threshold} of ${before.keyids.length} key(s).`);
-      const root = printNextSteps(ctx, dirArg, repoDir, repo);
-      return {
-        data: {
-          role,
-          threshold,
-          previous: before.threshold,
-          keys: before.keyids.length,
-          changed: true,
-          staged,
-          ...(root === undefined ? {} : { root }),
-        },
-      };
-    });
+    const r = await setRoleThreshold(dirArg, { role, threshold }, publisherOptions(ctx));
+    if (!r.changed) {
+      ctx.out.line(`${role} is already signed by ${threshold} of ${r.keys} key(s): nothing to do.`);
+      return { data: { role, threshold, keys: r.keys, changed: false } };
+    }
+    ctx.out.line(`${role}: ${r.previous} → ${threshold} of ${r.keys} key(s).`);
+    printNextSteps(ctx, dirArg, r.root);
+    return {
+      data: {
+        role,
+        threshold,
+        previous: r.previous,
+        keys: r.keys,
+        changed: true,
+        staged: r.staged,
+        ...(r.root === undefined ? {} : { root: r.root }),
+      },
+    };
   },
 };
 

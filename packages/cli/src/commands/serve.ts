@@ -1,12 +1,11 @@
 import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
+import { type AccessLogEntry, createStaticServer, RepoDir, type StaticServer } from "@bulwark/publisher";
 import { type Command, type Context, str } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
-import { type AccessLogEntry, createStaticServer, type StaticServer } from "../server/static-server.js";
-import { RepoDir } from "../store/repo-dir.js";
 
 async function kind(p: string): Promise<"file" | "folder" | undefined> {
   const stat = await fs.stat(p).catch(() => undefined);

@@ -4,7 +4,8 @@ import { type Key, Metadata, type Root, readFileIfExists, type Signer, writeFile
 import { type Command, flag, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { KeyStore, readPrivateKeyFile } from "../store/keystore.js";
+import { readPrivateKeyFile } from "../key-file.js";
+import { cliPassphrases } from "../publisher-options.js";
 import { schemeOption } from "./key-add.js";
 
 /** The same public key, whatever its encoding in metadata. */
@@ -84,10 +85,10 @@ Example:
       if (previous.signed.type !== "root") throw usage(`--previous-root ${previousFile} is not root metadata`);
       roots.push(previous.signed as Root);
     }
-    const passphrases = new KeyStore(path.dirname(file), [], ctx, () => undefined);
+    const passphrases = cliPassphrases(ctx);
     const signer = await readPrivateKeyFile(
       path.resolve(ctx.cwd, keyFile),
-      () => passphrases.passphrase(md.signed.type),
+      () => passphrases.get(md.signed.type),
       schemeOption(a),
     );
     const listed = rootKeys(roots).find((k) => sameKey(k.key, signer.publicKey));

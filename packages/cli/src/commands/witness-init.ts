@@ -1,11 +1,11 @@
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
+import { createNoteKeyFile, witnessLayout, writeWitnessConfig } from "@bulwark/publisher";
 import { CosignatureV1Signer, isValidKeyName } from "@bulwark/tlog";
 import { type Command, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { createNoteKeyFile, rolePassphrase } from "../log/note-keys.js";
-import { witnessLayout, writeWitnessConfig } from "../log/witness-dir.js";
+import { cliPassphrases } from "../publisher-options.js";
 
 /** `bulwark witness init --state DIR --name NAME`: a witness's key and state folder. */
 const command: Command = {
@@ -42,7 +42,7 @@ Example:
     if (existsSync(layout.config)) {
       throw new CliError("WITNESS_EXISTS", `${dir} already holds a witness`, EXIT.USAGE, "choose another folder");
     }
-    const passphrase = await rolePassphrase(ctx, "witness", true);
+    const passphrase = await cliPassphrases(ctx).get("witness", "create");
     await fs.mkdir(layout.checkpoints, { recursive: true });
     const seed = await createNoteKeyFile(layout.key, passphrase);
     const vkey = new CosignatureV1Signer(name, seed).verifier().vkey;

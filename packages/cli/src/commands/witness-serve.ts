@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
+import { acquireLock, loadCosigner, readWitnessConfig, vkeyOption, witnessLayout } from "@bulwark/publisher";
 import {
   FolderWitnessState,
   listenWitness,
@@ -14,10 +15,8 @@ import { writeFileAtomic } from "@bulwark/tuf";
 import { type Command, type Context, list, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { vkeyOption } from "../log/log-location.js";
-import { loadCosigner, readWitnessConfig, witnessLayout } from "../log/witness-dir.js";
+import { cliPassphrases } from "../publisher-options.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
-import { acquireLock } from "../store/lock.js";
 
 /** The logs to witness, by origin (each key's name): several keys of one log are allowed. */
 function logsOf(vkeys: readonly string[]): Array<{ origin: string; verifiers: NoteVerifier[] }> {
@@ -103,7 +102,7 @@ Example:
     const config = await readWitnessConfig(dir);
     const release = await acquireLock(layout.lock);
     try {
-      const signer = await loadCosigner(dir, config, ctx);
+      const signer = await loadCosigner(dir, config, cliPassphrases(ctx));
       const witness = new TlogWitness({
         signer,
         logs,

@@ -13,12 +13,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { DirectoryStrategy, UpdateClient, type UpdateOutcome } from "@bulwark/client";
+import { createStaticServer, RepoDir } from "@bulwark/publisher";
 import { BulwarkError, Metadata, PrivateKeySigner, TargetFile } from "@bulwark/tuf";
 import type { Context } from "../command.js";
 import { main } from "../main.js";
-import { createStaticServer } from "../server/static-server.js";
-import { RepoDir } from "../store/repo-dir.js";
-import { Output } from "../ui/output.js";
+import { cliPassphrase } from "../publisher-options.js";
 import { tarGz } from "./demo-archive.js";
 import { type ReleaseLog, setUpReleaseLog, transparencyScenes } from "./transparency.js";
 import { type Expected, type SceneKit, verifiedBuildsScenes } from "./verified-builds.js";
@@ -220,13 +219,7 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       sync,
       attempt,
       installed,
-      repoDir: () =>
-        RepoDir.open(repo, {
-          ...ctx,
-          env,
-          cwd: work,
-          out: new Output({ stdout: sink, stderr: sink }, { json: true, quiet: true }),
-        }),
+      repoDir: () => RepoDir.open(repo, { passphrase: cliPassphrase({ ...ctx, env }), now: ctx.now, cwd: work }),
     };
     await transparencyScenes(kit, releaseLog, { url: server.url, root });
     await verifiedBuildsScenes(kit);

@@ -5,9 +5,9 @@
  * by the tests to show that clients still refuse what the builders did not attest.
  */
 import { attestationBundlePath } from "@bulwark/client";
+import type { RepoDir, StagedTarget } from "@bulwark/publisher";
+import { updateIndex } from "@bulwark/publisher";
 import { type JsonObject, TargetFile } from "@bulwark/tuf";
-import { updateIndex } from "../releases.js";
-import type { RepoDir, StagedTarget } from "../store/repo-dir.js";
 
 /** A release as the attacker lists it. */
 export interface DirectListing {

@@ -15,6 +15,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createStaticServer } from "@bulwark/publisher";
 import {
   CosignatureV1Signer,
   HttpLogStore,
@@ -29,7 +30,6 @@ import {
   type WitnessEndpoint,
   type WitnessServer,
 } from "@bulwark/tlog";
-import { createStaticServer } from "../server/static-server.js";
 import { tarGz } from "./demo-archive.js";
 import { listWithStolenKeys } from "./stolen-keys.js";
 import type { SceneKit } from "./verified-builds.js";

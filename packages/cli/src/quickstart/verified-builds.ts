@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { UpdateOutcome } from "@bulwark/client";
-import type { RepoDir } from "../store/repo-dir.js";
+import type { RepoDir } from "@bulwark/publisher";
 import { tarGz } from "./demo-archive.js";
 import { listWithStolenKeys } from "./stolen-keys.js";
 

@@ -4,6 +4,8 @@
  * every problem instead of stopping at the first.
  */
 import path from "node:path";
+import type { RefreshKind } from "@bulwark/publisher";
+import { describeRemaining } from "@bulwark/publisher";
 import {
   BulwarkError,
   DEFAULT_UPDATER_CONFIG,
@@ -24,8 +26,6 @@ import {
   TrustedMetadataSet,
 } from "@bulwark/tuf";
 import { FileFetcher } from "../external/file-fetcher.js";
-import { describeRemaining } from "../store/duration.js";
-import type { RefreshKind } from "../store/refresh-window.js";
 import type { Progress } from "../ui/progress.js";
 
 /** Target files checked at the same time. */

@@ -35,3 +35,13 @@ export function joinCanonicalLayout(signatures: JsonValue, signed: Buffer, noOth
   if (!noOtherFields || CONTROL.test(signed.toString("latin1"))) return undefined;
   return Buffer.concat([PREFIX, Buffer.from(JSON.stringify(signatures)), MIDDLE, signed, Buffer.from("}\n")]);
 }
+
+/**
+ * The path a consistent-snapshot repository stores a target under (spec 5.7.3): its file
+ * name prefixed with a hash of its bytes, `<dir>/<hash>.<name>`. The one place that
+ * spells the name out, for writers and readers alike.
+ */
+export function hashPrefixedPath(targetPath: string, hash: string): string {
+  const slash = targetPath.lastIndexOf("/");
+  return `${targetPath.slice(0, slash + 1)}${hash}.${targetPath.slice(slash + 1)}`;
+}

@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { Key } from "../keys.js";
+import { hashPrefixedPath } from "../models/canonical-layout.js";
 import type { DelegatedRole } from "../models/delegations.js";
 import { computeHashes } from "../models/hashes.js";
 import { MetaFile } from "../models/meta-file.js";
@@ -258,10 +259,7 @@ export class RepositoryState {
       for (const [targetPath, file] of md.signed.targets) {
         const data = this.targetBytes.get(targetPath);
         if (data === undefined) continue;
-        const slash = targetPath.lastIndexOf("/");
-        const dir = targetPath.slice(0, slash + 1);
-        const base = targetPath.slice(slash + 1);
-        const name = consistent ? `${dir}${file.hashes.get("sha256")}.${base}` : targetPath;
+        const name = consistent ? hashPrefixedPath(targetPath, file.hashes.get("sha256") ?? "") : targetPath;
         out.push({ path: `targets/${name}`, data });
       }
     }

@@ -11,6 +11,7 @@ import {
   UnsafeNameError,
   UsageError,
 } from "../errors.js";
+import { hashPrefixedPath } from "../models/canonical-layout.js";
 import { HashVerifier } from "../models/hashes.js";
 import type { Metadata } from "../models/metadata.js";
 import type { Root } from "../models/root.js";
@@ -312,9 +313,7 @@ export class Updater {
     let remotePath = target.path;
     if (this.trustedSet.root.signed.consistentSnapshot && this.config.prefixTargetsWithHash) {
       // 5.7.3: consistent snapshots store targets as <dir>/<hash>.<name>.
-      const slash = remotePath.lastIndexOf("/");
-      const hash = target.hashes.values().next().value as string;
-      remotePath = `${remotePath.slice(0, slash + 1)}${hash}.${remotePath.slice(slash + 1)}`;
+      remotePath = hashPrefixedPath(remotePath, target.hashes.values().next().value as string);
     }
     const segments = remotePath.split("/");
     if (segments.some((seg) => seg === "" || seg === "." || seg === "..")) {

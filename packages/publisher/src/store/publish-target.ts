@@ -1,15 +1,14 @@
 /**
  * Copying one staged release file to its public name at publish: streamed, its hash
- * re-checked on the way (the bytes must still be the ones hashed at `release add`), with a
- * progress bar, into a temporary file that is fsynced and renamed into place.
+ * re-checked on the way (the bytes must still be the ones hashed at `release add`), with
+ * progress reported, into a temporary file that is fsynced and renamed into place.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { StorageError, syncDirectory } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import type { ProgressEvent } from "../options.js";
 import { copyHashed } from "./copy-hashed.js";
 
 /** A staged release file and where it goes. */
@@ -24,36 +23,38 @@ export interface TargetCopy {
 /**
  * Copies `stagedDir/<sha256>` to `t.dest` (nothing to do when a file of that length is
  * already there: public names are hash-prefixed or immutable).
- * @throws {CliError} `STAGED_FILE_MISSING`, `STAGED_FILE_CHANGED`; {@link StorageError}.
+ * @throws {PublisherError} `STAGED_FILE_MISSING`, `STAGED_FILE_CHANGED`; {@link StorageError}.
  */
-export async function publishTarget(stagedDir: string, t: TargetCopy, ctx: Context): Promise<void> {
+export async function publishTarget(
+  stagedDir: string,
+  t: TargetCopy,
+  onProgress: ((event: ProgressEvent) => void) | undefined,
+): Promise<void> {
   const existing = await fs.stat(t.dest).catch(() => undefined);
   if (existing?.isFile() && existing.size === t.length) return;
   const blob = path.join(stagedDir, t.sha256);
   if ((await fs.stat(blob).catch(() => undefined)) === undefined) {
-    throw new CliError(
-      "STAGED_FILE_MISSING",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.STAGED_FILE_MISSING,
       `the release file for ${t.path} was removed from ${stagedDir} before publishing`,
-      EXIT.FAILURE,
-      "add it again with `bulwark release add`",
+      { hint: "add it again with `bulwark release add`" },
     );
   }
   await fs.mkdir(path.dirname(t.dest), { recursive: true });
   const tmp = `${t.dest}.${randomBytes(6).toString("hex")}.tmp`;
   let copied: { length: number; sha256: string };
   try {
-    copied = await copyHashed(blob, tmp, `copying ${path.basename(t.path)}`, ctx);
+    copied = await copyHashed(blob, tmp, `copying ${path.basename(t.path)}`, onProgress);
   } catch (cause) {
     throw new StorageError(`cannot copy ${t.path} to ${t.dest}: ${(cause as Error).message}`, { cause });
   }
   // The bytes must still be the ones hashed when they were added.
   if (copied.length !== t.length || copied.sha256 !== t.sha256) {
     await fs.rm(tmp, { force: true });
-    throw new CliError(
-      "STAGED_FILE_CHANGED",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.STAGED_FILE_CHANGED,
       `the staged release file for ${t.path} changed since it was added`,
-      EXIT.FAILURE,
-      "add it again with `bulwark release add`",
+      { hint: "add it again with `bulwark release add`" },
     );
   }
   await fs.rename(tmp, t.dest);

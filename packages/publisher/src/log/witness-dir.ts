@@ -11,9 +11,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { CosignatureV1Signer, parseCosignatureVerifierKey } from "@bulwark/tlog";
 import { writeFileAtomic } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import type { Passphrases } from "../store/passphrases.js";
 import { readNoteKeyFile } from "./note-keys.js";
 
 /** The contents of witness.json. */
@@ -45,7 +44,7 @@ export async function writeWitnessConfig(dir: string, config: WitnessConfig): Pr
 
 /**
  * Reads witness.json.
- * @throws {CliError} NOT_A_WITNESS or BAD_WITNESS_CONFIG
+ * @throws {PublisherError} NOT_A_WITNESS or BAD_WITNESS_CONFIG
  */
 export async function readWitnessConfig(dir: string): Promise<WitnessConfig> {
   const file = witnessLayout(dir).config;
@@ -53,12 +52,9 @@ export async function readWitnessConfig(dir: string): Promise<WitnessConfig> {
   try {
     value = JSON.parse(await fs.readFile(file, "utf8"));
   } catch {
-    throw new CliError(
-      "NOT_A_WITNESS",
-      `${dir} holds no readable witness.json`,
-      EXIT.USAGE,
-      "create the witness with `bulwark witness init --state DIR --name NAME`",
-    );
+    throw new PublisherError(PUBLISHER_ERRORS.NOT_A_WITNESS, `${dir} holds no readable witness.json`, {
+      hint: "create the witness with `bulwark witness init --state DIR --name NAME`",
+    });
   }
   const c = value as Partial<WitnessConfig> | null;
   const ok =
@@ -70,20 +66,27 @@ export async function readWitnessConfig(dir: string): Promise<WitnessConfig> {
     !path.isAbsolute(c.key) &&
     !c.key.split(/[\\/]/).includes("..");
   if (!ok)
-    throw new CliError("BAD_WITNESS_CONFIG", `${file}: name, vkey and key (inside the folder) are needed`, EXIT.USAGE);
+    throw new PublisherError(
+      PUBLISHER_ERRORS.BAD_WITNESS_CONFIG,
+      `${file}: name, vkey and key (inside the folder) are needed`,
+    );
   return { name: c.name as string, vkey: c.vkey as string, key: c.key as string };
 }
 
 /**
  * The witness's cosigner, from its encrypted key, checked against witness.json's vkey.
- * @throws {CliError} MISSING_KEY, FOREIGN_KEY; {@link UsageError} KEY_UNREADABLE
+ * @throws {PublisherError} MISSING_KEY, FOREIGN_KEY; {@link UsageError} KEY_UNREADABLE
  */
-export async function loadCosigner(dir: string, config: WitnessConfig, ctx: Context): Promise<CosignatureV1Signer> {
-  const seed = await readNoteKeyFile(path.join(dir, config.key), ctx, "witness");
+export async function loadCosigner(
+  dir: string,
+  config: WitnessConfig,
+  passphrases: Passphrases,
+): Promise<CosignatureV1Signer> {
+  const seed = await readNoteKeyFile(path.join(dir, config.key), passphrases, "witness");
   const signer = new CosignatureV1Signer(config.name, seed);
   seed.fill(0);
   if (signer.verifier().vkey !== parseCosignatureVerifierKey(config.vkey).vkey) {
-    throw new CliError("FOREIGN_KEY", `${config.key} is not the key of ${config.vkey}`, EXIT.FAILURE);
+    throw new PublisherError(PUBLISHER_ERRORS.FOREIGN_KEY, `${config.key} is not the key of ${config.vkey}`);
   }
   return signer;
 }

@@ -1,25 +1,25 @@
 /**
  * The one streaming copy of release files: into a new temporary file, hashing (SHA-256) on
- * the way, with a progress bar, fsynced. Used to stage a file at `release add` and to copy
+ * the way, reporting progress, fsynced. Used to stage a file at `release add` and to copy
  * it to its public name at publish.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
-import type { Context } from "../command.js";
-import { Progress } from "../ui/progress.js";
+import type { ProgressEvent } from "../options.js";
 
 /**
  * Copies `src` to `tmp` (which must not exist) and returns the length and SHA-256 of the
- * bytes copied. On any error `tmp` is removed and the error is rethrown as it is.
+ * bytes copied, reporting progress under `label`. On any error `tmp` is removed and the
+ * error is rethrown as it is.
  */
 export async function copyHashed(
   src: string,
   tmp: string,
   label: string,
-  ctx: Context,
+  onProgress: ((event: ProgressEvent) => void) | undefined,
 ): Promise<{ length: number; sha256: string }> {
   const size = (await fs.stat(src)).size;
-  const progress = new Progress(ctx.out.streams.stderr, label, size, !ctx.out.json && !ctx.out.quiet);
+  onProgress?.({ phase: "start", label, total: size });
   const hash = createHash("sha256");
   let length = 0;
   const out = await fs.open(tmp, "wx", 0o644);
@@ -29,7 +29,7 @@ export async function copyHashed(
       hash.update(buf);
       length += buf.length;
       await out.write(buf);
-      progress.tick(buf.length);
+      onProgress?.({ phase: "advance", label, bytes: buf.length });
     }
     await out.sync();
     await out.close();
@@ -38,7 +38,7 @@ export async function copyHashed(
     await fs.rm(tmp, { force: true });
     throw error;
   } finally {
-    progress.finish();
+    onProgress?.({ phase: "end", label });
   }
   return { length, sha256: hash.digest("hex") };
 }

@@ -11,8 +11,7 @@ import {
   type SignatureScheme,
   SUPPORTED_SCHEMES,
 } from "@bulwark/tuf";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { formatDuration, parseDuration } from "./duration.js";
 
 /** Where one key's private half is. */
@@ -66,12 +65,9 @@ export const DEFAULT_CONFIG: RepoConfig = {
 };
 
 function fail(field: string, expected: string): never {
-  throw new CliError(
-    "BAD_CONFIG",
-    `bulwark.json: ${field} must be ${expected}`,
-    EXIT.USAGE,
-    "fix the field, or run `bulwark repo init` again in a new folder",
-  );
+  throw new PublisherError(PUBLISHER_ERRORS.BAD_CONFIG, `bulwark.json: ${field} must be ${expected}`, {
+    hint: "fix the field, or run `bulwark repo init` again in a new folder",
+  });
 }
 
 /** Parses `bulwark.json`. */
@@ -80,7 +76,13 @@ export function parseConfig(bytes: Uint8Array): RepoConfig {
   try {
     json = parseJson(bytes);
   } catch (cause) {
-    throw new CliError("BAD_CONFIG", `bulwark.json is not valid JSON: ${(cause as Error).message}`, EXIT.USAGE);
+    throw new PublisherError(
+      PUBLISHER_ERRORS.BAD_CONFIG,
+      `bulwark.json is not valid JSON: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   if (!isJsonObject(json)) fail("the top level", "an object");
   if (json.formatVersion !== 1) fail("formatVersion", "1");

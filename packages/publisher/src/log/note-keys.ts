@@ -2,20 +2,14 @@
  * The private keys of a log and of a witness, at rest: Ed25519 keys in encrypted PKCS#8
  * PEM files (AES-256, the format of the repository's keys), readable by their owner only.
  * The signed-note `PRIVATE+KEY+...` form is never written: it would be the seed in clear.
- * Passphrases come from BULWARK_PASSPHRASE_<ROLE>, BULWARK_PASSPHRASE, or a prompt.
+ * Passphrases come from the caller (see store/passphrases.ts), under the role `log` or `witness`.
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { PrivateKeySigner, UsageError } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
-import { KeyStore, passphraseVariable, writeKeyFile } from "../store/keystore.js";
-
-/** The passphrase of `role`'s key (`log` or `witness`), asked twice on a terminal when `confirm`. */
-export function rolePassphrase(ctx: Context, role: "log" | "witness", confirm = false): Promise<string> {
-  return new KeyStore(ctx.cwd, [], ctx, () => undefined).passphrase(role, confirm);
-}
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import { writeKeyFile } from "../store/keystore.js";
+import { type Passphrases, passphraseVariable } from "../store/passphrases.js";
 
 /** Generates an Ed25519 key, writes it encrypted to `file`, and returns its 32-byte seed. */
 export async function createNoteKeyFile(file: string, passphrase: string): Promise<Uint8Array> {
@@ -26,19 +20,21 @@ export async function createNoteKeyFile(file: string, passphrase: string): Promi
 
 /**
  * Reads the seed of an encrypted Ed25519 key file.
- * @throws {CliError} MISSING_KEY when it cannot be read; {@link UsageError} KEY_UNREADABLE for
- *   a wrong passphrase or a file that is not an Ed25519 private key.
+ * @throws {PublisherError} MISSING_KEY when it cannot be read; {@link UsageError} KEY_UNREADABLE
+ *   for a wrong passphrase or a file that is not an Ed25519 private key.
  */
-export async function readNoteKeyFile(file: string, ctx: Context, role: "log" | "witness"): Promise<Uint8Array> {
+export async function readNoteKeyFile(
+  file: string,
+  passphrases: Passphrases,
+  role: "log" | "witness",
+): Promise<Uint8Array> {
   let pem: Buffer;
   try {
     pem = await fs.readFile(file);
   } catch (cause) {
-    throw new CliError("MISSING_KEY", `the ${role} key file ${file} cannot be read`, EXIT.FAILURE, undefined, {
-      cause,
-    });
+    throw new PublisherError(PUBLISHER_ERRORS.MISSING_KEY, `the ${role} key file ${file} cannot be read`, { cause });
   }
-  const passphrase = await rolePassphrase(ctx, role);
+  const passphrase = await passphrases.get(role);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, passphrase });

@@ -1,7 +1,7 @@
 /**
- * Private keys of a repository: encrypted PKCS#8 files (passphrase from the environment or
- * a prompt, never argv), external signer commands, or offline keys that sign elsewhere.
- * Keys are loaded, and passphrases asked for, only when a role must be signed.
+ * Private keys of a repository: encrypted PKCS#8 files (passphrase from the caller's
+ * callback, see passphrases.ts), external signer commands, or offline keys that sign
+ * elsewhere. Keys are loaded, and passphrases asked for, only when a role must be signed.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -17,20 +17,14 @@ import {
   UsageError,
   writeFileAtomic,
 } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { CommandSigner } from "../external/command-signer.js";
 import type { KeyEntry } from "./config.js";
+import type { Passphrases } from "./passphrases.js";
 
 /** A role name as a file name part: letters, digits, `.`, `_`, `-` kept, anything else `_`. */
 function fileSafe(role: string): string {
   return role.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\./, "_");
-}
-
-/** The environment variable that holds the passphrase of `role`'s keys. */
-export function passphraseVariable(role: string): string {
-  return `BULWARK_PASSPHRASE_${role.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
 /** Writes a private key, encrypted, readable by its owner only. */
@@ -62,7 +56,7 @@ export interface NewKey {
 /**
  * The scheme a `node:crypto` key fits: ed25519, ECDSA P-256 or P-384, RSA (PSS), or the
  * scheme asked for when the key fits it.
- * @throws {CliError} `UNSUPPORTED_KEY` for another key type or a scheme it does not fit.
+ * @throws {PublisherError} `UNSUPPORTED_KEY` for another key type or a scheme it does not fit.
  */
 export function schemeFor(key: KeyObject, wanted?: SignatureScheme): SignatureScheme {
   const type = key.asymmetricKeyType;
@@ -78,11 +72,10 @@ export function schemeFor(key: KeyObject, wanted?: SignatureScheme): SignatureSc
             ? "ecdsa-sha2-nistp384"
             : undefined;
   if (fits === undefined || (wanted !== undefined && wanted !== fits)) {
-    throw new CliError(
-      "UNSUPPORTED_KEY",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.UNSUPPORTED_KEY,
       `a ${type ?? "?"}${curve ? ` ${curve}` : ""} key does not fit ${wanted ?? "any supported scheme"}`,
-      EXIT.USAGE,
-      `supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")}`,
+      { hint: `supported: ${Object.keys(SUPPORTED_SCHEMES).join(", ")}` },
     );
   }
   return fits;
@@ -91,7 +84,7 @@ export function schemeFor(key: KeyObject, wanted?: SignatureScheme): SignatureSc
 /**
  * Reads a public key file: PEM (SubjectPublicKeyInfo, as `openssl pkey -pubout` writes
  * it) or an ed25519 key as 64 hex digits. Returns the key as metadata lists it.
- * @throws {CliError} `BAD_PUBLIC_KEY` when the file holds no usable public key.
+ * @throws {PublisherError} `BAD_PUBLIC_KEY` when the file holds no usable public key.
  */
 export async function readPublicKeyFile(
   file: string,
@@ -101,30 +94,31 @@ export async function readPublicKeyFile(
   try {
     text = (await fs.readFile(file, "utf8")).trim();
   } catch (cause) {
-    throw new CliError("BAD_PUBLIC_KEY", `cannot read the public key file ${file}`, EXIT.USAGE, undefined, { cause });
+    throw new PublisherError(PUBLISHER_ERRORS.BAD_PUBLIC_KEY, `cannot read the public key file ${file}`, { cause });
   }
   let publicKey: Key;
   if (/^[0-9a-fA-F]{64}$/.test(text) && (wanted ?? "ed25519") === "ed25519") {
     publicKey = new Key("ed25519", "ed25519", { public: text.toLowerCase() });
   } else {
     if (text.includes("PRIVATE KEY")) {
-      throw new CliError(
-        "BAD_PUBLIC_KEY",
+      throw new PublisherError(
+        PUBLISHER_ERRORS.BAD_PUBLIC_KEY,
         `${file} holds a private key; give the public half only`,
-        EXIT.USAGE,
-        "extract it with `openssl pkey -in KEY.pem -pubout`",
+        {
+          hint: "extract it with `openssl pkey -in KEY.pem -pubout`",
+        },
       );
     }
     let keyObject: KeyObject;
     try {
       keyObject = createPublicKey({ key: text, format: "pem" });
     } catch (cause) {
-      throw new CliError(
-        "BAD_PUBLIC_KEY",
+      throw new PublisherError(
+        PUBLISHER_ERRORS.BAD_PUBLIC_KEY,
         `${file} is not a PEM public key or a hex ed25519 key`,
-        EXIT.USAGE,
-        undefined,
-        { cause },
+        {
+          cause,
+        },
       );
     }
     publicKey = keyFromKeyObject(keyObject, schemeFor(keyObject, wanted));
@@ -133,29 +127,25 @@ export async function readPublicKeyFile(
     publicKey.publicKey();
   } catch (cause) {
     if (!(cause instanceof UnsupportedAlgorithmError)) throw cause;
-    throw new CliError("BAD_PUBLIC_KEY", `${file}: ${cause.message}`, EXIT.USAGE, undefined, { cause });
+    throw new PublisherError(PUBLISHER_ERRORS.BAD_PUBLIC_KEY, `${file}: ${cause.message}`, { cause });
   }
   return { publicKey, keyId: publicKey.computeKeyId(), scheme: publicKey.scheme as SignatureScheme };
 }
 
 /**
- * Reads a PKCS#8 PEM private key file, asking `passphrase` only when it is encrypted.
- * The scheme follows from the key unless `wanted` names one it fits.
- * @throws {CliError} when the file cannot be read; {@link UsageError} `KEY_UNREADABLE` for a
- * wrong passphrase or a file that is not a private key.
+ * A signer from the bytes of a PKCS#8 PEM private key file (`file` names it in messages),
+ * asking `passphrase` only when it is encrypted. The scheme follows from the key unless
+ * `wanted` names one it fits.
+ * @throws {UsageError} `KEY_UNREADABLE` for a wrong passphrase or bytes that are not a
+ * private key; {@link PublisherError} `UNSUPPORTED_KEY`.
  */
-export async function readPrivateKeyFile(
+export async function privateKeyFromPem(
+  pem: Buffer,
   file: string,
   passphrase: () => Promise<string>,
   wanted?: SignatureScheme,
   keyId?: string,
 ): Promise<PrivateKeySigner> {
-  let pem: Buffer;
-  try {
-    pem = await fs.readFile(file);
-  } catch (cause) {
-    throw new CliError("MISSING_KEY", `the key file ${file} cannot be read`, EXIT.USAGE, undefined, { cause });
-  }
   const encrypted = pem.includes("ENCRYPTED PRIVATE KEY");
   const secret = encrypted ? await passphrase() : undefined;
   let keyObject: KeyObject;
@@ -191,54 +181,29 @@ export function withoutKeyRole(entries: readonly KeyEntry[], keyId: string, role
   });
 }
 
+/** The private keys bulwark.json lists, loaded when a role must be signed. */
 export class KeyStore {
-  private readonly passphrases = new Map<string, string>();
   private readonly loaded = new Map<string, Signer>();
 
   constructor(
     private readonly dir: string,
     private readonly entries: readonly KeyEntry[],
-    private readonly ctx: Context,
+    private readonly passphrases: Passphrases,
     /** The public key the repository's metadata lists under a key ID, to catch foreign key files. */
     private readonly publicKeyOf: (keyId: string) => Key | undefined,
   ) {}
 
-  /** The passphrase for `role`'s keys: BULWARK_PASSPHRASE_<ROLE>, BULWARK_PASSPHRASE, or a prompt. */
-  async passphrase(role: string, confirm = false): Promise<string> {
-    const cached = this.passphrases.get(role);
-    if (cached !== undefined) return cached;
-    const fromEnv = this.ctx.env[passphraseVariable(role)] ?? this.ctx.env.BULWARK_PASSPHRASE;
-    let value: string;
-    if (fromEnv !== undefined && fromEnv !== "") {
-      value = fromEnv;
-    } else {
-      value = await this.ctx.prompt.secret(`Passphrase for the ${role} keys: `);
-      if (confirm && (await this.ctx.prompt.secret("Again: ")) !== value) {
-        throw new CliError("PASSPHRASE_MISMATCH", "the passphrases differ", EXIT.USAGE);
-      }
-    }
-    if (value.length < 8) {
-      throw new CliError(
-        "WEAK_PASSPHRASE",
-        `the passphrase for the ${role} keys is shorter than 8 characters`,
-        EXIT.USAGE,
-      );
-    }
-    this.passphrases.set(role, value);
-    return value;
-  }
-
   /**
    * Makes or registers a new key for `role`: a generated key is written encrypted under
-   * `keyDir` (passphrase of the role, asked twice on a terminal); an external command is
-   * tried once on a probe unless told not to; an offline key is only its public half.
-   * @throws {CliError} when the public key file or the external command is unusable.
+   * `keyDir` (the role's passphrase, asked for with purpose `create`); an external command
+   * is tried once on a probe unless told not to; an offline key is only its public half.
+   * @throws {PublisherError} when the public key file or the external command is unusable.
    */
   async createKey(role: string, source: KeySource): Promise<NewKey> {
     if ("generate" in source) {
       const signer = PrivateKeySigner.generate(source.generate);
       const file = path.join(source.keyDir, `${fileSafe(role)}-${signer.keyId.slice(0, 12)}.pem`);
-      await writeKeyFile(file, signer, await this.passphrase(role, true));
+      await writeKeyFile(file, signer, await this.passphrases.get(role, "create"));
       return {
         keyId: signer.keyId,
         publicKey: signer.publicKey,
@@ -280,21 +245,18 @@ export class KeyStore {
       try {
         pem = await fs.readFile(file);
       } catch (cause) {
-        throw new CliError(
-          "MISSING_KEY",
+        throw new PublisherError(
+          PUBLISHER_ERRORS.MISSING_KEY,
           `the key file ${entry.file} for key ${entry.id.slice(0, 12)} cannot be read`,
-          EXIT.FAILURE,
-          "restore it, or revoke the key with `bulwark key revoke`",
-          { cause },
+          { hint: "restore it, or revoke the key with `bulwark key revoke`", cause },
         );
       }
-      signer = PrivateKeySigner.fromPem(pem, entry.scheme, await this.passphrase(role), entry.id);
+      signer = PrivateKeySigner.fromPem(pem, entry.scheme, await this.passphrases.get(role), entry.id);
       if (expected !== undefined && expected.publicValue.trim() !== signer.publicKey.publicValue.trim()) {
-        throw new CliError(
-          "FOREIGN_KEY",
+        throw new PublisherError(
+          PUBLISHER_ERRORS.FOREIGN_KEY,
           `${entry.file} holds another key than the ${entry.id.slice(0, 12)} the repository lists`,
-          EXIT.FAILURE,
-          "point bulwark.json at the right key file",
+          { hint: "point bulwark.json at the right key file" },
         );
       }
     } else {
@@ -304,11 +266,10 @@ export class KeyStore {
     return signer;
   }
 
-  private unknown(entry: KeyEntry): CliError {
-    return new CliError(
-      "UNKNOWN_KEY",
+  private unknown(entry: KeyEntry): PublisherError {
+    return new PublisherError(
+      PUBLISHER_ERRORS.UNKNOWN_KEY,
       `key ${entry.id.slice(0, 12)} is not listed in the repository's metadata`,
-      EXIT.FAILURE,
     );
   }
 }

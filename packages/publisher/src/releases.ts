@@ -1,21 +1,12 @@
 /**
- * The vendor side of releases: the signed `custom.bulwark` of each release target and the
- * product's `NAME/index.json` target that clients discover releases through.
+ * The vendor side of releases in a repository: the product's `NAME/index.json` target
+ * that clients discover releases through, and the signed release targets of NAME@VERSION.
+ * The formats themselves (`custom.bulwark`, the index) live in @bulwark/client's release.ts.
  */
 import { formatReleaseIndex, type IndexEntry, indexPath, parseReleaseIndex, type ReleaseIndex } from "@bulwark/client";
-import { type JsonObject, type Repository, TargetFile } from "@bulwark/tuf";
-import { CliError } from "./errors.js";
-import { EXIT } from "./exit-codes.js";
+import { type Repository, TargetFile } from "@bulwark/tuf";
+import { PUBLISHER_ERRORS, PublisherError } from "./errors.js";
 import type { RepoDir, StagedTarget } from "./store/repo-dir.js";
-
-/** Parses `NAME@VERSION`. */
-export function parseReleaseRef(ref: string): { name: string; version: string } {
-  const at = ref.lastIndexOf("@");
-  if (at <= 0 || at === ref.length - 1) {
-    throw new CliError("BAD_RELEASE", `${JSON.stringify(ref)} is not NAME@VERSION`, EXIT.USAGE);
-  }
-  return { name: ref.slice(0, at), version: ref.slice(at + 1) };
-}
 
 /** The current release index of `name`, or an empty one. */
 export async function readIndex(repoDir: RepoDir, repo: Repository, name: string): Promise<ReleaseIndex> {
@@ -46,15 +37,24 @@ export async function updateIndex(
   return { path: p, sha256, length };
 }
 
-/** The signed release targets of NAME@VERSION, with the role that lists each. */
+/** A signed release target and the role that lists it. */
+export interface ReleaseTarget {
+  readonly target: TargetFile;
+  readonly role: string;
+}
+
+/**
+ * The signed release targets of NAME@VERSION, with the role that lists each.
+ * @throws {PublisherError} `NO_SUCH_RELEASE`
+ */
 export async function releaseTargets(
   repoDir: RepoDir,
   repo: Repository,
   name: string,
   version: string,
-): Promise<Array<{ target: TargetFile; role: string }>> {
+): Promise<ReleaseTarget[]> {
   const index = await readIndex(repoDir, repo, name);
-  const out: Array<{ target: TargetFile; role: string }> = [];
+  const out: ReleaseTarget[] = [];
   for (const entry of index.releases) {
     if (entry.version !== version) continue;
     const role = repo.roleForTarget(entry.target);
@@ -62,24 +62,13 @@ export async function releaseTargets(
     if (target !== undefined) out.push({ target, role });
   }
   if (out.length === 0) {
-    throw new CliError(
-      "NO_SUCH_RELEASE",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.NO_SUCH_RELEASE,
       `${name}@${version} is not released in this repository`,
-      EXIT.FAILURE,
-      "see `bulwark repo status` for the releases",
+      {
+        hint: "see `bulwark repo status` for the releases",
+      },
     );
   }
   return out;
-}
-
-/** Changes the `custom.bulwark` of a release target (rollout, revocation) and marks its role changed. */
-export function editReleaseMetadata(
-  repo: Repository,
-  entry: { target: TargetFile; role: string },
-  edit: (bulwark: JsonObject) => JsonObject,
-): void {
-  const custom = entry.target.custom ?? {};
-  const bulwark = (custom.bulwark ?? {}) as JsonObject;
-  entry.target.custom = { ...custom, bulwark: edit({ ...bulwark }) };
-  repo.touch(entry.role);
 }

@@ -1,16 +1,15 @@
-import { LOG_PROOF_SUFFIX } from "@bulwark/client";
-import { CliError } from "./errors.js";
-import { EXIT } from "./exit-codes.js";
+import { LOG_PROOF_SUFFIX } from "@bulwark/tlog";
+import { PUBLISHER_ERRORS, PublisherError } from "./errors.js";
 
 /**
  * Checks a target path a vendor chose: relative, `/`-separated, no empty, `.` or `..`
  * segment, no backslash or control character. Such paths are safe as URLs and file names
  * for every client.
- * @throws {CliError} `BAD_TARGET_PATH`
+ * @throws {PublisherError} `BAD_TARGET_PATH`
  */
 export function checkTargetPath(p: string): string {
   const bad = (why: string): never => {
-    throw new CliError("BAD_TARGET_PATH", `the target path ${JSON.stringify(p)} ${why}`, EXIT.USAGE);
+    throw new PublisherError(PUBLISHER_ERRORS.BAD_TARGET_PATH, `the target path ${JSON.stringify(p)} ${why}`);
   };
   if (p === "") bad("is empty");
   if (p.startsWith("/")) bad("is absolute; target paths are relative to the repository");
@@ -28,13 +27,15 @@ export function checkTargetPath(p: string): string {
   return p;
 }
 
-/** A release name: letters, digits, `.`, `_`, `-`, not starting with `.` or `-`. */
+/**
+ * A release name: letters, digits, `.`, `_`, `-`, not starting with `.` or `-`.
+ * @throws {PublisherError} `BAD_NAME`
+ */
 export function checkReleaseName(name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(name)) {
-    throw new CliError(
-      "BAD_NAME",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.BAD_NAME,
       `--name ${JSON.stringify(name)} must be letters, digits, ".", "_" or "-", starting with a letter, digit or "_"`,
-      EXIT.USAGE,
     );
   }
   return name;

@@ -15,8 +15,7 @@ import {
   TlogError,
   type WitnessPolicy,
 } from "@bulwark/tlog";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { isLogDir, LogDir } from "./log-dir.js";
 
 /** A log to read, and whom to trust for it. */
@@ -36,38 +35,39 @@ export function isUrl(where: string): boolean {
 }
 
 /**
- * A verifier key from the command line.
- * @throws {CliError} usage, naming the option.
+ * A verifier key given by a caller; `option` names where it came from, for the message.
+ * @throws {PublisherError} `BAD_VKEY`.
  */
 export function vkeyOption(vkey: string, option: string): NoteVerifier {
   try {
     return parseVerifierKey(vkey);
   } catch (cause) {
     if (!(cause instanceof TlogError)) throw cause;
-    throw usage(
+    throw new PublisherError(
+      PUBLISHER_ERRORS.BAD_VKEY,
       `${option} ${JSON.stringify(vkey)} is not a verifier key: ${cause.message}`,
-      "a vkey looks like name+1a2b3c4d+AbCd...",
+      { hint: "a vkey looks like name+1a2b3c4d+AbCd...", cause },
     );
   }
 }
 
 /**
  * Reads a witness policy file (lines `witness NAME VKEY [URL]`, `group`, `quorum`).
- * @throws {CliError} when it cannot be read; {@link TlogError} TLOG_BAD_POLICY.
+ * @throws {PublisherError} `MISSING_POLICY` when it cannot be read; {@link TlogError} TLOG_BAD_POLICY.
  */
 export async function readPolicyFile(file: string): Promise<WitnessPolicy> {
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
   } catch (cause) {
-    throw new CliError("MISSING_POLICY", `cannot read the witness policy ${file}`, EXIT.USAGE, undefined, { cause });
+    throw new PublisherError(PUBLISHER_ERRORS.MISSING_POLICY, `cannot read the witness policy ${file}`, { cause });
   }
   return parseWitnessPolicy(text);
 }
 
 /**
  * Resolves a log location.
- * @throws {CliError} when a URL or plain folder comes without `vkey`.
+ * @throws {PublisherError} `LOG_VKEY_REQUIRED` when a URL or plain folder comes without `vkey`.
  */
 export async function openLogLocation(
   where: string,
@@ -94,7 +94,9 @@ export async function openLogLocation(
     };
   }
   if (options.vkey === undefined) {
-    throw usage(`--log-vkey is needed to read ${where}`, "give the log's verifier key, printed by `bulwark log init`");
+    throw new PublisherError(PUBLISHER_ERRORS.LOG_VKEY_REQUIRED, `--log-vkey is needed to read ${where}`, {
+      hint: "give the log's verifier key, printed by `bulwark log init`",
+    });
   }
   const verifier = vkeyOption(options.vkey, "--log-vkey");
   const store = isUrl(where)

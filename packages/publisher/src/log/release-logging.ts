@@ -23,10 +23,9 @@ import {
   type WitnessEndpoint,
 } from "@bulwark/tlog";
 import type { Repository } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { LogConfig } from "../store/config.js";
+import type { Passphrases } from "../store/passphrases.js";
 import { LogDir } from "./log-dir.js";
 
 /** What logging the releases of a publish did. */
@@ -48,7 +47,7 @@ export interface LoggedReleases {
  * is a release file (`custom.bulwark`), with the role that lists it, that role's new
  * version and the SHA-256 of its newly signed bytes. Release indexes and attestation
  * bundles are not releases and are not logged.
- * @throws {CliError} `LOG_ENTRY_FAILED` when a role that lists a release was not re-signed.
+ * @throws {PublisherError} `LOG_ENTRY_FAILED` when a role that lists a release was not re-signed.
  */
 export function releaseEntries(repo: Repository, added: ReadonlyArray<{ readonly path: string }>): ReleaseEntry[] {
   const entries: ReleaseEntry[] = [];
@@ -61,7 +60,10 @@ export function releaseEntries(repo: Repository, added: ReadonlyArray<{ readonly
     const sha256 = target.hashes.get("sha256");
     const metadata = repo.publishedBytes(role);
     if (sha256 === undefined || metadata === undefined) {
-      throw new CliError("LOG_ENTRY_FAILED", `${targetPath}: no sha256, or its role ${role} was not signed`);
+      throw new PublisherError(
+        PUBLISHER_ERRORS.LOG_ENTRY_FAILED,
+        `${targetPath}: no sha256, or its role ${role} was not signed`,
+      );
     }
     entries.push(
       releaseEntryFor(
@@ -97,7 +99,7 @@ async function endpointsOf(
 
 /**
  * Opens the log bulwark.json names and checks it is the root's.
- * @throws {CliError} `NO_RELEASE_LOG` without a log folder, `LOG_MISMATCH` for another log.
+ * @throws {PublisherError} `NO_RELEASE_LOG` without a log folder, `LOG_MISMATCH` for another log.
  */
 async function openLog(
   repoDir: string,
@@ -105,20 +107,20 @@ async function openLog(
   policy: LogPolicy,
 ): Promise<{ dir: LogDir; config: LogConfig }> {
   if (config === undefined) {
-    throw new CliError(
-      "NO_RELEASE_LOG",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.NO_RELEASE_LOG,
       `the root requires every release to be in the log ${policy.origin}, and bulwark.json names no log folder`,
-      EXIT.USAGE,
-      'name it with `bulwark log policy set DIR --log-dir LOG ...`, or add "log": {"dir": "LOG"} to bulwark.json',
+      {
+        hint: 'name it with `bulwark log policy set DIR --log-dir LOG ...`, or add "log": {"dir": "LOG"} to bulwark.json',
+      },
     );
   }
   const dir = await LogDir.open(path.resolve(repoDir, config.dir));
   if (dir.config.origin !== policy.origin || dir.verifier.vkey !== policy.logVerifier.vkey) {
-    throw new CliError(
-      "LOG_MISMATCH",
+    throw new PublisherError(
+      PUBLISHER_ERRORS.LOG_MISMATCH,
       `the log in ${config.dir} (${dir.config.origin}) is not the one the root names (${policy.origin}, ${policy.logVerifier.vkey})`,
-      EXIT.USAGE,
-      "point bulwark.json's log.dir at the root's log, or change the root's with `bulwark log policy set`",
+      { hint: "point bulwark.json's log.dir at the root's log, or change the root's with `bulwark log policy set`" },
     );
   }
   return { dir, config };
@@ -128,7 +130,7 @@ async function openLog(
  * Appends `entries` to the repository's log as one batch, has the root's witnesses cosign
  * the checkpoint (holding the log folder's lock), and returns each entry's proof, verified
  * as a client will verify it.
- * @throws {CliError} `TLOG_WITNESS_QUORUM` when fewer than k witnesses cosign (the entries
+ * @throws {PublisherError} `TLOG_WITNESS_QUORUM` when fewer than k witnesses cosign (the entries
  *   stay logged, nothing is returned to publish); `NO_RELEASE_LOG`, `LOG_MISMATCH`;
  *   the log folder's errors (LOCKED, KEY_UNREADABLE, a log that does not verify).
  */
@@ -137,25 +139,30 @@ export async function logReleases(
   config: LogConfig | undefined,
   policy: LogPolicy,
   entries: readonly ReleaseEntry[],
-  ctx: Context,
+  options: { readonly passphrases: Passphrases; readonly signal?: AbortSignal },
 ): Promise<LoggedReleases> {
   const { dir, config: log } = await openLog(repoDir, config, policy);
   const { endpoints, unreachable } = await endpointsOf(policy, log, dir);
   const quorum = logPolicyQuorum(policy);
-  const { writer, release } = await dir.openWriter(ctx);
+  const { writer, release } = await dir.openWriter(options.passphrases);
   try {
     let appended: Awaited<ReturnType<typeof appendReleases>>;
     try {
-      appended = await appendReleases(writer, entries, { witnesses: endpoints, policy: quorum, signal: ctx.signal });
+      appended = await appendReleases(writer, entries, {
+        witnesses: endpoints,
+        policy: quorum,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } catch (error) {
       if (!(error instanceof TlogError && error.code === TLOG_ERRORS.WITNESS_QUORUM)) throw error;
       const noUrl = unreachable.length > 0 ? `; no URL for ${unreachable.join(", ")}` : "";
-      throw new CliError(
+      throw new PublisherError(
         error.code,
         `fewer than ${policy.threshold} of the root's ${policy.witnesses.length} witnesses cosigned the release log (${error.message}${noUrl}). Nothing was published: clients still see the previous release. The ${entries.length} entr${entries.length === 1 ? "y stays" : "ies stay"} in the log (size ${writer.size}), which never takes entries back`,
-        EXIT.FAILURE,
-        "bring the witnesses back (or give their URLs in bulwark.json's log.witnesses), then `bulwark repo publish` again: the releases are logged again and cosigned",
-        { cause: error },
+        {
+          hint: "bring the witnesses back (or give their URLs in bulwark.json's log.witnesses), then `bulwark repo publish` again: the releases are logged again and cosigned",
+          cause: error,
+        },
       );
     }
     const proofs = new Map<string, string>();

@@ -13,35 +13,22 @@ import {
   parseEnvelope,
   type QuorumResult,
   type ReleasePolicy,
+  releasePoliciesOf,
   requireQuorum,
   type SourceDigest,
   serializeEnvelope,
+  splitAttestationBundle,
   verifyQuorum,
 } from "@bulwark/attest";
-import { ATTESTATION_LIMITS, parseSourceDigest, releasePoliciesOf, splitAttestationBundle } from "@bulwark/client";
+import { ATTESTATION_LIMITS } from "@bulwark/client";
 import type { Repository } from "@bulwark/tuf";
-import { usage } from "./errors.js";
+import { PUBLISHER_ERRORS, PublisherError } from "./errors.js";
 
 /** One envelope read from an attestation file, normalised to compact JSON. */
 export interface AttestationInput {
   /** `FILE` or `FILE line N`, for messages. */
   readonly label: string;
   readonly bytes: Buffer;
-}
-
-/**
- * Parses `--source-digest sha1:<hex>|sha256:<hex>`.
- * @throws {CliError} `CLI_USAGE` when it is neither.
- */
-export function sourceDigestOption(text: string): SourceDigest {
-  const digest = parseSourceDigest(text);
-  if (digest === undefined) {
-    throw usage(
-      `--source-digest ${JSON.stringify(text)} is not sha1:<40 hex> or sha256:<64 hex>`,
-      "for a git commit: --source-digest sha1:$(git rev-parse HEAD)",
-    );
-  }
-  return digest;
 }
 
 function relabel(error: unknown, label: string): unknown {
@@ -77,14 +64,16 @@ function envelopesOf(file: string, data: Buffer): AttestationInput[] {
  * @throws {AttestError} `ATTEST_TOO_LARGE` for a file over the bundle limit or an
  * envelope over the envelope limit, `ATTEST_BAD_ENVELOPE` for anything malformed; the
  * message names the file (and line).
- * @throws {CliError} when a file cannot be read.
+ * @throws {PublisherError} `NO_SUCH_ATTESTATION` when a file cannot be read.
  */
 export async function readAttestationFiles(files: readonly string[], cwd: string): Promise<AttestationInput[]> {
   const out: AttestationInput[] = [];
   for (const name of files) {
     const file = path.resolve(cwd, name);
     const stat = await fs.stat(file).catch(() => undefined);
-    if (stat === undefined || !stat.isFile()) throw usage(`--attestation ${name} is not a readable file`);
+    if (stat === undefined || !stat.isFile()) {
+      throw new PublisherError(PUBLISHER_ERRORS.NO_SUCH_ATTESTATION, `--attestation ${name} is not a readable file`);
+    }
     if (stat.size > ATTESTATION_LIMITS.maxBundleBytes) {
       throw new AttestError(
         "ATTEST_TOO_LARGE",

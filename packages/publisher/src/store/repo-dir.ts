@@ -17,10 +17,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import { LOG_PROOF_SUFFIX } from "@bulwark/client";
-import type { ReleaseEntry } from "@bulwark/tlog";
+import { type ReleaseEntry, releaseProofPath } from "@bulwark/tlog";
 import {
   encodeName,
+  hashPrefixedPath,
   Metadata,
   Repository,
   type RepositoryFile,
@@ -29,15 +29,15 @@ import {
   writeFileAtomic,
   writeRepositoryFiles,
 } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
+import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
 import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
 import { copyHashed } from "./copy-hashed.js";
 import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
+import { Passphrases } from "./passphrases.js";
 import { publishTarget } from "./publish-target.js";
 
 /** A target added since the last publish, whose bytes wait in staged/targets/. */
@@ -67,6 +67,7 @@ export interface PublishReport {
   };
 }
 
+/** An opened repository folder: its layout, its config, and the one operation's passphrases and clock. */
 export class RepoDir {
   readonly paths: {
     readonly config: string;
@@ -81,12 +82,19 @@ export class RepoDir {
     readonly lock: string;
   };
 
+  /** The passphrases asked for during this operation (each role's once). */
+  readonly passphrases: Passphrases;
+  /** The clock. */
+  readonly now: () => number;
+
   private constructor(
     readonly dir: string,
     public config: RepoConfig,
-    readonly ctx: Context,
+    readonly options: PublisherOptions,
   ) {
     this.paths = RepoDir.layout(dir);
+    this.passphrases = new Passphrases(options.passphrase);
+    this.now = options.now ?? Date.now;
   }
 
   /** The paths of a repository folder. */
@@ -108,26 +116,27 @@ export class RepoDir {
   }
 
   /**
-   * Opens an existing repository folder.
-   * @throws {CliError} `NOT_A_REPOSITORY` when DIR has no bulwark.json.
+   * Opens an existing repository folder (relative to `options.cwd`).
+   * @throws {PublisherError} `NOT_A_REPOSITORY` when DIR has no bulwark.json, `BAD_CONFIG`.
    */
-  static async open(dir: string, ctx: Context): Promise<RepoDir> {
-    const abs = path.resolve(ctx.cwd, dir);
+  static async open(dir: string, options: PublisherOptions = {}): Promise<RepoDir> {
+    const abs = path.resolve(options.cwd ?? process.cwd(), dir);
     const bytes = await readFileIfExists(path.join(abs, "bulwark.json"));
     if (bytes === undefined) {
-      throw new CliError(
-        "NOT_A_REPOSITORY",
+      throw new PublisherError(
+        PUBLISHER_ERRORS.NOT_A_REPOSITORY,
         `${dir} is not a Bulwark repository (no bulwark.json)`,
-        EXIT.USAGE,
-        `create one with \`bulwark repo init ${dir}\``,
+        {
+          hint: `create one with \`bulwark repo init ${dir}\``,
+        },
       );
     }
-    return new RepoDir(abs, parseConfig(bytes), ctx);
+    return new RepoDir(abs, parseConfig(bytes), options);
   }
 
-  /** A repository folder object for a new repository (used by `repo init`). */
-  static create(dir: string, config: RepoConfig, ctx: Context): RepoDir {
-    return new RepoDir(path.resolve(ctx.cwd, dir), config, ctx);
+  /** A repository folder object for a new repository (see `initRepository`). */
+  static create(dir: string, config: RepoConfig, options: PublisherOptions = {}): RepoDir {
+    return new RepoDir(path.resolve(options.cwd ?? process.cwd(), dir), config, options);
   }
 
   async saveConfig(config: RepoConfig): Promise<void> {
@@ -147,12 +156,12 @@ export class RepoDir {
 
   /** The key store, resolving public keys through `repo`. */
   keyStore(repo: () => Repository | undefined): KeyStore {
-    return new KeyStore(this.dir, this.config.keys, this.ctx, (id) => repo()?.publicKey(id));
+    return new KeyStore(this.dir, this.config.keys, this.passphrases, (id) => repo()?.publicKey(id));
   }
 
   /**
    * The repository as published, with the staged changes applied, keys loaded on demand.
-   * @throws {CliError} when nothing was published yet or the published state is unreadable.
+   * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`.
    */
   async load(): Promise<Repository> {
     const names = await fs.readdir(this.paths.metadata).catch(() => [] as string[]);
@@ -163,12 +172,9 @@ export class RepoDir {
       .sort((a, b) => a - b);
     const timestamp = await readFileIfExists(path.join(this.paths.metadata, "timestamp.json"));
     if (roots.length === 0 || timestamp === undefined) {
-      throw new CliError(
-        "NOT_PUBLISHED",
-        `${this.paths.metadata} has no published metadata`,
-        EXIT.FAILURE,
-        "run `bulwark repo init` first",
-      );
+      throw new PublisherError(PUBLISHER_ERRORS.NOT_PUBLISHED, `${this.paths.metadata} has no published metadata`, {
+        hint: "run `bulwark repo init` first",
+      });
     }
     const ts = Metadata.fromBytes(timestamp, "timestamp");
     const rootFiles = await Promise.all(
@@ -180,8 +186,8 @@ export class RepoDir {
     const snapshotVersion = ts.signed.snapshotMeta.version;
     const snapshot = await readFileIfExists(path.join(this.paths.metadata, named("snapshot", snapshotVersion)));
     if (snapshot === undefined) {
-      throw new CliError(
-        "BROKEN_REPOSITORY",
+      throw new PublisherError(
+        PUBLISHER_ERRORS.BROKEN_REPOSITORY,
         `timestamp.json names snapshot version ${snapshotVersion}, which is missing`,
       );
     }
@@ -200,7 +206,7 @@ export class RepoDir {
       },
       expiry: this.config.expiry,
       signerSource: (role, keyids) => keys.signersFor(role, keyids),
-      now: this.ctx.now,
+      now: this.now,
     });
     await this.applyStaged(repo);
     return repo;
@@ -255,17 +261,18 @@ export class RepoDir {
   /**
    * Copies a release file into staged/targets/ (hashing it on the way, with progress),
    * atomically. Returns its length and SHA-256.
+   * @throws {PublisherError} `NOT_A_FILE`, `READ_FAILED`.
    */
   async stageFile(file: string): Promise<{ length: number; sha256: string }> {
     await fs.mkdir(this.paths.stagedTargets, { recursive: true });
     const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new CliError("NOT_A_FILE", `${file} is not a regular file`, EXIT.USAGE);
+    if (!stat.isFile()) throw new PublisherError(PUBLISHER_ERRORS.NOT_A_FILE, `${file} is not a regular file`);
     const tmp = path.join(this.paths.stagedTargets, `.incoming-${randomBytes(6).toString("hex")}`);
     let copied: { length: number; sha256: string };
     try {
-      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.ctx);
+      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.options.onProgress);
     } catch (cause) {
-      throw new CliError("READ_FAILED", `cannot read ${file}: ${(cause as Error).message}`, EXIT.FAILURE, undefined, {
+      throw new PublisherError(PUBLISHER_ERRORS.READ_FAILED, `cannot read ${file}: ${(cause as Error).message}`, {
         cause,
       });
     }
@@ -284,13 +291,9 @@ export class RepoDir {
   /** The bytes of a target: staged, or published (hash-prefixed or not); checked against its hash. */
   async readTarget(target: TargetFile): Promise<Buffer> {
     const sha256 = target.hashes.get("sha256") ?? "";
-    const slash = target.path.lastIndexOf("/");
     const candidates = [
       path.join(this.paths.stagedTargets, sha256),
-      path.join(
-        this.paths.targets,
-        ...`${target.path.slice(0, slash + 1)}${sha256}.${target.path.slice(slash + 1)}`.split("/"),
-      ),
+      path.join(this.paths.targets, ...hashPrefixedPath(target.path, sha256).split("/")),
       path.join(this.paths.targets, ...target.path.split("/")),
     ];
     for (const file of candidates) {
@@ -303,7 +306,10 @@ export class RepoDir {
         return data;
       }
     }
-    throw new CliError("TARGET_MISSING", `the file of target ${target.path} is missing from ${this.dir}`, EXIT.FAILURE);
+    throw new PublisherError(
+      PUBLISHER_ERRORS.TARGET_MISSING,
+      `the file of target ${target.path} is missing from ${this.dir}`,
+    );
   }
 
   /**
@@ -321,8 +327,7 @@ export class RepoDir {
     if (root !== undefined) changed.splice(changed.length - 1, 0, { path: "metadata/root.json", data: root.data });
     const consistent = repo.root.signed.consistentSnapshot === true;
     const targetFiles = state.added.map((t) => {
-      const slash = t.path.lastIndexOf("/");
-      const name = consistent ? `${t.path.slice(0, slash + 1)}${t.sha256}.${t.path.slice(slash + 1)}` : t.path;
+      const name = consistent ? hashPrefixedPath(t.path, t.sha256) : t.path;
       return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
     });
     const policy = options.unlogged ? undefined : logPolicyIn(repo.root.signed);
@@ -330,13 +335,16 @@ export class RepoDir {
     const logged =
       policy === undefined || entries.length === 0 || options.dryRun
         ? undefined
-        : await logReleases(this.dir, this.config.log, policy, entries, this.ctx);
+        : await logReleases(this.dir, this.config.log, policy, entries, {
+            passphrases: this.passphrases,
+            ...(this.options.signal ? { signal: this.options.signal } : {}),
+          });
     // Each proof beside its release file, and under the plain name for people and tools.
     const proofFiles = targetFiles.flatMap((t) => {
       const proof = logged?.proofs.get(t.path);
       if (proof === undefined) return [];
-      const plain = path.join(this.paths.targets, ...`${t.path}${LOG_PROOF_SUFFIX}`.split("/"));
-      const dests = [...new Set([`${t.dest}${LOG_PROOF_SUFFIX}`, plain])];
+      const plain = path.join(this.paths.targets, ...releaseProofPath(t.path).split("/"));
+      const dests = [...new Set([releaseProofPath(t.dest), plain])];
       return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
     });
     const report: PublishReport = {
@@ -358,7 +366,7 @@ export class RepoDir {
       ...(policy === undefined || entries.length === 0 ? {} : { log: logReport(policy.origin, entries, logged) }),
     };
     if (options.dryRun) return report;
-    for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.ctx);
+    for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.options.onProgress);
     for (const f of proofFiles) {
       await fs.mkdir(path.dirname(f.dest), { recursive: true });
       await writeFileAtomic(f.dest, f.data);

@@ -19,10 +19,9 @@ import {
   type WitnessPolicy,
 } from "@bulwark/tlog";
 import { writeFileAtomic } from "@bulwark/tuf";
-import type { Context } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { acquireLock } from "../store/lock.js";
+import type { Passphrases } from "../store/passphrases.js";
 import { readNoteKeyFile } from "./note-keys.js";
 
 /** The contents of log.json. */
@@ -51,8 +50,10 @@ export function isLogDir(dir: string): boolean {
   return existsSync(logLayout(dir).config);
 }
 
-function badConfig(file: string, why: string): CliError {
-  return new CliError("BAD_LOG_CONFIG", `${file}: ${why}`, EXIT.USAGE, "a log folder is made by `bulwark log init`");
+function badConfig(file: string, why: string): PublisherError {
+  return new PublisherError(PUBLISHER_ERRORS.BAD_LOG_CONFIG, `${file}: ${why}`, {
+    hint: "a log folder is made by `bulwark log init`",
+  });
 }
 
 /** An opened log folder: its configuration and the log's verifier. */
@@ -69,7 +70,7 @@ export class LogDir {
 
   /**
    * Reads DIR/log.json.
-   * @throws {CliError} NOT_A_LOG or BAD_LOG_CONFIG
+   * @throws {PublisherError} NOT_A_LOG or BAD_LOG_CONFIG
    */
   static async open(dir: string): Promise<LogDir> {
     const file = logLayout(dir).config;
@@ -77,12 +78,9 @@ export class LogDir {
     try {
       text = await fs.readFile(file, "utf8");
     } catch {
-      throw new CliError(
-        "NOT_A_LOG",
-        `${dir} is not a log folder (no log.json)`,
-        EXIT.USAGE,
-        "create one with `bulwark log init DIR --origin ORIGIN`",
-      );
+      throw new PublisherError(PUBLISHER_ERRORS.NOT_A_LOG, `${dir} is not a log folder (no log.json)`, {
+        hint: "create one with `bulwark log init DIR --origin ORIGIN`",
+      });
     }
     let value: unknown;
     try {
@@ -101,7 +99,7 @@ export class LogDir {
     try {
       verifier = parseVerifierKey(c.vkey);
     } catch (cause) {
-      throw new CliError("BAD_LOG_CONFIG", `${file}: the vkey does not parse`, EXIT.USAGE, undefined, { cause });
+      throw new PublisherError(PUBLISHER_ERRORS.BAD_LOG_CONFIG, `${file}: the vkey does not parse`, { cause });
     }
     return new LogDir(dir, { origin: c.origin, vkey: c.vkey, key: c.key }, verifier);
   }
@@ -130,17 +128,20 @@ export class LogDir {
   /**
    * Takes the folder's lock, decrypts the log key and opens the writer (which verifies
    * the stored checkpoint and the edge tiles). Call `release` when done.
-   * @throws {CliError} LOCKED, MISSING_KEY; {@link UsageError} KEY_UNREADABLE; {@link TlogError}
-   *   when the stored log does not verify.
+   * @throws {PublisherError} LOCKED, MISSING_KEY, FOREIGN_KEY; {@link UsageError} KEY_UNREADABLE;
+   *   {@link TlogError} when the stored log does not verify.
    */
-  async openWriter(ctx: Context): Promise<{ writer: LogWriter; release: () => Promise<void> }> {
+  async openWriter(passphrases: Passphrases): Promise<{ writer: LogWriter; release: () => Promise<void> }> {
     const release = await acquireLock(this.layout.lock);
     try {
-      const seed = await readNoteKeyFile(path.join(this.layout.dir, this.config.key), ctx, "log");
+      const seed = await readNoteKeyFile(path.join(this.layout.dir, this.config.key), passphrases, "log");
       const signer = new Ed25519Signer(this.verifier.name, seed);
       seed.fill(0);
       if (signer.verifier().vkey !== this.verifier.vkey) {
-        throw new CliError("FOREIGN_KEY", `${this.config.key} is not the key of ${this.config.vkey}`, EXIT.FAILURE);
+        throw new PublisherError(
+          PUBLISHER_ERRORS.FOREIGN_KEY,
+          `${this.config.key} is not the key of ${this.config.vkey}`,
+        );
       }
       const writer = await LogWriter.open(this.store(), {
         origin: this.config.origin,

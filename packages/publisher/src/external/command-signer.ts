@@ -9,11 +9,12 @@
  */
 import { spawn } from "node:child_process";
 import type { Key, Signer } from "@bulwark/tuf";
-import { CliError } from "../errors.js";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 
 /** Longest an external signer may take (a person touching a hardware key included). */
 export const EXTERNAL_SIGNER_TIMEOUT_MS = 120_000;
 
+/** A {@link Signer} that runs an external command; it refuses an answer that does not verify. */
 export class CommandSigner implements Signer {
   constructor(
     readonly keyId: string,
@@ -36,11 +37,9 @@ export class CommandSigner implements Signer {
       child.on("error", (cause) => {
         clearTimeout(timer);
         reject(
-          new CliError(
-            "EXTERNAL_SIGNER",
+          new PublisherError(
+            PUBLISHER_ERRORS.EXTERNAL_SIGNER,
             `the external signer for key ${this.keyId.slice(0, 12)} could not start`,
-            1,
-            undefined,
             { cause },
           ),
         );
@@ -52,8 +51,8 @@ export class CommandSigner implements Signer {
           const why = sig ? `was killed (${sig}${sig === "SIGKILL" ? ", timeout" : ""})` : `exited with ${code}`;
           const detail = Buffer.concat(err).toString("utf8").trim().split("\n")[0] ?? "";
           reject(
-            new CliError(
-              "EXTERNAL_SIGNER",
+            new PublisherError(
+              PUBLISHER_ERRORS.EXTERNAL_SIGNER,
               `the external signer for key ${this.keyId.slice(0, 12)} ${why}${detail ? `: ${detail}` : ""}`,
             ),
           );
@@ -64,8 +63,8 @@ export class CommandSigner implements Signer {
         // Check the answer before it is used: a signer that signs something else is refused here.
         if (!this.publicKey.verify(data, bytes.toString("hex"))) {
           reject(
-            new CliError(
-              "EXTERNAL_SIGNER",
+            new PublisherError(
+              PUBLISHER_ERRORS.EXTERNAL_SIGNER,
               `the external signer for key ${this.keyId.slice(0, 12)} answered a signature that does not verify`,
             ),
           );

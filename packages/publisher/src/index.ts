@@ -1,0 +1,109 @@
+/**
+ * @bulwark/publisher — the vendor's repository on disk, as a library a server can call:
+ * create a repository, stage and publish releases, refresh, roll out and revoke, change
+ * keys, roles and the policies in root, log releases in a transparency log, serve the
+ * public tree. It never prints, prompts or exits: passphrases and progress come in through
+ * {@link PublisherOptions}; failures are {@link PublisherError}s with stable codes.
+ */
+
+export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
+export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
+export { isLogDir, type LogConfig as LogFolderConfig, LogDir, logLayout } from "./log/log-dir.js";
+export { isUrl, type LogLocation, openLogLocation, readPolicyFile, vkeyOption } from "./log/log-location.js";
+export { createNoteKeyFile, readNoteKeyFile } from "./log/note-keys.js";
+export { type LoggedReleases, logReleases, releaseEntries } from "./log/release-logging.js";
+export {
+  loadCosigner,
+  readWitnessConfig,
+  type WitnessConfig,
+  witnessLayout,
+  writeWitnessConfig,
+} from "./log/witness-dir.js";
+export {
+  type AddReleaseOptions,
+  type AddReleaseResult,
+  addRelease,
+  type ReleaseFile,
+  type StagedReleaseFile,
+} from "./operations/add-release.js";
+export { type ImportResult, importRootSignatures, type RootThreshold } from "./operations/import-root.js";
+export { type InitOptions, type InitResult, type InitRole, initRepository, type KeyCount } from "./operations/init.js";
+export {
+  addKey,
+  type Delegation,
+  delegateRole,
+  type KeyInfo,
+  type RoleKeys,
+  revokeKey,
+  rotateKey,
+  type StagedChange,
+  setRoleThreshold,
+} from "./operations/keys.js";
+export { isoSeconds, withRepository } from "./operations/open.js";
+export { type PolicyChange, setLogPolicy, setReleasePolicy } from "./operations/policies.js";
+export { type PublishOptions, type PublishResult, publish, type RootNotice } from "./operations/publish.js";
+export {
+  type RefreshOptions,
+  type RefreshResult,
+  type RoleCheck,
+  refreshRepository,
+  type ShortenedWindow,
+} from "./operations/refresh.js";
+export {
+  keysOfRole,
+  privateHalf,
+  type RootStatus,
+  resolveKeyId,
+  rootStatus,
+  setThreshold,
+  takeKeyOff,
+} from "./operations/roles.js";
+export { type ReleaseChange, revokeRelease, rolloutRelease } from "./operations/rollout.js";
+export type { PassphraseCallback, ProgressEvent, PublisherOptions } from "./options.js";
+export { checkIndependent, readBuilderKey } from "./release-policy.js";
+export { type ReleaseTarget, readIndex, releaseTargets, updateIndex } from "./releases.js";
+export {
+  type AccessLogEntry,
+  CACHE_IMMUTABLE,
+  CACHE_REVALIDATE,
+  cacheControlFor,
+  contentTypeFor,
+  createStaticServer,
+  SHUTDOWN_GRACE_MS,
+  type StaticServer,
+  type StaticServerOptions,
+} from "./server/static-server.js";
+export { autoHashedBins } from "./store/bins.js";
+export {
+  DEFAULT_CONFIG,
+  formatConfig,
+  type KeyEntry,
+  type LogConfig,
+  parseConfig,
+  type RepoConfig,
+} from "./store/config.js";
+export { describeRemaining, formatDuration, parseDuration } from "./store/duration.js";
+export {
+  type KeySource,
+  KeyStore,
+  type NewKey,
+  privateKeyFromPem,
+  readPublicKeyFile,
+  schemeFor,
+  withKeyEntry,
+  withoutKeyRole,
+  writeKeyFile,
+} from "./store/keystore.js";
+export { acquireLock, alive } from "./store/lock.js";
+export { MIN_PASSPHRASE_LENGTH, Passphrases, passphraseVariable } from "./store/passphrases.js";
+export { type RefreshKind, ROOT_NOTICE_SECONDS, refreshWindow } from "./store/refresh-window.js";
+export { type PublishReport, RepoDir, type StagedTarget } from "./store/repo-dir.js";
+export { checkReleaseName, checkTargetPath } from "./target-path.js";
+export { logPolicyIn } from "./transparency-policy.js";
+export {
+  type AttestationInput,
+  policyForRelease,
+  type ReleaseQuorum,
+  readAttestationFiles,
+  requireReleaseQuorum,
+} from "./verified-builds.js";

@@ -1,0 +1,64 @@
+/** Publishing a repository: signing what changed and writing the static tree. */
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import type { PublisherOptions } from "../options.js";
+import { autoHashedBins } from "../store/bins.js";
+import { ROOT_NOTICE_SECONDS } from "../store/refresh-window.js";
+import type { PublishReport } from "../store/repo-dir.js";
+import { withRepository } from "./open.js";
+
+/** Options of {@link publish}. */
+export interface PublishOptions extends PublisherOptions {
+  /** Sign in memory and report what would change; write nothing. */
+  readonly dryRun?: boolean;
+  /** Also publish a new root version with a fresh expiry (needs the root keys). */
+  readonly newRoot?: boolean;
+}
+
+/** A root that expires soon: sign a new one with the root keys. */
+export interface RootNotice {
+  readonly version: number;
+  /** Milliseconds of validity left (negative when expired). */
+  readonly expiresInMs: number;
+}
+
+/** What {@link publish} did. */
+export interface PublishResult extends PublishReport {
+  readonly dryRun: boolean;
+  /** Set when targets switched to hashed bins: how many, and past how many targets. */
+  readonly hashedBins?: { readonly bins: number; readonly threshold: number };
+  /** Set when root expires within 30 days. */
+  readonly rootNotice?: RootNotice;
+}
+
+/**
+ * Signs every role changed since the last publish and writes `public/`: release files and
+ * their log proofs first, new versioned metadata next, `timestamp.json` last (see
+ * {@link RepoDir.publish}). Past `hashedBinsThreshold` targets, targets switch to hashed bins.
+ * @throws {PublisherError} `ROOT_EXPIRED` under an expired root with no new one staged;
+ *   `LOCKED`, the key store's errors; `SIGNERS_MISSING` / `ROOT_SIGNATURES_NEEDED` from
+ *   @bulwark/tuf when a threshold cannot be met here; the release log's errors.
+ */
+export async function publish(dir: string, options: PublishOptions = {}): Promise<PublishResult> {
+  return withRepository(dir, options, async (repoDir, repo) => {
+    if (options.newRoot) repo.rotateRoot();
+    const root = repo.root.signed;
+    const now = repoDir.now();
+    if (repo.stagedRoot() === undefined && root.isExpired(now)) {
+      throw new PublisherError(
+        PUBLISHER_ERRORS.ROOT_EXPIRED,
+        `root version ${root.version} expired on ${root.expires.toISOString()}: clients refuse everything it signs`,
+        { hint: "publish a new root version with `bulwark repo publish DIR --new-root` (it needs the root keys)" },
+      );
+    }
+    const left = root.expiresAt - now;
+    const bins = await autoHashedBins(repoDir, repo);
+    const dryRun = options.dryRun === true;
+    const report = await repoDir.publish(repo, { dryRun });
+    return {
+      dryRun,
+      ...report,
+      ...(bins === undefined ? {} : { hashedBins: { bins, threshold: repoDir.config.hashedBinsThreshold } }),
+      ...(left < ROOT_NOTICE_SECONDS * 1000 ? { rootNotice: { version: root.version, expiresInMs: left } } : {}),
+    };
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Changing a published release in signed targets metadata: its staged-rollout percentage,
+ * or its revocation (the kill switch). Each change is signed and published at once.
+ */
+import { writeRevocation, writeRollout } from "@bulwark/client";
+import type { TargetFile } from "@bulwark/tuf";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import type { PublisherOptions } from "../options.js";
+import { releaseTargets } from "../releases.js";
+import type { PublishReport } from "../store/repo-dir.js";
+import { isoSeconds, withRepository } from "./open.js";
+
+/** What a release change did: the files of the release it changed, and the publish. */
+export interface ReleaseChange {
+  readonly release: string;
+  readonly files: readonly string[];
+  readonly published: PublishReport;
+}
+
+/** Edits every signed target of NAME@VERSION, then signs and publishes. */
+async function changeRelease(
+  dir: string,
+  release: { readonly name: string; readonly version: string },
+  options: PublisherOptions,
+  edit: (target: TargetFile, now: number) => void,
+): Promise<ReleaseChange> {
+  return withRepository(dir, options, async (repoDir, repo) => {
+    const targets = await releaseTargets(repoDir, repo, release.name, release.version);
+    const now = repoDir.now();
+    for (const t of targets) {
+      edit(t.target, now);
+      repo.touch(t.role);
+    }
+    const published = await repoDir.publish(repo);
+    return { release: `${release.name}@${release.version}`, files: targets.map((t) => t.target.path), published };
+  });
+}
+
+/**
+ * Sets the share of clients offered NAME@VERSION (`custom.bulwark.rollout.percent`) and
+ * publishes. Raising it only ever adds clients.
+ * @throws {PublisherError} `BAD_PERCENT`, `NO_SUCH_RELEASE`; publish's errors.
+ */
+export async function rolloutRelease(
+  dir: string,
+  release: { readonly name: string; readonly version: string; readonly percent: number },
+  options: PublisherOptions = {},
+): Promise<ReleaseChange & { readonly percent: number }> {
+  const { percent } = release;
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw new PublisherError(PUBLISHER_ERRORS.BAD_PERCENT, "--percent must be a number from 0 to 100");
+  }
+  const change = await changeRelease(dir, release, options, (target) => writeRollout(target, percent));
+  return { ...change, percent };
+}
+
+/**
+ * Revokes NAME@VERSION in signed targets metadata (`custom.bulwark.revoked`) and publishes:
+ * clients never install it, and clients running it roll back.
+ * @throws {PublisherError} `NO_SUCH_RELEASE`; publish's errors.
+ */
+export async function revokeRelease(
+  dir: string,
+  release: { readonly name: string; readonly version: string; readonly reason?: string | undefined },
+  options: PublisherOptions = {},
+): Promise<ReleaseChange & { readonly revoked: { readonly at: string; readonly reason?: string } }> {
+  let revoked: { at: string; reason?: string } | undefined;
+  const change = await changeRelease(dir, release, options, (target, now) => {
+    revoked = { at: isoSeconds(now), ...(release.reason ? { reason: release.reason } : {}) };
+    writeRevocation(target, revoked);
+  });
+  return { ...change, revoked: revoked as { at: string; reason?: string } };
+}
