@@ -18,6 +18,7 @@ import { Journal, type JournalState, type JournalVersion } from "./journal.js";
 import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { checkBeforeDownload } from "./release-checks.js";
 import { inRollout } from "./rollout.js";
+import { checkRootRequirements, checkRootRequirementsOption, type RootRequirements } from "./root-requirements.js";
 import { compareSemver, parseSemver } from "./semver.js";
 import { LOG_PROOF_LIMITS, type LogProofLimits } from "./transparency.js";
 import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js";
@@ -30,7 +31,7 @@ export interface ClientEvent {
   readonly [key: string]: unknown;
 }
 
-export interface UpdateClientOptions {
+export interface UpdateClientOptions extends RootRequirements {
   /** The product name releases are published under (`bulwark release add --name`). */
   readonly name: string;
   readonly channel?: string;
@@ -74,6 +75,7 @@ export class UpdateClient extends EventEmitter {
 
   constructor(readonly options: UpdateClientOptions) {
     super();
+    checkRootRequirementsOption(options);
     this.channel = options.channel ?? "stable";
     this.journal = new Journal(path.join(options.dataDir, "journal.json"));
     this.metadataDir = path.join(options.dataDir, "metadata");
@@ -125,12 +127,23 @@ export class UpdateClient extends EventEmitter {
   }
 
   /**
+   * Refreshes the TUF metadata, then holds the trusted root to the app's requirements.
+   * @throws {ClientError} `CLIENT_OUTDATED_ROOT` (see {@link RootRequirements}).
+   */
+  private async refresh(updater: Updater): Promise<void> {
+    await updater.refresh();
+    checkRootRequirements(updater.trustedSet.root.signed, this.options.name, this.options);
+  }
+
+  /**
    * Every signed release of this product on this channel and platform, newest first
    * (revoked ones included, marked). Refreshes the TUF metadata first.
+   * @throws {ClientError} `CLIENT_OUTDATED_ROOT` when the trusted root lacks what the app
+   *   requires (`requirePolicies`, `minRootVersion`): nothing is offered then.
    */
   async releases(): Promise<Release[]> {
     const updater = await this.updater();
-    await updater.refresh();
+    await this.refresh(updater);
     const indexInfo = await updater.getTargetInfo(indexPath(this.options.name));
     if (indexInfo === undefined) return [];
     const file =
@@ -196,13 +209,14 @@ export class UpdateClient extends EventEmitter {
    * release policy for this product, k independent builders must attest the file first;
    * when it names a transparency log, a proof that the file is in it must verify first.
    * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` when the builders do not agree,
-   *   `CLIENT_NOT_IN_LOG` or `CLIENT_BAD_LOG_PROOF` when it is not provably logged
+   *   `CLIENT_NOT_IN_LOG` or `CLIENT_BAD_LOG_PROOF` when it is not provably logged,
+   *   `CLIENT_OUTDATED_ROOT` when the trusted root lacks what the app requires
    *   (nothing is downloaded).
    */
   async download(release: Release, options: DownloadOptions = {}): Promise<string> {
     this.checkPlatform(release);
     const updater = await this.updater();
-    await updater.refresh();
+    await this.refresh(updater);
     await checkBeforeDownload(updater, release, {
       product: this.options.name,
       dir: this.downloads,

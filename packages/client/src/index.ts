@@ -40,6 +40,12 @@ export {
 } from "./release.js";
 export { checkBeforeDownload, type ReleaseCheckOptions } from "./release-checks.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
+export {
+  checkRootRequirements,
+  OUTDATED_ROOT_HINT,
+  type RequiredPolicies,
+  type RootRequirements,
+} from "./root-requirements.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export {
   LOG_PROOF_LIMITS,
