@@ -8,7 +8,15 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { type Fetcher, readFileIfExists, Updater, type UpdaterConfig, writeFileAtomic } from "@bulwark/tuf";
+import {
+  BulwarkError,
+  type Fetcher,
+  readFileIfExists,
+  Updater,
+  type UpdaterConfig,
+  UsageError,
+  writeFileAtomic,
+} from "@bulwark/tuf";
 import { type DownloadOptions, downloadedPath, downloadVerified } from "./download.js";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import type { HealthCheck } from "./health.js";
@@ -17,6 +25,7 @@ import type { InstallStrategy } from "./install/strategy.js";
 import { Journal, type JournalState, type JournalVersion } from "./journal.js";
 import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { checkBeforeDownload } from "./release-checks.js";
+import { applyRememberedRevocations, rememberedRevocation, rememberRevocations } from "./revocations.js";
 import { inRollout } from "./rollout.js";
 import { checkRootRequirements, checkRootRequirementsOption, type RootRequirements } from "./root-requirements.js";
 import { compareSemver, parseSemver } from "./semver.js";
@@ -131,13 +140,65 @@ export class UpdateClient extends EventEmitter {
    * @throws {ClientError} `CLIENT_OUTDATED_ROOT` (see {@link RootRequirements}).
    */
   private async refresh(updater: Updater): Promise<void> {
-    await updater.refresh();
+    try {
+      await updater.refresh();
+    } catch (error) {
+      throw await this.runningRevoked(error);
+    }
     checkRootRequirements(updater.trustedSet.root.signed, this.options.name, this.options);
   }
 
   /**
+   * A refresh failure, as `CLIENT_RUNNING_REVOKED` when the version running is one this
+   * client saw revoked: stale metadata then leaves it on a revoked version, which is loud.
+   */
+  private async runningRevoked(error: unknown): Promise<unknown> {
+    if (!(error instanceof BulwarkError) || error instanceof UsageError) return error;
+    const current = await this.currentVersion();
+    const revoked = rememberedRevocation((await this.journal.load()).revoked, current);
+    if (current === undefined || revoked === undefined) return error;
+    const message = `${this.options.name} ${current} is running, and this client saw it revoked${revoked.reason === undefined ? "" : ` (${revoked.reason})`}; fresh metadata cannot be had (${error.code}: ${error.message}), so it can be neither rolled back nor updated`;
+    this.emitEvent({ event: "running-revoked", version: current, message, cause: error.code });
+    return new ClientError(CLIENT_ERRORS.RUNNING_REVOKED, message, {
+      cause: error,
+      hint: "the repository must serve current metadata (is its timestamp re-signed before it expires? does a CDN serve stale files?); until then, take this endpoint off the revoked version by hand",
+    });
+  }
+
+  /**
+   * Remembers the revocations among `releases` (durably, in the journal), and marks revoked
+   * again every release this client once saw revoked, whatever the metadata says now.
+   */
+  private async withRevocationsRemembered(releases: Release[]): Promise<Release[]> {
+    const state = await this.journal.load();
+    const known = rememberRevocations(state.revoked, releases, new Date());
+    if (known !== undefined) {
+      await this.journal.update({ revoked: known });
+      for (const r of releases.filter(
+        (r) => r.revoked !== undefined && !rememberedRevocation(state.revoked, r.version),
+      )) {
+        this.emitEvent({
+          event: "revocation-seen",
+          version: r.version,
+          message: `${r.name} ${r.version} is revoked; this client will never install it`,
+        });
+      }
+    }
+    const { releases: marked, withdrawn } = applyRememberedRevocations(releases, known ?? state.revoked);
+    for (const r of withdrawn) {
+      this.emitEvent({
+        event: "revocation-withdrawn",
+        version: r.version,
+        message: `${r.name} ${r.version} was revoked when this client saw it, and the signed metadata no longer says so: it stays revoked here`,
+      });
+    }
+    return marked;
+  }
+
+  /**
    * Every signed release of this product on this channel and platform, newest first
-   * (revoked ones included, marked). Refreshes the TUF metadata first.
+   * (revoked ones included, marked: also those this client saw revoked before, whose
+   * revocation the metadata no longer carries). Refreshes the TUF metadata first.
    * @throws {ClientError} `CLIENT_OUTDATED_ROOT` when the trusted root lacks what the app
    *   requires (`requirePolicies`, `minRootVersion`): nothing is offered then.
    */
@@ -164,7 +225,7 @@ export class UpdateClient extends EventEmitter {
       out.push(release);
     }
     out.sort((a, b) => compareSemver(parseSemver(b.version) as never, parseSemver(a.version) as never));
-    return out;
+    return this.withRevocationsRemembered(out);
   }
 
   /**
@@ -215,6 +276,7 @@ export class UpdateClient extends EventEmitter {
    */
   async download(release: Release, options: DownloadOptions = {}): Promise<string> {
     this.checkPlatform(release);
+    await this.refuseSeenRevoked(release);
     const updater = await this.updater();
     await this.refresh(updater);
     await checkBeforeDownload(updater, release, {
@@ -245,6 +307,16 @@ export class UpdateClient extends EventEmitter {
     );
     this.emitEvent({ event: "downloaded", version: release.version, message: `verified ${release.target.path}`, file });
     return file;
+  }
+
+  /** Refuses a version this client once saw revoked, however `release` was obtained. */
+  private async refuseSeenRevoked(release: Release): Promise<void> {
+    const revoked = rememberedRevocation((await this.journal.load()).revoked, release.version);
+    if (revoked === undefined) return;
+    throw new ClientError(
+      CLIENT_ERRORS.REVOKED,
+      `${release.name} ${release.version} was revoked by the vendor${revoked.reason ? `: ${revoked.reason}` : ""} (seen ${revoked.seenAt}); it stays revoked here whatever later metadata says`,
+    );
   }
 
   private checkPlatform(release: Release): void {
@@ -296,11 +368,17 @@ export class UpdateClient extends EventEmitter {
     await this.recover();
     const current = await this.currentVersion();
     const releases = await this.releases();
-    const running = releases.find((r) => r.version === current);
-    if (current !== undefined && running?.revoked !== undefined) {
-      const reason = `${current} was revoked by the vendor${running.revoked.reason ? `: ${running.revoked.reason}` : ""}`;
-      const state = await this.journal.load();
-      const localGood = state.previous.find((p) => !releases.find((r) => r.version === p.version)?.revoked);
+    const state = await this.journal.load();
+    // A revocation this client saw counts even when the release has since left the metadata.
+    const revocation =
+      releases.find((r) => r.version === current)?.revoked ?? rememberedRevocation(state.revoked, current);
+    if (current !== undefined && revocation !== undefined) {
+      const reason = `${current} was revoked by the vendor${revocation.reason ? `: ${revocation.reason}` : ""}`;
+      const localGood = state.previous.find(
+        (p) =>
+          !releases.find((r) => r.version === p.version)?.revoked &&
+          rememberedRevocation(state.revoked, p.version) === undefined,
+      );
       if (localGood !== undefined && state.current !== undefined) {
         await this.installer.rollBack(state.current, localGood, reason);
         return { action: "rolled-back", from: current, to: localGood.version, reason };

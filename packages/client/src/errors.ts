@@ -17,7 +17,10 @@ export const CLIENT_ERRORS = {
   BAD_INDEX: "CLIENT_BAD_INDEX",
   /** The release is for another platform. */
   PLATFORM_MISMATCH: "CLIENT_PLATFORM_MISMATCH",
-  /** The release was revoked by the vendor (kill switch). */
+  /**
+   * The release was revoked by the vendor (kill switch), now or when this client saw it
+   * last: a revocation the client once saw stays in force (un-revoked release).
+   */
   REVOKED: "CLIENT_RELEASE_REVOKED",
   /** The installer command failed. */
   INSTALL_FAILED: "CLIENT_INSTALL_FAILED",
@@ -53,4 +56,11 @@ export const CLIENT_ERRORS = {
    * answers 404), so nothing is offered or installed. The error's hint says what to do.
    */
   OUTDATED_ROOT: "CLIENT_OUTDATED_ROOT",
+  /**
+   * The version running is one this client saw revoked, and refreshing the metadata fails
+   * (typically on expired metadata: a CDN that keeps serving what it served before the
+   * revocation), so the client can neither roll it back nor update it. The `cause` is the
+   * refresh error. Surface it loudly: the endpoint runs what its vendor revoked.
+   */
+  RUNNING_REVOKED: "CLIENT_RUNNING_REVOKED",
 } as const;

@@ -27,6 +27,7 @@ export {
   type JournalVersion,
   MAX_INTERRUPTED_INSTALLS,
   type Operation,
+  type RevokedVersion,
 } from "./journal.js";
 export {
   formatReleaseIndex,
@@ -39,6 +40,7 @@ export {
   releaseOf,
 } from "./release.js";
 export { checkBeforeDownload, type ReleaseCheckOptions } from "./release-checks.js";
+export { MAX_REMEMBERED_REVOCATIONS, MAX_REVOCATION_REASON_LENGTH } from "./revocations.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
 export {
   checkRootRequirements,

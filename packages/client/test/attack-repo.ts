@@ -72,14 +72,17 @@ export class Vendor {
     readonly repo: Repository,
     /** Root version 1, as an app built then bundles it. */
     readonly firstRoot: Uint8Array,
+    /** The repository's clock: `offset` ms are added to now (negative: sign already-expired metadata). */
+    readonly clock: { offset: number },
   ) {
     this.sim = new RepositorySimulator(repo);
   }
 
   static async create(): Promise<Vendor> {
-    const repo = await Repository.create({ signers: topLevelSigners() });
+    const clock = { offset: 0 };
+    const repo = await Repository.create({ signers: topLevelSigners(), now: () => Date.now() + clock.offset });
     await repo.publish();
-    return new Vendor(repo, repo.publishedBytes("root") as Buffer);
+    return new Vendor(repo, repo.publishedBytes("root") as Buffer, clock);
   }
 
   /** Lists (or re-lists) a release and its index entry, signs what changed and serves it. */
@@ -99,6 +102,14 @@ export class Vendor {
   /** Signs what changed and serves it. */
   async publish(): Promise<void> {
     await this.repo.publish();
+    this.sim.sync();
+  }
+
+  /** Serves a new timestamp that expired a day ago: a repository whose metadata went stale. */
+  async serveExpiredTimestamp(): Promise<void> {
+    this.clock.offset = -2 * 24 * 3600 * 1000;
+    await this.repo.refreshTimestamp();
+    this.clock.offset = 0;
     this.sim.sync();
   }
 }
