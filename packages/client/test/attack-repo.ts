@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import {
+  attestationBundlePath,
   type ClientEvent,
   formatReleaseIndex,
   type IndexEntry,
@@ -58,7 +59,11 @@ export class RecordingStrategy implements InstallStrategy {
 /** A release as the vendor (or whoever holds the online keys) lists it. */
 export interface Listing {
   readonly version: string;
+  /** The release file's name; `app-<version>.tar.gz` by default. */
+  readonly fileName?: string;
   readonly bytes?: Uint8Array;
+  /** An attestation bundle, listed beside the file and named in `custom.bulwark.attestations`. */
+  readonly bundle?: Uint8Array;
   /** `custom.bulwark` fields added or replaced, e.g. `revoked`. */
   readonly custom?: JsonObject;
 }
@@ -87,9 +92,14 @@ export class Vendor {
 
   /** Lists (or re-lists) a release and its index entry, signs what changed and serves it. */
   async list(listing: Listing): Promise<void> {
-    const target = `${APP}/${listing.version}/${APP}-${listing.version}.tar.gz`;
+    const target = `${APP}/${listing.version}/${listing.fileName ?? `${APP}-${listing.version}.tar.gz`}`;
     const bytes = listing.bytes ?? Buffer.from(`${APP} ${listing.version}`);
-    const bulwark: JsonObject = { name: APP, version: listing.version, channel: "stable", ...listing.custom };
+    const bulwark: JsonObject = { name: APP, version: listing.version, channel: "stable" };
+    if (listing.bundle !== undefined) {
+      this.repo.addTarget({ path: attestationBundlePath(target), data: listing.bundle });
+      bulwark.attestations = [attestationBundlePath(target)];
+    }
+    Object.assign(bulwark, listing.custom);
     this.repo.addTarget({ path: target, data: bytes, custom: { bulwark } });
     this.index.set(listing.version, { version: listing.version, channel: "stable", target });
     this.repo.addTarget({
