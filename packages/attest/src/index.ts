@@ -45,10 +45,13 @@ export {
   type ProvenanceInput,
   provenanceFromJSON,
   type ResourceDescriptor,
+  releaseVersionClaims,
   SLSA_PROVENANCE_V1,
   type SourceDigest,
   type SourceReference,
   sourceMismatch,
+  type VersionClaim,
+  versionMismatch,
 } from "./provenance.js";
 export {
   type ArtifactRef,

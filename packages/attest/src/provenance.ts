@@ -39,6 +39,16 @@ export interface Provenance {
   readonly source: SourceReference | undefined;
 }
 
+/** A release version a provenance claims, and where it says so. */
+export interface VersionClaim {
+  /** The version, with a tag's leading `v` removed (`refs/tags/v1.2.0` claims `1.2.0`). */
+  readonly version: string;
+  /** Where: `externalParameters.version`, or the field holding the tag ref. */
+  readonly from: string;
+  /** The tag ref itself, when the claim is a tag. */
+  readonly ref?: string;
+}
+
 /** What a builder gives {@link buildProvenance}. */
 export interface ProvenanceInput {
   readonly buildType: string;
@@ -50,6 +60,11 @@ export interface ProvenanceInput {
   };
   readonly externalParameters?: JsonObject;
   readonly internalParameters?: JsonObject;
+  /**
+   * The release version built, written as `externalParameters.version`: it binds the
+   * attestation to that release (see {@link releaseVersionClaims}).
+   */
+  readonly version?: string;
   readonly metadata?: { readonly invocationId?: string; readonly startedOn?: string; readonly finishedOn?: string };
 }
 
@@ -183,10 +198,16 @@ function toSource(d: ResourceDescriptor): SourceReference | undefined {
  * @throws {UsageError} when a value would not survive {@link provenanceFromJSON}.
  */
 export function buildProvenance(input: ProvenanceInput): JsonObject {
-  const definition: JsonObject = {
-    buildType: input.buildType,
-    externalParameters: input.externalParameters ?? {},
-  };
+  const externalParameters: JsonObject = { ...input.externalParameters };
+  if (input.version !== undefined) {
+    const given = externalParameters.version;
+    if (given !== undefined && given !== input.version) {
+      throw new UsageError("externalParameters.version and version disagree", { code: "ATTEST_USAGE" });
+    }
+    if (input.version.length === 0) throw new UsageError("version must not be empty", { code: "ATTEST_USAGE" });
+    externalParameters.version = input.version;
+  }
+  const definition: JsonObject = { buildType: input.buildType, externalParameters };
   if (input.internalParameters !== undefined) definition.internalParameters = input.internalParameters;
   definition.resolvedDependencies = [
     { uri: input.source.uri, digest: digestSetToJSON(toDigestSet(input.source.digest)) },
@@ -201,6 +222,69 @@ export function buildProvenance(input: ProvenanceInput): JsonObject {
     throw cause;
   }
   return predicate;
+}
+
+const TAG_PREFIX = "refs/tags/";
+
+/** The git ref at the end of a source URI (`git+https://host/repo@refs/tags/v1.2.0`), or undefined. */
+function uriRef(uri: string | undefined): string | undefined {
+  if (uri === undefined) return undefined;
+  const at = uri.lastIndexOf("@");
+  const ref = at === -1 ? "" : uri.slice(at + 1);
+  return ref.startsWith("refs/") ? ref : undefined;
+}
+
+function stringAt(value: JsonValue | undefined, name: string): JsonValue | undefined {
+  return isJsonObject(value) && Object.hasOwn(value, name) ? value[name] : undefined;
+}
+
+/**
+ * Every release version a provenance claims: `externalParameters.version` (written by
+ * {@link buildProvenance} from `version`), and each git tag the build says it built, read
+ * from `externalParameters.ref`, `externalParameters.workflow.ref` (GitHub Actions) and the
+ * `@ref` suffix of the source URI (the SLSA convention). A tag names the version it spells,
+ * without a leading `v`. Branch refs and other fields claim nothing. A claim that is not a
+ * string is returned as the empty version, which matches no release: fail closed.
+ */
+export function releaseVersionClaims(provenance: Provenance): VersionClaim[] {
+  const claims: VersionClaim[] = [];
+  const parameters = provenance.externalParameters;
+  if (Object.hasOwn(parameters, "version")) {
+    const version = parameters.version;
+    const claimed = typeof version === "string" ? version : "";
+    claims.push({ version: claimed, from: "externalParameters.version" });
+  }
+  const refs: Array<[string, JsonValue | undefined]> = [
+    ["externalParameters.ref", stringAt(parameters, "ref")],
+    ["externalParameters.workflow.ref", stringAt(stringAt(parameters, "workflow"), "ref")],
+    ["the source URI", uriRef(provenance.source?.uri)],
+  ];
+  for (const [from, ref] of refs) {
+    if (typeof ref !== "string" || !ref.startsWith(TAG_PREFIX)) continue;
+    const tag = ref.slice(TAG_PREFIX.length);
+    claims.push({ version: /^v\d/.test(tag) ? tag.slice(1) : tag, from, ref });
+  }
+  return claims;
+}
+
+/**
+ * Checks that a provenance binds the release `version`: it claims at least one version
+ * (see {@link releaseVersionClaims}) and every claim is that version. Returns undefined
+ * when it does, else the reason it does not.
+ */
+export function versionMismatch(provenance: Provenance, version: string): string | undefined {
+  const claims = releaseVersionClaims(provenance);
+  if (claims.length === 0) {
+    return `its provenance binds no release version (no externalParameters.version, no tag built), so it cannot attest version ${version}`;
+  }
+  const other = claims.find((c) => c.version !== version);
+  if (other === undefined) return undefined;
+  if (other.ref === undefined) {
+    return other.version === ""
+      ? `its ${other.from} is not a version string, so it cannot attest version ${version}`
+      : `it attests version ${quote(other.version)}, not ${version}`;
+  }
+  return `it attests version ${quote(other.version)} (${other.from} names tag ${quote(other.ref)}), not ${version}`;
 }
 
 /** The digest of the source a release was built from, as a verifier expects it. */

@@ -9,15 +9,25 @@ import {
   SLSA_PROVENANCE_V1,
   type SourceDigest,
   sourceMismatch,
+  versionMismatch,
 } from "./provenance.js";
 import { quote } from "./quote.js";
 import { keyFingerprint } from "./signature.js";
-import { IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement, subjectsWithSha256 } from "./statement.js";
+import { IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement, type Subject, subjectsWithSha256 } from "./statement.js";
 
-/** The artifact a quorum is asked about: its file name and SHA-256 (hex). */
+/** The artifact a quorum is asked about: its file name and SHA-256 (hex), and its release. */
 export interface ArtifactRef {
+  /** The release file's name (the basename of its target path, as `bulwark attest` names the subject). */
   readonly name: string;
   readonly sha256: string;
+  /**
+   * The signed release version. When given, an attestation counts only when it binds this
+   * release, not only these bytes: a subject with this sha256 is named {@link name}, and
+   * the provenance claims this version and no other (`externalParameters.version`, or a
+   * tag it built: see `releaseVersionClaims`). Without it, an old attested build
+   * relabelled as a new version would count; clients always give it.
+   */
+  readonly version?: string;
 }
 
 /** A builder that attested, but not this artifact from this source. */
@@ -109,10 +119,32 @@ function mismatch(
   source: SourceDigest | undefined,
 ): string | undefined {
   if (provenance.builderId !== builderId) return `its provenance names builder ${quote(provenance.builderId)}`;
-  if (subjectsWithSha256(statement, artifact.sha256).length === 0) {
+  const subjects = subjectsWithSha256(statement, artifact.sha256);
+  if (subjects.length === 0) {
     return `it attests another artifact: ${describeSubjects(statement)}, not sha256 ${short(artifact.sha256)}`;
   }
+  if (artifact.version !== undefined) {
+    const why = releaseMismatch(subjects, provenance, artifact.name, artifact.version);
+    if (why !== undefined) return why;
+  }
   return source === undefined ? undefined : sourceMismatch(provenance.source, source);
+}
+
+/**
+ * Why these bytes' attestation does not bind the release `name` `version`, or undefined:
+ * the same bytes under another file name or version are another release (relabelled release).
+ */
+function releaseMismatch(
+  subjects: readonly Subject[],
+  provenance: Provenance,
+  name: string,
+  version: string,
+): string | undefined {
+  if (!subjects.some((s) => s.name === name)) {
+    const names = subjects.slice(0, 3).map((s) => (s.name === undefined ? "nothing" : quote(s.name)));
+    return `its subject is named ${names.join(", ")}, not ${quote(name)}`;
+  }
+  return versionMismatch(provenance, version);
 }
 
 /** One attestation, authenticated and parsed, or why it cannot count. */
@@ -184,6 +216,9 @@ function checkArguments(
   if (!/^[0-9a-f]{64}$/.test(sha256)) {
     throw new UsageError("artifact.sha256 must be 64 hex characters", { code: "ATTEST_USAGE" });
   }
+  if (artifact.version !== undefined && (typeof artifact.version !== "string" || artifact.version.length === 0)) {
+    throw new UsageError("artifact.version must be a non-empty string when given", { code: "ATTEST_USAGE" });
+  }
   if (policy.require.sourceDigest && sourceDigest === undefined) {
     throw new UsageError("the policy requires a source digest, and none was given", { code: "ATTEST_USAGE" });
   }
@@ -195,15 +230,17 @@ function checkArguments(
  *
  * Each attestation is a DSSE envelope of an in-toto Statement v1 with a SLSA provenance
  * v1 predicate. It counts for a builder when that builder's key verified it, its
- * provenance names that builder, a subject's sha256 is the artifact's, and (when given
- * or required) its source digest is the expected one. A builder counts once however
+ * provenance names that builder, a subject's sha256 is the artifact's, (when the artifact
+ * names its release version) that subject is named as the artifact and the provenance
+ * claims that version and no other, and (when given or required) its source digest is the
+ * expected one. A builder counts once however
  * many attestations or policy entries it has; a key listed under two builders counts
  * for neither, so no key ever counts twice. Keys not in the policy (rotated out) count
  * for nothing. Malformed, oversized and unsigned envelopes become `invalid` entries:
  * nothing about the attestations makes this throw.
  *
  * @throws {UsageError} only for a caller's mistake: a threshold < 1, an artifact digest
- * that is not hex, or a required source digest that was not given.
+ * that is not hex, an empty release version, or a required source digest that was not given.
  */
 export function verifyQuorum(
   policy: ReleasePolicy,
@@ -213,7 +250,7 @@ export function verifyQuorum(
   options: QuorumOptions = {},
 ): QuorumResult {
   const { sha256, source } = checkArguments(policy, artifact, sourceDigest);
-  const target: ArtifactRef = { name: artifact.name, sha256 };
+  const target: ArtifactRef = { ...artifact, sha256 };
   const keys = indexKeys(policy);
   const agreed = new Set<string>();
   const reasons = new Map<string, string[]>();

@@ -8,7 +8,10 @@ export const STATEMENT_TYPE_V1 = "https://in-toto.io/Statement/v1";
 /** The DSSE payloadType of an in-toto Statement. */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 
-/** One artifact a Statement is about. Subjects are matched by digest, never by name. */
+/**
+ * One artifact a Statement is about. Subjects are matched by digest; the name is checked
+ * only beside it, when a quorum binds a release (a name alone identifies nothing).
+ */
 export interface Subject {
   /** Optional in v1; `"_"` or unset when the name is not meaningful. */
   readonly name?: string;

@@ -1,7 +1,7 @@
 /** Shared test helpers: keys from published seeds, builders, and provenance attestations. */
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey } from "node:crypto";
-import { BulwarkError, Key, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
+import { BulwarkError, type JsonObject, Key, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
 import {
   buildProvenance,
   buildStatement,
@@ -71,7 +71,8 @@ export const TEST_BUILD_TYPE = "https://bulwark.example/buildtypes/rebuild/v1";
 
 /** What one builder claims in an attestation. */
 export interface Claim {
-  readonly artifactName?: string;
+  /** The subject's name (`demo-app-1.2.0.tar.gz` by default; null: no name). */
+  readonly artifactName?: string | null;
   readonly artifactSha256: string;
   readonly sourceSha1?: string;
   readonly sourceDigest?: Readonly<Record<string, string>>;
@@ -79,6 +80,12 @@ export interface Claim {
   readonly builderId?: string;
   readonly predicateType?: string;
   readonly payloadType?: string;
+  /** The release version recorded as `externalParameters.version` (none by default). */
+  readonly version?: string;
+  /** `externalParameters` instead of `{ ref: "refs/tags/v1.2.0" }`. */
+  readonly externalParameters?: JsonObject;
+  /** The source URI instead of `git+https://git.example/demo-app@refs/tags/v1.2.0`. */
+  readonly sourceUri?: string;
 }
 
 /** A serialised DSSE envelope of an in-toto Statement v1 with SLSA provenance v1. */
@@ -93,14 +100,19 @@ export async function attest(
     buildType: TEST_BUILD_TYPE,
     builderId,
     source: {
-      uri: "git+https://git.example/demo-app@refs/tags/v1.2.0",
+      uri: claim.sourceUri ?? "git+https://git.example/demo-app@refs/tags/v1.2.0",
       digest: claim.sourceDigest ?? { sha1: claim.sourceSha1 ?? SOURCE_SHA1 },
     },
-    externalParameters: { ref: "refs/tags/v1.2.0" },
+    externalParameters: claim.externalParameters ?? { ref: "refs/tags/v1.2.0" },
+    ...(claim.version === undefined ? {} : { version: claim.version }),
     metadata: { invocationId: "run-1", startedOn: "2026-01-01T00:00:00Z" },
   });
   const statement = buildStatement({
-    subject: [{ name: claim.artifactName ?? "demo-app-1.2.0.tar.gz", digest: { sha256: claim.artifactSha256 } }],
+    subject: [
+      claim.artifactName === null
+        ? { digest: { sha256: claim.artifactSha256 } }
+        : { name: claim.artifactName ?? "demo-app-1.2.0.tar.gz", digest: { sha256: claim.artifactSha256 } },
+    ],
     predicateType: claim.predicateType ?? SLSA_PROVENANCE_V1,
     predicate,
   });

@@ -7,13 +7,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Key, type PrivateKeySigner, UsageError } from "@bulwark/tuf";
 import {
+  type ArtifactRef,
   AttestError,
   type BuilderPolicy,
+  buildProvenance,
   envelopeFromJSON,
   envelopeToJSON,
   parseEnvelope,
+  provenanceFromJSON,
   QuorumError,
   type ReleasePolicy,
+  releaseVersionClaims,
   requireQuorum,
   type SourceDigest,
   serializeEnvelope,
@@ -37,6 +41,13 @@ const A2 = builder("a-second-key");
 const B_OLD = builder("b-rotated-out");
 
 const ARTIFACT = { name: "demo-app-1.2.0.tar.gz", sha256: ARTIFACT_SHA256 };
+/** The same artifact as release 1.2.0: attestations must bind the release, not only the bytes. */
+const RELEASE: ArtifactRef = { ...ARTIFACT, version: "1.2.0" };
+/** Parameters of a build from a branch: they name no tag, so no version. */
+const BRANCH_BUILD = {
+  externalParameters: { ref: "refs/heads/main" },
+  sourceUri: "git+https://git.example/demo-app@refs/heads/main",
+};
 const SOURCE: SourceDigest = { alg: "sha1", hex: SOURCE_SHA1 };
 
 function entry(b: TestBuilder, ...extra: PrivateKeySigner[]): BuilderPolicy {
@@ -61,7 +72,7 @@ interface Case {
   name: string;
   policy: () => ReleasePolicy;
   attestations: () => Promise<Uint8Array[]>;
-  artifact?: { name: string; sha256: string };
+  artifact?: ArtifactRef;
   source?: SourceDigest | undefined;
   want: Want;
 }
@@ -316,6 +327,142 @@ const CASES: Case[] = [
     ],
     want: { ok: true, agreeing: [A, B], absent: [C] },
   },
+  {
+    name: "accepts attestations that bind the release: its file name, and the tag the builders built",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [await good(A), await good(B)],
+    want: { ok: true, agreeing: [A, B], absent: [C] },
+  },
+  {
+    name: "refuses an old attested build relabelled as a new version (relabelled release)",
+    policy: THREE,
+    artifact: { name: "demo-app-1.3.0.tar.gz", sha256: ARTIFACT_SHA256, version: "1.3.0" },
+    attestations: async () => [await good(A), await good(B), await good(C)],
+    want: {
+      ok: false,
+      agreeing: [],
+      disagreeing: [
+        [A, /its subject is named "demo-app-1\.2\.0\.tar\.gz", not "demo-app-1\.3\.0\.tar\.gz"/],
+        [B, /its subject is named "demo-app-1\.2\.0\.tar\.gz", not "demo-app-1\.3\.0\.tar\.gz"/],
+        [C, /its subject is named/],
+      ],
+    },
+  },
+  {
+    name: "refuses an old attested build relabelled as a new version under its old file name (relabelled release)",
+    policy: THREE,
+    artifact: { ...ARTIFACT, version: "1.3.0" },
+    attestations: async () => [await good(A), await good(B)],
+    want: {
+      ok: false,
+      agreeing: [],
+      disagreeing: [
+        [A, /attests version "1\.2\.0" \(externalParameters\.ref names tag "refs\/tags\/v1\.2\.0"\), not 1\.3\.0/],
+        [B, /attests version "1\.2\.0"/],
+      ],
+      absent: [C],
+    },
+  },
+  {
+    name: "refuses an attestation that records another release version (relabelled release)",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [
+      await good(A),
+      await attest(B, { artifactSha256: ARTIFACT_SHA256, version: "1.1.0", ...BRANCH_BUILD }),
+    ],
+    want: { ok: false, agreeing: [A], disagreeing: [[B, /it attests version "1\.1\.0", not 1\.2\.0/]], absent: [C] },
+  },
+  {
+    name: "refuses a provenance whose version and tag disagree (relabelled release)",
+    policy: THREE,
+    artifact: { ...ARTIFACT, version: "1.1.0" },
+    attestations: async () => [await attest(B, { artifactSha256: ARTIFACT_SHA256, version: "1.1.0" })],
+    want: {
+      ok: false,
+      agreeing: [],
+      disagreeing: [[B, /attests version "1\.2\.0" \(externalParameters\.ref/]],
+      absent: [A, C],
+    },
+  },
+  {
+    name: "refuses a GitHub workflow that built another tag (relabelled release)",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [
+      await good(A),
+      await attest(B, {
+        artifactSha256: ARTIFACT_SHA256,
+        externalParameters: { workflow: { ref: "refs/tags/v1.1.0", repository: "https://git.example/demo-app" } },
+        sourceUri: "git+https://git.example/demo-app",
+      }),
+    ],
+    want: {
+      ok: false,
+      agreeing: [A],
+      disagreeing: [[B, /attests version "1\.1\.0" \(externalParameters\.workflow\.ref names tag/]],
+      absent: [C],
+    },
+  },
+  {
+    name: "refuses a provenance that binds no release version (a branch build)",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [await good(A), await attest(B, { artifactSha256: ARTIFACT_SHA256, ...BRANCH_BUILD })],
+    want: { ok: false, agreeing: [A], disagreeing: [[B, /binds no release version/]], absent: [C] },
+  },
+  {
+    name: "refuses a subject with the release's bytes but no name",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [await good(A), await attest(B, { artifactSha256: ARTIFACT_SHA256, artifactName: null })],
+    want: {
+      ok: false,
+      agreeing: [A],
+      disagreeing: [[B, /its subject is named nothing, not "demo-app-1\.2\.0\.tar\.gz"/]],
+      absent: [C],
+    },
+  },
+  {
+    name: "refuses a version recorded as something other than a string",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [
+      await good(A),
+      await attest(B, { artifactSha256: ARTIFACT_SHA256, ...BRANCH_BUILD, externalParameters: { version: 120 } }),
+    ],
+    want: {
+      ok: false,
+      agreeing: [A],
+      disagreeing: [[B, /externalParameters\.version is not a version string/]],
+      absent: [C],
+    },
+  },
+  {
+    name: "accepts a recorded release version on a branch build (bulwark attest --version)",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [
+      await attest(A, { artifactSha256: ARTIFACT_SHA256, version: "1.2.0", ...BRANCH_BUILD }),
+      await attest(B, { artifactSha256: ARTIFACT_SHA256, version: "1.2.0" }),
+    ],
+    want: { ok: true, agreeing: [A, B], absent: [C] },
+  },
+  {
+    name: "accepts a tag without a leading v (refs/tags/1.2.0)",
+    policy: THREE,
+    artifact: RELEASE,
+    attestations: async () => [
+      await attest(A, {
+        artifactSha256: ARTIFACT_SHA256,
+        externalParameters: { ref: "refs/tags/1.2.0" },
+        sourceUri: "git+https://git.example/demo-app@refs/tags/1.2.0",
+      }),
+      await good(C),
+    ],
+    want: { ok: true, agreeing: [A, C], absent: [B] },
+  },
 ];
 
 describe("builder quorum (verifyQuorum)", () => {
@@ -402,6 +549,10 @@ describe("verifyQuorum usage errors", () => {
     assert.throws(() => verifyQuorum(THREE(), { name: "x", sha256: "abc" }, SOURCE, []), UsageError);
   });
 
+  it("refuses an empty release version, which no attestation could bind", () => {
+    assert.throws(() => verifyQuorum(THREE(), { ...ARTIFACT, version: "" }, SOURCE, []), UsageError);
+  });
+
   it("refuses a missing source digest when the policy requires one", () => {
     assert.throws(() => verifyQuorum(THREE(), ARTIFACT, undefined, []), UsageError);
   });
@@ -421,5 +572,37 @@ describe("verifyQuorum usage errors", () => {
       [0],
     );
     assert.deepEqual(result.agreeing, [A.id]);
+  });
+});
+
+describe("release version in provenance (bulwark attest --version)", () => {
+  it("is written as externalParameters.version and read back as a claim", () => {
+    const predicate = buildProvenance({
+      buildType: "https://bulwark.example/buildtypes/rebuild/v1",
+      builderId: A.id,
+      source: { uri: "git+https://git.example/demo-app@refs/tags/v1.2.0", digest: { sha1: SOURCE_SHA1 } },
+      version: "1.2.0",
+    });
+    const claims = releaseVersionClaims(provenanceFromJSON(predicate));
+    assert.deepEqual(
+      claims.map((c) => [c.version, c.from]),
+      [
+        ["1.2.0", "externalParameters.version"],
+        ["1.2.0", "the source URI"],
+      ],
+    );
+  });
+
+  it("refuses a version that disagrees with externalParameters.version, or is empty", () => {
+    const input = {
+      buildType: "https://bulwark.example/buildtypes/rebuild/v1",
+      builderId: A.id,
+      source: { uri: "git+https://git.example/demo-app", digest: { sha1: SOURCE_SHA1 } },
+    };
+    assert.throws(
+      () => buildProvenance({ ...input, version: "1.2.0", externalParameters: { version: "1.1.0" } }),
+      UsageError,
+    );
+    assert.throws(() => buildProvenance({ ...input, version: "" }), UsageError);
   });
 });

@@ -86,16 +86,24 @@ export function writeArtifact(work: string, fileName: string, bytes: Uint8Array)
   return file;
 }
 
-/** `bulwark attest` of `artifact` by `builder`; returns the attestation file. */
+/**
+ * `bulwark attest` of `artifact` by `builder`; returns the attestation file. It binds
+ * release 1.2.0 (the tag in {@link SOURCE_URI}) unless `version` names another: then the
+ * tag built is `v<version>` and `--version` records it too.
+ */
 export async function attest(
   builder: Builder,
   artifact: string,
-  options: { source?: string; builderId?: string } = {},
+  options: { source?: string; builderId?: string; version?: string } = {},
 ): Promise<string> {
   const out = `${artifact}.${builder.name}.${++counter}.intoto.jsonl`;
+  const release =
+    options.version === undefined
+      ? ["--source-uri", SOURCE_URI]
+      : ["--source-uri", `git+https://git.example/app@refs/tags/v${options.version}`, "--version", options.version];
   await ok([
     ...["attest", "--key", builder.key, "--artifact", artifact, "--out", out],
-    ...["--source-uri", SOURCE_URI, "--source-digest", options.source ?? SOURCE],
+    ...[...release, "--source-digest", options.source ?? SOURCE],
     ...["--builder-id", options.builderId ?? builder.id],
   ]);
   return out;

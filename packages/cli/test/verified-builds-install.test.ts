@@ -35,48 +35,74 @@ import {
 
 type Listing = Omit<DirectListing, "name" | "version" | "fileName" | "bytes">;
 
+/** A's and B's attestations of the genuine bytes as one release, from the signed source or another. */
+interface Attestations {
+  readonly byA: Buffer;
+  readonly byB: Buffer;
+  readonly aOtherSource: Buffer;
+  readonly bOtherSource: Buffer;
+}
+
 describe("the client verifies the quorum itself", () => {
   const scope = sharedScope();
   let vendor: Vendor;
   let ep: Endpoint;
-  let byA: Buffer;
-  let byB: Buffer;
+  let a: Builder;
+  let b: Builder;
   let artifact: Buffer;
-  let aOtherSource: Buffer;
-  let bOtherSource: Buffer;
+  /** A's and B's attestations of release 1.2.0. */
+  let of120: Attestations;
   let version = 0;
+
+  async function attestations(v: string): Promise<Attestations> {
+    const file = writeArtifact(vendor.work, `app-${v}.tar.gz`, artifact);
+    const options = v === "1.2.0" ? {} : { version: v };
+    return {
+      byA: readFileSync(await attest(a, file, options)),
+      byB: readFileSync(await attest(b, file, options)),
+      aOtherSource: readFileSync(await attest(a, file, { ...options, source: OTHER_SOURCE })),
+      bOtherSource: readFileSync(await attest(b, file, { ...options, source: OTHER_SOURCE })),
+    };
+  }
+
   before(async () => {
     const fixture = await vendorWithPolicy(scope);
     vendor = fixture.vendor;
-    const [a, b] = fixture.builders as [Builder, Builder];
+    [a, b] = fixture.builders as [Builder, Builder];
     artifact = genuineBuild("1.2.0");
-    const file = writeArtifact(vendor.work, "app-1.2.0.tar.gz", artifact);
-    byA = readFileSync(await attest(a, file));
-    byB = readFileSync(await attest(b, file));
-    aOtherSource = readFileSync(await attest(a, file, { source: OTHER_SOURCE }));
-    bOtherSource = readFileSync(await attest(b, file, { source: OTHER_SOURCE }));
+    of120 = await attestations("1.2.0");
     ep = endpoint(scope, vendor);
   });
 
-  /** Lists the genuine bytes as a new version with `listing`; returns the version. */
-  async function list(listing: Listing): Promise<string> {
+  /**
+   * Lists the genuine bytes as a new version with `listing`, given A's and B's attestations
+   * of them as that version; returns the version.
+   */
+  async function list(listing: (own: Attestations) => Listing): Promise<string> {
     const v = `3.0.${version++}`;
-    await listDirectly(vendor, { version: v, fileName: `app-${v}.tar.gz`, bytes: artifact, ...listing });
+    const own = await attestations(v);
+    await listDirectly(vendor, { version: v, fileName: `app-${v}.tar.gz`, bytes: artifact, ...listing(own) });
     return v;
   }
 
-  it("installs what A and B attest, listed with the stolen keys or not", async () => {
-    const v = await list({ bundle: bundleOf(byA, byB), custom: { source: SOURCE } });
+  it("installs what A and B attest as this release, listed with the stolen keys or not", async () => {
+    const v = await list(({ byA, byB }) => ({ bundle: bundleOf(byA, byB), custom: { source: SOURCE } }));
     const release = (await ep.client.releases()).find((r) => r.version === v);
     assert.ok(release);
     await ep.client.install(release);
     assert.deepEqual(installedFiles(ep), demoFiles("1.2.0"));
   });
 
-  const cases: ReadonlyArray<{ name: string; listing: () => Listing; message: RegExp }> = [
+  const cases: ReadonlyArray<{ name: string; listing: (own: Attestations) => Listing; message: RegExp }> = [
+    {
+      name: "an old attested build relabelled as a new version (relabelled release)",
+      listing: () => ({ bundle: bundleOf(of120.byA, of120.byB), custom: { source: SOURCE } }),
+      message:
+        /attested by 0 of the 2.*disagreed: https:\/\/builder-a\.example \(attestation 0: its subject is named "app-1\.2\.0\.tar\.gz", not "app-3\.0\.\d+\.tar\.gz"\)/,
+    },
     {
       name: "junk lines beside one good attestation",
-      listing: () => ({
+      listing: ({ byA }) => ({
         bundle: Buffer.concat([byA, Buffer.from('not json\n{"payloadType":1}\n\u0000\n')]),
         custom: { source: SOURCE },
       }),
@@ -84,7 +110,7 @@ describe("the client verifies the quorum itself", () => {
     },
     {
       name: "an envelope over the 1 MiB limit",
-      listing: () => ({
+      listing: ({ byA }) => ({
         bundle: Buffer.concat([byA, Buffer.from(`{"payload":"${"A".repeat(1024 * 1024)}"}\n`)]),
         custom: { source: SOURCE },
       }),
@@ -100,7 +126,10 @@ describe("the client verifies the quorum itself", () => {
     },
     {
       name: "more than 64 attestations",
-      listing: () => ({ bundle: bundleOf(...Array.from({ length: 65 }, () => byA)), custom: { source: SOURCE } }),
+      listing: ({ byA }) => ({
+        bundle: bundleOf(...Array.from({ length: 65 }, () => byA)),
+        custom: { source: SOURCE },
+      }),
       message: /more than the 64 attestations allowed/,
     },
     {
@@ -112,34 +141,37 @@ describe("the client verifies the quorum itself", () => {
     },
     {
       name: "attestations of another source than the signed one",
-      listing: () => ({ bundle: bundleOf(aOtherSource, bOtherSource), custom: { source: SOURCE } }),
+      listing: ({ aOtherSource, bOtherSource }) => ({
+        bundle: bundleOf(aOtherSource, bOtherSource),
+        custom: { source: SOURCE },
+      }),
       message: /disagreed: https:\/\/builder-a\.example \(.*another source/,
     },
     {
       name: "a signed source other than the one attested",
-      listing: () => ({ bundle: bundleOf(byA, byB), custom: { source: OTHER_SOURCE } }),
+      listing: ({ byA, byB }) => ({ bundle: bundleOf(byA, byB), custom: { source: OTHER_SOURCE } }),
       message: /another source/,
     },
     {
       name: "no signed source digest",
-      listing: () => ({ bundle: bundleOf(byA, byB) }),
+      listing: ({ byA, byB }) => ({ bundle: bundleOf(byA, byB) }),
       message: /requires a source digest, and the signed release names none/,
     },
     {
       name: "a malformed signed source digest",
-      listing: () => ({ bundle: bundleOf(byA, byB), custom: { source: "md5:0123" } }),
+      listing: ({ byA, byB }) => ({ bundle: bundleOf(byA, byB), custom: { source: "md5:0123" } }),
       message: /its source digest "md5:0123" is malformed/,
     },
   ];
   for (const c of cases) {
     it(`refuses ${c.name}`, async () => {
-      const v = await list(c.listing());
+      const v = await list(c.listing);
       await refusedInstall(ep, v, CLIENT_ERRORS.NO_BUILD_QUORUM, c.message);
     });
   }
 
   it("never offers a release whose attestation list is not a list of paths", async () => {
-    const v = await list({ custom: { source: SOURCE, attestations: "app/x.intoto.jsonl" } });
+    const v = await list(() => ({ custom: { source: SOURCE, attestations: "app/x.intoto.jsonl" } }));
     assert.equal(
       (await ep.client.releases()).find((r) => r.version === v),
       undefined,
@@ -161,7 +193,10 @@ describe("the client verifies the quorum itself", () => {
       { numRuns: 12, seed: 6 },
     );
     for (const bytes of junk) {
-      const v = await list({ bundle: Buffer.concat([byA, Buffer.from(bytes)]), custom: { source: SOURCE } });
+      const v = await list(({ byA }) => ({
+        bundle: Buffer.concat([byA, Buffer.from(bytes)]),
+        custom: { source: SOURCE },
+      }));
       await refusedInstall(ep, v, CLIENT_ERRORS.NO_BUILD_QUORUM, /attested by 1 of the 2/);
     }
   });

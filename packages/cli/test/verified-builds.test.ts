@@ -79,12 +79,16 @@ describe("verified builds: the 3CX replay", () => {
     assert.match(events.join("\n"), /attested by https:\/\/builder-a\.example, https:\/\/builder-b\.example/);
     const second = endpoint(t, vendor);
 
-    // The attacker holds the online keys too, and lists C's build with C's attestation.
+    // The attacker holds the online keys too, and lists C's build with C's attestation of it
+    // as that release.
+    const byC121 = await attest(c, writeArtifact(vendor.work, "app-1.2.1.tar.gz", trojanBuild("1.2.0")), {
+      version: "1.2.1",
+    });
     await listDirectly(vendor, {
       version: "1.2.1",
       fileName: "app-1.2.1.tar.gz",
       bytes: readFileSync(trojan),
-      bundle: readFileSync(byC),
+      bundle: readFileSync(byC121),
       custom: { source: SOURCE },
     });
     for (const ep of [fresh, second]) {

@@ -8,7 +8,15 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { type Fetcher, readFileIfExists, Updater, type UpdaterConfig, writeFileAtomic } from "@bulwark/tuf";
+import {
+  BulwarkError,
+  type Fetcher,
+  readFileIfExists,
+  Updater,
+  type UpdaterConfig,
+  UsageError,
+  writeFileAtomic,
+} from "@bulwark/tuf";
 import { type DownloadOptions, downloadedPath, downloadVerified } from "./download.js";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import type { HealthCheck } from "./health.js";
@@ -17,7 +25,9 @@ import type { InstallStrategy } from "./install/strategy.js";
 import { Journal, type JournalState, type JournalVersion } from "./journal.js";
 import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { checkBeforeDownload } from "./release-checks.js";
+import { applyRememberedRevocations, rememberedRevocation, rememberRevocations } from "./revocations.js";
 import { inRollout } from "./rollout.js";
+import { checkRootRequirements, checkRootRequirementsOption, type RootRequirements } from "./root-requirements.js";
 import { compareSemver, parseSemver } from "./semver.js";
 import { LOG_PROOF_LIMITS, type LogProofLimits } from "./transparency.js";
 import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js";
@@ -35,7 +45,7 @@ export interface ClientEvent {
 }
 
 /** How an {@link UpdateClient} finds, verifies and installs releases. */
-export interface UpdateClientOptions {
+export interface UpdateClientOptions extends RootRequirements {
   /** The product name releases are published under (`bulwark release add --name`). */
   readonly name: string;
   /** The release channel followed (`custom.bulwark.channel`); `stable` by default. */
@@ -100,6 +110,7 @@ export class UpdateClient extends EventEmitter {
    */
   constructor(readonly options: UpdateClientOptions) {
     super();
+    checkRootRequirementsOption(options);
     this.channel = options.channel ?? "stable";
     this.journal = new Journal(path.join(options.dataDir, "journal.json"));
     this.metadataDir = path.join(options.dataDir, "metadata");
@@ -151,16 +162,79 @@ export class UpdateClient extends EventEmitter {
   }
 
   /**
+   * Refreshes the TUF metadata, then holds the trusted root to the app's requirements.
+   * @throws {ClientError} `CLIENT_OUTDATED_ROOT` (see {@link RootRequirements}).
+   */
+  private async refresh(updater: Updater): Promise<void> {
+    try {
+      await updater.refresh();
+    } catch (error) {
+      throw await this.runningRevoked(error);
+    }
+    checkRootRequirements(updater.trustedSet.root.signed, this.options.name, this.options);
+  }
+
+  /**
+   * A refresh failure, as `CLIENT_RUNNING_REVOKED` when the version running is one this
+   * client saw revoked: stale metadata then leaves it on a revoked version, which is loud.
+   */
+  private async runningRevoked(error: unknown): Promise<unknown> {
+    if (!(error instanceof BulwarkError) || error instanceof UsageError) return error;
+    const current = await this.currentVersion();
+    const revoked = rememberedRevocation((await this.journal.load()).revoked, current);
+    if (current === undefined || revoked === undefined) return error;
+    const message = `${this.options.name} ${current} is running, and this client saw it revoked${revoked.reason === undefined ? "" : ` (${revoked.reason})`}; fresh metadata cannot be had (${error.code}: ${error.message}), so it can be neither rolled back nor updated`;
+    this.emitEvent({ event: "running-revoked", version: current, message, cause: error.code });
+    return new ClientError(CLIENT_ERRORS.RUNNING_REVOKED, message, {
+      cause: error,
+      hint: "the repository must serve current metadata (is its timestamp re-signed before it expires? does a CDN serve stale files?); until then, take this endpoint off the revoked version by hand",
+    });
+  }
+
+  /**
+   * Remembers the revocations among `releases` (durably, in the journal), and marks revoked
+   * again every release this client once saw revoked, whatever the metadata says now.
+   */
+  private async withRevocationsRemembered(releases: Release[]): Promise<Release[]> {
+    const state = await this.journal.load();
+    const known = rememberRevocations(state.revoked, releases, new Date());
+    if (known !== undefined) {
+      await this.journal.update({ revoked: known });
+      for (const r of releases.filter(
+        (r) => r.revoked !== undefined && !rememberedRevocation(state.revoked, r.version),
+      )) {
+        this.emitEvent({
+          event: "revocation-seen",
+          version: r.version,
+          message: `${r.name} ${r.version} is revoked; this client will never install it`,
+        });
+      }
+    }
+    const { releases: marked, withdrawn } = applyRememberedRevocations(releases, known ?? state.revoked);
+    for (const r of withdrawn) {
+      this.emitEvent({
+        event: "revocation-withdrawn",
+        version: r.version,
+        message: `${r.name} ${r.version} was revoked when this client saw it, and the signed metadata no longer says so: it stays revoked here`,
+      });
+    }
+    return marked;
+  }
+
+  /**
    * Every signed release of this product on this channel and platform, newest first
-   * (revoked ones included, marked). Refreshes the TUF metadata first.
+   * (revoked ones included, marked: also those this client saw revoked before, whose
+   * revocation the metadata no longer carries). Refreshes the TUF metadata first.
    * @throws {RepositoryError} (of `@bulwark/tuf`) when the repository's metadata or index
    *   must not be trusted (bad signatures, rollback, freeze, mismatched hashes).
    * @throws {DownloadError} (of `@bulwark/tuf`) when the repository cannot be reached.
-   * @throws {ClientError} `CLIENT_BAD_INDEX` when the signed release index is malformed.
+   * @throws {ClientError} `CLIENT_BAD_INDEX` when the signed release index is malformed;
+   *   `CLIENT_OUTDATED_ROOT` when the trusted root lacks what the app requires
+   *   (`requirePolicies`, `minRootVersion`): nothing is offered then.
    */
   async releases(): Promise<Release[]> {
     const updater = await this.updater();
-    await updater.refresh();
+    await this.refresh(updater);
     const indexInfo = await updater.getTargetInfo(indexPath(this.options.name));
     if (indexInfo === undefined) return [];
     const file =
@@ -181,7 +255,7 @@ export class UpdateClient extends EventEmitter {
       out.push(release);
     }
     out.sort((a, b) => compareSemver(parseSemver(b.version) as never, parseSemver(a.version) as never));
-    return out;
+    return this.withRevocationsRemembered(out);
   }
 
   /**
@@ -227,9 +301,11 @@ export class UpdateClient extends EventEmitter {
    * release policy for this product, k independent builders must attest the file first;
    * when it names a transparency log, a proof that the file is in it must verify first.
    * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` when the builders do not agree,
-   *   `CLIENT_NOT_IN_LOG` or `CLIENT_BAD_LOG_PROOF` when it is not provably logged
-   *   (nothing is downloaded); `CLIENT_PLATFORM_MISMATCH` or `CLIENT_RELEASE_REVOKED` for a
-   *   release that is not for this client.
+   *   `CLIENT_NOT_IN_LOG` or `CLIENT_BAD_LOG_PROOF` when it is not provably logged,
+   *   `CLIENT_OUTDATED_ROOT` when the trusted root lacks what the app requires (nothing is
+   *   downloaded); `CLIENT_PLATFORM_MISMATCH` or `CLIENT_RELEASE_REVOKED` for a release that
+   *   is not for this client (or that it once saw revoked); `CLIENT_RELEASE_WITHDRAWN` when
+   *   the signed metadata no longer lists it.
    * @throws {LengthOrHashMismatchError} (of `@bulwark/tuf`) when the bytes are not the signed ones.
    * @throws {DownloadError} (of `@bulwark/tuf`) when the download fails; it resumes next time.
    */
@@ -244,8 +320,9 @@ export class UpdateClient extends EventEmitter {
    */
   private async downloadSigned(offer: Release, options: DownloadOptions): Promise<{ release: Release; file: string }> {
     this.checkPlatform(offer);
+    await this.refuseSeenRevoked(offer);
     const updater = await this.updater();
-    await updater.refresh();
+    await this.refresh(updater);
     const release = await this.signedRelease(updater, offer);
     this.checkPlatform(release);
     await checkBeforeDownload(updater, release, {
@@ -292,6 +369,16 @@ export class UpdateClient extends EventEmitter {
       );
     }
     return release;
+  }
+
+  /** Refuses a version this client once saw revoked, however `release` was obtained. */
+  private async refuseSeenRevoked(release: Release): Promise<void> {
+    const revoked = rememberedRevocation((await this.journal.load()).revoked, release.version);
+    if (revoked === undefined) return;
+    throw new ClientError(
+      CLIENT_ERRORS.REVOKED,
+      `${release.name} ${release.version} was revoked by the vendor${revoked.reason ? `: ${revoked.reason}` : ""} (seen ${revoked.seenAt}); it stays revoked here whatever later metadata says`,
+    );
   }
 
   private checkPlatform(release: Release): void {
@@ -354,11 +441,17 @@ export class UpdateClient extends EventEmitter {
     await this.recover();
     const current = await this.currentVersion();
     const releases = await this.releases();
-    const running = releases.find((r) => r.version === current);
-    if (current !== undefined && running?.revoked !== undefined) {
-      const reason = `${current} was revoked by the vendor${running.revoked.reason ? `: ${running.revoked.reason}` : ""}`;
-      const state = await this.journal.load();
-      const localGood = state.previous.find((p) => !releases.find((r) => r.version === p.version)?.revoked);
+    const state = await this.journal.load();
+    // A revocation this client saw counts even when the release has since left the metadata.
+    const revocation =
+      releases.find((r) => r.version === current)?.revoked ?? rememberedRevocation(state.revoked, current);
+    if (current !== undefined && revocation !== undefined) {
+      const reason = `${current} was revoked by the vendor${revocation.reason ? `: ${revocation.reason}` : ""}`;
+      const localGood = state.previous.find(
+        (p) =>
+          !releases.find((r) => r.version === p.version)?.revoked &&
+          rememberedRevocation(state.revoked, p.version) === undefined,
+      );
       if (localGood !== undefined && state.current !== undefined) {
         await this.installer.rollBack(state.current, localGood, reason);
         return { action: "rolled-back", from: current, to: localGood.version, reason };

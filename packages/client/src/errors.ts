@@ -1,7 +1,15 @@
 import { BulwarkError } from "@bulwark/tuf";
 
-/** An update-client failure, with a stable code. */
-export class ClientError extends BulwarkError {}
+/** An update-client failure, with a stable code, and for some codes a hint at what to do. */
+export class ClientError extends BulwarkError {
+  /** What the app's developer or operator should do next, when there is an obvious step. */
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; hint?: string }) {
+    super(code, message, options);
+    this.hint = options?.hint;
+  }
+}
 
 /** Codes of {@link ClientError}. */
 export const CLIENT_ERRORS = {
@@ -9,7 +17,10 @@ export const CLIENT_ERRORS = {
   BAD_INDEX: "CLIENT_BAD_INDEX",
   /** The release is for another platform. */
   PLATFORM_MISMATCH: "CLIENT_PLATFORM_MISMATCH",
-  /** The release was revoked by the vendor (kill switch). */
+  /**
+   * The release was revoked by the vendor (kill switch), now or when this client saw it
+   * last: a revocation the client once saw stays in force (un-revoked release).
+   */
   REVOKED: "CLIENT_RELEASE_REVOKED",
   /** The installer command failed. */
   INSTALL_FAILED: "CLIENT_INSTALL_FAILED",
@@ -46,4 +57,17 @@ export const CLIENT_ERRORS = {
   BAD_LOG_PROOF: "CLIENT_BAD_LOG_PROOF",
   /** The trusted root carries a transparency-log policy this client cannot read: nothing installs. */
   BAD_LOG_POLICY: "CLIENT_BAD_LOG_POLICY",
+  /**
+   * After refresh, the trusted root lacks a policy the app requires (`requirePolicies`) or
+   * is older than `minRootVersion`: its next version may have been withheld (a CDN that
+   * answers 404), so nothing is offered or installed. The error's hint says what to do.
+   */
+  OUTDATED_ROOT: "CLIENT_OUTDATED_ROOT",
+  /**
+   * The version running is one this client saw revoked, and refreshing the metadata fails
+   * (typically on expired metadata: a CDN that keeps serving what it served before the
+   * revocation), so the client can neither roll it back nor update it. The `cause` is the
+   * refresh error. Surface it loudly: the endpoint runs what its vendor revoked.
+   */
+  RUNNING_REVOKED: "CLIENT_RUNNING_REVOKED",
 } as const;

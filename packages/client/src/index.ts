@@ -35,6 +35,7 @@ export {
   type JournalVersion,
   MAX_INTERRUPTED_INSTALLS,
   type Operation,
+  type RevokedVersion,
 } from "./journal.js";
 export {
   formatReleaseIndex,
@@ -51,7 +52,14 @@ export {
   writeRollout,
 } from "./release.js";
 export { checkBeforeDownload, type ReleaseCheckOptions } from "./release-checks.js";
+export { MAX_REMEMBERED_REVOCATIONS, MAX_REVOCATION_REASON_LENGTH } from "./revocations.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
+export {
+  checkRootRequirements,
+  OUTDATED_ROOT_HINT,
+  type RequiredPolicies,
+  type RootRequirements,
+} from "./root-requirements.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export {
   LOG_PROOF_LIMITS,

@@ -18,6 +18,21 @@ export interface JournalVersion {
   readonly fileName?: string;
 }
 
+/**
+ * A release version the client saw revoked. It is never installed again, whatever later
+ * metadata says: metadata re-signed without the revocation (with the online keys alone)
+ * does not bring it back.
+ */
+export interface RevokedVersion {
+  readonly version: string;
+  /** The vendor's reason, cut to `MAX_REVOCATION_REASON_LENGTH` characters. */
+  readonly reason?: string;
+  /** When the vendor says it revoked it (`custom.bulwark.revoked.at`). */
+  readonly at?: string;
+  /** When this client first saw the revocation. */
+  readonly seenAt: string;
+}
+
 /** What is in progress, if anything. */
 export type Operation =
   | {
@@ -45,6 +60,8 @@ export interface JournalState {
   readonly previous: readonly JournalVersion[];
   /** Versions that failed their health check or were rolled back; never retried automatically. */
   readonly failed: readonly string[];
+  /** Versions seen revoked, oldest first: never installed, even if the revocation disappears. */
+  readonly revoked?: readonly RevokedVersion[];
   /** Installs of a version cut short by a crash, counted: a version that keeps crashing the
    * install (a boot loop) is given up on after {@link MAX_INTERRUPTED_INSTALLS}. */
   readonly interrupted?: Readonly<Record<string, number>>;

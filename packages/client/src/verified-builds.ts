@@ -132,8 +132,8 @@ async function fetchAttestations(
  * @param product the product this client updates; its policy applies as well.
  * @param dir where verified attestation bundles are kept.
  * @throws {ClientError} `CLIENT_NO_BUILD_QUORUM` naming the builders that agreed and
- * disagreed, when fewer than k attest this file from its signed source digest, or its
- * attestations are missing, malformed or over the limits;
+ * disagreed, when fewer than k attest this file, under its file name and signed version,
+ * from its signed source digest, or its attestations are missing, malformed or over the limits;
  * `CLIENT_BAD_RELEASE_POLICY` when the trusted root's policy does not parse.
  */
 export async function verifyReleaseBuilds(
@@ -156,7 +156,10 @@ export async function verifyReleaseBuilds(
     throw refuse(release, "the policy requires a source digest, and the signed release names none");
   }
   const envelopes = await fetchAttestations(updater, release, dir, limits);
-  const artifact = { name: release.target.path.slice(release.target.path.lastIndexOf("/") + 1), sha256 };
+  // The release, not only its bytes: the same bytes attested as another file or version
+  // do not count (relabelled release).
+  const name = release.target.path.slice(release.target.path.lastIndexOf("/") + 1);
+  const artifact = { name, sha256, version: release.version };
   let result: QuorumResult | undefined;
   for (const policy of policies) {
     result = verifyQuorum(policy, artifact, source, envelopes);

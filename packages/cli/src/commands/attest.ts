@@ -80,8 +80,12 @@ const command: Command = {
   description: `For an independent builder: after rebuilding a release from source, hashes the
 artifact and writes a DSSE envelope of an in-toto Statement v1 whose subject is the artifact's
 sha256 and whose predicate is SLSA provenance v1 (builder ID, build type, source URI and
-digest), signed with the builder's key (an encrypted PKCS#8 file from \`bulwark attest keygen\`;
+digest, and the release version with --version), signed with the builder's key (an encrypted PKCS#8 file from \`bulwark attest keygen\`;
 passphrase from BULWARK_PASSPHRASE_BUILDER or BULWARK_PASSPHRASE, else a prompt).
+
+The attestation binds the release, not only the bytes: clients count it only for a file of
+the subject's name and a release version the provenance claims, from --version or from a
+tag at the end of --source-uri (@refs/tags/v1.2.0 or @refs/tags/1.2.0 for 1.2.0).
 
 The output (default <artifact>.intoto.jsonl, one envelope per line) goes to the vendor, who
 passes it to \`bulwark release add --attestation\`. The builder ID must be the one the
@@ -119,6 +123,13 @@ Example:
       valueName: "URI",
       description: `the build type (default ${DEFAULT_BUILD_TYPE})`,
     },
+    {
+      name: "version",
+      type: "string",
+      valueName: "V",
+      description:
+        "the release version built, recorded in the provenance (needed unless --source-uri ends in a tag naming it, @refs/tags/vV)",
+    },
     { name: "out", type: "string", valueName: "FILE", description: "where to write (default <artifact>.intoto.jsonl)" },
   ],
   async run(a, ctx) {
@@ -135,6 +146,8 @@ Example:
     if (builderId === undefined || builderId === "") {
       throw usage("--builder-id is required (or BULWARK_BUILDER_ID)", "use the ID the vendor's policy lists for you");
     }
+    const version = str(a, "version");
+    if (version === "") throw usage("--version must not be empty");
     const out = path.resolve(ctx.cwd, str(a, "out") ?? `${artifact}.intoto.jsonl`);
     const signer = await readPrivateKeyFile(keyFile, () => builderPassphrase(ctx));
     const { sha256, length } = await sha256File(artifact, ctx);
@@ -146,6 +159,7 @@ Example:
         buildType: str(a, "build-type") ?? DEFAULT_BUILD_TYPE,
         builderId,
         source: { uri: sourceUri, digest: { [source.alg]: source.hex } },
+        ...(version === undefined ? {} : { version }),
         metadata: { finishedOn: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z") },
       }),
     });
@@ -161,6 +175,7 @@ Example:
         file: out,
         subject: { name, sha256, length },
         source: { uri: sourceUri, digest: formatSourceDigest(source) },
+        ...(version === undefined ? {} : { version }),
         builderId,
         keyId: signer.keyId,
       },

@@ -133,12 +133,14 @@ function checkPolicy(
 async function attestRelease(
   repoDir: RepoDir,
   repo: Repository,
-  check: { policy: ReleasePolicy; source: SourceDigest | undefined },
+  check: { policy: ReleasePolicy; source: SourceDigest | undefined; version: string },
   targetPath: string,
   sha256: string,
   attestations: readonly AttestationInput[],
 ): Promise<{ bundle: StagedTarget; quorum: ReleaseQuorum }> {
-  const artifact = { name: path.posix.basename(targetPath), sha256 };
+  // The attestations must bind the release (its file name and version), not only its bytes:
+  // an old attested build relabelled as a new version is refused here as by every client.
+  const artifact = { name: path.posix.basename(targetPath), sha256, version: check.version };
   const quorum = requireReleaseQuorum(check.policy, artifact, check.source, attestations);
   const bundlePath = checkTargetPath(attestationBundlePath(targetPath));
   const bundle = await repoDir.stageBytes(formatAttestationBundle(quorum.counted.map((a) => a.bytes)));
@@ -190,7 +192,14 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
       const attested =
         policy === undefined
           ? undefined
-          : await attestRelease(repoDir, repo, { policy, source: options.source }, targetPath, sha256, attestations);
+          : await attestRelease(
+              repoDir,
+              repo,
+              { policy, source: options.source, version },
+              targetPath,
+              sha256,
+              attestations,
+            );
       const target = new TargetFile(targetPath, length, new Map([["sha256", sha256]]));
       writeReleaseMetadata(target, {
         name,
