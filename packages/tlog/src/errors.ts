@@ -50,6 +50,12 @@ export const TLOG_ERRORS = {
   SPLIT_VIEW: "TLOG_SPLIT_VIEW",
   /** A witness that could not be reached, timed out, or answered outside the protocol. */
   WITNESS_FAILED: "TLOG_WITNESS_FAILED",
+  /**
+   * A checkpoint whose tree cannot be read from the log's public URL (tiles or entries
+   * missing, unreachable, over a limit, or leading to another root): a witness that checks
+   * data availability refuses to cosign it, since its entries would stay invisible.
+   */
+  DATA_UNAVAILABLE: "TLOG_DATA_UNAVAILABLE",
 } as const;
 
 /** One of the {@link TLOG_ERRORS} codes. */

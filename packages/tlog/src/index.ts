@@ -187,6 +187,7 @@ export {
   parseVerifierKey,
 } from "./vkey.js";
 export {
+  DATA_UNAVAILABLE_STATUS,
   FolderWitnessState,
   MemoryWitnessState,
   originHash,
@@ -197,6 +198,12 @@ export {
   WitnessRefusal,
   type WitnessStateStore,
 } from "./witness.js";
+export {
+  checkDataAvailability,
+  DATA_AVAILABILITY_DEFAULTS,
+  type DataAvailabilityLimits,
+  type PublicLogSource,
+} from "./witness-availability.js";
 export {
   createWitnessHandler,
   listenWitness,
