@@ -46,7 +46,11 @@ export const TLOG_ERRORS = {
   UNKNOWN_LOG: "TLOG_UNKNOWN_LOG",
   /** The old size of an add-checkpoint request is not the size the witness last cosigned. */
   STALE_SIZE: "TLOG_STALE_SIZE",
-  /** Two checkpoints of one log with the same size and different roots: a fork or split view. */
+  /**
+   * Two checkpoints of one log with the same size and different roots: a fork or split view.
+   * From a log's side (the witness client), a witness holding a tree this log never
+   * produced: the log key was used elsewhere, an incident rather than an outage.
+   */
   SPLIT_VIEW: "TLOG_SPLIT_VIEW",
   /** A witness that could not be reached, timed out, or answered outside the protocol. */
   WITNESS_FAILED: "TLOG_WITNESS_FAILED",

@@ -39,6 +39,7 @@ export {
   type CosignatureResult,
   type CosignRequestOptions,
   collectCosignatures,
+  LOG_KEY_INCIDENT,
   policyEndpoints,
   postAddCheckpoint,
   requestCosignature,
