@@ -51,6 +51,7 @@ export {
 export { FolderStore } from "./folder-store.js";
 export {
   checkLogPolicy,
+  countedWitnesses,
   LOG_POLICY_FIELD,
   type LogPolicy,
   logPolicyFromJSON,
