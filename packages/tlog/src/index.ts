@@ -76,6 +76,7 @@ export {
 export {
   type CheckpointView,
   type LogSource,
+  MONITOR_DEFAULTS,
   type MonitorOptions,
   type MonitorProblem,
   type MonitorProblemKind,
@@ -85,6 +86,8 @@ export {
 } from "./monitor.js";
 export {
   formatMonitorState,
+  type LoggedRelease,
+  MAX_REMEMBERED_RELEASES,
   MAX_REMEMBERED_UNLISTED,
   MONITOR_STATE_VERSION,
   type MonitorState,
