@@ -46,10 +46,20 @@ export const TLOG_ERRORS = {
   UNKNOWN_LOG: "TLOG_UNKNOWN_LOG",
   /** The old size of an add-checkpoint request is not the size the witness last cosigned. */
   STALE_SIZE: "TLOG_STALE_SIZE",
-  /** Two checkpoints of one log with the same size and different roots: a fork or split view. */
+  /**
+   * Two checkpoints of one log with the same size and different roots: a fork or split view.
+   * From a log's side (the witness client), a witness holding a tree this log never
+   * produced: the log key was used elsewhere, an incident rather than an outage.
+   */
   SPLIT_VIEW: "TLOG_SPLIT_VIEW",
   /** A witness that could not be reached, timed out, or answered outside the protocol. */
   WITNESS_FAILED: "TLOG_WITNESS_FAILED",
+  /**
+   * A checkpoint whose tree cannot be read from the log's public URL (tiles or entries
+   * missing, unreachable, over a limit, or leading to another root): a witness that checks
+   * data availability refuses to cosign it, since its entries would stay invisible.
+   */
+  DATA_UNAVAILABLE: "TLOG_DATA_UNAVAILABLE",
 } as const;
 
 /** One of the {@link TLOG_ERRORS} codes. */

@@ -39,6 +39,7 @@ export {
   type CosignatureResult,
   type CosignRequestOptions,
   collectCosignatures,
+  LOG_KEY_INCIDENT,
   policyEndpoints,
   postAddCheckpoint,
   requestCosignature,
@@ -50,6 +51,7 @@ export {
 export { FolderStore } from "./folder-store.js";
 export {
   checkLogPolicy,
+  countedWitnesses,
   LOG_POLICY_FIELD,
   type LogPolicy,
   logPolicyFromJSON,
@@ -77,6 +79,7 @@ export {
 export {
   type CheckpointView,
   type LogSource,
+  MONITOR_DEFAULTS,
   type MonitorOptions,
   type MonitorProblem,
   type MonitorProblemKind,
@@ -86,6 +89,8 @@ export {
 } from "./monitor.js";
 export {
   formatMonitorState,
+  type LoggedRelease,
+  MAX_REMEMBERED_RELEASES,
   MAX_REMEMBERED_UNLISTED,
   MONITOR_STATE_VERSION,
   type MonitorState,
@@ -192,6 +197,7 @@ export {
   parseVerifierKey,
 } from "./vkey.js";
 export {
+  DATA_UNAVAILABLE_STATUS,
   FolderWitnessState,
   MemoryWitnessState,
   originHash,
@@ -202,6 +208,12 @@ export {
   WitnessRefusal,
   type WitnessStateStore,
 } from "./witness.js";
+export {
+  checkDataAvailability,
+  DATA_AVAILABILITY_DEFAULTS,
+  type DataAvailabilityLimits,
+  type PublicLogSource,
+} from "./witness-availability.js";
 export {
   createWitnessHandler,
   listenWitness,

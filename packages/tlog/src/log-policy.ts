@@ -8,13 +8,23 @@
  *     "x-bulwark-transparency-log": {
  *       "origin": "updates.example.com/log",
  *       "log_vkey": "updates.example.com/log+1a2b3c4d+AbCd...",
- *       "witnesses": [{"name": "w1", "vkey": "w1.example+...+...", "url": "https://w1.example/"}],
- *       "threshold": 2
+ *       "log_url": "https://updates.example.com/log/",
+ *       "witnesses": [{"name": "w1", "vkey": "w1.example+...+...", "url": "https://w1.example/",
+ *                      "checks_availability": true}],
+ *       "threshold": 2,
+ *       "require_availability_witnesses": true
  *     }
  *
+ * `log_url` (the log's public tlog-tiles URL), `checks_availability` and
+ * `require_availability_witnesses` are optional: a policy without them reads as before. With
+ * `require_availability_witnesses`, only witnesses marked `checks_availability` (witnesses
+ * that cosign a checkpoint only after reading its entries from `log_url`) count towards the
+ * threshold, so a checkpoint whose entries were never published cannot satisfy the policy.
+ *
  * Read strictly: unknown fields are refused (one could be a requirement this version does
- * not know), witness names and keys must be distinct, the threshold is 1..n, and no
- * witness may hold the log's own key.
+ * not know; an older reader refuses a policy using the fields above, failing closed), witness
+ * names and keys must be distinct, the threshold is 1..n (of the availability witnesses when
+ * they are required), and no witness may hold the log's own key.
  */
 import { canonicalString, isJsonObject, type JsonObject, type JsonValue } from "@bulwark/tuf";
 import type { CosignatureV1Verifier } from "./cosignature.js";
@@ -41,6 +51,10 @@ export interface LogPolicy {
   readonly witnesses: readonly Witness[];
   /** k: how many distinct witnesses must have cosigned. */
   readonly threshold: number;
+  /** The log's public URL: its tlog-tiles prefix, where witnesses and monitors read it. */
+  readonly logUrl?: string;
+  /** Whether only witnesses that check data availability count towards `threshold`. */
+  readonly requireAvailabilityWitnesses?: boolean;
 }
 
 function bad(message: string): never {
@@ -60,9 +74,24 @@ function text(value: JsonValue | undefined, where: string): string {
   return value;
 }
 
-/** The witness group the policy requires: k of its witnesses. */
+/** The witnesses that count towards the threshold: those that check data availability when the policy requires it. */
+export function countedWitnesses(policy: LogPolicy): Witness[] {
+  return policy.witnesses.filter((w) => !policy.requireAvailabilityWitnesses || w.checksAvailability === true);
+}
+
+/** The witness group the policy requires: k of its (counted) witnesses. */
 export function logPolicyQuorum(policy: LogPolicy): WitnessGroup {
-  return witnessGroup(policy.threshold, policy.witnesses);
+  return witnessGroup(policy.threshold, countedWitnesses(policy));
+}
+
+function httpUrl(value: string, where: string): string {
+  if (!/^https?:\/\//i.test(value) || !URL.canParse(value)) bad(`${where} must be an http(s) URL`);
+  return value;
+}
+
+function flag(value: JsonValue | undefined, where: string): boolean {
+  if (typeof value !== "boolean") return bad(`${where} must be true or false`);
+  return value;
 }
 
 /**
@@ -95,6 +124,14 @@ export function checkLogPolicy(policy: LogPolicy): LogPolicy {
     names.add(w.name);
     keys.add(raw);
   }
+  if (policy.logUrl !== undefined) httpUrl(text(policy.logUrl, "log_url"), "log_url");
+  if (policy.requireAvailabilityWitnesses === true) {
+    if (policy.logUrl === undefined) bad("require_availability_witnesses needs log_url: where witnesses read the log");
+    const counted = countedWitnesses(policy).length;
+    if (threshold > counted) {
+      bad(`threshold ${threshold} needs that many witnesses with checks_availability, not ${counted}`);
+    }
+  }
   return policy;
 }
 
@@ -104,7 +141,11 @@ export function checkLogPolicy(policy: LogPolicy): LogPolicy {
  */
 export function logPolicyFromJSON(value: JsonValue | undefined): LogPolicy {
   if (!isJsonObject(value)) return bad("must be an object");
-  onlyFields(value, ["origin", "log_vkey", "witnesses", "threshold"], "the policy");
+  onlyFields(
+    value,
+    ["origin", "log_vkey", "log_url", "witnesses", "threshold", "require_availability_witnesses"],
+    "the policy",
+  );
   const origin = text(value.origin, "origin");
   let logVerifier: NoteVerifier;
   try {
@@ -119,7 +160,7 @@ export function logPolicyFromJSON(value: JsonValue | undefined): LogPolicy {
   const witnesses = list.map((entry, i): Witness => {
     const at = `witnesses[${i}]`;
     if (!isJsonObject(entry)) return bad(`${at} must be an object`);
-    onlyFields(entry, ["name", "vkey", "url"], at);
+    onlyFields(entry, ["name", "vkey", "url", "checks_availability"], at);
     const name = text(entry.name, `${at}.name`);
     let verifier: CosignatureV1Verifier;
     try {
@@ -130,11 +171,24 @@ export function logPolicyFromJSON(value: JsonValue | undefined): LogPolicy {
     }
     const url = Object.hasOwn(entry, "url") ? text(entry.url, `${at}.url`) : undefined;
     if (url !== undefined && !URL.canParse(url)) bad(`${at}.url is not a URL`);
-    return witness(name, verifier, url);
+    const w = witness(name, verifier, url);
+    if (!Object.hasOwn(entry, "checks_availability")) return w;
+    return { ...w, checksAvailability: flag(entry.checks_availability, `${at}.checks_availability`) };
   });
   const threshold = typeof value.threshold === "bigint" ? Number(value.threshold) : value.threshold;
   if (typeof threshold !== "number") return bad("threshold must be a whole number");
-  return checkLogPolicy({ origin, logVerifier, witnesses, threshold });
+  const logUrl = Object.hasOwn(value, "log_url") ? httpUrl(text(value.log_url, "log_url"), "log_url") : undefined;
+  const require = Object.hasOwn(value, "require_availability_witnesses")
+    ? flag(value.require_availability_witnesses, "require_availability_witnesses")
+    : undefined;
+  return checkLogPolicy({
+    origin,
+    logVerifier,
+    witnesses,
+    threshold,
+    ...(logUrl === undefined ? {} : { logUrl }),
+    ...(require === undefined ? {} : { requireAvailabilityWitnesses: require }),
+  });
 }
 
 /** The JSON form of a policy, for `root.signed[LOG_POLICY_FIELD]`. */
@@ -142,12 +196,17 @@ export function logPolicyToJSON(policy: LogPolicy): JsonObject {
   return {
     origin: policy.origin,
     log_vkey: policy.logVerifier.vkey,
+    ...(policy.logUrl === undefined ? {} : { log_url: policy.logUrl }),
     witnesses: policy.witnesses.map((w) => ({
       name: w.name,
       vkey: w.verifier.vkey,
       ...(w.url === undefined ? {} : { url: w.url }),
+      ...(w.checksAvailability === undefined ? {} : { checks_availability: w.checksAvailability }),
     })),
     threshold: policy.threshold,
+    ...(policy.requireAvailabilityWitnesses === undefined
+      ? {}
+      : { require_availability_witnesses: policy.requireAvailabilityWitnesses }),
   };
 }
 

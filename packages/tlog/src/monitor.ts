@@ -1,32 +1,57 @@
 /**
- * A release-log monitor, run by the vendor (or anyone) on a schedule. It finds the two
- * things a transparency log exists to expose:
+ * A release-log monitor, run by the vendor (or anyone) on a schedule. It finds the things a
+ * transparency log exists to expose:
  *
  * - a **split view**: the log showing different histories to different parties. Every
  *   checkpoint it can get (the log, its mirrors, what each witness last cosigned, and its
  *   own last run) must be consistent with every other: two checkpoints of one size with
  *   different roots, or a consistency proof that fails between two sizes, is reported with
  *   both signed checkpoints as evidence; a log that shrank since the last run too;
+ * - a **private log**: a checkpoint a witness cosigned that no copy of the log serves (its
+ *   tiles are nowhere public), once older than a grace period: a log key used to extend a
+ *   copy of the log that only chosen victims see;
  * - a **secret release**: an entry in the log that the vendor's TUF repository does not
- *   list (an attacker with a stolen key had to log the release for clients to accept it).
+ *   list (an attacker with a stolen key had to log the release for clients to accept it);
+ * - a **relabelled release**: one file logged under two names or versions (an old attested
+ *   build listed as a new version).
  *
  * Nothing the log, the mirrors or the witnesses serve is trusted: checkpoints are verified
- * with the log's key and tiles against the roots. The report says what to act on; the
- * caller saves `state` for the next run (only a run without a consistency problem moves
- * it forward, so an alarm repeats until someone looks).
+ * with the log's key, cosignatures with the witnesses' keys (from the log policy), and tiles
+ * against the roots. Entries are checked up to the largest tree any witness cosigned that a
+ * copy serves, so a copy serving an older checkpoint cannot hide newer entries. The report
+ * says what to act on; the caller saves `state` for the next run (only a run without a
+ * consistency problem moves it forward, so an alarm repeats until someone looks).
  */
-import { BulwarkError, DownloadHttpError, type Fetcher, HttpFetcher, readAll } from "@bulwark/tuf";
-import { type VerifiedCheckpoint, verifyCheckpoint, verifyCheckpointConsistency } from "./checkpoint.js";
+import { BulwarkError, type Fetcher } from "@bulwark/tuf";
 import { encodeBase64 } from "./encoding.js";
 import { TLOG_ERRORS, TlogError, usageError } from "./errors.js";
 import type { WitnessEndpoint } from "./external/witness-client.js";
-import { MAX_REMEMBERED_UNLISTED, type MonitorState } from "./monitor-state.js";
+import type { LogPolicy } from "./log-policy.js";
+import { checkEntries } from "./monitor-entries.js";
+import type { MonitorState } from "./monitor-state.js";
+import {
+  type LogView,
+  type MonitoredWitness,
+  openView,
+  readWitnessViews,
+  ServedTrees,
+  sameTree,
+  type View,
+  type ViewTrust,
+} from "./monitor-views.js";
 import type { NoteVerifier } from "./note-key.js";
-import { parseReleaseEntry, type ReleaseEntry } from "./release-entry.js";
+import type { ReleaseEntry } from "./release-entry.js";
 import { CHECKPOINT_KEY, type LogStore } from "./store.js";
-import { TILE_WIDTH } from "./tile-path.js";
-import { TiledTree } from "./tiled-tree.js";
-import { originHash } from "./witness.js";
+
+/** Named defaults of the monitor. */
+export const MONITOR_DEFAULTS = {
+  /**
+   * How long a witness's checkpoint may go unserved by every copy of the log before it is a
+   * problem (by its cosignature's timestamp): time for the log's checkpoint to reach a CDN.
+   * A log that uploads its tiles before asking for cosignatures needs none of it.
+   */
+  unpublishedGraceSeconds: 3600,
+} as const;
 
 /** Looks a target up in the vendor's repository (an `Updater` is one). */
 export interface TargetLookup {
@@ -52,12 +77,21 @@ export interface MonitorOptions {
   readonly repository: TargetLookup;
   /** Witnesses whose latest cosigned checkpoint is compared (`GET <url>/<sha256(origin)>/checkpoint`). */
   readonly witnesses?: readonly WitnessEndpoint[];
+  /**
+   * The log policy of the repository's root: its witnesses' keys verify the cosignatures on
+   * every checkpoint compared, and those with a URL are asked for their latest checkpoint.
+   */
+  readonly policy?: LogPolicy;
   /** What the previous run saw. */
   readonly state?: MonitorState;
   /** Fetches witness checkpoints (default: HTTP with the tuf package's limits and timeouts). */
   readonly fetcher?: Fetcher;
   /** Told how many entries have been checked, as the check goes. */
   readonly onProgress?: (checked: bigint, total: bigint) => void;
+  /** Now, in milliseconds since the epoch (default: Date.now). */
+  readonly now?: () => number;
+  /** Default {@link MONITOR_DEFAULTS.unpublishedGraceSeconds}. */
+  readonly unpublishedGraceSeconds?: number;
 }
 
 /** A checkpoint as a report shows it. */
@@ -69,6 +103,8 @@ export interface CheckpointView {
   readonly rootHash: string;
   /** The signed note: evidence. */
   readonly checkpoint: string;
+  /** The witnesses whose cosignatures on it verified. */
+  readonly cosigners: readonly string[];
 }
 
 /** The kinds of problem a monitor reports. */
@@ -76,7 +112,11 @@ export type MonitorProblemKind =
   | "split-view"
   | "inconsistent"
   | "rollback"
+  /** A witness cosigned a tree no copy of the log serves (after the grace period). */
+  | "unpublished-checkpoint"
   | "unlisted-release"
+  /** One file logged under two names or versions; reported in the run that reads the second entry. */
+  | "relabelled-release"
   | "bad-entry"
   | "log-unreadable"
   | "repository-unreadable";
@@ -85,7 +125,7 @@ export type MonitorProblemKind =
 export interface MonitorProblem {
   readonly kind: MonitorProblemKind;
   readonly message: string;
-  /** For split views, inconsistencies and rollbacks: the checkpoints that disagree. */
+  /** For split views, inconsistencies, rollbacks and unpublished checkpoints: the checkpoints at issue. */
   readonly checkpoints?: readonly CheckpointView[];
   /** For entry problems: the entry's index, and the entry when it parses. */
   readonly index?: string;
@@ -101,6 +141,8 @@ export interface MonitorReport {
   readonly origin: string;
   /** The log's latest verified checkpoint (of the first log source that verified). */
   readonly checkpoint?: CheckpointView;
+  /** The tree whose entries were checked: the largest one cosigned or logged that a copy serves. */
+  readonly checked?: CheckpointView;
   /** Every checkpoint compared. */
   readonly views: readonly CheckpointView[];
   /** Entries checked against the repository in this run: [from, to), plus earlier unlisted ones. */
@@ -112,15 +154,7 @@ export interface MonitorReport {
   readonly state?: MonitorState;
 }
 
-interface View {
-  readonly source: string;
-  readonly verified: VerifiedCheckpoint;
-  readonly store?: LogStore;
-}
-
 const CONSISTENCY_KINDS: ReadonlySet<MonitorProblemKind> = new Set(["split-view", "inconsistent", "rollback"]);
-/** The largest witness checkpoint read. */
-const MAX_WITNESS_CHECKPOINT_BYTES = 64 * 1024;
 
 function viewOf(v: View): CheckpointView {
   const c = v.verified.checkpoint;
@@ -129,13 +163,19 @@ function viewOf(v: View): CheckpointView {
     size: c.size.toString(),
     rootHash: encodeBase64(c.rootHash),
     checkpoint: v.verified.signedNote,
+    cosigners: [...v.cosigned.keys()],
   };
 }
 
-function sameTree(a: View, b: View): boolean {
-  const x = a.verified.checkpoint;
-  const y = b.verified.checkpoint;
-  return x.size === y.size && Buffer.compare(Buffer.from(x.rootHash), Buffer.from(y.rootHash)) === 0;
+/** The witnesses to ask and whose keys to trust: the given endpoints, then the policy's. */
+function witnessesOf(options: MonitorOptions): MonitoredWitness[] {
+  const out = new Map<string, MonitoredWitness>();
+  for (const w of [...(options.witnesses ?? []), ...(options.policy?.witnesses ?? [])]) {
+    const known = out.get(w.verifier.vkey);
+    if (known === undefined) out.set(w.verifier.vkey, w);
+    else if (known.url === undefined && w.url !== undefined) out.set(w.verifier.vkey, { ...known, url: w.url });
+  }
+  return [...out.values()];
 }
 
 /**
@@ -148,25 +188,25 @@ export async function monitorLog(options: MonitorOptions): Promise<MonitorReport
   const problems: MonitorProblem[] = [];
   const warnings: string[] = [];
   if (state !== undefined && state.origin !== origin) throw usageError(`the monitor state is of ${state.origin}`);
-  const previous: View | undefined =
-    state === undefined
-      ? undefined
-      : { source: "previous run", verified: verifyCheckpoint(state.checkpoint, { logVerifier, origin }) };
+  const trust: ViewTrust = { origin, logVerifier, witnesses: witnessesOf(options) };
+  const previous = state === undefined ? undefined : openView(state.checkpoint, "previous run", trust, warnings);
 
-  const logViews: Array<View & { store: LogStore }> = [];
+  const logViews: LogView[] = [];
   for (const log of options.logs) {
     try {
       const note = await log.store.get(CHECKPOINT_KEY);
       if (note === undefined) throw new TlogError(TLOG_ERRORS.MISSING_TILE, "no checkpoint");
-      logViews.push({ source: log.name, verified: verifyCheckpoint(note, { logVerifier, origin }), store: log.store });
+      logViews.push({ ...openView(note, log.name, trust, warnings), store: log.store });
     } catch (error) {
       if (!(error instanceof BulwarkError)) throw error;
       problems.push({ kind: "log-unreadable", source: log.name, message: `${log.name}: ${error.message}` });
     }
   }
-  const witnessViews = await readWitnesses(options, warnings);
+  const witnessViews = await readWitnessViews(trust, options.fetcher, warnings);
   const views = [...(previous ? [previous] : []), ...logViews, ...witnessViews];
-  await compareViews(views, logViews, problems, warnings);
+  const served = new ServedTrees(logViews);
+  await compareViews(views, served, problems, warnings);
+  await checkPublished(witnessViews, served, options, problems, warnings);
 
   const primary = logViews[0];
   if (previous !== undefined && primary !== undefined) {
@@ -178,58 +218,86 @@ export async function monitorLog(options: MonitorOptions): Promise<MonitorReport
       });
     }
   }
+  const target = await largestServed([...logViews, ...witnessViews], served);
   const consistent = !problems.some((p) => CONSISTENCY_KINDS.has(p.kind));
-  const resume = consistent && state !== undefined && previous !== undefined;
-  const size = primary?.verified.checkpoint.size ?? 0n;
+  // A state from before `releases` existed: every entry once more, to learn their digests.
+  const resume = consistent && state !== undefined && state.releases !== undefined;
+  const size = target?.verified.checkpoint.size ?? 0n;
   const from = resume ? (state.checkedSize < size ? state.checkedSize : size) : 0n;
   const recheck = resume ? state.unlisted.filter((i) => i < from) : [];
-  const checked = primary === undefined ? undefined : await checkEntries(primary, from, recheck, options, problems);
+  const releases = resume ? (state.releases ?? new Map()) : new Map();
+  const checked =
+    target === undefined
+      ? undefined
+      : await checkEntries(target, from, recheck, {
+          repository: options.repository,
+          releases,
+          problems,
+          warnings,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
 
   const report = {
     ok: problems.length === 0,
     origin,
     ...(primary ? { checkpoint: viewOf(primary) } : {}),
+    ...(target ? { checked: viewOf(target) } : {}),
     views: views.map(viewOf),
     entries: { from: from.toString(), to: (checked ? size : from).toString(), checked: checked?.count ?? 0 },
     problems,
     warnings,
   };
-  if (!consistent || primary === undefined) return state === undefined ? report : { ...report, state };
+  if (!consistent || target === undefined) return state === undefined ? report : { ...report, state };
   const next: MonitorState = {
     origin,
-    checkpoint: primary.verified.signedNote,
+    checkpoint: target.verified.signedNote,
     checkedSize: checked ? size : from,
     unlisted: checked ? checked.unlisted : recheck,
+    releases: checked ? checked.releases : releases,
   };
   return { ...report, state: next };
 }
 
-/** Each witness's latest cosigned checkpoint; failures are warnings. */
-async function readWitnesses(options: MonitorOptions, warnings: string[]): Promise<View[]> {
-  const fetcher = options.fetcher ?? new HttpFetcher({ userAgent: "bulwark-monitor" });
-  const out: View[] = [];
-  for (const w of options.witnesses ?? []) {
-    const url = `${w.url.replace(/\/+$/, "")}/${originHash(options.origin)}/checkpoint`;
-    try {
-      const note = await readAll(fetcher, url, { maxLength: MAX_WITNESS_CHECKPOINT_BYTES });
-      const verified = verifyCheckpoint(note, {
-        logVerifier: options.logVerifier,
-        origin: options.origin,
-        witnesses: [w.verifier],
-      });
-      if (!verified.cosignatures.some((s) => s.verifier.vkey === w.verifier.vkey)) {
-        warnings.push(`witness ${w.name} served a checkpoint without its cosignature`);
-        continue;
-      }
-      out.push({ source: `witness ${w.name}`, verified });
-    } catch (error) {
-      if (!(error instanceof BulwarkError)) throw error;
-      const why =
-        error instanceof DownloadHttpError && error.status === 404 ? "has not cosigned this log" : error.message;
-      warnings.push(`witness ${w.name}: ${why}`);
-    }
+/**
+ * The largest tree among `views` that a copy of the log serves, read through that copy: the
+ * tree whose entries are checked.
+ */
+async function largestServed(views: readonly View[], served: ServedTrees): Promise<LogView | undefined> {
+  const bySize = [...views].sort((a, b) => Number(b.verified.checkpoint.size - a.verified.checkpoint.size));
+  for (const view of bySize) {
+    const log = await served.servedBy(view);
+    if (log !== undefined) return { ...view, source: log.source, store: log.store };
   }
-  return out;
+  return undefined;
+}
+
+/** Every witness's checkpoint must be served by a copy of the log, after the grace period. */
+async function checkPublished(
+  witnessViews: readonly View[],
+  served: ServedTrees,
+  options: MonitorOptions,
+  problems: MonitorProblem[],
+  warnings: string[],
+): Promise<void> {
+  const now = BigInt(Math.floor((options.now ?? Date.now)() / 1000));
+  const grace = BigInt(options.unpublishedGraceSeconds ?? MONITOR_DEFAULTS.unpublishedGraceSeconds);
+  for (const view of witnessViews) {
+    if ((await served.servedBy(view)) !== undefined) continue;
+    const name = view.witness?.name ?? view.source;
+    const at = view.cosigned.get(name);
+    const size = view.verified.checkpoint.size;
+    const what = `witness ${name} cosigned a tree of ${size} entries that no copy of the log serves`;
+    if (at !== undefined && now - at <= grace) {
+      warnings.push(`${what} yet (cosigned ${now - at} s ago; a problem after ${grace} s)`);
+      continue;
+    }
+    const when = at === undefined ? "" : ` (cosigned ${new Date(Number(at) * 1000).toISOString()})`;
+    problems.push({
+      kind: "unpublished-checkpoint",
+      message: `${what}${when}: its entries are hidden from everyone but whom the log shows them to, a privately extended log; the log key was used where it should not be`,
+      checkpoints: [viewOf(view)],
+    });
+  }
 }
 
 /**
@@ -239,7 +307,7 @@ async function readWitnesses(options: MonitorOptions, warnings: string[]): Promi
  */
 async function compareViews(
   views: readonly View[],
-  logs: ReadonlyArray<View & { store: LogStore }>,
+  served: ServedTrees,
   problems: MonitorProblem[],
   warnings: string[],
 ): Promise<void> {
@@ -259,12 +327,15 @@ async function compareViews(
         continue;
       }
       if (oldSize === 0n) continue;
-      const verdict = await proveConsistency(older, newer, logs);
+      const verdict = await served.consistency(older, newer);
       if (verdict === "consistent") continue;
       if (verdict === "unverifiable") {
-        warnings.push(
-          `no log copy serves the tree of ${newer.source} (${newSize} entries): its consistency with ${older.source} is unchecked`,
-        );
+        // A witness's tree no copy serves is checkPublished's problem; say it once.
+        if (newer.witness === undefined) {
+          warnings.push(
+            `no log copy serves the tree of ${newer.source} (${newSize} entries): its consistency with ${older.source} is unchecked`,
+          );
+        }
         continue;
       }
       problems.push({
@@ -274,116 +345,4 @@ async function compareViews(
       });
     }
   }
-}
-
-async function proveConsistency(
-  older: View,
-  newer: View,
-  logs: ReadonlyArray<View & { store: LogStore }>,
-): Promise<"consistent" | "inconsistent" | "unverifiable"> {
-  const target = newer.verified.checkpoint;
-  for (const log of logs) {
-    const tree = new TiledTree(log.store, target.size);
-    try {
-      // Only a copy whose tiles hash to the newer root can speak for that tree.
-      await tree.verifyRoot(target.rootHash);
-    } catch (error) {
-      if (error instanceof BulwarkError) continue;
-      throw error;
-    }
-    try {
-      verifyCheckpointConsistency(
-        older.verified.checkpoint,
-        target,
-        await tree.consistencyProof(older.verified.checkpoint.size),
-      );
-      return "consistent";
-    } catch (error) {
-      if (error instanceof TlogError) return "inconsistent";
-      throw error;
-    }
-  }
-  return "unverifiable";
-}
-
-/** Checks entries [from, size) and `recheck` against the repository. */
-async function checkEntries(
-  log: View & { store: LogStore },
-  from: bigint,
-  recheck: readonly bigint[],
-  options: MonitorOptions,
-  problems: MonitorProblem[],
-): Promise<{ count: number; unlisted: bigint[] } | undefined> {
-  const { size, rootHash } = log.verified.checkpoint;
-  const tree = new TiledTree(log.store, size);
-  const unlisted: bigint[] = [];
-  let count = 0;
-  const check = async (index: bigint, bytes: Uint8Array): Promise<void> => {
-    count++;
-    const problem = await checkEntry(index, bytes, options.repository);
-    if (problem === undefined) return;
-    problems.push(problem);
-    unlisted.push(index);
-  };
-  try {
-    await tree.verifyRoot(rootHash);
-    for (const index of recheck) await check(index, (await tree.entries(index, 1))[0] as Uint8Array);
-    for (let i = from; i < size; i += BigInt(TILE_WIDTH)) {
-      const n = Number(size - i < BigInt(TILE_WIDTH) ? size - i : BigInt(TILE_WIDTH));
-      const entries = await tree.entries(i, n);
-      for (const [j, bytes] of entries.entries()) await check(i + BigInt(j), bytes);
-      options.onProgress?.(i + BigInt(n) - from, size - from);
-    }
-  } catch (error) {
-    if (!(error instanceof BulwarkError)) throw error;
-    const repository = error instanceof RepositoryLookupError;
-    problems.push({
-      kind: repository ? "repository-unreadable" : "log-unreadable",
-      ...(repository ? {} : { source: log.source }),
-      message: repository ? `the repository could not be read: ${error.message}` : `${log.source}: ${error.message}`,
-    });
-    return undefined;
-  }
-  return { count, unlisted: unlisted.slice(0, MAX_REMEMBERED_UNLISTED) };
-}
-
-/** A repository lookup that failed (not a missing target: metadata that did not verify, a network error). */
-class RepositoryLookupError extends BulwarkError {}
-
-async function checkEntry(
-  index: bigint,
-  bytes: Uint8Array,
-  repository: TargetLookup,
-): Promise<MonitorProblem | undefined> {
-  let entry: ReleaseEntry;
-  try {
-    entry = parseReleaseEntry(bytes);
-  } catch (error) {
-    if (!(error instanceof TlogError)) throw error;
-    return {
-      kind: "bad-entry",
-      index: index.toString(),
-      message: `entry ${index} is not a release entry: ${error.message}`,
-    };
-  }
-  let target: Awaited<ReturnType<TargetLookup["getTargetInfo"]>>;
-  try {
-    target = await repository.getTargetInfo(entry.path);
-  } catch (cause) {
-    if (!(cause instanceof BulwarkError)) throw cause;
-    throw new RepositoryLookupError(cause.code, cause.message, { cause });
-  }
-  const what = `${entry.name} ${entry.version} (${entry.path}), logged as entry ${index}`;
-  if (target === undefined) {
-    return { kind: "unlisted-release", index: index.toString(), entry, message: `${what}, is not in the repository` };
-  }
-  if (target.length !== entry.length || target.hashes.get("sha256")?.toLowerCase() !== entry.sha256) {
-    return {
-      kind: "unlisted-release",
-      index: index.toString(),
-      entry,
-      message: `${what}, differs from the file the repository lists at that path`,
-    };
-  }
-  return undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP face of a {@link TlogWitness} (c2sp.org/tlog-witness), on node:http:
  *
- *     POST <prefix>/add-checkpoint                 the spec's call; 200, 400, 403, 404, 409, 422
+ *     POST <prefix>/add-checkpoint                 the spec's call; 200, 400, 403, 404, 409, 422,
+ *                                                  and 424 when the log's tiles cannot be read
  *     GET  <prefix>/<sha256(origin) hex>/checkpoint the latest cosigned checkpoint, for monitors
  *
  * The monitoring route follows the spec's editor's draft; the spec leaves it open. Bodies

@@ -21,6 +21,11 @@ export interface Witness {
   readonly name: string;
   readonly verifier: CosignatureV1Verifier;
   readonly url?: string;
+  /**
+   * Whether the witness checks data availability: it cosigns only checkpoints whose entries
+   * it read from the log's public URL (a log policy's claim about it; see log-policy.ts).
+   */
+  readonly checksAvailability?: boolean;
 }
 
 /** At least `threshold` of `members` must be satisfied (a threshold of 0 always is). */

@@ -9,6 +9,12 @@
  * record is durable before the cosignature is returned (the spec's race of requests A and
  * B cannot roll the witness back). This module has no I/O of its own: the HTTP face is
  * witness-http.ts, the state a {@link WitnessStateStore}.
+ *
+ * Beyond the spec, a log can be witnessed with data availability (its `publicUrl` or
+ * `publicStore` set): after the spec's checks pass, and before anything is recorded, the
+ * witness reads the new checkpoint's tree from the log's public tiles and refuses one whose
+ * new entries it cannot fetch (witness-availability.ts), so a log key used to extend a
+ * private copy of the log cannot get cosignatures for it.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -20,6 +26,8 @@ import { bytesEqual, encodeUtf8 } from "./encoding.js";
 import { TLOG_ERRORS, TlogError, type TlogErrorCode, usageError } from "./errors.js";
 import type { NoteVerifier } from "./note-key.js";
 import { openNote, UnverifiedNoteError } from "./signed-note.js";
+import type { LogStore } from "./store.js";
+import { checkDataAvailability, type DataAvailabilityLimits } from "./witness-availability.js";
 import { type AddCheckpointRequest, parseAddCheckpointRequest } from "./witness-request.js";
 
 /** Where a witness keeps the latest checkpoint it cosigned for each origin. */
@@ -86,6 +94,13 @@ export class FolderWitnessState implements WitnessStateStore {
 export interface WitnessedLog {
   readonly origin: string;
   readonly verifiers: readonly NoteVerifier[];
+  /**
+   * The log's public URL (its tlog-tiles prefix). When set, the witness cosigns only a
+   * checkpoint whose new entries it read from there (data availability).
+   */
+  readonly publicUrl?: string;
+  /** The log's public resources read from this store instead of `publicUrl` (a mirror, a test). */
+  readonly publicStore?: LogStore;
 }
 
 /** A witness's key, logs, state and clock. */
@@ -103,6 +118,8 @@ export interface WitnessOptions {
    * proof that does not verify): signed evidence of log misbehaviour, worth keeping.
    */
   readonly onEvidence?: (evidence: WitnessEvidence) => void;
+  /** Limits of the data-availability check of logs with a public URL or store. */
+  readonly availability?: DataAvailabilityLimits;
 }
 
 /** A validly signed checkpoint the witness refused, with what it had cosigned before. */
@@ -115,12 +132,21 @@ export interface WitnessEvidence {
   readonly latest?: string;
 }
 
+/**
+ * The status of a refusal for data availability. The spec assigns none (it has no such
+ * check); 424 Failed Dependency (RFC 4918, 11.4: the action depended on another that
+ * failed) says that cosigning depended on reading the log's public tiles, which failed. It is
+ * a 4xx, so the log must act (publish the tiles, then ask again), and no status the spec
+ * uses: a client never reads it as a fork (409), a bad proof (422) or a bad signature (403).
+ */
+export const DATA_UNAVAILABLE_STATUS = 424;
+
 /** An add-checkpoint request the witness refuses, with the HTTP status the spec assigns. */
 export class WitnessRefusal extends TlogError {
   constructor(
     code: TlogErrorCode,
     message: string,
-    /** 400, 403, 404, 409 or 422. */
+    /** 400, 403, 404, 409 or 422; 424 for data availability ({@link DATA_UNAVAILABLE_STATUS}). */
     readonly status: number,
     /** For a stale old size (409): the size of the latest checkpoint the witness cosigned. */
     readonly latestSize?: bigint,
@@ -154,6 +180,9 @@ export class TlogWitness {
     for (const log of options.logs) {
       if (this.#logs.has(log.origin)) throw usageError(`log ${JSON.stringify(log.origin)} is listed twice`);
       if (log.verifiers.length === 0) throw usageError(`log ${JSON.stringify(log.origin)} has no key`);
+      if (log.publicUrl !== undefined && !/^https?:\/\//i.test(log.publicUrl)) {
+        throw usageError(`the public URL of log ${JSON.stringify(log.origin)} must be http(s)`);
+      }
       this.#logs.set(log.origin, log);
       this.#byHash.set(originHash(log.origin), log.origin);
     }
@@ -173,7 +202,9 @@ export class TlogWitness {
   /**
    * Handles an add-checkpoint request (the body bytes, or parsed) and returns the
    * cosignature lines for the 200 answer, without newlines.
-   * @throws {WitnessRefusal} for every refusal the spec defines, with its status.
+   * @throws {WitnessRefusal} for every refusal the spec defines, with its status, and
+   *   TLOG_DATA_UNAVAILABLE (424) for a log with a public URL whose new tiles or entries
+   *   cannot be read.
    * @throws {StorageError} when the state cannot be read or written (answer 500).
    */
   async addCheckpoint(input: Uint8Array | AddCheckpointRequest): Promise<string[]> {
@@ -199,6 +230,7 @@ export class TlogWitness {
     return this.#serialized(log.origin, async () => {
       const latest = await this.#latest(log);
       this.#checkConsistency(request, verified, latest, log.origin);
+      await this.#checkAvailability(log, verified, latest);
       const line = this.options.signer.cosignatureLine(verified.note.text, this.#clock());
       // tlog-witness: persist the new checkpoint before responding.
       await this.options.state.save(log.origin, encodeUtf8(recordOf(verified, line)));
@@ -261,6 +293,42 @@ export class TlogWitness {
     } catch (error) {
       if (!(error instanceof TlogError)) throw error;
       evidence(TLOG_ERRORS.BAD_PROOF, "the checkpoint does not extend the one this witness cosigned: a fork?", 422);
+    }
+  }
+
+  /**
+   * For a log with a public URL: the new checkpoint's tree must be readable there, the
+   * entries since the recorded size included. Nothing is recorded before this passes.
+   */
+  async #checkAvailability(
+    log: WitnessedLog,
+    verified: VerifiedCheckpoint,
+    latest: VerifiedCheckpoint | undefined,
+  ): Promise<void> {
+    const source =
+      log.publicStore !== undefined
+        ? { store: log.publicStore, ...(log.publicUrl === undefined ? {} : { url: log.publicUrl }) }
+        : log.publicUrl !== undefined
+          ? { url: log.publicUrl }
+          : undefined;
+    if (source === undefined) return;
+    try {
+      await checkDataAvailability(
+        source,
+        verified.checkpoint,
+        latest?.checkpoint.size ?? 0n,
+        this.options.availability,
+      );
+    } catch (error) {
+      if (!(error instanceof TlogError) || error.code !== TLOG_ERRORS.DATA_UNAVAILABLE) throw error;
+      // A validly signed checkpoint of entries nobody can see: evidence of a private log.
+      this.options.onEvidence?.({
+        origin: log.origin,
+        code: error.code,
+        checkpoint: verified.signedNote,
+        ...(latest ? { latest: latest.signedNote } : {}),
+      });
+      throw new WitnessRefusal(error.code, error.message, DATA_UNAVAILABLE_STATUS, undefined, { cause: error.cause });
     }
   }
 

@@ -5,6 +5,12 @@
  * once with a proof from that size. Answers are read with a size limit and a timeout, and
  * only cosignatures that verify with the witness's configured key are kept (the spec:
  * cosignatures from unknown keys are ignored).
+ *
+ * A witness only records a checkpoint after verifying the log's signature on it, so a witness
+ * that holds a tree this log never produced (another tree of one size, a tree this log's
+ * tree does not extend, a larger tree than this log has) shows that the log key signed a
+ * tree somewhere else. That is TLOG_SPLIT_VIEW, worded as what it means: an incident (the
+ * log key is in someone else's hands), not an outage (TLOG_WITNESS_FAILED).
  */
 
 import { parseCosignatureLine } from "../cosignature.js";
@@ -57,20 +63,28 @@ export type AddCheckpointOutcome =
   | { readonly kind: "cosigned"; readonly lines: readonly string[] }
   | { readonly kind: "stale"; readonly latestSize: bigint };
 
+/** What a witness holding a tree this log never produced means. */
+export const LOG_KEY_INCIDENT =
+  "the log key was used elsewhere \u2014 an incident, not an outage: treat the log key as compromised, and keep the witness's checkpoint as evidence";
+
 const STATUS_CODES: Record<number, TlogErrorCode> = {
   400: TLOG_ERRORS.MALFORMED_REQUEST,
   403: TLOG_ERRORS.UNVERIFIED,
   404: TLOG_ERRORS.UNKNOWN_LOG,
   409: TLOG_ERRORS.SPLIT_VIEW,
-  422: TLOG_ERRORS.BAD_PROOF,
+  // The witness holds a tree of the old size that this log's tree does not extend.
+  422: TLOG_ERRORS.SPLIT_VIEW,
+  // Bulwark's data-availability refusal (witness.ts, DATA_UNAVAILABLE_STATUS).
+  424: TLOG_ERRORS.DATA_UNAVAILABLE,
 };
 
 const STATUS_WORDS: Record<number, string> = {
   400: "refused the request as malformed",
   403: "does not trust the log's signature on the checkpoint",
   404: "does not witness this log",
-  409: "cosigned a different tree of the same size: the log forked",
-  422: "refused the consistency proof: the checkpoint does not extend the one it cosigned",
+  409: `holds another tree of this checkpoint's size, signed with this log's key, that this log never produced (the log forked): ${LOG_KEY_INCIDENT}`,
+  422: `holds a tree of the old size, signed with this log's key, that this log's tree does not extend (the log forked): ${LOG_KEY_INCIDENT}`,
+  424: "could not read this checkpoint's new entries at the log's public URL: upload the tiles and entries before asking for cosignatures",
 };
 
 /** The text of a signed note: everything up to the blank line, with its final newline. */
@@ -192,7 +206,9 @@ export interface CosignRequestOptions extends WitnessClientOptions {
  * Asks one witness to cosign `checkpoint` (a signed note), retrying once after a 409 with
  * the size the witness reports. Returns the witness's verified cosignature lines.
  * @throws {WitnessRequestError} or {@link TlogError} as {@link postAddCheckpoint}; a
- *   witness that reports a larger tree than the checkpoint's is TLOG_SPLIT_VIEW.
+ *   witness that holds a tree this log never produced (a larger tree than the checkpoint's,
+ *   another tree of a size, a tree the checkpoint does not extend) is TLOG_SPLIT_VIEW,
+ *   its message {@link LOG_KEY_INCIDENT}.
  */
 export async function requestCosignature(
   endpoint: WitnessEndpoint,
@@ -204,7 +220,7 @@ export async function requestCosignature(
     if (oldSize > options.size) {
       throw new WitnessRequestError(
         TLOG_ERRORS.SPLIT_VIEW,
-        `witness ${endpoint.name} cosigned a tree of ${oldSize} entries, larger than this checkpoint's ${options.size}: the log rolled back or forked`,
+        `witness ${endpoint.name} cosigned a tree of ${oldSize} entries, larger than this checkpoint's ${options.size}, that this log never produced (the log rolled back or forked; unless this copy of the log was restored from an older backup): ${LOG_KEY_INCIDENT}`,
         endpoint.name,
       );
     }
