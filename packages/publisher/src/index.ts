@@ -6,6 +6,14 @@
  * {@link PublisherOptions}; failures are {@link PublisherError}s with stable codes.
  */
 
+export {
+  ConfigError,
+  type ConfigFileOptions,
+  checkConfig,
+  closest,
+  configJsonSchema,
+  parseConfigFile,
+} from "./config-file.js";
 export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
 export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
 export { isLogDir, type LogConfig as LogFolderConfig, LogDir, logLayout } from "./log/log-dir.js";
