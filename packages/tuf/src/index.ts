@@ -5,6 +5,7 @@
 export { canonicalize, canonicalString } from "./canonical-json.js";
 export * from "./errors.js";
 export { isJsonObject } from "./fields.js";
+export { describeRemaining } from "./inspect/remaining.js";
 export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, stringifyJson } from "./json.js";
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
 export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";
@@ -43,6 +44,11 @@ export {
 } from "./trusted-metadata-set.js";
 export { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./updater/config.js";
 export { type Fetcher, type FetchOptions, readAll } from "./updater/fetcher.js";
-export { HTTP_FETCHER_DEFAULTS, HttpFetcher, type HttpFetcherOptions } from "./updater/http-fetcher.js";
+export {
+  HTTP_FETCHER_DEFAULTS,
+  HttpFetcher,
+  type HttpFetcherOptions,
+  type RedirectPolicy,
+} from "./updater/http-fetcher.js";
 export { encodeName, readFileIfExists, syncDirectory, targetFileName, writeFileAtomic } from "./updater/storage.js";
 export { Updater, type UpdaterOptions } from "./updater/updater.js";
