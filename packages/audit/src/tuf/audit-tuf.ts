@@ -3,11 +3,11 @@
  * consistent snapshots, delegations and hashed bins, Bulwark's root policies, and what an
  * attacker who controls the server can do against a client that follows the spec.
  */
-import { isJsonObject, type Metadata, type Targets, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
-import { describeRemaining } from "../../store/duration.js";
+import { describeRemaining, isJsonObject, type Metadata, type Targets, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
 import type { AttackVerdict, FeedAudit, Finding } from "../finding.js";
 import { finding } from "../finding.js";
 import { bulwarkPolicies } from "./bulwark-policies.js";
+import type { LoadedRepository } from "./inspect.js";
 import {
   describeRole,
   keyMaterialFindings,
@@ -16,7 +16,6 @@ import {
   roleKeys,
   rootKeyFindings,
 } from "./keys.js";
-import type { LoadedRepository } from "./load.js";
 import { delegationFindings, expiryFindings } from "./roles.js";
 
 const DAY = 86_400_000;

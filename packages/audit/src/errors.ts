@@ -1,10 +1,10 @@
 /**
- * Errors of `bulwark audit`, on Bulwark's one error tree: a feed that does not parse is a
- * {@link FormatError} (the vendor's server sent bad bytes), never a crash.
+ * Errors of the audit, on Bulwark's one error tree: a feed that does not parse is a
+ * {@link FormatError} (the vendor's server sent bad bytes), never a crash; a feed that
+ * cannot be fetched is a {@link DownloadError}; an input that is not a feed at all is a
+ * {@link UsageError}. Each carries a stable code and, where there is one, what to do next.
  */
-import { FormatError } from "@bulwark/tuf";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { DownloadError, FormatError, UsageError } from "@bulwark/tuf";
 
 /** Stable codes of {@link FeedFormatError}. */
 export const FEED_ERRORS = {
@@ -70,15 +70,39 @@ export const FETCH_ERRORS = {
   SCHEME: "AUDIT_UNSUPPORTED_URL",
 } as const;
 
-/** Fetching a feed failed: a clear error (exit 1) with what to do next. */
-export class FeedFetchError extends CliError {
+/** Fetching a feed failed: a clear error with what to do next (`hint`), never a finding. */
+export class FeedFetchError extends DownloadError {
+  /** What to do next, when there is an obvious next step. */
+  readonly hint: string | undefined;
+  /** The HTTP status, when the server answered with one. */
+  readonly status: number | undefined;
+
   constructor(
     code: (typeof FETCH_ERRORS)[keyof typeof FETCH_ERRORS],
     message: string,
-    hint?: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
+    options: { hint?: string | undefined; status?: number | undefined; cause?: unknown } = {},
   ) {
-    super(code, message, EXIT.FAILURE, hint, options);
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+    this.status = options.status;
+  }
+}
+
+/** Stable codes of {@link AuditInputError}. */
+export const INPUT_ERRORS = {
+  /** A folder that holds no TUF metadata. */
+  NOT_A_FEED: "NOT_A_FEED",
+  /** A file given to `compareReports` that is not an audit report. */
+  BAD_REPORT: "AUDIT_BAD_REPORT",
+} as const;
+
+/** The caller gave something that is not a feed (or not a report): a usage error, with what to give instead. */
+export class AuditInputError extends UsageError {
+  /** What to give instead. */
+  readonly hint: string | undefined;
+
+  constructor(code: (typeof INPUT_ERRORS)[keyof typeof INPUT_ERRORS], message: string, hint?: string) {
+    super(message, { code });
+    this.hint = hint;
   }
 }

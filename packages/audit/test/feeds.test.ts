@@ -1,26 +1,18 @@
 /**
- * `bulwark audit` on the feed fixtures (written for these tests, modelled on public
+ * The audit of the feed fixtures (written for these tests, modelled on public
  * electron-updater, Sparkle and Squirrel.Windows feeds): each feed type, its grade, the
  * findings it must report and what the attacker summary says.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { AUDIT_SCHEMA, type Verdict } from "../src/audit/finding.js";
-import type { AuditReport } from "../src/audit/report.js";
-import { runCli } from "./helpers.js";
+import { auditFeed } from "../src/audit.js";
+import { FETCH_ERRORS, FeedFetchError } from "../src/errors.js";
+import { AUDIT_SCHEMA, type Verdict } from "../src/finding.js";
 
 /** The fixtures, in the source tree (tests run from dist/test). */
 export const FEEDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/feeds");
-
-/** `bulwark audit FEED --json`, asserting it exits 0. */
-export async function audit(feed: string, extra: string[] = []): Promise<AuditReport> {
-  const run = await runCli(["audit", feed, "--json", ...extra]);
-  assert.equal(run.code, 0, `audit ${feed} failed: ${run.stderr}`);
-  return run.json<AuditReport>();
-}
 
 interface Case {
   readonly file: string;
@@ -139,10 +131,10 @@ const CASES: readonly Case[] = [
   },
 ];
 
-describe("bulwark audit: feed fixtures", () => {
+describe("auditFeed: feed fixtures", () => {
   for (const c of CASES) {
     it(`${c.file}: ${c.type}, grade ${c.grade}`, async () => {
-      const r = await audit(path.join(FEEDS, c.file));
+      const r = await auditFeed(path.join(FEEDS, c.file));
       assert.equal(r.schema, AUDIT_SCHEMA);
       assert.equal(r.feed.type, c.type);
       for (const [id, severity] of c.findings) {
@@ -164,58 +156,31 @@ describe("bulwark audit: feed fixtures", () => {
   }
 
   it("quotes the exact line as evidence", async () => {
-    const r = await audit(path.join(FEEDS, "sparkle-legacy/appcast.xml"));
+    const r = await auditFeed(path.join(FEEDS, "sparkle-legacy/appcast.xml"));
     const dsa = r.findings.find((f) => f.id === "sparkle.dsa-only");
     assert.match(
       dsa?.evidence ?? "",
       /^line 8: <enclosure url="http:\/\/clipper\.example\.org\/files\/Clipper-2\.4\.1\.dmg">/,
     );
-    const squirrel = await audit(path.join(FEEDS, "squirrel/RELEASES"));
+    const squirrel = await auditFeed(path.join(FEEDS, "squirrel/RELEASES"));
     assert.match(
       squirrel.findings[0]?.evidence ?? "",
       /^line 1: 86F7E437FAA5A7FCE15D1DDCB9EAEAEA377667B8 ExampleChat-3\.0\.0-full\.nupkg 98123456$/,
     );
   });
 
-  it("prints a table, Markdown, or the JSON document with --format json", async () => {
-    const feed = path.join(FEEDS, "electron-win/latest.yml");
-    const table = await runCli(["audit", feed, "--vendor-name", "Example Notes"]);
-    assert.equal(table.code, 0);
-    assert.match(table.stdout, /^Example Notes: electron-updater feed at .*latest\.yml\nGrade D/);
-    assert.match(
-      table.stdout,
-      /An attacker who controls this server can …\nattack +verdict +why\narbitrary install +unknown/,
-    );
-    const md = await runCli(["audit", feed, "--format", "markdown"]);
-    assert.match(md.stdout, /^# Update feed audit: electron-updater feed at/);
-    assert.match(md.stdout, /\| high \| the feed itself is not signed/);
-    const json = await runCli(["audit", feed, "--format", "json"]);
-    assert.equal(JSON.parse(json.stdout).schema, AUDIT_SCHEMA);
-    assert.equal((await runCli(["audit", feed, "--format", "yaml"])).code, 2);
-  });
-
-  it("--min-grade fails the run below the grade", async () => {
-    const feed = path.join(FEEDS, "squirrel/RELEASES");
-    assert.equal((await runCli(["audit", feed, "--min-grade", "C"])).code, 1);
-    assert.equal((await runCli(["audit", feed, "--min-grade", "F"])).code, 0);
-  });
-
-  it("the README shows real runs of the fixture audits", async () => {
-    const root = path.resolve(FEEDS, "../../../../..");
-    const readme = readFileSync(path.join(root, "README.md"), "utf8");
-    const blocks = [
-      ...readme.matchAll(/```text\n\$ npx bulwark (audit packages\/cli\/test\/fixtures\/feeds\/\S+)\n([^`]*)```/g),
-    ];
-    assert.ok(blocks.length >= 4, "the README shows the fixture audits");
-    for (const [, command, output] of blocks) {
-      const run = await runCli((command as string).split(" "), { cwd: root });
-      assert.equal(run.stdout, output, `README output of \`bulwark ${command}\``);
-    }
-  });
-
   it("a missing file is a clear error", async () => {
-    const run = await runCli(["audit", path.join(FEEDS, "no-such-feed.yml"), "--json"]);
-    assert.equal(run.code, 1);
-    assert.equal(run.json<{ error: { code: string } }>().error.code, "AUDIT_NOT_FOUND");
+    await assert.rejects(
+      auditFeed(path.join(FEEDS, "no-such-feed.yml")),
+      (error) => error instanceof FeedFetchError && error.code === FETCH_ERRORS.NOT_FOUND,
+    );
+  });
+
+  it("resolves a relative input against cwd, and names the vendor and the tool", async () => {
+    const r = await auditFeed("squirrel/RELEASES", { cwd: FEEDS, vendor: "Example Chat", toolVersion: "9.9.9" });
+    assert.equal(r.source.input, "squirrel/RELEASES");
+    assert.equal(r.source.location, path.join(FEEDS, "squirrel/RELEASES"));
+    assert.equal(r.vendor, "Example Chat");
+    assert.deepEqual(r.tool, { name: "bulwark", version: "9.9.9" });
   });
 });

@@ -1,16 +1,17 @@
 /**
- * `bulwark audit` against hostile or broken servers on 127.0.0.1: each case is a finding
- * (a feed that does not parse) or a clear error with exit 1 (a feed that cannot be
- * fetched), never a crash or a hang. Fetches are bounded in size and time.
+ * The audit against hostile or broken servers on 127.0.0.1: each case is a finding (a feed
+ * that does not parse) or a clear, typed error (a feed that cannot be fetched), never a
+ * crash or a hang. Fetches are bounded in size and time.
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { describe, it } from "node:test";
-import type { AuditReport } from "../src/audit/report.js";
-import { type CliRun, initRepo, listen, runCli } from "./helpers.js";
+import { listen } from "@bulwark/testkit";
+import { auditFeed } from "../src/audit.js";
+import { FeedFetchError } from "../src/errors.js";
+import { FETCH_LIMITS } from "../src/fetch-feed.js";
+import type { AuditReport } from "../src/report.js";
 
 type T = { after(fn: () => void | Promise<void>): void };
 
@@ -28,26 +29,31 @@ function bodies(files: Record<string, string>): http.RequestListener {
   };
 }
 
-async function timed(argv: string[]): Promise<CliRun & { ms: number }> {
+/** Audits `url` (with a total time limit of `seconds`), timing it. */
+async function timed(
+  url: string,
+  seconds?: number,
+): Promise<{ report?: AuditReport; error?: FeedFetchError; ms: number }> {
   const started = Date.now();
-  const run = await runCli(argv);
-  return Object.assign(run, { ms: Date.now() - started });
+  const limits = seconds === undefined ? FETCH_LIMITS : { ...FETCH_LIMITS, totalTimeoutMs: seconds * 1000 };
+  try {
+    const report = await auditFeed(url, { limits });
+    return { report, ms: Date.now() - started };
+  } catch (error) {
+    assert.ok(error instanceof FeedFetchError, `expected a FeedFetchError, got ${String(error)}`);
+    return { error, ms: Date.now() - started };
+  }
 }
 
-function errorCode(run: CliRun): string {
-  return run.json<{ error: { code: string; message: string } }>().error.code;
-}
-
-describe("bulwark audit: hostile and broken servers", () => {
+describe("auditFeed: hostile and broken servers", () => {
   it("an unreachable URL is a clear error, exit 1", async () => {
     const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const run = await timed(["audit", `http://127.0.0.1:${port}/latest.yml`, "--json"]);
-    assert.equal(run.code, 1);
-    assert.equal(errorCode(run), "AUDIT_UNREACHABLE");
-    assert.match(run.stderr, /cannot reach http:\/\/127\.0\.0\.1:\d+\/latest\.yml/);
+    const run = await timed(`http://127.0.0.1:${port}/latest.yml`);
+    assert.equal(run.error?.code, "AUDIT_UNREACHABLE");
+    assert.match(run.error?.message ?? "", /cannot reach http:\/\/127\.0\.0\.1:\d+\/latest\.yml/);
   });
 
   it("a response that announces 1 GB is refused before its body is read", async (t) => {
@@ -55,9 +61,8 @@ describe("bulwark audit: hostile and broken servers", () => {
       res.writeHead(200, { "content-length": String(1024 ** 3) });
       res.write(Buffer.alloc(1024));
     });
-    const run = await timed(["audit", `${base}/latest.yml`, "--json"]);
-    assert.equal(run.code, 1);
-    assert.equal(errorCode(run), "AUDIT_TOO_LARGE");
+    const run = await timed(`${base}/latest.yml`);
+    assert.equal(run.error?.code, "AUDIT_TOO_LARGE");
     assert.ok(run.ms < 3000, `took ${run.ms} ms`);
   });
 
@@ -75,9 +80,8 @@ describe("bulwark audit: hostile and broken servers", () => {
       };
       pump();
     });
-    const run = await timed(["audit", `${base}/appcast.xml`, "--json"]);
-    assert.equal(run.code, 1);
-    assert.equal(errorCode(run), "AUDIT_TOO_LARGE");
+    const run = await timed(`${base}/appcast.xml`);
+    assert.equal(run.error?.code, "AUDIT_TOO_LARGE");
     assert.ok(run.ms < 5000, `took ${run.ms} ms`);
     assert.ok(sent < 256 * 1024 * 1024, `the server got to send ${sent} bytes`);
   });
@@ -90,27 +94,24 @@ describe("bulwark audit: hostile and broken servers", () => {
       res.on("close", () => clearInterval(timer));
     });
     for (const url of [`${silent}/latest.yml`, `${drip}/latest.yml`]) {
-      const run = await timed(["audit", url, "--json", "--timeout", "1"]);
-      assert.equal(run.code, 1, url);
-      assert.equal(errorCode(run), "AUDIT_TIMEOUT", url);
+      const run = await timed(url, 1);
+      assert.equal(run.error?.code, "AUDIT_TIMEOUT", url);
       assert.ok(run.ms < 4000, `${url} took ${run.ms} ms`);
     }
   });
 
   it("a web page where the appcast should be is an unknown feed, not a refused DTD", async (t) => {
     const base = await serve(t, bodies({ "/appcast.xml": "<!DOCTYPE html>\n<html><body>Sign in</body></html>" }));
-    const run = await runCli(["audit", `${base}/appcast.xml`, "--json"]);
-    assert.equal(run.code, 0, run.stderr);
-    const r = run.json<AuditReport>();
+    const r = await auditFeed(`${base}/appcast.xml`);
     assert.equal(r.feed.type, "unknown");
     assert.ok(r.findings.some((f) => f.id === "feed.unrecognised"));
   });
 
   it("a 404 is a clear error", async (t) => {
     const base = await serve(t, bodies({}));
-    const run = await timed(["audit", `${base}/latest.yml`, "--json"]);
-    assert.equal(run.code, 1);
-    assert.equal(errorCode(run), "AUDIT_NOT_FOUND");
+    const run = await timed(`${base}/latest.yml`);
+    assert.equal(run.error?.code, "AUDIT_NOT_FOUND");
+    assert.equal(run.error?.status, 404);
   });
 
   it("a redirect to another host is refused and named; one to the same host is followed", async (t) => {
@@ -122,15 +123,14 @@ describe("bulwark audit: hostile and broken servers", () => {
       else res.writeHead(200).end("version: 1.0.0\npath: a.exe\nsha512: x\n");
     });
     port = Number(new URL(base).port);
-    const away = await timed(["audit", `${base}/elsewhere`, "--json"]);
-    assert.equal(away.code, 1);
-    assert.equal(errorCode(away), "AUDIT_REDIRECT_REFUSED");
-    assert.match(away.stderr, new RegExp(`redirects to another host, localhost:${port}`));
-    const loop = await timed(["audit", `${base}/loop`, "--json"]);
-    assert.equal(errorCode(loop), "AUDIT_REDIRECT_REFUSED");
-    const moved = await runCli(["audit", `${base}/moved`, "--json"]);
-    assert.equal(moved.code, 0, moved.stderr);
-    const report = moved.json<AuditReport>();
+    const away = await timed(`${base}/elsewhere`);
+    assert.equal(away.error?.code, "AUDIT_REDIRECT_REFUSED");
+    assert.match(away.error?.message ?? "", new RegExp(`redirects to another host, localhost:${port}`));
+    assert.match(away.error?.hint ?? "", new RegExp(`audit it directly: bulwark audit http://localhost:${port}/`));
+    const loop = await timed(`${base}/loop`);
+    assert.equal(loop.error?.code, "AUDIT_REDIRECT_REFUSED");
+    assert.match(loop.error?.message ?? "", /redirects more than 5 times/);
+    const report = await auditFeed(`${base}/moved`);
     assert.deepEqual(report.source.redirects, [`${base}/moved`]);
     assert.equal(report.source.location, `${base}/latest.yml`);
     assert.equal(report.feed.type, "electron-updater");
@@ -175,9 +175,9 @@ describe("bulwark audit: hostile and broken servers", () => {
   for (const [name, file, body, id] of unreadable) {
     it(`${name}: a finding, grade F`, async (t) => {
       const base = await serve(t, bodies({ [file]: body }));
-      const run = await timed(["audit", `${base}${file}`, "--json"]);
-      assert.equal(run.code, 0, run.stderr);
-      const r = run.json<AuditReport>();
+      const run = await timed(`${base}${file}`);
+      assert.equal(run.error, undefined, run.error?.message);
+      const r = run.report as AuditReport;
       assert.equal(r.grade, "F");
       assert.ok(
         r.findings.some((f) => f.id === id),
@@ -189,34 +189,10 @@ describe("bulwark audit: hostile and broken servers", () => {
 
   it("a root with a deeply nested unknown field does not crash the audit", async (t) => {
     const base = await serve(t, bodies({ "/metadata/root.json": rootWithDeepField }));
-    const run = await timed(["audit", `${base}/metadata/`, "--json"]);
-    assert.equal(run.code, 0, run.stderr);
-    const r = run.json<AuditReport>();
+    const r = await auditFeed(`${base}/metadata/`);
     assert.ok(
       r.findings.some((f) => f.id === "tuf.root.does-not-verify" || f.id === "feed.unreadable"),
       r.findings.map((f) => f.id).join(", "),
     );
-  });
-
-  it("a repository whose timestamp is endless stops at the bound", async (t) => {
-    const dir = await initRepo(t);
-    const base = await serve(t, (req, res) => {
-      if (req.url === "/metadata/timestamp.json") {
-        res.writeHead(200);
-        const chunk = Buffer.alloc(64 * 1024, 0x20);
-        const pump = () => {
-          while (!res.destroyed) if (!res.write(chunk)) return void res.once("drain", pump);
-        };
-        pump();
-      } else {
-        readFile(path.join(dir, "public", req.url ?? ""), (error, data) => {
-          res.writeHead(error ? 404 : 200).end(error ? "" : data);
-        });
-      }
-    });
-    const run = await timed(["audit", `${base}/metadata/`, "--json"]);
-    assert.equal(run.code, 1);
-    assert.equal(errorCode(run), "AUDIT_TOO_LARGE");
-    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
   });
 });

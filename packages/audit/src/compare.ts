@@ -1,12 +1,11 @@
 /**
- * `bulwark audit --compare A B`: what changed between two audits of the same vendor's feed:
+ * Comparing two audits (`bulwark audit --compare A B`): what changed between two audits of the same vendor's feed:
  * the grade, findings added and removed, findings whose severity changed, and attack
  * verdicts that changed. Findings are matched by ID and subject, never by their wording
  * (evidence such as "364 days left" changes from one day to the next).
  */
-import type { Output } from "../ui/output.js";
 import type { AttackVerdict, Finding, Severity, Verdict } from "./finding.js";
-import { attackName } from "./render.js";
+import { attackName, painter, type TextStyle } from "./render.js";
 import type { AuditReport } from "./report.js";
 import { type Grade, worse } from "./rubric.js";
 
@@ -74,22 +73,24 @@ export function compareReports(before: AuditReport, after: AuditReport): AuditCo
   };
 }
 
-/** Prints a comparison for a terminal. */
-export function printComparison(c: AuditComparison, out: Output): void {
+/** A comparison for a terminal, as lines joined by newlines (no trailing newline). */
+export function comparisonText(c: AuditComparison, style: TextStyle = { color: false }): string {
+  const out = painter(style);
   const arrow = c.grade === "worse" ? out.bad("worse") : c.grade === "better" ? out.ok("better") : "unchanged";
-  out.line(`Grade ${c.before.grade} → ${c.after.grade} (${arrow}), ${c.before.auditedAt} → ${c.after.auditedAt}`);
+  const lines = [`Grade ${c.before.grade} → ${c.after.grade} (${arrow}), ${c.before.auditedAt} → ${c.after.auditedAt}`];
   if (c.before.location !== c.after.location)
-    out.line(`note: the two audits read different places: ${c.before.location}, ${c.after.location}`);
+    lines.push(`note: the two audits read different places: ${c.before.location}, ${c.after.location}`);
   const none = c.added.length + c.removed.length + c.changed.length + c.attacks.length === 0;
   if (none) {
-    out.line("No finding or attack verdict changed.");
-    return;
+    lines.push("No finding or attack verdict changed.");
+    return lines.join("\n");
   }
-  for (const f of c.added) out.line(`  ${out.bad("+")} ${f.severity.padEnd(8)} ${f.title} [${f.id}]`);
-  for (const f of c.removed) out.line(`  ${out.ok("-")} ${f.severity.padEnd(8)} ${f.title} [${f.id}]`);
-  for (const f of c.changed) out.line(`  ~ ${f.id}${f.subject ? ` (${f.subject})` : ""}: ${f.before} → ${f.after}`);
+  for (const f of c.added) lines.push(`  ${out.bad("+")} ${f.severity.padEnd(8)} ${f.title} [${f.id}]`);
+  for (const f of c.removed) lines.push(`  ${out.ok("-")} ${f.severity.padEnd(8)} ${f.title} [${f.id}]`);
+  for (const f of c.changed) lines.push(`  ~ ${f.id}${f.subject ? ` (${f.subject})` : ""}: ${f.before} → ${f.after}`);
   for (const v of c.attacks) {
     const name = attackName({ attack: v.attack as AttackVerdict["attack"], verdict: v.after, detail: "" });
-    out.line(`  ~ ${name}: ${v.before} → ${v.after}`);
+    lines.push(`  ~ ${name}: ${v.before} → ${v.after}`);
   }
+  return lines.join("\n");
 }

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { FEED_ERRORS, FeedFormatError } from "../src/audit/errors.js";
-import { attribute, childElements, readXml, textOf, type XmlElement } from "../src/audit/xml-reader.js";
-import { parseYamlSubset, type YamlValue } from "../src/audit/yaml-subset.js";
+import { FEED_ERRORS, FeedFormatError } from "../src/errors.js";
+import { attribute, childElements, readXml, textOf, type XmlElement } from "../src/xml-reader.js";
+import { parseYamlSubset, type YamlValue } from "../src/yaml-subset.js";
 
 function refuses(fn: () => unknown, code: string, message?: RegExp): void {
   assert.throws(fn, (error: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * `bulwark audit` without the command line: resolves the input (a URL, a file, a folder),
+ * The audit of one feed: resolves the input (a URL, a file, a folder),
  * reads it within bounds, recognises the feed type, runs that type's audit, and assembles
  * the report. A feed that does not parse is a finding (graded F), not an error; a feed
  * that cannot be fetched is an error.
@@ -7,28 +7,46 @@
 import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
-import { BulwarkError, FormatError, parseJson } from "@bulwark/tuf";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import {
+  BulwarkError,
+  FormatError,
+  folderRepository,
+  httpRepository,
+  parseJson,
+  type RepositorySource,
+} from "@bulwark/tuf";
 import { baseName, type DetectedKind, detectFeed } from "./detect.js";
 import { auditElectron } from "./electron.js";
-import { FEED_ERRORS, FETCH_ERRORS, FeedFetchError } from "./errors.js";
-import { type Fetched, type FetchLimits, fetchUrl, isUrl, readLocal } from "./fetch-feed.js";
+import { AuditInputError, FEED_ERRORS, FETCH_ERRORS, FeedFetchError, INPUT_ERRORS } from "./errors.js";
+import {
+  auditFetcher,
+  FETCH_LIMITS,
+  type Fetched,
+  type FetchLimits,
+  fetchUrl,
+  isUrl,
+  readLocal,
+} from "./fetch-feed.js";
 import { allUnknown, type FeedAudit, type FeedType, finding } from "./finding.js";
 import { type AuditReport, buildReport, type ReportSource } from "./report.js";
 import { ENTITY_REFUSED, UNREADABLE } from "./rubric.js";
 import { auditSparkle } from "./sparkle.js";
 import { auditSquirrel } from "./squirrel.js";
 import { auditTuf } from "./tuf/audit-tuf.js";
-import { folderSource, loadRepository, type MetadataSource, urlSource } from "./tuf/load.js";
+import { loadRepository } from "./tuf/inspect.js";
 import { auditUnknown } from "./unknown.js";
 
-/** What one audit needs besides its input. */
+/** What one audit needs besides its input; every field has a default. */
 export interface AuditOptions {
-  readonly cwd: string;
-  readonly now: number;
-  readonly limits: FetchLimits;
-  readonly toolVersion: string;
+  /** Where relative paths (the input, `rootFile`) are resolved. Default `process.cwd()`. */
+  readonly cwd?: string;
+  /** The audit's instant, in ms since the epoch: expiry is judged at it. Default now. */
+  readonly now?: number;
+  /** Bounds of every fetch. Default {@link FETCH_LIMITS}. */
+  readonly limits?: FetchLimits;
+  /** The version of the tool, for the report. Default "0.1.0" (this package's). */
+  readonly toolVersion?: string;
+  /** The vendor's name, for the report. */
   readonly vendor?: string | undefined;
   /** A trusted root.json to start a TUF repository's root chain from. */
   readonly rootFile?: string | undefined;
@@ -43,12 +61,26 @@ const FEED_TYPE: Readonly<Record<DetectedKind, FeedType>> = {
   unknown: "unknown",
 };
 
+/** {@link AuditOptions} with every default filled in. */
+type Resolved = Required<Omit<AuditOptions, "vendor" | "rootFile" | "signal">> &
+  Pick<AuditOptions, "vendor" | "rootFile" | "signal">;
+
+/** The version reports name when the caller does not say. */
+export const AUDIT_TOOL_VERSION = "0.1.0";
+
 /**
- * Audits the feed at `input`.
+ * Audits the feed at `input`: an http(s) URL, a feed file, or a repository folder.
  * @throws {FeedFetchError} when it cannot be read (unreachable, too large, too slow, a refused redirect).
- * @throws {CliError} `NOT_A_FEED` for a folder that holds no metadata.
+ * @throws {AuditInputError} `NOT_A_FEED` for a folder that holds no metadata.
  */
-export async function auditFeed(input: string, options: AuditOptions): Promise<AuditReport> {
+export async function auditFeed(input: string, given: AuditOptions = {}): Promise<AuditReport> {
+  const options: Resolved = {
+    cwd: process.cwd(),
+    now: Date.now(),
+    limits: FETCH_LIMITS,
+    toolVersion: AUDIT_TOOL_VERSION,
+    ...given,
+  };
   const rootBytes =
     options.rootFile === undefined
       ? undefined
@@ -65,14 +97,16 @@ export async function auditFeed(input: string, options: AuditOptions): Promise<A
 
 type Audited = { audit: FeedAudit; source: Omit<ReportSource, "input"> };
 
-async function auditUrl(input: string, options: AuditOptions, rootBytes: Buffer | undefined): Promise<Audited> {
+async function auditUrl(input: string, options: Resolved, rootBytes: Buffer | undefined): Promise<Audited> {
   const report = (audit: FeedAudit, source: Omit<ReportSource, "input">) => ({ audit, source });
   const url = new URL(input);
   if (/\/metadata\/?$/.test(url.pathname)) {
     const base = url.href.endsWith("/") ? url.href : `${url.href}/`;
-    const audit = await repositoryAudit(urlSource(base, options.limits, options.signal), {
+    const audit = await repositoryAudit(urlSource(base, options.limits), {
       rootBytes,
       now: options.now,
+      limits: options.limits,
+      signal: options.signal,
     });
     return report(audit, { location: base, redirects: [], sha256: null });
   }
@@ -80,9 +114,11 @@ async function auditUrl(input: string, options: AuditOptions, rootBytes: Buffer 
   const kind = detectFeed(baseName(fetched.location), fetched.bytes);
   if (kind === "tuf-metadata") {
     const base = new URL(".", fetched.location).href;
-    const audit = await repositoryAudit(urlSource(base, options.limits, options.signal), {
+    const audit = await repositoryAudit(urlSource(base, options.limits), {
       rootBytes: rootBytes ?? rootOf(fetched),
       now: options.now,
+      limits: options.limits,
+      signal: options.signal,
       probe: true,
     });
     return report(audit, { location: base, redirects: fetched.redirects, sha256: null });
@@ -94,16 +130,14 @@ async function auditUrl(input: string, options: AuditOptions, rootBytes: Buffer 
   });
 }
 
-async function auditPath(input: string, options: AuditOptions, rootBytes: Buffer | undefined): Promise<Audited> {
+async function auditPath(input: string, options: Resolved, rootBytes: Buffer | undefined): Promise<Audited> {
   const report = (audit: FeedAudit, source: Omit<ReportSource, "input">) => ({ audit, source });
   const file = path.resolve(options.cwd, input);
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat === undefined)
-    throw new FeedFetchError(
-      FETCH_ERRORS.NOT_FOUND,
-      `${input} does not exist`,
-      "give a feed URL, a feed file, or a repository folder",
-    );
+    throw new FeedFetchError(FETCH_ERRORS.NOT_FOUND, `${input} does not exist`, {
+      hint: "give a feed URL, a feed file, or a repository folder",
+    });
   if (stat.isDirectory()) {
     const bulwarkFolder = existsSync(path.join(file, "bulwark.json"));
     const dir = bulwarkFolder
@@ -116,16 +150,17 @@ async function auditPath(input: string, options: AuditOptions, rootBytes: Buffer
       !existsSync(path.join(dir, "1.root.json")) &&
       rootBytes === undefined
     ) {
-      throw new CliError(
-        "NOT_A_FEED",
+      throw new AuditInputError(
+        INPUT_ERRORS.NOT_A_FEED,
         `${input} holds no TUF metadata (root.json)`,
-        EXIT.USAGE,
         "give a repository folder, its metadata/ folder, or a feed file",
       );
     }
-    const audit = await repositoryAudit(folderSource(dir, options.limits), {
+    const audit = await repositoryAudit(folderSource(dir), {
       rootBytes,
       now: options.now,
+      limits: options.limits,
+      signal: options.signal,
       bulwarkFolder,
     });
     return report(audit, { location: dir, redirects: [], sha256: null });
@@ -133,9 +168,11 @@ async function auditPath(input: string, options: AuditOptions, rootBytes: Buffer
   const fetched = await readLocal(file, options.limits);
   const kind = detectFeed(path.basename(file), fetched.bytes);
   if (kind === "tuf-metadata") {
-    const audit = await repositoryAudit(folderSource(path.dirname(file), options.limits), {
+    const audit = await repositoryAudit(folderSource(path.dirname(file)), {
       rootBytes: rootBytes ?? rootOf(fetched),
       now: options.now,
+      limits: options.limits,
+      signal: options.signal,
       probe: true,
     });
     return report(audit, { location: path.dirname(file), redirects: [], sha256: null });
@@ -158,18 +195,40 @@ function rootOf(fetched: Fetched): Buffer | undefined {
   }
 }
 
+/** The metadata served under `base` (ending in `/`), through the audit's fetcher. */
+function urlSource(base: string, limits: FetchLimits): RepositorySource {
+  return httpRepository({ metadataUrl: base, fetcher: auditFetcher(limits), label: base });
+}
+
+/** The metadata folder `dir`. */
+function folderSource(dir: string): RepositorySource {
+  return folderRepository({ metadataDir: dir, label: dir });
+}
+
 async function repositoryAudit(
-  source: MetadataSource,
-  options: { rootBytes: Buffer | undefined; now: number; bulwarkFolder?: boolean; probe?: boolean },
+  source: RepositorySource,
+  options: {
+    rootBytes: Buffer | undefined;
+    now: number;
+    limits: FetchLimits;
+    signal: AbortSignal | undefined;
+    bulwarkFolder?: boolean;
+    probe?: boolean;
+  },
 ): Promise<FeedAudit> {
   try {
     // A lone root.json (no timestamp beside it) is audited as a root, not as a broken repository.
-    const rootOnly = options.probe === true && (await source.read("timestamp.json")) === undefined;
     const repo = await loadRepository(source, {
-      ...(options.rootBytes ? { rootBytes: options.rootBytes } : {}),
-      rootOnly,
+      trustedRoot: options.rootBytes,
+      now: options.now,
+      limits: options.limits,
+      signal: options.signal,
+      allowRootOnly: options.probe === true,
     });
-    const audit = auditTuf(repo, options.now, { bulwarkFolder: options.bulwarkFolder === true, rootOnly });
+    const audit = auditTuf(repo, options.now, {
+      bulwarkFolder: options.bulwarkFolder === true,
+      rootOnly: repo.rootOnly,
+    });
     if (!/^http:/i.test(source.label)) return audit;
     // TUF does not rely on the transport: plain http exposes what clients fetch, nothing more.
     const http = finding(
@@ -181,7 +240,9 @@ async function repositoryAudit(
     return { ...audit, findings: [...audit.findings, http] };
   } catch (error) {
     // Only a root that does not parse gets here: every later failure is a finding of the walk.
-    if (error instanceof CliError || !(error instanceof BulwarkError)) throw error;
+    if (error instanceof FeedFetchError || error instanceof AuditInputError || !(error instanceof BulwarkError)) {
+      throw error;
+    }
     return unreadable("tuf", error);
   }
 }

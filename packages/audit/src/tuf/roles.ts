@@ -10,7 +10,7 @@
  * weeks for snapshot, months for targets, a year or two for root.
  */
 import type { DelegatedRole, Key, Metadata, Signed, SuccinctRoles, Targets } from "@bulwark/tuf";
-import { describeRemaining } from "../../store/duration.js";
+import { describeRemaining } from "@bulwark/tuf";
 import { type Finding, finding, type Severity } from "../finding.js";
 import { type RoleKeysInfo, roleKeyFindings, roleKeys } from "./keys.js";
 

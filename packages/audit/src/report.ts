@@ -4,8 +4,7 @@
  * `bulwark audit --compare`.
  */
 import { isJsonObject, type JsonValue, parseJson } from "@bulwark/tuf";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { AuditInputError, INPUT_ERRORS } from "./errors.js";
 import {
   ATTACKS,
   type Attack,
@@ -106,10 +105,9 @@ export function summarise(attacks: readonly AttackVerdict[]): string {
 }
 
 function bad(file: string, what: string): never {
-  throw new CliError(
-    "AUDIT_BAD_REPORT",
+  throw new AuditInputError(
+    INPUT_ERRORS.BAD_REPORT,
     `${file} is not a ${AUDIT_SCHEMA} report: ${what}`,
-    EXIT.USAGE,
     "give two files written by `bulwark audit --format json` (or --json)",
   );
 }
@@ -122,7 +120,7 @@ function text(o: Record<string, JsonValue>, key: string, file: string, where: st
 
 /**
  * Reads a report written by `bulwark audit --json`, strictly.
- * @throws {CliError} `AUDIT_BAD_REPORT` naming the bad field.
+ * @throws {AuditInputError} `AUDIT_BAD_REPORT` naming the bad field.
  */
 export function parseReport(bytes: Uint8Array, file: string): AuditReport {
   let json: JsonValue;
