@@ -155,6 +155,16 @@ class Inspection {
     // 5.3.10: the final root must not be expired (freeze attack).
     this.expiry("root", "root", set.root.signed);
     await this.topLevel(set, rootBytes);
+    if (this.options.checkTargets === true) {
+      // The targets of every role that verified, even when the walk stopped early.
+      this.checked = this.targetFiles.size;
+      const found = await checkTargetFiles(this.source, [...this.targetFiles.values()], {
+        consistent: this.consistent,
+        progress: this.options.progress ?? (() => NO_PROGRESS),
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      });
+      this.problems.push(...found);
+    }
     return this.result(set, true);
   }
 
@@ -251,15 +261,6 @@ class Inspection {
           message: `snapshot lists ${role}, which no verified role delegates to`,
         });
       }
-    }
-    if (this.options.checkTargets === true) {
-      this.checked = this.targetFiles.size;
-      const found = await checkTargetFiles(this.source, [...this.targetFiles.values()], {
-        consistent: this.consistent,
-        progress: this.options.progress ?? (() => NO_PROGRESS),
-        ...(this.options.signal ? { signal: this.options.signal } : {}),
-      });
-      this.problems.push(...found);
     }
   }
 
