@@ -184,8 +184,13 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** The given metadata file, when it is a root; else undefined (the folder's root.json is read). */
+/**
+ * The given metadata file, when it is a root; else undefined (the folder's root.json is
+ * read). A file that is not metadata at all (no `_type`, or no JSON) is given back, to be
+ * reported as it is, without parsing it twice.
+ */
 function rootOf(fetched: Fetched): Buffer | undefined {
+  if (!fetched.bytes.includes('"_type"')) return fetched.bytes;
   try {
     const json = parseJson(fetched.bytes);
     const type = (json as { signed?: { _type?: unknown } } | null)?.signed?._type;

@@ -7,7 +7,7 @@
 import { noExpiry, noIndependentBuilds, plainHttpFindings } from "./common.js";
 import { FeedFormatError } from "./errors.js";
 import { type AttackVerdict, type FeedAudit, type Finding, finding } from "./finding.js";
-import { parseYamlSubset, type YamlMap, type YamlValue } from "./yaml-subset.js";
+import { parseFeedYaml, type YamlMap, type YamlValue } from "./yaml-feed.js";
 
 /** The platform a feed serves, from its name or its files. */
 export type ElectronPlatform = "windows" | "macos" | "linux" | "unknown";
@@ -25,12 +25,24 @@ export function electronPlatform(name: string, files: readonly string[]): Electr
   return "unknown";
 }
 
-interface FeedFile {
+/** One file a feed lists. */
+export interface FeedFile {
   readonly url: string;
   readonly sha512?: string;
   readonly sha2?: string;
   readonly size?: number;
+  /** Where in the feed it is (`files[0]`, or `path` for the legacy single-file form). */
   readonly where: string;
+}
+
+/** What the audit reads of an electron-updater feed. */
+export interface ElectronFeed {
+  readonly version?: string;
+  /** `files`, or the legacy top-level `path` (with `sha512`/`sha2`) when there is none. */
+  readonly files: readonly FeedFile[];
+  /** `stagingPercentage` as written, when present. */
+  readonly stagingPercentage?: YamlValue;
+  readonly releaseDate?: string;
 }
 
 const SHA512_BASE64 = /^[A-Za-z0-9+/]{86}==$/;
@@ -40,7 +52,18 @@ function str(map: YamlMap, key: string): string | undefined {
   return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
 }
 
-function filesOf(doc: YamlMap): FeedFile[] {
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/**
+ * Narrows a parsed document into an {@link ElectronFeed}, as electron-updater reads it:
+ * the document must be a mapping; entries of `files` that are not mappings with a `url`
+ * are skipped (the audit reports a feed without files as incomplete, not unreadable).
+ * @throws {FeedFormatError} `AUDIT_BAD_YAML` when the document is not a mapping.
+ */
+export function readElectronFeed(doc: YamlValue): ElectronFeed {
+  if (!(doc instanceof Map)) throw new FeedFormatError("AUDIT_BAD_YAML", "YAML: an electron-updater feed is a mapping");
   const files: FeedFile[] = [];
   const list = doc.get("files");
   if (Array.isArray(list)) {
@@ -67,24 +90,24 @@ function filesOf(doc: YamlMap): FeedFile[] {
       where: "path",
     });
   }
-  return files;
-}
-
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+  const version = str(doc, "version");
+  const releaseDate = str(doc, "releaseDate");
+  const staging = doc.get("stagingPercentage");
+  return {
+    files,
+    ...(version === undefined ? {} : { version }),
+    ...(releaseDate === undefined ? {} : { releaseDate }),
+    ...(staging === undefined ? {} : { stagingPercentage: staging }),
+  };
 }
 
 /**
  * Audits an electron-updater feed read from `location` (its file name tells the platform).
- * @throws {FeedFormatError} when it is not in the YAML subset these feeds use.
+ * @throws {FeedFormatError} when it is not YAML within bounds, or not a mapping.
  */
 export function auditElectron(bytes: Uint8Array, location: string, name: string): FeedAudit {
-  const parsed: YamlValue = parseYamlSubset(bytes);
-  if (!(parsed instanceof Map))
-    throw new FeedFormatError("AUDIT_BAD_YAML", "YAML: an electron-updater feed is a mapping");
-  const doc = parsed;
-  const version = str(doc, "version");
-  const files = filesOf(doc);
+  const feed = readElectronFeed(parseFeedYaml(bytes));
+  const { version, files } = feed;
   const platform = electronPlatform(
     name,
     files.map((f) => f.url),
@@ -152,7 +175,7 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
     ...files.map((f) => ({ url: f.url, where: `${f.where}.url: ${f.url}` })),
   ];
   findings.push(...plainHttpFindings(feedUrls, "high", "change the feed and the files it lists"));
-  const staging = doc.get("stagingPercentage");
+  const staging = feed.stagingPercentage;
   if (staging !== undefined) {
     findings.push(
       finding(
@@ -177,7 +200,7 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
     ["hashes", files.every((f) => f.sha512 !== undefined) && files.length > 0 ? "sha512 on every file" : "incomplete"],
     ["feed signature", "none"],
   ];
-  const released = str(doc, "releaseDate");
+  const released = feed.releaseDate;
   if (released !== undefined) facts.push(["release date", released]);
   if (staging !== undefined) facts.push(["staged rollout", `${String(staging)}%`]);
   return { type: "electron-updater", facts, findings, attacks: electronAttacks(platform) };

@@ -4,9 +4,11 @@
  * findings it must report and what the attacker summary says.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "@bulwark/testkit";
 import { auditFeed } from "../src/audit.js";
 import { FETCH_ERRORS, FeedFetchError } from "../src/errors.js";
 import { AUDIT_SCHEMA, type Verdict } from "../src/finding.js";
@@ -182,5 +184,74 @@ describe("auditFeed: feed fixtures", () => {
     assert.equal(r.source.location, path.join(FEEDS, "squirrel/RELEASES"));
     assert.equal(r.vendor, "Example Chat");
     assert.deepEqual(r.tool, { name: "bulwark", version: "9.9.9" });
+  });
+});
+
+const SHA = "3qYayqdvvM1ROeHLnUu84IuXAzAAK2tX3iw51mxtwABLvbTiQoo6czslvHSdHk/8IwGudh+o4x1idlpcMtLqEw==";
+const EXE = "Example-Notes-Setup-4.2.1.exe";
+
+/**
+ * The fixture electron-win/latest.yml, written with YAML that a subset reader refused:
+ * electron-updater reads each of them with its full YAML parser, so each must grade as
+ * the plain one does.
+ */
+const SPELLINGS: ReadonlyArray<[string, string]> = [
+  [
+    "flow mappings and sequences",
+    `version: 4.2.1\nfiles: [{url: ${EXE}, sha512: "${SHA}", size: 91234567, isAdminRightsRequired: false}]\npath: ${EXE}\nsha512: ${SHA}\nreleaseDate: "2025-05-14T09:12:44.318Z"\nstagingPercentage: 25\n`,
+  ],
+  [
+    "block scalars",
+    `version: 4.2.1\nfiles:\n  - url: ${EXE}\n    sha512: >-\n      ${SHA}\n    size: 91234567\npath: |-\n  ${EXE}\nsha512: ${SHA}\nreleaseDate: "2025-05-14T09:12:44.318Z"\nstagingPercentage: 25\n`,
+  ],
+  [
+    "quoted keys and comments",
+    `# written by electron-builder\n"version": 4.2.1 # the newest\n'files':\n  # one installer\n  - "url": ${EXE}\n    'sha512': ${SHA}\n    size: 91234567\n"path": ${EXE}\nsha512: ${SHA}\nreleaseDate: '2025-05-14T09:12:44.318Z'\nstagingPercentage: 25\n`,
+  ],
+  [
+    "anchors and aliases",
+    `version: 4.2.1\nfiles:\n  - url: &installer ${EXE}\n    sha512: &hash ${SHA}\n    size: 91234567\npath: *installer\nsha512: *hash\nreleaseDate: "2025-05-14T09:12:44.318Z"\nstagingPercentage: 25\n`,
+  ],
+  [
+    "multi-line strings",
+    `version: 4.2.1\nfiles:\n  - url: ${EXE}\n    sha512: ${SHA}\n    size: 91234567\npath: ${EXE}\nsha512: ${SHA}\nreleaseNotes: Fixes a crash\n  when the window closes,\n  and speeds up start.\nreleaseName: "Example Notes\n  4.2.1"\nreleaseDate: "2025-05-14T09:12:44.318Z"\nstagingPercentage: 25\n`,
+  ],
+  [
+    "a --- document start and ... end",
+    `---\nversion: 4.2.1\nfiles:\n- url: ${EXE}\n  sha512: ${SHA}\n  size: 91234567\npath: ${EXE}\nsha512: ${SHA}\nreleaseDate: "2025-05-14T09:12:44.318Z"\nstagingPercentage: 25\n...\n`,
+  ],
+];
+
+describe("auditFeed: valid YAML grades like its plain equivalent", () => {
+  for (const [name, text] of SPELLINGS) {
+    it(name, async (t) => {
+      const plain = await auditFeed(path.join(FEEDS, "electron-win/latest.yml"));
+      const dir = tempDir(t);
+      writeFileSync(path.join(dir, "latest.yml"), text);
+      const r = await auditFeed(path.join(dir, "latest.yml"));
+      assert.equal(r.feed.type, "electron-updater");
+      assert.equal(r.grade, plain.grade);
+      assert.deepEqual(r.findings, plain.findings);
+      assert.deepEqual(r.attacks, plain.attacks);
+      assert.deepEqual(r.feed.facts, plain.feed.facts);
+    });
+  }
+
+  it("an alias bomb is unreadable (graded F), not expanded", async (t) => {
+    const dir = tempDir(t);
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (const [name, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+      ["f", "e"],
+    ]) {
+      bomb.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    writeFileSync(path.join(dir, "latest.yml"), `version: 1.0.0\n${bomb.join("\n")}\n`);
+    const r = await auditFeed(path.join(dir, "latest.yml"));
+    assert.equal(r.grade, "F");
+    assert.match(r.feed.facts.find((f) => f.name === "parse error")?.value ?? "", /AUDIT_TOO_LARGE/);
   });
 });

@@ -154,7 +154,12 @@ describe("auditFeed: hostile and broken servers", () => {
   }).replace('"DEEP"', `${"[".repeat(200_000)}${"]".repeat(200_000)}`);
   const unreadable: Array<[string, string, string, string]> = [
     ["malformed YAML", "/latest.yml", "version: 1.0.0\nfiles:\n  - url: a.exe\n   sha512: x\n", "feed.unreadable"],
-    ["YAML aliases", "/latest.yml", "a: &a [x]\nb: *a\n", "feed.unreadable"],
+    [
+      "YAML aliases that expand without end",
+      "/latest.yml",
+      `a: &a [${"x,".repeat(99)}x]\nb: &b [${"*a,".repeat(99)}*a]\nc: &c [${"*b,".repeat(99)}*b]\nd: [${"*c,".repeat(99)}*c]\n`,
+      "feed.unreadable",
+    ],
     ["deeply nested YAML", "/latest.yml", `${"- ".repeat(200_000)}x\n`, "feed.unreadable"],
     [
       "malformed XML",
