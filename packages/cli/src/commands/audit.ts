@@ -69,8 +69,8 @@ FEED is an http(s) URL or a local path:
   Squirrel.Windows            RELEASES
   anything else               reported as an unknown feed
 URLs are read with bounds: ${FETCH_LIMITS.maxBytes / 1024 / 1024} MiB per document, ${FETCH_LIMITS.connectTimeoutMs / 1000} s to connect, --timeout in all;
-redirects only to the same host (another host is an error naming it). XML DTDs and YAML
-anchors are refused, never expanded. Grades and the JSON schema (${AUDIT_SCHEMA}): docs/audit.md.
+redirects only to the same host (another host is an error naming it). XML DTDs are refused,
+never expanded; YAML aliases are bounded. Grades and the JSON schema (${AUDIT_SCHEMA}): docs/audit.md.
 
 --compare A.json B.json shows what changed between two saved audits of the same vendor.
 
