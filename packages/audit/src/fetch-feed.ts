@@ -12,7 +12,6 @@ import {
   DownloadHttpError,
   DownloadLengthMismatchError,
   DownloadRedirectError,
-  type Fetcher,
   FileFetcher,
   HttpFetcher,
   NetworkError,
@@ -106,15 +105,6 @@ export async function readLocal(file: string, limits: FetchLimits = FETCH_LIMITS
     return { location: file, bytes, redirects: [] };
   } catch (error) {
     throw feedFetchError(error, file, limits);
-  }
-}
-
-/** Reads `url` (a URL or a path) through `fetcher` within `limits`, as {@link fetchUrl} does. */
-export async function readThrough(fetcher: Fetcher, url: string, limits: FetchLimits): Promise<Buffer> {
-  try {
-    return await readAll(fetcher, url, { maxLength: limits.maxBytes });
-  } catch (error) {
-    throw feedFetchError(error, url, limits);
   }
 }
 

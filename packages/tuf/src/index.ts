@@ -5,18 +5,18 @@
 export { canonicalize, canonicalString } from "./canonical-json.js";
 export * from "./errors.js";
 export { isJsonObject } from "./fields.js";
-export {
-  type InspectionProblem,
-  type InspectionProgress,
-  type InspectOptions,
-  inspectRepository,
-  type RepositoryInspection,
-  type RoleExpiry,
-  type RoleKind,
-} from "./inspect/inspector.js";
+export { inspectRepository } from "./inspect/inspector.js";
 export { describeRemaining } from "./inspect/remaining.js";
 export { folderRepository, httpRepository, type RepositorySource } from "./inspect/source.js";
 export { TARGET_CONCURRENCY } from "./inspect/targets.js";
+export type {
+  InspectionProblem,
+  InspectionProgress,
+  InspectOptions,
+  RepositoryInspection,
+  RoleExpiry,
+  RoleKind,
+} from "./inspect/types.js";
 export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, stringifyJson } from "./json.js";
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
 export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";

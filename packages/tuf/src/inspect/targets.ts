@@ -8,8 +8,8 @@ import { HashVerifier } from "../models/hashes.js";
 import type { TargetFile } from "../models/target-file.js";
 import type { Targets } from "../models/targets.js";
 import { DEFAULT_UPDATER_CONFIG } from "../updater/config.js";
-import type { InspectionProblem, InspectionProgress } from "./inspector.js";
 import type { RepositorySource } from "./source.js";
+import type { InspectionProblem, InspectionProgress } from "./types.js";
 
 /** Target files read at the same time. */
 export const TARGET_CONCURRENCY = 8;
