@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import type { AuditComparison } from "../src/audit/compare.js";
+import type { AuditComparison } from "@bulwark/audit";
 import { runCli, tempDir } from "./helpers.js";
 
 async function ok(argv: string[]) {

@@ -1,5 +1,5 @@
 /**
- * `bulwark audit` of TUF and Bulwark repositories: a repository made by `bulwark repo init`
+ * `bulwark audit` of TUF and Bulwark repositories, end to end: a repository made by `bulwark repo init`
  * with production defaults and a builder quorum gets the best grade; each weakening (one
  * root key, a one-year timestamp, no builder quorum, …) lowers it with the matching finding.
  */
@@ -7,11 +7,8 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { Key, Role, Root } from "@bulwark/tuf";
-import type { AuditReport } from "../src/audit/report.js";
-import { bulwarkPolicies, TRANSPARENCY_LOG_FIELD } from "../src/audit/tuf/bulwark-policies.js";
-import { roleKeyFindings, roleKeys, rootKeyFindings } from "../src/audit/tuf/keys.js";
-import { audit } from "./audit-feeds.test.js";
+import type { AuditReport } from "@bulwark/audit";
+import { audit } from "./audit.test.js";
 import { runCli, serveFolder, tempDir } from "./helpers.js";
 
 type T = { after(fn: () => void): void };
@@ -166,74 +163,5 @@ describe("bulwark audit: Bulwark repositories", () => {
     has(r, "tuf.root-only", "info");
     assert.ok(!r.findings.some((f) => f.id.endsWith(".missing")), ids(r));
     assert.equal(r.attacks.find((a) => a.attack === "freeze")?.verdict, "unknown");
-  });
-});
-
-function ed25519(hex: string): Key {
-  return new Key("ed25519", "ed25519", { public: hex });
-}
-
-describe("bulwark audit: keys and Bulwark policies in root", () => {
-  const k1 = ed25519("1907a34ce068178c96f6b75a4e175d3bd8fac4f7fb025a61b62c7d0e787f1e61");
-  const k2 = ed25519("3507c6e3cb8b93af47fa8a01876629c25d2d165603810f3bfbb2db4dc0d3611a");
-
-  it("a key listed under two key IDs counts once: the threshold cannot be met", () => {
-    const keys = new Map([
-      ["aa", k1],
-      ["bb", k1],
-    ]);
-    const r = roleKeys("root", ["aa", "bb"], 2, keys);
-    assert.equal(r.distinct, 1);
-    assert.deepEqual(
-      roleKeyFindings(r, "root", keys).map((f) => f.id),
-      ["tuf.root.threshold-unreachable"],
-    );
-    const aliases = roleKeys("root", ["aa", "bb"], 1, keys);
-    assert.deepEqual(
-      roleKeyFindings(aliases, "root", keys).map((f) => f.id),
-      ["tuf.root.key-aliases"],
-    );
-  });
-
-  it("a root key that also signs timestamp is a root key online", () => {
-    const keys = new Map([
-      ["aa", k1],
-      ["bb", k2],
-      ["cc", k1],
-    ]);
-    const root = new Root({ keys });
-    root.roles.set("root", new Role(["aa", "bb"], 2));
-    root.roles.set("timestamp", new Role(["cc"], 1));
-    const roles = new Map(
-      [...root.roles].map(([name, role]) => [name, roleKeys(name, role.keyids, role.threshold, keys)] as const),
-    );
-    assert.deepEqual(
-      rootKeyFindings(root, roles).map((f) => `${f.id} ${f.subject}`),
-      ["tuf.root.key-online timestamp"],
-    );
-  });
-
-  it("reads the transparency-log policy when root carries it, and tolerates its absence", () => {
-    const root = new Root();
-    assert.ok(bulwarkPolicies(root, "k").findings.some((f) => f.id === "release.no-transparency-log"));
-    root.unrecognized = {
-      [TRANSPARENCY_LOG_FIELD]: {
-        origin: "updates.example.com/log",
-        log_vkey: "updates.example.com/log+1a2b3c4d+AAAA",
-        witnesses: [
-          { name: "w1", vkey: "w1+00000000+AAAA" },
-          { name: "w2", vkey: "w2+00000000+AAAA" },
-        ],
-        threshold: 2,
-      },
-    };
-    const withLog = bulwarkPolicies(root, "k");
-    assert.equal(withLog.present, true);
-    assert.equal(withLog.transparencyLog, "2 of 2 witnesses for log updates.example.com/log");
-    assert.ok(withLog.findings.some((f) => f.id === "bulwark.transparency-log" && f.severity === "info"));
-    root.unrecognized = { [TRANSPARENCY_LOG_FIELD]: { witnesses: [], threshold: 0 } };
-    assert.ok(bulwarkPolicies(root, "k").findings.some((f) => f.id === "bulwark.transparency-log.no-witnesses"));
-    root.unrecognized = { [TRANSPARENCY_LOG_FIELD]: "on" };
-    assert.ok(bulwarkPolicies(root, "k").findings.some((f) => f.id === "bulwark.transparency-log.unreadable"));
   });
 });

@@ -90,7 +90,7 @@ export {
   parseConfig,
   type RepoConfig,
 } from "./store/config.js";
-export { describeRemaining, formatDuration, parseDuration } from "./store/duration.js";
+export { formatDuration, parseDuration } from "./store/duration.js";
 export {
   type KeySource,
   KeyStore,

@@ -133,6 +133,25 @@ export class DownloadHttpError extends DownloadError {
   }
 }
 
+/** Why a redirect was not followed. */
+export type RedirectRefusal = "other-host" | "insecure" | "scheme" | "too-many" | "invalid";
+
+/** The server redirected, and the fetcher's redirect policy does not allow following it. */
+export class DownloadRedirectError extends DownloadError {
+  /** The URL that answered with the redirect. */
+  readonly from: string;
+  /** Where it redirects to, as resolved (or as sent, when it is not a valid URL). */
+  readonly to: string;
+  readonly reason: RedirectRefusal;
+
+  constructor(message: string, details: { from: string; to: string; reason: RedirectRefusal }) {
+    super("DOWNLOAD_REDIRECT_REFUSED", message);
+    this.from = details.from;
+    this.to = details.to;
+    this.reason = details.reason;
+  }
+}
+
 /** A network-level failure: connection refused, reset, DNS. */
 export class NetworkError extends DownloadError {
   constructor(message: string, options?: { cause?: unknown }) {

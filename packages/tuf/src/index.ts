@@ -5,6 +5,18 @@
 export { canonicalize, canonicalString } from "./canonical-json.js";
 export * from "./errors.js";
 export { isJsonObject } from "./fields.js";
+export { inspectRepository } from "./inspect/inspector.js";
+export { describeRemaining } from "./inspect/remaining.js";
+export { folderRepository, httpRepository, type RepositorySource } from "./inspect/source.js";
+export { TARGET_CONCURRENCY } from "./inspect/targets.js";
+export type {
+  InspectionProblem,
+  InspectionProgress,
+  InspectOptions,
+  RepositoryInspection,
+  RoleExpiry,
+  RoleKind,
+} from "./inspect/types.js";
 export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, stringifyJson } from "./json.js";
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
 export { hashPrefixedPath } from "./models/canonical-layout.js";
@@ -44,6 +56,12 @@ export {
 } from "./trusted-metadata-set.js";
 export { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./updater/config.js";
 export { type Fetcher, type FetchOptions, readAll } from "./updater/fetcher.js";
-export { HTTP_FETCHER_DEFAULTS, HttpFetcher, type HttpFetcherOptions } from "./updater/http-fetcher.js";
+export { FileFetcher } from "./updater/file-fetcher.js";
+export {
+  HTTP_FETCHER_DEFAULTS,
+  HttpFetcher,
+  type HttpFetcherOptions,
+  type RedirectPolicy,
+} from "./updater/http-fetcher.js";
 export { encodeName, readFileIfExists, syncDirectory, targetFileName, writeFileAtomic } from "./updater/storage.js";
 export { Updater, type UpdaterOptions } from "./updater/updater.js";

@@ -10,11 +10,12 @@ import {
   DownloadError,
   DownloadHttpError,
   DownloadLengthMismatchError,
+  DownloadRedirectError,
   NetworkError,
   SlowRetrievalError,
 } from "../src/errors.js";
 import { readAll } from "../src/updater/fetcher.js";
-import { HttpFetcher, type HttpFetcherOptions } from "../src/updater/http-fetcher.js";
+import { HttpFetcher, type HttpFetcherOptions, redirectTarget } from "../src/updater/http-fetcher.js";
 
 // Small limits keep every test well under a second or two; each test that waits on a
 // limit passes its own, smaller one.
@@ -483,6 +484,162 @@ describe("HttpFetcher: URL schemes", () => {
       }
       await sleep(50);
       assert.equal(server.connections(), 0);
+    });
+  });
+});
+
+describe("HttpFetcher: redirects", () => {
+  /** Serves `/data` and redirects by path: `/to?url` to `url`, `/loop` to itself. Counts requests by path. */
+  async function redirecting(): Promise<TestServer & { hits: Map<string, number> }> {
+    const hits = new Map<string, number>();
+    const server = await startHttp((req, res) => {
+      const path = req.url ?? "";
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      if (path === "/data") res.writeHead(200).end("payload");
+      else if (path === "/loop") res.writeHead(302, { location: "/loop" }).end();
+      else if (path.startsWith("/to?")) res.writeHead(301, { location: decodeURIComponent(path.slice(4)) }).end();
+      else res.writeHead(404).end();
+    });
+    return Object.assign(server, { hits });
+  }
+
+  it("follows none by default: a 3xx answer is a DownloadHttpError, as before", async () => {
+    const server = await redirecting();
+    await withServer(server, async ({ url }) => {
+      await assert.rejects(readAll(new HttpFetcher(FAST), `${url}/to?%2Fdata`, { maxLength: 100 }), (error) => {
+        isError(DownloadHttpError, "DOWNLOAD_HTTP")(error);
+        assert.equal((error as DownloadHttpError).status, 301);
+        return true;
+      });
+      assert.equal(server.hits.get("/data"), undefined);
+    });
+  });
+
+  it("follows a redirect to the same host when allowed, and tells onRedirect", async () => {
+    const server = await redirecting();
+    await withServer(server, async ({ url }) => {
+      const seen: Array<[string, string]> = [];
+      const fetcher = new HttpFetcher({ ...FAST, redirects: { max: 5 } });
+      const bytes = await readAll(fetcher, `${url}/to?%2Fdata`, {
+        maxLength: 100,
+        onRedirect: (from, to) => seen.push([from, to]),
+      });
+      assert.equal(Buffer.from(bytes).toString(), "payload");
+      assert.deepEqual(seen, [[`${url}/to?%2Fdata`, `${url}/data`]]);
+    });
+  });
+
+  const refused: Array<{ name: string; location: (server: TestServer) => string; reason: string; to: RegExp }> = [
+    {
+      name: "another host (the bytes would come from a server other than the one configured)",
+      location: ({ port }) => `http://localhost:${port}/data`,
+      reason: "other-host",
+      to: /^http:\/\/localhost:\d+\/data$/,
+    },
+    { name: "a scheme other than http(s)", location: () => "file:///etc/passwd", reason: "scheme", to: /^file:/ },
+    { name: "a location that is not a URL", location: () => "http://[::1", reason: "invalid", to: /^http:\/\/\[::1$/ },
+  ];
+  for (const c of refused) {
+    it(`refuses a redirect to ${c.name}, naming the target`, async () => {
+      const server = await redirecting();
+      await withServer(server, async (s) => {
+        const fetcher = new HttpFetcher({ ...FAST, redirects: { max: 5 } });
+        const asked = `${s.url}/to?${encodeURIComponent(c.location(s))}`;
+        await assert.rejects(readAll(fetcher, asked, { maxLength: 100 }), (error) => {
+          isError(DownloadRedirectError, "DOWNLOAD_REDIRECT_REFUSED")(error);
+          const e = error as DownloadRedirectError;
+          assert.equal(e.reason, c.reason);
+          assert.equal(e.from, asked);
+          assert.match(e.to, c.to);
+          assert.ok(e.message.includes(e.to), e.message);
+          return true;
+        });
+        assert.equal(server.hits.get("/data"), undefined, "the target was never asked");
+      });
+    });
+  }
+
+  it("follows another host only when sameHostOnly is false", async () => {
+    const server = await redirecting();
+    await withServer(server, async ({ url, port }) => {
+      const fetcher = new HttpFetcher({ ...FAST, redirects: { max: 1, sameHostOnly: false } });
+      const bytes = await readAll(fetcher, `${url}/to?${encodeURIComponent(`http://localhost:${port}/data`)}`, {
+        maxLength: 100,
+      });
+      assert.equal(Buffer.from(bytes).toString(), "payload");
+    });
+  });
+
+  it("stops a redirect loop after max redirects", async () => {
+    const server = await redirecting();
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher({ ...FAST, redirects: { max: 3 } });
+      await assert.rejects(readAll(fetcher, `${url}/loop`, { maxLength: 100 }), (error) => {
+        isError(DownloadRedirectError, "DOWNLOAD_REDIRECT_REFUSED")(error);
+        assert.equal((error as DownloadRedirectError).reason, "too-many");
+        return true;
+      });
+      assert.equal(server.hits.get("/loop"), 4, "the first request and three redirects");
+    });
+  });
+
+  const targets: Array<[string, string, string, string | undefined]> = [
+    ["https to plain http is never followed", "https://a.example/x", "http://a.example/y", "insecure"],
+    ["http to https is followed", "http://a.example/x", "https://a.example/y", undefined],
+    ["a relative location resolves against the current URL", "https://a.example/d/x", "y", undefined],
+    ["another host is refused", "https://a.example/x", "https://b.example/x", "other-host"],
+    ["the host is compared without case", "https://a.example/x", "https://A.EXAMPLE/y", undefined],
+  ];
+  for (const [name, from, location, reason] of targets) {
+    it(name, () => {
+      if (reason === undefined) {
+        assert.equal(typeof redirectTarget(from, location, from, true), "string");
+        return;
+      }
+      assert.throws(
+        () => redirectTarget(from, location, from, true),
+        (error) => error instanceof DownloadRedirectError && error.reason === reason,
+      );
+    });
+  }
+});
+
+describe("HttpFetcher: the overall time limit", () => {
+  it("a server that drips its body fails at totalTimeoutMs, though never idle nor under the rate", async () => {
+    const server = await startHttp((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write("a"), 50);
+      res.on("close", () => clearInterval(timer));
+    });
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher({ ...FAST, minBytesPerSecond: 0, totalTimeoutMs: 400 });
+      const started = Date.now();
+      await assert.rejects(readAll(fetcher, url, { maxLength: MiB }), isError(SlowRetrievalError, "DOWNLOAD_SLOW"));
+      const took = Date.now() - started;
+      assert.ok(took >= 350 && took < 1400, `took ${took} ms`);
+    });
+  });
+
+  it("a server that never answers fails at totalTimeoutMs when it is shorter than connectTimeoutMs", async () => {
+    const server = await startSilentTcp();
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher({ ...FAST, connectTimeoutMs: 5000, totalTimeoutMs: 300 });
+      const started = Date.now();
+      await assert.rejects(readAll(fetcher, url, { maxLength: MiB }), isError(SlowRetrievalError, "DOWNLOAD_SLOW"));
+      assert.ok(Date.now() - started < 1500);
+    });
+  });
+
+  it("the limit spans redirects", async () => {
+    let count = 0;
+    const server = await startHttp((_req, res) => {
+      count += 1;
+      setTimeout(() => res.writeHead(302, { location: `/r${count}` }).end(), 100);
+    });
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher({ ...FAST, redirects: { max: 100 }, totalTimeoutMs: 450 });
+      await assert.rejects(readAll(fetcher, url, { maxLength: MiB }), isError(SlowRetrievalError, "DOWNLOAD_SLOW"));
+      assert.ok(count >= 3 && count <= 6, `${count} requests`);
     });
   });
 });

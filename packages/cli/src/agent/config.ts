@@ -17,10 +17,10 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { parseDuration } from "@bulwark/publisher";
 import { isJsonObject, parseJson } from "@bulwark/tuf";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { parseDuration } from "../store/duration.js";
 
 /** Where the agent's configuration is, when `--config` is not given. */
 export const DEFAULT_AGENT_CONFIG = "/etc/bulwark/agent.json";

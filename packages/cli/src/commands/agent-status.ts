@@ -1,9 +1,9 @@
 import path from "node:path";
 import { Journal } from "@bulwark/client";
+import { alive } from "@bulwark/publisher";
 import { readStatus } from "../agent/agent.js";
 import { AGENT_CONFIG_OPTION, loadAgentConfig } from "../agent/config.js";
 import { defineCommand } from "../command.js";
-import { alive } from "../store/lock.js";
 
 export default defineCommand({
   name: "agent status",

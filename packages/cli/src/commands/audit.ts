@@ -1,15 +1,35 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { auditFeed } from "../audit/audit.js";
-import { compareReports, printComparison } from "../audit/compare.js";
-import { FETCH_LIMITS } from "../audit/fetch-feed.js";
-import { AUDIT_SCHEMA } from "../audit/finding.js";
-import { printReport, reportMarkdown } from "../audit/render.js";
-import { parseReport } from "../audit/report.js";
-import { GRADES, type Grade, worse } from "../audit/rubric.js";
+import {
+  AUDIT_SCHEMA,
+  AuditInputError,
+  auditFeed,
+  compareReports,
+  comparisonText,
+  FETCH_LIMITS,
+  FeedFetchError,
+  GRADES,
+  type Grade,
+  parseReport,
+  reportMarkdown,
+  reportText,
+  worse,
+} from "@bulwark/audit";
 import { args, type Command, type Context, flag, str } from "../command.js";
-import { usage } from "../errors.js";
+import { CliError, exitCodeFor, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+
+/** The audit's errors keep their code and message, and their hint reaches the user (STYLE 4). */
+async function withHints<T>(run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if ((error instanceof FeedFetchError || error instanceof AuditInputError) && error.hint !== undefined) {
+      throw new CliError(error.code, error.message, exitCodeFor(error), error.hint, { cause: error });
+    }
+    throw error;
+  }
+}
 
 function toolVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
@@ -30,7 +50,7 @@ function readReport(ctx: Context, file: string) {
   } catch (error) {
     throw usage(`cannot read ${file}: ${(error as Error).message}`);
   }
-  return parseReport(bytes, file);
+  return withHints(() => parseReport(bytes, file));
 }
 
 const command: Command = {
@@ -49,8 +69,8 @@ FEED is an http(s) URL or a local path:
   Squirrel.Windows            RELEASES
   anything else               reported as an unknown feed
 URLs are read with bounds: ${FETCH_LIMITS.maxBytes / 1024 / 1024} MiB per document, ${FETCH_LIMITS.connectTimeoutMs / 1000} s to connect, --timeout in all;
-redirects only to the same host (another host is an error naming it). XML DTDs and YAML
-anchors are refused, never expanded. Grades and the JSON schema (${AUDIT_SCHEMA}): docs/audit.md.
+redirects only to the same host (another host is an error naming it). XML DTDs are refused,
+never expanded; YAML aliases are bounded. Grades and the JSON schema (${AUDIT_SCHEMA}): docs/audit.md.
 
 --compare A.json B.json shows what changed between two saved audits of the same vendor.
 
@@ -106,9 +126,12 @@ Examples:
     if (flag(a, "compare")) {
       if (inputs.length !== 2)
         throw usage("--compare takes two audit JSON files: bulwark audit --compare A.json B.json");
-      const comparison = compareReports(readReport(ctx, inputs[0] as string), readReport(ctx, inputs[1] as string));
+      const comparison = compareReports(
+        await readReport(ctx, inputs[0] as string),
+        await readReport(ctx, inputs[1] as string),
+      );
       if (format === "json") emit(ctx, JSON.stringify(comparison, null, 2));
-      else printComparison(comparison, ctx.out);
+      else ctx.out.line(comparisonText(comparison, { color: ctx.out.color }));
       return { data: comparison, exitCode: comparison.grade === "worse" ? EXIT.FAILURE : EXIT.OK };
     }
     if (inputs.length !== 1) throw usage("give one feed URL or path (or --compare A.json B.json)");
@@ -126,18 +149,20 @@ Examples:
     };
     const input = inputs[0] as string;
     ctx.out.note(`auditing ${input} …`);
-    const report = await auditFeed(input, {
-      cwd: ctx.cwd,
-      now: ctx.now(),
-      limits,
-      toolVersion: toolVersion(),
-      vendor: str(a, "vendor-name"),
-      rootFile: str(a, "root"),
-      signal: ctx.signal,
-    });
+    const report = await withHints(() =>
+      auditFeed(input, {
+        cwd: ctx.cwd,
+        now: ctx.now(),
+        limits,
+        toolVersion: toolVersion(),
+        vendor: str(a, "vendor-name"),
+        rootFile: str(a, "root"),
+        signal: ctx.signal,
+      }),
+    );
     if (format === "json") emit(ctx, JSON.stringify(report, null, 2));
     else if (format === "markdown") emit(ctx, reportMarkdown(report));
-    else printReport(report, ctx.out);
+    else ctx.out.line(reportText(report, { color: ctx.out.color }));
     const failed = minGrade !== undefined && worse(report.grade, minGrade as Grade);
     return { data: report, exitCode: failed ? EXIT.FAILURE : EXIT.OK };
   },

@@ -1,6 +1,12 @@
 import path from "node:path";
-import { describeRemaining, initRepository, parseDuration } from "@bulwark/publisher";
-import { DEFAULT_EXPIRY, type SignatureScheme, SUPPORTED_SCHEMES, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
+import { initRepository, parseDuration } from "@bulwark/publisher";
+import {
+  DEFAULT_EXPIRY,
+  describeRemaining,
+  type SignatureScheme,
+  SUPPORTED_SCHEMES,
+  TOP_LEVEL_ROLE_NAMES,
+} from "@bulwark/tuf";
 import { type Command, flag, list, str } from "../command.js";
 import { usage } from "../errors.js";
 import { publisherOptions } from "../publisher-options.js";

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { describeRemaining, publish } from "@bulwark/publisher";
+import { publish } from "@bulwark/publisher";
+import { describeRemaining } from "@bulwark/tuf";
 import { type Command, flag } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { describeRemaining, formatDuration, refreshRepository } from "@bulwark/publisher";
+import { formatDuration, refreshRepository } from "@bulwark/publisher";
+import { describeRemaining } from "@bulwark/tuf";
 import { type Command, flag } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { RepoConfig } from "@bulwark/publisher";
-import { describeRemaining, type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
-import { encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
+import { type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
+import { describeRemaining, encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
 import type { Command } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 

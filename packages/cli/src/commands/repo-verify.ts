@@ -1,16 +1,51 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { describeRemaining, parseDuration, type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
-import { readFileIfExists, TrustedMetadataSet } from "@bulwark/tuf";
+import { parseDuration, type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
+import {
+  describeRemaining,
+  folderRepository,
+  httpRepository,
+  type InspectionProblem,
+  inspectRepository,
+  type RepositoryInspection,
+  type RepositorySource,
+  type RoleExpiry,
+  readFileIfExists,
+  TrustedMetadataSet,
+} from "@bulwark/tuf";
 import { type Command, flag, str } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";
 import { Progress } from "../ui/progress.js";
-import { fileSource, httpSource, RepositoryWalk, type RoleReport, type Source } from "../verify/repository-walk.js";
 
 /** Expiry warning window where no bulwark.json says otherwise (a URL, a plain folder). */
 const DEFAULT_WARN_MS = 24 * 3600 * 1000;
+
+/** The static tree served under an http(s) URL: metadata/ and targets/ under it. */
+function httpSource(url: string): RepositorySource {
+  const base = url.endsWith("/") ? url : `${url}/`;
+  return httpRepository({ metadataUrl: `${base}metadata/`, targetsUrl: `${base}targets/`, label: base });
+}
+
+/** The static tree in a local folder: metadata/ and targets/ in it. */
+function fileSource(dir: string): RepositorySource {
+  return folderRepository({
+    metadataDir: path.join(dir, "metadata"),
+    targetsDir: path.join(dir, "targets"),
+    label: dir,
+  });
+}
+
+/** A problem or warning as `--json` prints it (and as the lines below show it). */
+function reported(p: InspectionProblem): { role?: string; target?: string; code: string; message: string } {
+  return {
+    ...(p.role === undefined ? {} : { role: p.role }),
+    ...(p.target === undefined ? {} : { target: p.target }),
+    code: p.code,
+    message: p.message,
+  };
+}
 
 /** Parses `--at`: an ISO date, or `+DURATION` from now. */
 function parseAt(text: string | undefined, now: number): number {
@@ -27,9 +62,9 @@ function fmtLeft(seconds: number): string {
 }
 
 /** The roles table, with each set of hashed bins summarised as one row. */
-function roleRows(walk: RepositoryWalk): string[][] {
+function roleRows(walk: RepositoryInspection): string[][] {
   const rows: string[][] = [];
-  const sets = new Map<string, RoleReport[]>();
+  const sets = new Map<string, RoleExpiry[]>();
   for (const r of walk.roles) {
     const set = walk.binSets.get(r.name);
     if (set === undefined) {
@@ -114,7 +149,7 @@ Examples:
     if (rootArg === undefined) throw usage("--root is required: the trusted root.json clients start from");
     const at = parseAt(str(a, "at"), ctx.now());
 
-    let source: Source;
+    let source: RepositorySource;
     let warnWindow = (_kind: RefreshKind) => DEFAULT_WARN_MS;
     if (/^https?:\/\//i.test(repoArg)) {
       source = httpSource(repoArg);
@@ -137,11 +172,9 @@ Examples:
     }
     const rootBytes = await readFileIfExists(path.resolve(ctx.cwd, rootArg));
     if (rootBytes === undefined) throw usage(`--root ${rootArg} does not exist`);
-    let set: TrustedMetadataSet;
     try {
-      // Expiry is judged by the walk with the same rule (isExpired at --at), not by the set:
-      // with the epoch as its reference time, one expired role does not hide the problems after it.
-      set = new TrustedMetadataSet(rootBytes, { referenceTime: new Date(0) });
+      // Only to refuse an unusable trusted root as a usage error; the inspection verifies it again.
+      new TrustedMetadataSet(rootBytes, { referenceTime: new Date(0) });
     } catch (cause) {
       throw new CliError(
         "BAD_TRUSTED_ROOT",
@@ -152,26 +185,24 @@ Examples:
       );
     }
     const showProgress = !ctx.out.json && !ctx.out.quiet;
-    const walk = new RepositoryWalk(
-      source,
-      set,
-      rootBytes,
+    const walk = await inspectRepository(source, {
+      trustedRoot: rootBytes,
       at,
-      warnWindow,
-      (label, total) => new Progress(ctx.out.streams.stderr, label, total, showProgress),
-    );
-    await walk.run();
-    const checkTargets = source.local ? !flag(a, "skip-targets") : flag(a, "check-targets");
-    const targetsChecked = checkTargets ? await walk.checkTargets() : null;
-
-    const ok = walk.problems.length === 0;
+      warnWithin: warnWindow,
+      checkTargets: source.local ? !flag(a, "skip-targets") : flag(a, "check-targets"),
+      progress: (label, total) => new Progress(ctx.out.streams.stderr, label, total, showProgress),
+    });
+    const targetsChecked = walk.targetsChecked;
+    const problems = walk.problems.map(reported);
+    const warnings = walk.warnings.map(reported);
+    const ok = problems.length === 0;
     ctx.out.line(`${source.label} as of ${new Date(at).toISOString()}`);
     ctx.out.line("");
     ctx.out.table(["role", "version", "expires", "left"], roleRows(walk));
-    if (!ctx.out.json) for (const w of walk.warnings) ctx.out.warn(`${w.role ?? w.target}: ${w.message}`);
+    if (!ctx.out.json) for (const w of warnings) ctx.out.warn(`${w.role ?? w.target}: ${w.message}`);
     if (!ok) {
       ctx.out.line("");
-      for (const p of walk.problems) {
+      for (const p of problems) {
         const subject = p.target === undefined ? p.role : `${p.target} (${p.role})`;
         ctx.out.line(`${ctx.out.bad("✗")} ${subject}: ${p.message} [${p.code}]`);
       }
@@ -181,7 +212,7 @@ Examples:
     ctx.out.line(
       ok
         ? `${ctx.out.ok("OK")}: ${checked} verified`
-        : `${ctx.out.bad("FAILED")}: ${walk.problems.length} problem(s); ${checked} read`,
+        : `${ctx.out.bad("FAILED")}: ${problems.length} problem(s); ${checked} read`,
     );
     return {
       data: {
@@ -189,8 +220,8 @@ Examples:
         at: new Date(at).toISOString(),
         source: source.label,
         targetsChecked,
-        problems: walk.problems,
-        warnings: walk.warnings,
+        problems,
+        warnings,
         roles: walk.roles,
       },
       exitCode: ok ? EXIT.OK : EXIT.FAILURE,

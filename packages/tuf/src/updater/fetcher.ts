@@ -7,6 +7,8 @@ export interface FetchOptions {
   readonly signal?: AbortSignal;
   /** Ask for bytes from this offset on (HTTP Range), for resumable downloads. */
   readonly offset?: number;
+  /** Called before each redirect the fetcher follows (fetchers that follow none never call it). */
+  readonly onRedirect?: (from: string, to: string) => void;
 }
 
 /**

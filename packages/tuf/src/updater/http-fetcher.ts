@@ -4,10 +4,20 @@ import {
   DownloadError,
   DownloadHttpError,
   DownloadLengthMismatchError,
+  DownloadRedirectError,
   NetworkError,
+  type RedirectRefusal,
   SlowRetrievalError,
 } from "../errors.js";
 import type { Fetcher, FetchOptions } from "./fetcher.js";
+
+/** Which HTTP redirects the {@link HttpFetcher} follows. A redirect from https to http never is. */
+export interface RedirectPolicy {
+  /** Redirects followed in one fetch; one more is a {@link DownloadRedirectError}. 0: a 3xx answer is a {@link DownloadHttpError}. */
+  readonly max: number;
+  /** Follow only redirects to the host name of the URL asked for. Default true. */
+  readonly sameHostOnly?: boolean;
+}
 
 /** Limits of the {@link HttpFetcher}, each a named default. */
 export interface HttpFetcherOptions {
@@ -25,6 +35,17 @@ export interface HttpFetcherOptions {
   readonly userAgent?: string;
   /** Extra headers, for example authorisation for a private mirror. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Redirects to follow. Default none (`max: 0`): a TUF repository is fetched from where it
+   * is configured, and a 3xx answer is a {@link DownloadHttpError} as before.
+   */
+  readonly redirects?: RedirectPolicy;
+  /**
+   * Longest time for one fetch, redirects and body included; past it the fetch fails with a
+   * {@link SlowRetrievalError}. Default: no overall limit (a download of any size is bounded
+   * by the slow-retrieval protection instead).
+   */
+  readonly totalTimeoutMs?: number;
 }
 
 /** Defaults of {@link HttpFetcherOptions}. */
@@ -34,7 +55,11 @@ export const HTTP_FETCHER_DEFAULTS = {
   minBytesPerSecond: 4096,
   graceMs: 10_000,
   userAgent: "bulwark-tuf",
+  redirects: { max: 0, sameHostOnly: true },
+  totalTimeoutMs: Number.POSITIVE_INFINITY,
 } as const;
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 const keepAliveHttp = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 8 });
@@ -47,8 +72,9 @@ export class HttpFetcher implements Fetcher {
     this.opts = { ...HTTP_FETCHER_DEFAULTS, ...options, headers: { ...options.headers } };
   }
 
-  async *fetch(url: string, options: FetchOptions): AsyncIterable<Uint8Array> {
-    const res = await this.request(url, options);
+  async *fetch(asked: string, options: FetchOptions): AsyncIterable<Uint8Array> {
+    const deadline = Date.now() + this.opts.totalTimeoutMs;
+    const { res, url } = await this.follow(asked, options, deadline);
     const status = res.statusCode ?? 0;
     if (status !== 200 && status !== 206) {
       // destroy, not resume: an error page may be endless too.
@@ -92,6 +118,18 @@ export class HttpFetcher implements Fetcher {
       }
     }, 250);
     rateCheck.unref();
+    const overall = Number.isFinite(deadline)
+      ? setTimeout(
+          () =>
+            stop(
+              new SlowRetrievalError(
+                `${url} did not send its whole body within ${this.opts.totalTimeoutMs} ms (slow retrieval)`,
+              ),
+            ),
+          Math.max(0, deadline - Date.now()),
+        )
+      : undefined;
+    overall?.unref();
     try {
       for await (let chunk of res as AsyncIterable<Buffer>) {
         received += chunk.length;
@@ -114,13 +152,42 @@ export class HttpFetcher implements Fetcher {
       throw failure ?? new NetworkError(`reading ${url} failed: ${(error as Error).message}`, { cause: error });
     } finally {
       clearInterval(rateCheck);
+      clearTimeout(overall);
       if (!res.complete) res.destroy();
     }
     if (failure !== undefined) throw failure;
     if (!res.complete) throw new NetworkError(`${url}: the connection closed before the body was complete`);
   }
 
-  private request(url: string, options: FetchOptions): Promise<http.IncomingMessage> {
+  /** Requests `asked`, following the redirects {@link HttpFetcherOptions.redirects} allows. */
+  private async follow(
+    asked: string,
+    options: FetchOptions,
+    deadline: number,
+  ): Promise<{ res: http.IncomingMessage; url: string }> {
+    const policy = this.opts.redirects;
+    let url = asked;
+    for (let followed = 0; ; followed++) {
+      const res = await this.request(url, options, deadline);
+      const location = res.headers.location;
+      if (policy.max <= 0 || !REDIRECT_STATUSES.has(res.statusCode ?? 0) || location === undefined) {
+        return { res, url };
+      }
+      res.destroy();
+      const to = redirectTarget(url, location, asked, policy.sameHostOnly ?? true);
+      if (followed >= policy.max) {
+        throw new DownloadRedirectError(`${asked} redirects more than ${policy.max} times`, {
+          from: url,
+          to,
+          reason: "too-many",
+        });
+      }
+      options.onRedirect?.(url, to);
+      url = to;
+    }
+  }
+
+  private request(url: string, options: FetchOptions, deadline: number): Promise<http.IncomingMessage> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -146,9 +213,10 @@ export class HttpFetcher implements Fetcher {
           resolve(res);
         },
       );
+      const wait = Math.max(0, Math.min(this.opts.connectTimeoutMs, deadline - Date.now()));
       const timer = setTimeout(() => {
-        req.destroy(new SlowRetrievalError(`${url} did not answer within ${this.opts.connectTimeoutMs} ms`));
-      }, this.opts.connectTimeoutMs);
+        req.destroy(new SlowRetrievalError(`${url} did not answer within ${wait} ms`));
+      }, wait);
       timer.unref();
       req.on("error", (error) => {
         clearTimeout(timer);
@@ -160,4 +228,27 @@ export class HttpFetcher implements Fetcher {
       });
     });
   }
+}
+
+/**
+ * Where a redirect from `from` leads, when the policy allows following it.
+ * @throws {DownloadRedirectError} naming the target: not a URL, not http(s), https to http, or another host.
+ */
+export function redirectTarget(from: string, location: string, asked: string, sameHostOnly: boolean): string {
+  const refuse = (reason: RedirectRefusal, to: string, why: string) =>
+    new DownloadRedirectError(`${from} redirects to ${to}: not followed (${why})`, { from, to, reason });
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    throw refuse("invalid", location, "not a valid URL");
+  }
+  if (to.protocol !== "https:" && to.protocol !== "http:") throw refuse("scheme", to.href, `a ${to.protocol} URL`);
+  if (new URL(from).protocol === "https:" && to.protocol === "http:") {
+    throw refuse("insecure", to.href, "from https to plain http");
+  }
+  if (sameHostOnly && to.hostname.toLowerCase() !== new URL(asked).hostname.toLowerCase()) {
+    throw refuse("other-host", to.href, `another host, ${to.host}`);
+  }
+  return to.href;
 }
