@@ -15,9 +15,6 @@ import { type CliRun, initRepo, listen, runCli } from "./helpers.js";
 
 /** The feed fixtures, in the audit package's source tree (tests run from dist/test). */
 const FEEDS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../audit/test/fixtures/feeds");
-/** Where the fixtures were before they moved with the audit (the README may still say so). */
-const OLD_FEEDS = "packages/cli/test/fixtures/feeds/";
-const NEW_FEEDS = "packages/audit/test/fixtures/feeds/";
 
 /** `bulwark audit FEED --json`, asserting it exits 0. */
 export async function audit(feed: string, extra: string[] = []): Promise<AuditReport> {
@@ -65,15 +62,13 @@ describe("bulwark audit", () => {
     const readme = readFileSync(path.join(root, "README.md"), "utf8");
     const blocks = [
       ...readme.matchAll(
-        /```text\n\$ npx bulwark (audit packages\/(?:cli|audit)\/test\/fixtures\/feeds\/\S+)\n([^`]*)```/g,
+        /```text\n\$ npx bulwark (audit packages\/audit\/test\/fixtures\/feeds\/\S+)\n([^`]*)```/g,
       ),
     ];
     assert.ok(blocks.length >= 4, "the README shows the fixture audits");
     for (const [, command, output] of blocks) {
-      // The fixtures moved to packages/audit; the same run, at the new path, prints the same bytes.
-      const moved = (text: string) => text.replaceAll(OLD_FEEDS, NEW_FEEDS);
-      const run = await runCli(moved(command as string).split(" "), { cwd: root });
-      assert.equal(run.stdout, moved(output as string), `README output of \`bulwark ${command}\``);
+      const run = await runCli((command as string).split(" "), { cwd: root });
+      assert.equal(run.stdout, output, `README output of \`bulwark ${command}\``);
     }
   });
 
