@@ -61,9 +61,7 @@ describe("bulwark audit", () => {
     const root = path.resolve(FEEDS, "../../../../..");
     const readme = readFileSync(path.join(root, "README.md"), "utf8");
     const blocks = [
-      ...readme.matchAll(
-        /```text\n\$ npx bulwark (audit packages\/audit\/test\/fixtures\/feeds\/\S+)\n([^`]*)```/g,
-      ),
+      ...readme.matchAll(/```text\n\$ npx bulwark (audit packages\/audit\/test\/fixtures\/feeds\/\S+)\n([^`]*)```/g),
     ];
     assert.ok(blocks.length >= 4, "the README shows the fixture audits");
     for (const [, command, output] of blocks) {
