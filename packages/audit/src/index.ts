@@ -28,6 +28,6 @@ export {
   type Severity,
   type Verdict,
 } from "./finding.js";
-export { reportMarkdown, reportText, type TextStyle } from "./render.js";
+export { painter, reportMarkdown, reportText, type TextStyle, textTable } from "./render.js";
 export { type AuditReport, parseReport, type ReportSource } from "./report.js";
 export { GRADES, type Grade, grade, worse } from "./rubric.js";

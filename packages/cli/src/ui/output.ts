@@ -2,6 +2,8 @@
  * Everything the CLI prints goes through here: results on stdout (a table, lines, or one
  * JSON document with `--json`), progress and notes on stderr, colour only on a terminal.
  */
+import { painter, textTable } from "@bulwark/audit";
+
 export interface OutputStreams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -41,28 +43,22 @@ export class Output {
     if (this.json) this.streams.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   }
 
-  /** A table with a header row; columns sized to their content. */
+  /** A table with a header row; columns sized to their content (the audit report's own layout). */
   table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
     if (this.json) return;
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const fmt = (cells: readonly string[]) =>
-      cells
-        .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd();
-    this.line(this.paint(1, fmt(headers)));
-    for (const r of rows) this.line(fmt(r));
+    for (const line of textTable(headers, rows, { color: this.color })) this.line(line);
   }
 
+  /** `text` in ANSI style `code` (1 bold, 31 red, 32 green, 33 yellow) on a colour terminal. */
   paint(code: number, text: string): string {
-    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+    return painter(this).paint(code, text);
   }
 
   ok(text: string): string {
-    return this.paint(32, text);
+    return painter(this).ok(text);
   }
 
   bad(text: string): string {
-    return this.paint(31, text);
+    return painter(this).bad(text);
   }
 }
