@@ -12,14 +12,9 @@ import {
   DownloadHttpError,
   type InspectionProblem,
   inspectRepository,
-  type Metadata,
   type RepositoryInspection,
   type RepositorySource,
-  type Root,
-  type Snapshot,
   StorageError,
-  type Targets,
-  type Timestamp,
 } from "@bulwark/tuf";
 import { type FetchLimits, feedFetchError } from "../fetch-feed.js";
 import { type Finding, finding } from "../finding.js";
@@ -27,23 +22,16 @@ import { type Finding, finding } from "../finding.js";
 /** Delegated targets roles read (one bin of a set of hashed bins counts as one). */
 export const MAX_DELEGATED_ROLES = 16;
 
-/** What could be read of a repository. */
-export interface LoadedRepository {
-  /** The newest root that verified (or, when none did, the one read). */
-  readonly root: Metadata<Root>;
-  readonly rootVersions: readonly number[];
-  readonly timestamp?: Metadata<Timestamp>;
-  readonly snapshot?: Metadata<Snapshot>;
-  readonly targets?: Metadata<Targets>;
-  /** Delegated roles read, by name, with the role that delegates to each. */
-  readonly delegated: ReadonlyMap<string, { readonly metadata: Metadata<Targets>; readonly delegator: string }>;
-  /** Delegated roles known but not read (over {@link MAX_DELEGATED_ROLES}, or hashed bins past the first). */
-  readonly unread: number;
+/** What could be read of a repository: the inspection's view, and its problems as findings. */
+export type LoadedRepository = Pick<
+  RepositoryInspection,
+  "root" | "rootVersions" | "timestamp" | "snapshot" | "targets" | "delegated" | "unread"
+> & {
   /** Problems met while loading: metadata that does not verify or is missing. */
   readonly findings: readonly Finding[];
   /** True when the repository has no timestamp.json and `rootOnly` was allowed: a lone root. */
   readonly rootOnly: boolean;
-}
+};
 
 /** The role part of a finding ID: a top-level role's name, else "delegated" (names come from the repository). */
 export function roleKind(role: string): string {
