@@ -72,8 +72,6 @@ export const FETCH_ERRORS = {
 
 /** Fetching a feed failed: a clear error with what to do next (`hint`), never a finding. */
 export class FeedFetchError extends DownloadError {
-  /** What to do next, when there is an obvious next step. */
-  readonly hint: string | undefined;
   /** The HTTP status, when the server answered with one. */
   readonly status: number | undefined;
 
@@ -82,8 +80,7 @@ export class FeedFetchError extends DownloadError {
     message: string,
     options: { hint?: string | undefined; status?: number | undefined; cause?: unknown } = {},
   ) {
-    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = options.hint;
+    super(code, message, { cause: options.cause, hint: options.hint });
     this.status = options.status;
   }
 }
@@ -98,11 +95,7 @@ export const INPUT_ERRORS = {
 
 /** The caller gave something that is not a feed (or not a report): a usage error, with what to give instead. */
 export class AuditInputError extends UsageError {
-  /** What to give instead. */
-  readonly hint: string | undefined;
-
   constructor(code: (typeof INPUT_ERRORS)[keyof typeof INPUT_ERRORS], message: string, hint?: string) {
-    super(message, { code });
-    this.hint = hint;
+    super(message, { code, hint });
   }
 }

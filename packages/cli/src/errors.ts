@@ -8,10 +8,10 @@ export class CliError extends BulwarkError {
     code: string,
     message: string,
     readonly exitCode: number = EXIT.FAILURE,
-    readonly hint?: string,
+    hint?: string,
     options?: { cause?: unknown },
   ) {
-    super(code, message, options);
+    super(code, message, { cause: options?.cause, hint });
   }
 }
 
@@ -35,8 +35,8 @@ export function exitCodeFor(error: unknown): number {
 
 /** What to do next, for errors that have an obvious next step. */
 export function hintFor(error: unknown): string | undefined {
-  if (error instanceof CliError || (error instanceof PublisherError && error.hint !== undefined)) return error.hint;
   if (!(error instanceof BulwarkError)) return undefined;
+  if (error.hint !== undefined) return error.hint;
   switch (error.code) {
     case "ROOT_SIGNATURES_NEEDED":
       return "export the new root with `bulwark repo export DIR root.json`, sign it where the root keys are with `bulwark sign root.json --key KEYFILE`, then `bulwark repo import DIR root.json` and publish again";

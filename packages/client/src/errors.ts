@@ -1,15 +1,7 @@
 import { BulwarkError } from "@bulwark/tuf";
 
 /** An update-client failure, with a stable code, and for some codes a hint at what to do. */
-export class ClientError extends BulwarkError {
-  /** What the app's developer or operator should do next, when there is an obvious step. */
-  readonly hint: string | undefined;
-
-  constructor(code: string, message: string, options?: { cause?: unknown; hint?: string }) {
-    super(code, message, options);
-    this.hint = options?.hint;
-  }
-}
+export class ClientError extends BulwarkError {}
 
 /** Codes of {@link ClientError}. */
 export const CLIENT_ERRORS = {

@@ -7,15 +7,7 @@
 import { BulwarkError } from "@bulwark/tuf";
 
 /** A publisher operation was refused or failed. */
-export class PublisherError extends BulwarkError {
-  /** What to do next, for a person; undefined when there is no obvious step. */
-  readonly hint: string | undefined;
-
-  constructor(code: string, message: string, options?: { hint?: string | undefined; cause?: unknown }) {
-    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = options?.hint;
-  }
-}
+export class PublisherError extends BulwarkError {}
 
 /** Codes of {@link PublisherError}. */
 export const PUBLISHER_ERRORS = {

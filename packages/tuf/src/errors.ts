@@ -8,17 +8,20 @@
 export class BulwarkError extends Error {
   /** A stable, machine-readable code such as `TUF_EXPIRED_METADATA`. */
   readonly code: string;
+  /** What to do next, for a person, when there is an obvious next step. */
+  readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string, options?: { cause?: unknown; hint?: string | undefined }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.hint = options?.hint;
     this.name = new.target.name;
   }
 }
 
 /** The caller misused an API: a bad argument, a missing configuration, a wrong state. */
 export class UsageError extends BulwarkError {
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+  constructor(message: string, options?: { cause?: unknown; code?: string; hint?: string | undefined }) {
     super(options?.code ?? "USAGE", message, options);
   }
 }
