@@ -10,7 +10,7 @@
  * one error handler answers 500 with no detail: messages may name local paths.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenHttp } from "@bulwark/tuf";
 import { TLOG_ERRORS } from "./errors.js";
 import { type TlogWitness, WitnessRefusal } from "./witness.js";
 import { ADD_CHECKPOINT_PATH, formatSizeBody, TLOG_SIZE_CONTENT_TYPE } from "./witness-request.js";
@@ -191,32 +191,11 @@ export async function listenWitness(
   const server = http.createServer(createWitnessHandler(witness, options));
   server.requestTimeout = WITNESS_HTTP_DEFAULTS.requestTimeoutMs;
   server.headersTimeout = WITNESS_HTTP_DEFAULTS.headersTimeoutMs;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  const prefix = normalPrefix(options.prefix);
-  let closing: Promise<void> | undefined;
+  const listening = await listenHttp(server, { host: options.host, port: options.port, graceMs: 2000 });
   return {
-    url: `http://${host}:${addr.port}${prefix}/`,
-    address: addr.address,
-    port: addr.port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), 2000);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
+    url: `${listening.origin}${normalPrefix(options.prefix)}/`,
+    address: listening.address,
+    port: listening.port,
+    close: listening.close,
   };
 }

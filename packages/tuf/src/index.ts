@@ -5,6 +5,7 @@
 export { canonicalize, canonicalString } from "./canonical-json.js";
 export * from "./errors.js";
 export { isJsonObject } from "./fields.js";
+export { type ListeningServer, listenHttp } from "./http-listen.js";
 export { inspectRepository } from "./inspect/inspector.js";
 export { describeRemaining } from "./inspect/remaining.js";
 export { folderRepository, httpRepository, type RepositorySource } from "./inspect/source.js";

@@ -21,9 +21,9 @@
  */
 import { constants, promises as fs } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { listenHttp } from "@bulwark/tuf";
 
 /** `Cache-Control` of files that never change under their name. */
 export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
@@ -314,32 +314,12 @@ export async function createStaticServer(root: string, options: StaticServerOpti
       else plain(res, tally, 500, "internal error");
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const hostPart = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  let closing: Promise<void> | undefined;
+  const listening = await listenHttp(server, { host: options.host, port: options.port, graceMs: SHUTDOWN_GRACE_MS });
   return {
-    url: `http://${hostPart}:${addr.port}/`,
-    address: addr.address,
-    port: addr.port,
+    url: `${listening.origin}/`,
+    address: listening.address,
+    port: listening.port,
     root: realRoot,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
+    close: listening.close,
   };
 }
