@@ -137,6 +137,8 @@ export function defineCommand<
   };
 }
 
+// Untyped readers, for the commands not yet on `defineCommand`.
+
 /** Reads a string option. */
 export function str(args: Args, name: string): string | undefined {
   const v = args.options[name];
@@ -152,16 +154,4 @@ export function flag(args: Args, name: string): boolean {
 export function list(args: Args, name: string): string[] {
   const v = args.options[name];
   return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-}
-
-/** Reads a positional argument that the command declared required. */
-export function arg(args: Args, name: string): string {
-  const v = args.positionals[name];
-  return Array.isArray(v) ? (v[0] ?? "") : (v ?? "");
-}
-
-/** Reads a variadic positional argument. */
-export function args(a: Args, name: string): string[] {
-  const v = a.positionals[name];
-  return Array.isArray(v) ? v : v === undefined ? [] : [v];
 }

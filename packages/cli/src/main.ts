@@ -97,7 +97,8 @@ function parse(cmd: Command, argv: string[]): Args {
     values[o.name] = (parsed.values[o.name] as string | boolean | string[] | undefined) ?? o.default;
   if (values.help === true) return { positionals: {}, options: values };
   for (const o of cmd.options) {
-    if (o.required && values[o.name] === undefined) {
+    // An empty value (`--out ""`) is as good as none.
+    if (o.required && (values[o.name] === undefined || values[o.name] === "")) {
       throw usage(
         `--${o.name}${o.valueName ? ` ${o.valueName}` : ""} is required`,
         `run \`bulwark ${cmd.name} --help\``,

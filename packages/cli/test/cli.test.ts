@@ -19,6 +19,23 @@ describe("bulwark", () => {
     assert.match(run.stdout, /--json/);
   });
 
+  it("refuses a command without a required option, naming it, and marks it required in --help", async () => {
+    for (const argv of [
+      ["attest", "keygen"],
+      ["attest", "keygen", "--out", ""],
+    ]) {
+      const run = await runCli([...argv, "--json"]);
+      assert.equal(run.code, 2, argv.join(" "));
+      const { error } = run.json<{ error: { code: string; message: string } }>();
+      assert.equal(error.code, "CLI_USAGE");
+      assert.match(error.message, /--out KEYFILE is required/);
+    }
+    const help = await runCli(["attest", "keygen", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--out KEYFILE\s+where to write the private key \(required\)/);
+    assert.doesNotMatch(help.stdout, /--scheme SCHEME\s+.*\(required\)/);
+  });
+
   it("answers an unknown command with exit code 2 and a hint", async () => {
     const run = await runCli(["nope"]);
     assert.equal(run.code, 2);

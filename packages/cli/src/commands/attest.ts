@@ -14,7 +14,7 @@ import {
 } from "@bulwark/attest";
 import { formatSourceDigest, parseSourceDigest } from "@bulwark/client";
 import { writeFileAtomic } from "@bulwark/tuf";
-import { type Command, type Context, str } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { readPrivateKeyFile } from "../key-file.js";
@@ -74,7 +74,7 @@ async function sha256File(file: string, ctx: Context): Promise<{ sha256: string;
   return { sha256: hash.digest("hex"), length };
 }
 
-const command: Command = {
+export default defineCommand({
   name: "attest",
   summary: "attest an artifact you built: a signed in-toto SLSA provenance (builders)",
   description: `For an independent builder: after rebuilding a release from source, hashes the
@@ -97,19 +97,21 @@ Example:
     --source-digest sha1:$(git rev-parse v1.2.0) --builder-id https://github.com/example/app/actions`,
   positionals: [],
   options: [
-    { name: "key", type: "string", valueName: "KEYFILE", description: "the builder's private key (required)" },
-    { name: "artifact", type: "string", valueName: "FILE", description: "the artifact built (required)" },
+    { name: "key", type: "string", valueName: "KEYFILE", required: true, description: "the builder's private key" },
+    { name: "artifact", type: "string", valueName: "FILE", required: true, description: "the artifact built" },
     {
       name: "source-uri",
       type: "string",
       valueName: "URI",
-      description: "where the source came from, e.g. git+https://host/repo@refs/tags/v1.2.0 (required)",
+      required: true,
+      description: "where the source came from, e.g. git+https://host/repo@refs/tags/v1.2.0",
     },
     {
       name: "source-digest",
       type: "string",
       valueName: "ALG:HEX",
-      description: "the source built: sha1:<commit> or sha256:<digest> (required)",
+      required: true,
+      description: "the source built: sha1:<commit> or sha256:<digest>",
     },
     {
       name: "builder-id",
@@ -132,23 +134,17 @@ Example:
     },
     { name: "out", type: "string", valueName: "FILE", description: "where to write (default <artifact>.intoto.jsonl)" },
   ],
-  async run(a, ctx) {
-    const required = (name: string) => {
-      const v = str(a, name);
-      if (v === undefined || v === "") throw usage(`--${name} is required`, "run `bulwark attest --help`");
-      return v;
-    };
-    const keyFile = path.resolve(ctx.cwd, required("key"));
-    const artifact = path.resolve(ctx.cwd, required("artifact"));
-    const sourceUri = required("source-uri");
-    const source = sourceDigestOption(required("source-digest"));
-    const builderId = str(a, "builder-id") ?? ctx.env.BULWARK_BUILDER_ID;
+  async run({ options }, ctx) {
+    const keyFile = path.resolve(ctx.cwd, options.key);
+    const artifact = path.resolve(ctx.cwd, options.artifact);
+    const { sourceUri, version } = options;
+    const source = sourceDigestOption(options.sourceDigest);
+    const builderId = options.builderId ?? ctx.env.BULWARK_BUILDER_ID;
     if (builderId === undefined || builderId === "") {
       throw usage("--builder-id is required (or BULWARK_BUILDER_ID)", "use the ID the vendor's policy lists for you");
     }
-    const version = str(a, "version");
     if (version === "") throw usage("--version must not be empty");
-    const out = path.resolve(ctx.cwd, str(a, "out") ?? `${artifact}.intoto.jsonl`);
+    const out = path.resolve(ctx.cwd, options.out ?? `${artifact}.intoto.jsonl`);
     const signer = await readPrivateKeyFile(keyFile, () => builderPassphrase(ctx));
     const { sha256, length } = await sha256File(artifact, ctx);
     const name = path.basename(artifact);
@@ -156,7 +152,7 @@ Example:
       subject: [{ name, digest: { sha256 } }],
       predicateType: SLSA_PROVENANCE_V1,
       predicate: buildProvenance({
-        buildType: str(a, "build-type") ?? DEFAULT_BUILD_TYPE,
+        buildType: options.buildType ?? DEFAULT_BUILD_TYPE,
         builderId,
         source: { uri: sourceUri, digest: { [source.alg]: source.hex } },
         ...(version === undefined ? {} : { version }),
@@ -181,6 +177,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

@@ -15,7 +15,7 @@ import {
   reportText,
   worse,
 } from "@bulwark/audit";
-import { args, type Command, type Context, flag, str } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError, exitCodeFor, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -53,7 +53,7 @@ function readReport(ctx: Context, file: string) {
   return withHints(() => parseReport(bytes, file));
 }
 
-const command: Command = {
+export default defineCommand({
   name: "audit",
   summary: "score a vendor's update feed: what can an attacker who controls that server do?",
   description: `Reads a third-party update feed without installing anything, recognises its type and
@@ -119,26 +119,25 @@ Examples:
       description: "exit 1 when the grade is worse than this (A-F)",
     },
   ],
-  async run(a, ctx) {
-    const format = str(a, "format") ?? "table";
+  async run({ positionals, options }, ctx) {
+    const { format } = options;
     if (!["table", "json", "markdown"].includes(format)) throw usage(`--format ${format}: use table, json or markdown`);
-    const inputs = args(a, "FEED");
-    if (flag(a, "compare")) {
-      if (inputs.length !== 2)
+    const inputs = positionals.FEED;
+    if (options.compare) {
+      const [before, after, ...more] = inputs;
+      if (before === undefined || after === undefined || more.length > 0)
         throw usage("--compare takes two audit JSON files: bulwark audit --compare A.json B.json");
-      const comparison = compareReports(
-        await readReport(ctx, inputs[0] as string),
-        await readReport(ctx, inputs[1] as string),
-      );
+      const comparison = compareReports(await readReport(ctx, before), await readReport(ctx, after));
       if (format === "json") emit(ctx, JSON.stringify(comparison, null, 2));
       else ctx.out.line(comparisonText(comparison, { color: ctx.out.color }));
       return { data: comparison, exitCode: comparison.grade === "worse" ? EXIT.FAILURE : EXIT.OK };
     }
-    if (inputs.length !== 1) throw usage("give one feed URL or path (or --compare A.json B.json)");
-    const seconds = Number(str(a, "timeout"));
+    const [input, ...more] = inputs;
+    if (input === undefined || more.length > 0) throw usage("give one feed URL or path (or --compare A.json B.json)");
+    const seconds = Number(options.timeout);
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
       throw usage("--timeout must be a number of seconds, up to 3600");
-    const minGrade = str(a, "min-grade")?.toUpperCase();
+    const minGrade = options.minGrade?.toUpperCase();
     if (minGrade !== undefined && !(GRADES as readonly string[]).includes(minGrade))
       throw usage("--min-grade must be A, B, C, D or F");
     const totalTimeoutMs = Math.round(seconds * 1000);
@@ -147,7 +146,6 @@ Examples:
       totalTimeoutMs,
       connectTimeoutMs: Math.min(FETCH_LIMITS.connectTimeoutMs, totalTimeoutMs),
     };
-    const input = inputs[0] as string;
     ctx.out.note(`auditing ${input} …`);
     const report = await withHints(() =>
       auditFeed(input, {
@@ -155,8 +153,8 @@ Examples:
         now: ctx.now(),
         limits,
         toolVersion: toolVersion(),
-        vendor: str(a, "vendor-name"),
-        rootFile: str(a, "root"),
+        vendor: options.vendorName,
+        rootFile: options.root,
         signal: ctx.signal,
       }),
     );
@@ -166,6 +164,4 @@ Examples:
     const failed = minGrade !== undefined && worse(report.grade, minGrade as Grade);
     return { data: report, exitCode: failed ? EXIT.FAILURE : EXIT.OK };
   },
-};
-
-export default command;
+});

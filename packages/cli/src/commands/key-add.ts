@@ -1,12 +1,12 @@
 import path from "node:path";
 import { addKey, type KeySource, type RootStatus } from "@bulwark/publisher";
 import { type SignatureScheme, SUPPORTED_SCHEMES, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
-import { type Args, type Command, flag, type OptionSpec, str } from "../command.js";
+import { defineCommand, type OptionSpec, type OptionsOf } from "../command.js";
 import { usage } from "../errors.js";
 import { publisherOptions } from "../publisher-options.js";
 
 /** The options that say where a new key comes from (shared with `key rotate`). */
-export const KEY_SOURCE_OPTIONS: readonly OptionSpec[] = [
+export const KEY_SOURCE_OPTIONS = [
   {
     name: "scheme",
     type: "string",
@@ -37,12 +37,10 @@ export const KEY_SOURCE_OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     description: "do not have --external-command sign a probe first (it is checked by default)",
   },
-];
+] as const satisfies readonly OptionSpec[];
 
-/** Reads `--scheme`, if given. */
-export function schemeOption(a: Args): SignatureScheme | undefined {
-  return parseScheme(str(a, "scheme"));
-}
+/** The parsed {@link KEY_SOURCE_OPTIONS}. */
+export type KeySourceOptions = OptionsOf<typeof KEY_SOURCE_OPTIONS>;
 
 /** Checks a `--scheme` value. */
 export function parseScheme(scheme: string | undefined): SignatureScheme | undefined {
@@ -54,16 +52,14 @@ export function parseScheme(scheme: string | undefined): SignatureScheme | undef
 
 /** The key source the options describe; a generated key goes to DIR/keys/ (DIR/keys/root/ for root). */
 export function keySourceFrom(
-  a: Args,
+  options: KeySourceOptions,
   dir: string,
   cwd: string,
   role: string,
   defaultScheme: SignatureScheme = "ed25519",
 ): KeySource {
-  const command = str(a, "external-command");
-  const offline = flag(a, "offline");
-  const publicKeyFile = str(a, "public-key");
-  const scheme = schemeOption(a);
+  const { externalCommand: command, offline, publicKey: publicKeyFile } = options;
+  const scheme = parseScheme(options.scheme);
   if (command !== undefined && offline) throw usage("give --external-command or --offline, not both");
   if (command === undefined && !offline) {
     if (publicKeyFile !== undefined) {
@@ -80,14 +76,16 @@ export function keySourceFrom(
   }
   const file = path.resolve(cwd, publicKeyFile);
   const base = { publicKeyFile: file, ...(scheme === undefined ? {} : { scheme }) };
-  if (offline) return { offline: true, ...base };
-  return { command: command as string, check: !flag(a, "skip-check"), ...base };
+  // Exactly one of the two by now: an offline key, or an external command.
+  return command === undefined ? { offline: true, ...base } : { command, check: !options.skipCheck, ...base };
 }
 
 /**
- * Parses a whole number from 1 to `max`.
+ * Parses a whole number from 1 to `max`; `undefined` (an option not given) stays `undefined`.
  * @throws {CliError} `CLI_USAGE` otherwise.
  */
+export function parseCount(value: string, what: string, max?: number): number;
+export function parseCount(value: string | undefined, what: string, max?: number): number | undefined;
 export function parseCount(value: string | undefined, what: string, max = 255): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -120,7 +118,7 @@ export function printNextSteps(
   }
 }
 
-const command: Command = {
+export default defineCommand({
   name: "key add",
   summary: "add a key to a role: generated here, an external signer, or offline",
   description: `Adds a key to ROLE and stages the change: a top-level role's keys are listed in root, so
@@ -139,7 +137,7 @@ Examples:
   bulwark key add ./updates --role root --offline --public-key yubikey-root.pub.pem --threshold 2`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [
-    { name: "role", type: "string", valueName: "ROLE", description: "the role the key signs (required)" },
+    { name: "role", type: "string", valueName: "ROLE", required: true, description: "the role the key signs" },
     ...KEY_SOURCE_OPTIONS,
     {
       name: "threshold",
@@ -148,12 +146,11 @@ Examples:
       description: "also set the role's threshold (how many of its keys must sign)",
     },
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const role = str(a, "role");
-    if (role === undefined) throw usage("--role is required", "e.g. --role targets");
-    const threshold = parseCount(str(a, "threshold"), "--threshold");
-    const source = keySourceFrom(a, dirArg, ctx.cwd, role);
+  async run({ positionals, options }, ctx) {
+    const dirArg = positionals.DIR;
+    const { role } = options;
+    const threshold = parseCount(options.threshold, "--threshold");
+    const source = keySourceFrom(options, dirArg, ctx.cwd, role);
     const r = await addKey(dirArg, { role, source, threshold }, publisherOptions(ctx));
     ctx.out.line(`Added key ${r.added.keyId.slice(0, 16)} (${r.added.scheme}, ${r.added.privateKey}) to ${role}.`);
     ctx.out.line(`${role} is signed by ${r.threshold} of ${r.keys.length} key(s).`);
@@ -172,6 +169,4 @@ Examples:
       },
     };
   },
-};
-
-export default command;
+});

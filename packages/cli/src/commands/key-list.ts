@@ -1,6 +1,6 @@
 import { privateHalf, RepoDir } from "@bulwark/publisher";
 import { type Key, type Repository, TOP_LEVEL_ROLE_NAMES, UsageError } from "@bulwark/tuf";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 
 interface RoleRow {
@@ -63,7 +63,7 @@ function collectRoles(repo: Repository): { roles: RoleRow[]; keys: Map<string, K
   return { roles, keys };
 }
 
-const command: Command = {
+export default defineCommand({
   name: "key list",
   summary: "list keys: roles, key type, where the private half is",
   description: `Lists every key the repository's metadata names (staged changes included), the roles it
@@ -76,8 +76,8 @@ Example:
   bulwark key list ./updates --json`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
-  async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, publisherOptions(ctx));
+  async run({ positionals }, ctx) {
+    const repoDir = await RepoDir.open(positionals.DIR, publisherOptions(ctx));
     const repo = await repoDir.load();
     const { roles, keys } = collectRoles(repo);
     const rolesOf = new Map<string, string[]>();
@@ -126,6 +126,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

@@ -1,6 +1,5 @@
 import { revokeKey } from "@bulwark/publisher";
-import { type Command, str } from "../command.js";
-import { usage } from "../errors.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 import { printNextSteps } from "./key-add.js";
 
@@ -15,7 +14,7 @@ export function keyFileNote(role: string, file: string | undefined, version: num
   return `${file} no longer signs ${role}. Destroy it once the change is published, unless it signs other roles.`;
 }
 
-const command: Command = {
+export default defineCommand({
   name: "key revoke",
   summary: "remove a key from a role (a prefix of the key ID is enough)",
   description: `Removes KEYID from ROLE and stages the change; once published, clients no longer count
@@ -35,13 +34,12 @@ Example:
     { name: "KEYID", description: "the key ID, or an unambiguous prefix of it" },
   ],
   options: [
-    { name: "role", type: "string", valueName: "ROLE", description: "the role to take the key off (required)" },
+    { name: "role", type: "string", valueName: "ROLE", required: true, description: "the role to take the key off" },
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const role = str(a, "role");
-    if (role === undefined) throw usage("--role is required", "e.g. --role targets");
-    const r = await revokeKey(dirArg, { role, keyId: a.positionals.KEYID as string }, publisherOptions(ctx));
+  async run({ positionals, options }, ctx) {
+    const dirArg = positionals.DIR;
+    const { role } = options;
+    const r = await revokeKey(dirArg, { role, keyId: positionals.KEYID }, publisherOptions(ctx));
     ctx.out.line(`Revoked key ${r.revoked.slice(0, 16)} from ${role}: ${r.threshold} of ${r.keys.length} key(s) left.`);
     const note = keyFileNote(role, r.keyFile, r.rootVersion);
     if (note !== undefined) ctx.out.line(note);
@@ -58,6 +56,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

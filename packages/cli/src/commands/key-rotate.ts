@@ -1,11 +1,10 @@
 import { rotateKey } from "@bulwark/publisher";
-import { type Command, str } from "../command.js";
-import { usage } from "../errors.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 import { KEY_SOURCE_OPTIONS, keySourceFrom, printNextSteps } from "./key-add.js";
 import { keyFileNote } from "./key-revoke.js";
 
-const command: Command = {
+export default defineCommand({
   name: "key rotate",
   summary: "replace a role's key with a new one, in one staged change",
   description: `Adds a new key to ROLE and revokes KEYID (a prefix is enough; it may be left out when
@@ -29,19 +28,18 @@ Examples:
     },
   ],
   options: [
-    { name: "role", type: "string", valueName: "ROLE", description: "the role whose key is replaced (required)" },
+    { name: "role", type: "string", valueName: "ROLE", required: true, description: "the role whose key is replaced" },
     ...KEY_SOURCE_OPTIONS,
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const role = str(a, "role");
-    if (role === undefined) throw usage("--role is required", "e.g. --role timestamp");
+  async run({ positionals, options }, ctx) {
+    const dirArg = positionals.DIR;
+    const { role } = options;
     const r = await rotateKey(
       dirArg,
       {
         role,
-        keyId: a.positionals.KEYID as string | undefined,
-        source: (oldScheme) => keySourceFrom(a, dirArg, ctx.cwd, role, oldScheme),
+        keyId: positionals.KEYID,
+        source: (oldScheme) => keySourceFrom(options, dirArg, ctx.cwd, role, oldScheme),
       },
       publisherOptions(ctx),
     );
@@ -65,6 +63,4 @@ Examples:
       },
     };
   },
-};
-
-export default command;
+});

@@ -1,7 +1,7 @@
 import { NO_POLICIES, policyToJSON, releasePoliciesJsonIn, releasePoliciesOf } from "@bulwark/attest";
 import { RepoDir } from "@bulwark/publisher";
 import type { Root } from "@bulwark/tuf";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { policyRows } from "../format/policies.js";
@@ -16,7 +16,7 @@ function describe(root: Root) {
   return { version: root.version, policy: none ? null : policyToJSON(policies) };
 }
 
-const command: Command = {
+export default defineCommand({
   name: "policy show",
   summary: "show the verified-builds policy of the published root (and of a staged one)",
   description: `Prints the release policy the published root carries: per product (and the default),
@@ -27,8 +27,8 @@ Example:
   bulwark policy show ./updates --json`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
-  async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, publisherOptions(ctx));
+  async run({ positionals }, ctx) {
+    const repoDir = await RepoDir.open(positionals.DIR, publisherOptions(ctx));
     const repo = await repoDir.locked(() => repoDir.load());
     const published = repo.publishedRoot()?.signed;
     if (published === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
@@ -50,6 +50,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

@@ -1,8 +1,8 @@
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { runQuickstart } from "../quickstart/run.js";
 
-const command: Command = {
+export default defineCommand({
   name: "quickstart",
   summary: "a narrated tour: publish, install, update, attacks refused, kill switch, release log, verified builds",
   description: `Creates a vendor repository in a temporary folder, publishes demo-app 1.0.0 and
@@ -17,10 +17,8 @@ listed with stolen online keys, by the client. No external services;
 everything is removed afterwards. Exit 0 when every scene went as expected. This is \`npm start\`.`,
   positionals: [],
   options: [],
-  async run(_a, ctx) {
+  async run(_args, ctx) {
     const { ok, scenes } = await runQuickstart(ctx);
     return { data: { ok, scenes }, exitCode: ok ? EXIT.OK : EXIT.FAILURE };
   },
-};
-
-export default command;
+});

@@ -1,10 +1,49 @@
 import { addRelease } from "@bulwark/publisher";
-import { type Args, type Command, list, args as many, str } from "../command.js";
+import { defineCommand, type OptionSpec, type OptionsOf } from "../command.js";
 import { usage } from "../errors.js";
 import { publisherOptions } from "../publisher-options.js";
 import { sourceDigestOption } from "./attest.js";
 
-const command: Command = {
+/** The options of `release add`. */
+const RELEASE_ADD_OPTIONS = [
+  { name: "name", type: "string", valueName: "NAME", required: true, description: "the product name" },
+  {
+    name: "version",
+    type: "string",
+    valueName: "VERSION",
+    required: true,
+    description: "the release's semantic version",
+  },
+  { name: "channel", type: "string", valueName: "CHANNEL", description: "release channel", default: "stable" },
+  {
+    name: "platform",
+    type: "string",
+    valueName: "PLATFORM",
+    description: "platform the files are for, e.g. linux-x64",
+  },
+  {
+    name: "target",
+    type: "string",
+    multiple: true,
+    valueName: "PATH",
+    description: "explicit target path for each FILE, in order (default NAME/VERSION/<file name>)",
+  },
+  {
+    name: "attestation",
+    type: "string",
+    multiple: true,
+    valueName: "FILE",
+    description: "a builder's attestation (DSSE envelope or .intoto.jsonl bundle); repeat for each builder",
+  },
+  {
+    name: "source-digest",
+    type: "string",
+    valueName: "ALG:HEX",
+    description: "the source the release was built from: sha1:<commit> or sha256:<digest>",
+  },
+] as const satisfies readonly OptionSpec[];
+
+export default defineCommand({
   name: "release add",
   summary: "stage release files as targets with signed custom metadata",
   description: `Hashes each FILE, copies it into DIR/staged/, and lists it as the target
@@ -26,39 +65,12 @@ Examples:
     { name: "DIR", description: "the repository folder" },
     { name: "FILE", description: "release files", variadic: true },
   ],
-  options: [
-    { name: "name", type: "string", valueName: "NAME", description: "the product name (required)" },
-    { name: "version", type: "string", valueName: "VERSION", description: "the release's semantic version (required)" },
-    { name: "channel", type: "string", valueName: "CHANNEL", description: "release channel", default: "stable" },
-    {
-      name: "platform",
-      type: "string",
-      valueName: "PLATFORM",
-      description: "platform the files are for, e.g. linux-x64",
-    },
-    {
-      name: "target",
-      type: "string",
-      multiple: true,
-      valueName: "PATH",
-      description: "explicit target path for each FILE, in order (default NAME/VERSION/<file name>)",
-    },
-    {
-      name: "attestation",
-      type: "string",
-      multiple: true,
-      valueName: "FILE",
-      description: "a builder's attestation (DSSE envelope or .intoto.jsonl bundle); repeat for each builder",
-    },
-    {
-      name: "source-digest",
-      type: "string",
-      valueName: "ALG:HEX",
-      description: "the source the release was built from: sha1:<commit> or sha256:<digest>",
-    },
-  ],
-  async run(a, ctx) {
-    const r = await addRelease(a.positionals.DIR as string, { ...publisherOptions(ctx), ...releaseOptions(a) });
+  options: RELEASE_ADD_OPTIONS,
+  async run({ positionals, options }, ctx) {
+    const r = await addRelease(positionals.DIR, {
+      ...publisherOptions(ctx),
+      ...releaseOptions(positionals.FILE, options),
+    });
     for (const unused of r.unused) {
       ctx.out.warn(
         `${unused.label} counts for none of the release files and is not published${unused.reason ? `: ${unused.reason}` : ""}`,
@@ -94,26 +106,21 @@ Examples:
       },
     };
   },
-};
+});
 
-/** The options of `release add`; the release itself is checked by the library. */
-function releaseOptions(a: Args) {
-  const version = str(a, "version");
-  if (version === undefined) throw usage("--version is required");
-  const files = many(a, "FILE");
-  const explicit = list(a, "target");
+/** The release the options describe; the release itself is checked by the library. */
+function releaseOptions(files: readonly string[], options: OptionsOf<typeof RELEASE_ADD_OPTIONS>) {
+  const explicit = options.target;
   if (explicit.length > 0 && explicit.length !== files.length)
     throw usage(`give one --target per FILE (${files.length})`);
-  const sourceText = str(a, "source-digest");
+  const sourceText = options.sourceDigest;
   return {
-    name: str(a, "name") ?? "",
-    version,
-    channel: str(a, "channel") ?? "stable",
-    platform: str(a, "platform"),
+    name: options.name,
+    version: options.version,
+    channel: options.channel,
+    platform: options.platform,
     files: files.map((file, i) => ({ file, target: explicit[i] })),
-    attestations: list(a, "attestation"),
+    attestations: options.attestation,
     source: sourceText === undefined ? undefined : sourceDigestOption(sourceText),
   };
 }
-
-export default command;

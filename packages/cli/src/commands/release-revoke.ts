@@ -1,9 +1,9 @@
 import { revokeRelease } from "@bulwark/publisher";
-import { type Command, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 import { parseReleaseRef } from "./release-rollout.js";
 
-const command: Command = {
+export default defineCommand({
   name: "release revoke",
   summary: "revoke a release (the kill switch): clients on it roll back; sign and publish",
   description: `Marks every file of NAME@VERSION revoked in signed targets metadata
@@ -21,16 +21,10 @@ Example:
   options: [
     { name: "reason", type: "string", valueName: "TEXT", description: "why, shown to operators in client logs" },
   ],
-  async run(a, ctx) {
-    const { name, version } = parseReleaseRef(a.positionals.RELEASE as string);
-    const r = await revokeRelease(
-      a.positionals.DIR as string,
-      { name, version, reason: str(a, "reason") },
-      publisherOptions(ctx),
-    );
+  async run({ positionals, options }, ctx) {
+    const { name, version } = parseReleaseRef(positionals.RELEASE);
+    const r = await revokeRelease(positionals.DIR, { name, version, reason: options.reason }, publisherOptions(ctx));
     ctx.out.line(`${r.release} is revoked (${r.files.length} file(s)); published. Clients on it will roll back.`);
     return { data: { release: r.release, revoked: r.revoked, published: r.published } };
   },
-};
-
-export default command;
+});

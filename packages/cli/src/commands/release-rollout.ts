@@ -1,5 +1,5 @@
 import { rolloutRelease } from "@bulwark/publisher";
-import { type Command, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";
@@ -13,7 +13,7 @@ export function parseReleaseRef(ref: string): { name: string; version: string } 
   return { name: ref.slice(0, at), version: ref.slice(at + 1) };
 }
 
-const command: Command = {
+export default defineCommand({
   name: "release rollout",
   summary: "set a release's staged-rollout percentage (signed) and publish",
   description: `Sets custom.bulwark.rollout.percent on every file of NAME@VERSION, then signs and
@@ -27,15 +27,14 @@ Example:
     { name: "DIR", description: "the repository folder" },
     { name: "RELEASE", description: "NAME@VERSION" },
   ],
-  options: [{ name: "percent", type: "string", valueName: "N", description: "share of clients, 0 to 100 (required)" }],
-  async run(a, ctx) {
-    const { name, version } = parseReleaseRef(a.positionals.RELEASE as string);
-    const percentText = str(a, "percent");
-    const percent = percentText === undefined ? Number.NaN : Number(percentText);
-    const r = await rolloutRelease(a.positionals.DIR as string, { name, version, percent }, publisherOptions(ctx));
+  options: [
+    { name: "percent", type: "string", valueName: "N", required: true, description: "share of clients, 0 to 100" },
+  ],
+  async run({ positionals, options }, ctx) {
+    const { name, version } = parseReleaseRef(positionals.RELEASE);
+    const percent = Number(options.percent);
+    const r = await rolloutRelease(positionals.DIR, { name, version, percent }, publisherOptions(ctx));
     ctx.out.line(`${r.release} now rolls out to ${percent} % of clients (${r.files.length} file(s)); published.`);
     return { data: { release: r.release, percent, files: r.files, published: r.published } };
   },
-};
-
-export default command;
+});

@@ -2,12 +2,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { RepoDir } from "@bulwark/publisher";
 import { Metadata, writeFileAtomic } from "@bulwark/tuf";
-import { type Command, flag, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";
 
-const command: Command = {
+export default defineCommand({
   name: "repo export",
   summary: "write the staged next root to a file, to sign it offline",
   description: `Writes the staged next root version (with the signatures it has so far) to OUT, laid out
@@ -35,20 +35,20 @@ Example:
     },
     { name: "force", type: "boolean", description: "overwrite OUT (signatures already in it are lost)" },
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const role = str(a, "role") ?? "root";
+  async run({ positionals, options }, ctx) {
+    const { DIR: dirArg, OUT: outArg } = positionals;
+    const { role } = options;
     if (role !== "root") {
       throw usage(
         `--role ${role}: only root is exported for offline signing`,
         "other roles are signed at publish, by key files or external signers",
       );
     }
-    const out = path.resolve(ctx.cwd, a.positionals.OUT as string);
-    if (existsSync(out) && !flag(a, "force")) {
+    const out = path.resolve(ctx.cwd, outArg);
+    if (existsSync(out) && !options.force) {
       throw new CliError(
         "FILE_EXISTS",
-        `${a.positionals.OUT as string} exists; it may hold signatures`,
+        `${outArg} exists; it may hold signatures`,
         EXIT.USAGE,
         "import it first with `bulwark repo import`, choose another name, or pass --force",
       );
@@ -85,10 +85,8 @@ Example:
           n.unsigned.map((id) => id.slice(0, 12)).join(", "),
         ]),
       );
-      ctx.out.line(`Next: \`bulwark sign ${a.positionals.OUT as string} --key KEYFILE\` where the root keys are.`);
+      ctx.out.line(`Next: \`bulwark sign ${outArg} --key KEYFILE\` where the root keys are.`);
       return { data: { file: out, version: next.signed.version, thresholds: needs } };
     });
   },
-};
-
-export default command;
+});

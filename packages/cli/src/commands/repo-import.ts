@@ -1,12 +1,12 @@
 import path from "node:path";
 import { importRootSignatures } from "@bulwark/publisher";
 import { readFileIfExists } from "@bulwark/tuf";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";
 
-const command: Command = {
+export default defineCommand({
   name: "repo import",
   summary: "merge offline root signatures into the staged root",
   description: `Reads FILE (a root exported with \`bulwark repo export\` and signed with \`bulwark sign\`),
@@ -26,9 +26,8 @@ Example:
     { name: "FILE", description: "the signed root file" },
   ],
   options: [],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const fileArg = a.positionals.FILE as string;
+  async run({ positionals }, ctx) {
+    const { DIR: dirArg, FILE: fileArg } = positionals;
     const bytes = await readFileIfExists(path.resolve(ctx.cwd, fileArg));
     if (bytes === undefined) throw new CliError("NO_SUCH_FILE", `${fileArg} does not exist`, EXIT.USAGE);
     const r = await importRootSignatures(dirArg, bytes, fileArg, publisherOptions(ctx));
@@ -73,6 +72,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

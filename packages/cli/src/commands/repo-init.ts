@@ -1,25 +1,19 @@
 import path from "node:path";
 import { initRepository, parseDuration } from "@bulwark/publisher";
-import {
-  DEFAULT_EXPIRY,
-  describeRemaining,
-  type SignatureScheme,
-  SUPPORTED_SCHEMES,
-  TOP_LEVEL_ROLE_NAMES,
-} from "@bulwark/tuf";
-import { type Command, flag, list, str } from "../command.js";
+import { DEFAULT_EXPIRY, describeRemaining, SUPPORTED_SCHEMES, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
+import { defineCommand } from "../command.js";
 import { usage } from "../errors.js";
 import { publisherOptions } from "../publisher-options.js";
+import { parseScheme } from "./key-add.js";
 
-function count(value: string | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
+function count(value: string, what: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1 || n > 32)
     throw usage(`${what} must be a whole number from 1 to 32, got ${value}`);
   return n;
 }
 
-const command: Command = {
+export default defineCommand({
   name: "repo init",
   summary: "create a repository: keys, config, root v1",
   description: `Creates DIR with encrypted keys for every role, bulwark.json (expiry policy per role) and a
@@ -73,13 +67,12 @@ Example:
       description: "unversioned metadata file names (not recommended)",
     },
   ],
-  async run(args, ctx) {
-    const dirArg = args.positionals.DIR as string;
-    const scheme = (str(args, "scheme") ?? "ed25519") as SignatureScheme;
-    if (!Object.hasOwn(SUPPORTED_SCHEMES, scheme)) throw usage(`unknown --scheme ${scheme}`);
-    const single = flag(args, "single-key");
+  async run({ positionals, options }, ctx) {
+    const dirArg = positionals.DIR;
+    const scheme = parseScheme(options.scheme) ?? "ed25519";
+    const single = options.singleKey;
     const expiry: Record<string, number> = {};
-    for (const item of list(args, "expiry")) {
+    for (const item of options.expiry) {
       const [role, duration] = item.split("=");
       if (role === undefined || duration === undefined || !Object.hasOwn(DEFAULT_EXPIRY, role)) {
         throw usage(
@@ -88,7 +81,7 @@ Example:
       }
       expiry[role] = parseDuration(duration, `--expiry ${role}`);
     }
-    const rootKeyDir = str(args, "root-key-dir");
+    const { rootKeyDir } = options;
     const made = await initRepository(dirArg, {
       ...publisherOptions(ctx),
       singleKey: single,
@@ -96,17 +89,17 @@ Example:
         ? {}
         : {
             root: {
-              keys: count(str(args, "root-keys"), 3, "--root-keys"),
-              threshold: count(str(args, "root-threshold"), 2, "--root-threshold"),
+              keys: count(options.rootKeys, "--root-keys"),
+              threshold: count(options.rootThreshold, "--root-threshold"),
             },
             targets: {
-              keys: count(str(args, "targets-keys"), 1, "--targets-keys"),
-              threshold: count(str(args, "targets-threshold"), 1, "--targets-threshold"),
+              keys: count(options.targetsKeys, "--targets-keys"),
+              threshold: count(options.targetsThreshold, "--targets-threshold"),
             },
           }),
       scheme,
       expiry,
-      consistentSnapshot: !flag(args, "no-consistent-snapshot"),
+      consistentSnapshot: !options.noConsistentSnapshot,
       ...(rootKeyDir === undefined ? {} : { rootKeyDir }),
     });
     ctx.out.line(`Created ${dirArg}: root version 1 published in ${path.relative(ctx.cwd, made.public) || "."}/`);
@@ -141,6 +134,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

@@ -1,10 +1,10 @@
 import path from "node:path";
 import { publish } from "@bulwark/publisher";
 import { describeRemaining } from "@bulwark/tuf";
-import { type Command, flag } from "../command.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 
-const command: Command = {
+export default defineCommand({
   name: "repo publish",
   summary: "sign what changed and write the static tree DIR/public/",
   description: `Signs every role changed since the last publish (targets, delegated roles and bins,
@@ -31,12 +31,12 @@ Example:
       description: "also publish a new root version with a fresh expiry (needs the root keys)",
     },
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
+  async run({ positionals, options }, ctx) {
+    const dirArg = positionals.DIR;
     const { hashedBins, rootNotice, ...report } = await publish(dirArg, {
       ...publisherOptions(ctx),
-      dryRun: flag(a, "dry-run"),
-      newRoot: flag(a, "new-root"),
+      dryRun: options.dryRun,
+      newRoot: options.newRoot,
     });
     if (rootNotice !== undefined) {
       ctx.out.warn(
@@ -68,6 +68,4 @@ Example:
     );
     return { data: report };
   },
-};
-
-export default command;
+});

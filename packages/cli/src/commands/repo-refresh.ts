@@ -1,11 +1,11 @@
 import path from "node:path";
 import { formatDuration, refreshRepository } from "@bulwark/publisher";
 import { describeRemaining } from "@bulwark/tuf";
-import { type Command, flag } from "../command.js";
+import { defineCommand } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";
 
-const command: Command = {
+export default defineCommand({
   name: "repo refresh",
   summary: "re-sign timestamp, snapshot and targets roles before they expire (for cron and CI)",
   description: `Re-signs, with the online keys, every role whose remaining validity is below its
@@ -30,11 +30,11 @@ Example (cron, every hour):
     { name: "dry-run", type: "boolean", description: "report what is due; sign and write nothing" },
     { name: "force", type: "boolean", description: "re-sign timestamp even when it is not due" },
   ],
-  async run(a, ctx) {
-    const r = await refreshRepository(a.positionals.DIR as string, {
+  async run({ positionals, options }, ctx) {
+    const r = await refreshRepository(positionals.DIR, {
       ...publisherOptions(ctx),
-      dryRun: flag(a, "dry-run"),
-      force: flag(a, "force"),
+      dryRun: options.dryRun,
+      force: options.force,
     });
     for (const w of r.shortened) {
       ctx.out.note(
@@ -67,7 +67,7 @@ Example (cron, every hour):
         ? "nothing needed re-signing"
         : r.dryRun
           ? `dry run: ${r.due.length} role(s) due, nothing was written`
-          : `re-signed and published ${r.due.length} role(s) to ${path.join(path.resolve(ctx.cwd, a.positionals.DIR as string), "public")}`,
+          : `re-signed and published ${r.due.length} role(s) to ${path.join(path.resolve(ctx.cwd, positionals.DIR), "public")}`,
     );
     const { dryRun, refreshed, due, versions, files, roles } = r;
     return {
@@ -75,6 +75,4 @@ Example (cron, every hour):
       exitCode: due.length === 0 ? EXIT.OK : EXIT.REFRESHED,
     };
   },
-};
-
-export default command;
+});

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { RepoConfig } from "@bulwark/publisher";
 import { type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
 import { describeRemaining, encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 
 /** One row of the roles table; a set of hashed bins is one row. */
@@ -184,7 +184,7 @@ function roleCells(r: RoleRow): string[] {
   ];
 }
 
-const command: Command = {
+const command = defineCommand({
   name: "repo status",
   summary: "show roles, keys, expiry and staged changes of a repository",
   description: `Shows each role (root, targets, snapshot, timestamp, delegated roles; hashed bins as one
@@ -209,8 +209,8 @@ Example:
   bulwark repo status ./updates`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
+  async run({ positionals }, ctx) {
+    const dirArg = positionals.DIR;
     const repoDir = await RepoDir.open(dirArg, publisherOptions(ctx));
     const repo = await repoDir.load();
     const reader = new StatusReader(repoDir, repo, ctx.now());
@@ -268,7 +268,7 @@ Example:
       },
     };
   },
-};
+});
 
 function safeRole(repo: Repository, targetPath: string): string {
   try {

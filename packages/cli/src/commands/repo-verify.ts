@@ -13,7 +13,7 @@ import {
   readFileIfExists,
   TrustedMetadataSet,
 } from "@bulwark/tuf";
-import { type Command, flag, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { publisherOptions } from "../publisher-options.js";
@@ -94,7 +94,7 @@ function roleRows(walk: RepositoryInspection): string[][] {
   });
 }
 
-const command: Command = {
+export default defineCommand({
   name: "repo verify",
   summary: "verify a repository as a client would, and report every problem",
   description: `Walks the repository exactly as a client does (TUF spec §5), starting from a trusted
@@ -132,7 +132,8 @@ Examples:
       name: "root",
       type: "string",
       valueName: "ROOT",
-      description: "the trusted root.json to start from, as shipped to clients (required)",
+      required: true,
+      description: "the trusted root.json to start from, as shipped to clients",
     },
     {
       name: "at",
@@ -143,11 +144,10 @@ Examples:
     { name: "check-targets", type: "boolean", description: "download and check every target file (for a URL)" },
     { name: "skip-targets", type: "boolean", description: "do not check target files (for a folder)" },
   ],
-  async run(a, ctx) {
-    const repoArg = a.positionals.REPO as string;
-    const rootArg = str(a, "root");
-    if (rootArg === undefined) throw usage("--root is required: the trusted root.json clients start from");
-    const at = parseAt(str(a, "at"), ctx.now());
+  async run({ positionals, options }, ctx) {
+    const repoArg = positionals.REPO;
+    const rootArg = options.root;
+    const at = parseAt(options.at, ctx.now());
 
     let source: RepositorySource;
     let warnWindow = (_kind: RefreshKind) => DEFAULT_WARN_MS;
@@ -189,7 +189,7 @@ Examples:
       trustedRoot: rootBytes,
       at,
       warnWithin: warnWindow,
-      checkTargets: source.local ? !flag(a, "skip-targets") : flag(a, "check-targets"),
+      checkTargets: source.local ? !options.skipTargets : options.checkTargets,
       progress: (label, total) => new Progress(ctx.out.streams.stderr, label, total, showProgress),
     });
     const targetsChecked = walk.targetsChecked;
@@ -227,6 +227,4 @@ Examples:
       exitCode: ok ? EXIT.OK : EXIT.FAILURE,
     };
   },
-};
-
-export default command;
+});

@@ -1,11 +1,11 @@
 import path from "node:path";
 import { delegateRole } from "@bulwark/publisher";
-import { type Command, flag, list, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { usage } from "../errors.js";
 import { publisherOptions } from "../publisher-options.js";
-import { parseCount, printNextSteps, schemeOption } from "./key-add.js";
+import { parseCount, parseScheme, printNextSteps } from "./key-add.js";
 
-const command: Command = {
+export default defineCommand({
   name: "role delegate",
   summary: "delegate target paths to a new role with new or given keys",
   description: `Delegates the target paths matching --paths from --delegator (default targets) to a new
@@ -65,20 +65,15 @@ Examples:
       description: "scheme of generated keys (default ed25519)",
     },
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const name = a.positionals.NAME as string;
-    const paths = list(a, "paths");
+  async run({ positionals, options }, ctx) {
+    const { DIR: dirArg, NAME: name } = positionals;
+    const { paths, delegator, terminating, publicKey: publicKeys, keyCount: keyCountText } = options;
     if (paths.length === 0 || paths.some((p) => p === "")) {
       throw usage("give at least one --paths PATTERN", 'e.g. --paths "plugins/*"');
     }
-    const publicKeys = list(a, "public-key");
-    const keyCountText = str(a, "key-count");
     if (publicKeys.length > 0 && keyCountText !== undefined) throw usage("give --key-count or --public-key, not both");
     const keyCount = publicKeys.length > 0 ? publicKeys.length : (parseCount(keyCountText, "--key-count", 32) ?? 1);
-    const threshold = parseCount(str(a, "threshold") ?? "1", "--threshold") as number;
-    const delegator = str(a, "delegator") ?? "targets";
-    const terminating = flag(a, "terminating");
+    const threshold = parseCount(options.threshold, "--threshold");
     const r = await delegateRole(
       dirArg,
       {
@@ -90,7 +85,7 @@ Examples:
         keys:
           publicKeys.length > 0
             ? { publicKeyFiles: publicKeys.map((f) => path.resolve(ctx.cwd, f)) }
-            : { generate: schemeOption(a) ?? "ed25519", count: keyCount },
+            : { generate: parseScheme(options.scheme) ?? "ed25519", count: keyCount },
       },
       publisherOptions(ctx),
     );
@@ -111,6 +106,4 @@ Examples:
     printNextSteps(ctx, dirArg, r.root);
     return { data: { role: name, delegator, paths, threshold, terminating, keys: r.keys, staged: r.staged } };
   },
-};
-
-export default command;
+});

@@ -1,9 +1,9 @@
 import { setRoleThreshold } from "@bulwark/publisher";
-import type { Command } from "../command.js";
+import { defineCommand } from "../command.js";
 import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
 
-const command: Command = {
+export default defineCommand({
   name: "role threshold",
   summary: "set how many of a role's keys must sign it",
   description: `Sets ROLE's threshold to K (from 1 to the number of its keys) and stages the change. A
@@ -19,10 +19,9 @@ Example:
     { name: "K", description: "how many distinct keys of the role must sign" },
   ],
   options: [],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const role = a.positionals.ROLE as string;
-    const threshold = parseCount(a.positionals.K as string, "K") as number;
+  async run({ positionals }, ctx) {
+    const { DIR: dirArg, ROLE: role } = positionals;
+    const threshold = parseCount(positionals.K, "K");
     const r = await setRoleThreshold(dirArg, { role, threshold }, publisherOptions(ctx));
     if (!r.changed) {
       ctx.out.line(`${role} is already signed by ${threshold} of ${r.keys} key(s): nothing to do.`);
@@ -42,6 +41,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { type AccessLogEntry, createStaticServer, RepoDir, type StaticServer } from "@bulwark/publisher";
-import { type Command, type Context, str } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
@@ -95,7 +95,7 @@ function accessLog(ctx: Context): ((entry: AccessLogEntry) => void) | undefined 
 }
 
 /** `bulwark serve DIR`: the static tree over HTTP until SIGINT/SIGTERM (see static-server.ts). */
-const command: Command = {
+export default defineCommand({
   name: "serve",
   summary: "serve a repository's static tree over HTTP, for development, demos and tests",
   description: `Serves DIR/public/ of a repository folder, or any folder holding metadata/ and targets/,
@@ -113,11 +113,11 @@ Example:
   positionals: [
     { name: "DIR", description: "a repository folder (serves DIR/public/) or a folder holding metadata/ and targets/" },
   ],
-  options: [...listenOptions(8080)],
-  async run(a, ctx) {
-    const root = await servedRoot(a.positionals.DIR as string, ctx);
-    const port = parsePort(str(a, "port"));
-    const host = str(a, "host") ?? "127.0.0.1";
+  options: listenOptions(8080),
+  async run({ positionals, options }, ctx) {
+    const root = await servedRoot(positionals.DIR, ctx);
+    const port = parsePort(options.port);
+    const { host } = options;
     const log = accessLog(ctx);
     let server: StaticServer;
     try {
@@ -143,6 +143,4 @@ Example:
     // stdout carries only the URL line: nothing more to print with --json
     return {};
   },
-};
-
-export default command;
+});

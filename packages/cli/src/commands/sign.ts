@@ -1,12 +1,12 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { type Key, Metadata, type Root, readFileIfExists, type Signer, writeFileAtomic } from "@bulwark/tuf";
-import { type Command, flag, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { readPrivateKeyFile } from "../key-file.js";
 import { cliPassphrases } from "../publisher-options.js";
-import { schemeOption } from "./key-add.js";
+import { parseScheme } from "./key-add.js";
 
 /** The same public key, whatever its encoding in metadata. */
 function sameKey(a: Key, b: Key): boolean {
@@ -34,7 +34,7 @@ async function readMetadata(file: string, what: string): Promise<Metadata> {
   return Metadata.fromBytes(bytes);
 }
 
-const command: Command = {
+export default defineCommand({
   name: "sign",
   summary: "sign a metadata file with a key file, in place (offline root signing)",
   description: `Signs the \`signed\` part of FILE (as written by \`bulwark repo export\`) with the private
@@ -53,7 +53,7 @@ Example:
   bulwark sign /media/usb/root-3.json --key /media/usb/root-9c1e2f.pem`,
   positionals: [{ name: "FILE", description: "the metadata file to sign (changed in place)" }],
   options: [
-    { name: "key", type: "string", valueName: "KEYFILE", description: "the private key file (required)" },
+    { name: "key", type: "string", valueName: "KEYFILE", required: true, description: "the private key file" },
     {
       name: "scheme",
       type: "string",
@@ -72,14 +72,12 @@ Example:
       description: "sign even when the metadata does not list the key (the signature is then of no use to it)",
     },
   ],
-  async run(a, ctx) {
-    const keyFile = str(a, "key");
-    if (keyFile === undefined) throw usage("--key KEYFILE is required");
-    const file = path.resolve(ctx.cwd, a.positionals.FILE as string);
+  async run({ positionals, options }, ctx) {
+    const { key: keyFile, previousRoot: previousFile } = options;
+    const file = path.resolve(ctx.cwd, positionals.FILE);
     const md = await readMetadata(file, "the metadata file");
     const roots: Root[] = [];
     if (md.signed.type === "root") roots.push(md.signed as Root);
-    const previousFile = str(a, "previous-root");
     if (previousFile !== undefined) {
       const previous = await readMetadata(path.resolve(ctx.cwd, previousFile), "--previous-root");
       if (previous.signed.type !== "root") throw usage(`--previous-root ${previousFile} is not root metadata`);
@@ -89,10 +87,10 @@ Example:
     const signer = await readPrivateKeyFile(
       path.resolve(ctx.cwd, keyFile),
       () => passphrases.get(md.signed.type),
-      schemeOption(a),
+      parseScheme(options.scheme),
     );
     const listed = rootKeys(roots).find((k) => sameKey(k.key, signer.publicKey));
-    if (listed === undefined && !flag(a, "force")) {
+    if (listed === undefined && !options.force) {
       throw new CliError(
         "NOT_A_SIGNING_KEY",
         md.signed.type === "root"
@@ -130,7 +128,7 @@ Example:
         ? Metadata.countSignatures((md.signed as Root).keys, (md.signed as Root).role("root"), md, signedBefore)
         : undefined;
     ctx.out.line(
-      `Signed ${a.positionals.FILE as string} (${md.signed.type} version ${md.signed.version}) with key ${sig.keyid.slice(0, 16)}.`,
+      `Signed ${positionals.FILE} (${md.signed.type} version ${md.signed.version}) with key ${sig.keyid.slice(0, 16)}.`,
     );
     if (counts !== undefined) {
       ctx.out.line(
@@ -150,6 +148,4 @@ Example:
       },
     };
   },
-};
-
-export default command;
+});

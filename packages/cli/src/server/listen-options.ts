@@ -2,24 +2,29 @@
 import type { OptionSpec } from "../command.js";
 import { usage } from "../errors.js";
 
-/** `--port N` (default `defaultPort`) and `--host HOST` (default 127.0.0.1). */
-export function listenOptions(defaultPort: number): OptionSpec[] {
-  return [
-    {
-      name: "port",
-      type: "string",
-      valueName: "N",
-      description: "the TCP port to listen on; 0 picks a free one",
-      default: String(defaultPort),
-    },
-    {
-      name: "host",
-      type: "string",
-      valueName: "HOST",
-      description: "the address to bind; other machines can reach a non-loopback one",
-      default: "127.0.0.1",
-    },
-  ];
+/** `--host HOST` (default 127.0.0.1). */
+export const HOST_OPTION = {
+  name: "host",
+  type: "string",
+  valueName: "HOST",
+  description: "the address to bind; other machines can reach a non-loopback one",
+  default: "127.0.0.1",
+} as const satisfies OptionSpec;
+
+/** `--port N` (default `defaultPort`); {@link parsePort} reads it. */
+export function portOption(defaultPort: number) {
+  return {
+    name: "port",
+    type: "string",
+    valueName: "N",
+    description: "the TCP port to listen on; 0 picks a free one",
+    default: String(defaultPort),
+  } as const satisfies OptionSpec;
+}
+
+/** `--port N` (default `defaultPort`) and `--host HOST` (default 127.0.0.1), typed for `defineCommand`. */
+export function listenOptions(defaultPort: number) {
+  return [portOption(defaultPort), HOST_OPTION] as const;
 }
 
 /**
