@@ -67,6 +67,14 @@ export {
   takeKeyOff,
 } from "./operations/roles.js";
 export { type ReleaseChange, revokeRelease, rolloutRelease } from "./operations/rollout.js";
+export {
+  type KeyLocation,
+  type KeyStatus,
+  type RepositoryStatus,
+  type RoleRow,
+  repositoryStatus,
+  type StagedTargetStatus,
+} from "./operations/status.js";
 export type { PassphraseCallback, ProgressEvent, PublisherOptions } from "./options.js";
 export { checkIndependent, readBuilderKey } from "./release-policy.js";
 export { type ReleaseTarget, readIndex, releaseTargets, updateIndex } from "./releases.js";

@@ -19,6 +19,7 @@ import {
   PublisherError,
   publish,
   refreshRepository,
+  repositoryStatus,
 } from "../src/index.js";
 
 const PASSPHRASE = "correct horse battery staple";
@@ -102,6 +103,39 @@ describe("publisher library", () => {
     assert.equal(
       readFileSync(path.join(dir, "public", "targets", "app", "1.0.0", `${sha256}.app-1.0.0.tar.gz`), "utf8"),
       "the release",
+    );
+  });
+
+  it("reports staged changes, then what clients see once published", async (t) => {
+    const base = tempDir(t);
+    const dir = path.join(base, "repo");
+    const file = path.join(base, "app-1.0.0.tar.gz");
+    writeFileSync(file, "the release");
+    await initRepository(dir, { ...options(), singleKey: true });
+    await addRelease(dir, { ...options(), name: "app", version: "1.0.0", files: [{ file }] });
+    const before = await repositoryStatus(dir, options());
+    assert.deepEqual(
+      before.stagedTargets.map((t) => [t.path, t.role]),
+      [
+        ["app/1.0.0/app-1.0.0.tar.gz", "targets"],
+        ["app/index.json", "targets"],
+      ],
+    );
+    assert.ok(before.pendingRoles.includes("targets"));
+    assert.equal(before.roles.find((r) => r.name === "targets")?.staged, true);
+    assert.equal(before.keys[0]?.location, "file");
+    await publish(dir, options());
+    const after = await repositoryStatus(dir, options());
+    assert.deepEqual(after.stagedTargets, []);
+    assert.deepEqual(after.pendingRoles, []);
+    assert.deepEqual(
+      after.roles.map((r) => [r.name, r.version, r.staged]),
+      [
+        ["root", 1, false],
+        ["targets", 2, false],
+        ["snapshot", 2, false],
+        ["timestamp", 2, false],
+      ],
     );
   });
 
