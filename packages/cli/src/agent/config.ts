@@ -75,18 +75,23 @@ const SIZE_UNITS: Readonly<Record<string, number>> = {
   TiB: 1024 ** 4,
 };
 
+const SIZE = /^([0-9]+) ?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/;
+
 /** A size in bytes: a whole number, or text such as `"2GiB"`, `"500MB"`. */
 function sizeField(description: string) {
-  const text = z
-    .string()
-    .regex(/^[0-9]+ ?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'must be a size such as "2GiB", "500MB" or a number of bytes')
-    .transform((s) => {
-      const [, n, unit] = /^([0-9]+) ?(\w+)$/.exec(s) as unknown as [string, string, string];
-      return Number(n) * (SIZE_UNITS[unit] as number);
-    });
   return z
-    .union([z.int().min(1), text])
-    .pipe(z.int().min(1).max(Number.MAX_SAFE_INTEGER))
+    .union([z.int().meta({ minimum: 1 }), z.string().meta({ pattern: SIZE.source })])
+    .transform((value, ctx) => {
+      const match = typeof value === "string" ? SIZE.exec(value) : null;
+      const bytes = match ? Number(match[1]) * (SIZE_UNITS[match[2] as string] as number) : value;
+      if (typeof bytes === "number" && Number.isSafeInteger(bytes) && bytes >= 1) return bytes;
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: 'must be a size such as "2GiB", "500MB" or a number of bytes',
+      });
+      return z.NEVER;
+    })
     .describe(`${description} (bytes, or a size such as "2GiB", "500MB")`);
 }
 

@@ -53,7 +53,7 @@ the update metadata is stale or expired, so it cannot roll back (docs/agent.md s
       [
         ["product", `${config.name} (${config.channel})`],
         ["agent", running ? `running (pid ${status?.pid})` : "not running"],
-        ["installed", data.current ?? "nothing"],
+        ["installed", current === null ? "nothing" : `${current}${revocation ? " (REVOKED by the vendor)" : ""}`],
         ["previous", data.previous.join(", ") || "-"],
         ["failed", data.failed.join(", ") || "-"],
         ["revoked", revoked.map((r) => (r.reason ? `${r.version} (${r.reason})` : r.version)).join(", ") || "-"],
