@@ -1,4 +1,4 @@
-import { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "@bulwark/publisher";
+import { ConfigError, PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "@bulwark/publisher";
 import { BulwarkError, UsageError } from "@bulwark/tuf";
 import { EXIT } from "./exit-codes.js";
 
@@ -26,7 +26,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof BulwarkError) {
     if (error.code === "ROOT_SIGNATURES_NEEDED" || error.code === "SIGNERS_MISSING") return EXIT.NEEDS_SIGNATURES;
     if (error.code === PUBLISHER_ERRORS.LOCKED) return EXIT.LOCKED;
-    if (error instanceof UsageError) return EXIT.USAGE;
+    if (error instanceof UsageError || error instanceof ConfigError) return EXIT.USAGE;
     if (error instanceof PublisherError && PUBLISHER_USAGE_CODES.has(error.code)) return EXIT.USAGE;
     return EXIT.FAILURE;
   }

@@ -14,6 +14,11 @@ export const EXIT = {
   LOCKED: 4,
   /** `repo refresh`: metadata was re-signed and published (0 means nothing needed doing). */
   REFRESHED: 10,
+  /**
+   * `agent --once`, `agent status`: the endpoint runs a version the vendor revoked, and the
+   * update metadata is stale or expired, so it can neither roll back nor update.
+   */
+  RUNNING_REVOKED: 11,
 } as const;
 
 /** The exit codes as documented in the top-level help. */
@@ -23,4 +28,5 @@ export const EXIT_CODES_HELP = `Exit codes:
   2   usage error: unknown command or option, missing argument, bad configuration
   3   signatures missing: sign offline with \`bulwark sign\`, then \`bulwark repo import\`
   4   the repository is locked by another bulwark process
-  10  \`repo refresh\` re-signed and published metadata`;
+  10  \`repo refresh\` re-signed and published metadata
+  11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)`;

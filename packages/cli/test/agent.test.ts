@@ -9,119 +9,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
-import type { TestLike } from "@bulwark/testkit";
 import fc from "fast-check";
 import { nextDelay } from "../src/agent/agent.js";
 import type { AgentConfig } from "../src/agent/config.js";
+import { agentConfig, deadUrl, eventually, logLines, once_, status, vendorRepository } from "./agent-helpers.js";
 import { APP, Vendor } from "./e2e-helpers.js";
-import { BULWARK_BIN, runCli, tempDir } from "./helpers.js";
-
-interface Status {
-  readonly running: boolean;
-  readonly current: string | null;
-  readonly previous: string[];
-  readonly failed: string[];
-  readonly operationInProgress: unknown;
-  readonly lastCheckAt: string | null;
-  readonly lastOutcome: Record<string, unknown> | null;
-  readonly lastError: { code: string; message: string; at: string } | null;
-  readonly consecutiveFailures: number;
-  readonly nextCheckAt: string | null;
-}
-
-interface LogLine {
-  readonly time: string;
-  readonly level: string;
-  readonly event: string;
-  readonly [key: string]: unknown;
-}
-
-interface Setup {
-  readonly config: string;
-  readonly appDir: string;
-  readonly dataDir: string;
-  readonly logFile: string;
-}
-
-/** An agent configuration file in a temporary folder (paths relative to it, as documented). */
-function agentConfig(
-  t: TestLike,
-  repository: { metadataUrl: string; targetsUrl: string; root: Buffer },
-  extra: Record<string, unknown> = {},
-): Setup {
-  const dir = tempDir(t, "bulwark-agent-");
-  writeFileSync(path.join(dir, "root.json"), repository.root);
-  const config = path.join(dir, "agent.json");
-  const json = {
-    name: APP,
-    channel: "stable",
-    platform: "linux-x64",
-    repository: { metadataUrl: repository.metadataUrl, targetsUrl: repository.targetsUrl, root: "root.json" },
-    dataDir: "data",
-    install: { strategy: "directory", dir: "app" },
-    healthCheck: { command: ["sh", "bin/selftest"], timeout: "10s" },
-    poll: { interval: "1h", jitter: "1m", maxBackoff: "6h" },
-    log: "logs/agent.jsonl",
-    ...extra,
-  };
-  writeFileSync(config, JSON.stringify(json, null, 2));
-  return {
-    config,
-    appDir: path.join(dir, "app"),
-    dataDir: path.join(dir, "data"),
-    logFile: path.join(dir, "logs", "agent.jsonl"),
-  };
-}
-
-function vendorRepository(vendor: Vendor) {
-  return { metadataUrl: vendor.metadataUrl, targetsUrl: vendor.targetsUrl, root: vendor.root() };
-}
-
-/** Parses JSON-lines output, asserting every line is a log record. */
-function logLines(stdout: string): LogLine[] {
-  const lines = stdout.split("\n").filter((l) => l !== "");
-  assert.ok(lines.length > 0, "the agent logged nothing");
-  return lines.map((line) => {
-    const record = JSON.parse(line) as LogLine;
-    assert.equal(typeof record.event, "string", line);
-    assert.ok(["info", "warn", "error"].includes(record.level), line);
-    assert.ok(!Number.isNaN(Date.parse(record.time)), `bad time in ${line}`);
-    return record;
-  });
-}
-
-async function once_(setup: Setup): Promise<{ code: number; logs: LogLine[] }> {
-  const run = await runCli(["agent", "--config", setup.config, "--once"]);
-  return { code: run.code, logs: logLines(run.stdout) };
-}
-
-async function status(setup: Setup): Promise<Status> {
-  const run = await runCli(["agent", "status", "--config", setup.config, "--json"]);
-  assert.equal(run.code, 0, run.stderr);
-  return run.json<Status>();
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return check();
-}
-
-/** A URL on 127.0.0.1 where nothing listens. */
-async function deadUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/`;
-}
+import { BULWARK_BIN } from "./helpers.js";
 
 describe("bulwark agent --once", () => {
   it("installs, updates and rolls back a revoked release, with JSON-lines logs and a status", async (t) => {

@@ -4,8 +4,10 @@
  * One place for the four files a user edits by hand: `bulwark.json`, the agent config,
  * `log.json` and `witness.json`.
  */
+import path from "node:path";
 import { z } from "zod";
 import { PublisherError } from "./errors.js";
+import { parseDuration } from "./store/duration.js";
 
 /** Which file is read, and how its errors are reported. */
 export interface ConfigFileOptions {
@@ -58,6 +60,32 @@ export function checkConfig<S extends z.ZodType>(schema: S, value: unknown, opti
   const problems = result.error.issues.flatMap((issue) => describeIssue(issue, jsonSchema));
   throw new ConfigError(options.file, problems, options);
 }
+
+/**
+ * A duration in a config file (`"7d"`, `"12h"`, `"30s"`: a whole number and one of
+ * s, m, h, d, w, y), kept as text in the file and read as seconds.
+ */
+export function durationField(description: string) {
+  return z
+    .string()
+    .regex(/^0*[1-9][0-9]*[smhdwy]$/, 'must be a duration such as "7d", "12h" or "30s"')
+    .transform((text) => parseDuration(text, description))
+    .describe(`${description} (a duration such as "7d", "12h" or "30s")`);
+}
+
+/** A path inside the config file's folder: relative, with no `..`. */
+export function folderPathField(description: string) {
+  return z
+    .string()
+    .min(1)
+    .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."), "must be a path inside the folder")
+    .describe(description);
+}
+
+/** The `"$schema"` key every config file may carry (for editors); accepted and ignored. */
+export const SCHEMA_KEY = {
+  $schema: z.string().optional().describe("the JSON Schema of this file, for editors; ignored by Bulwark"),
+} as const;
 
 /** The JSON Schema (draft 2020-12) of a config schema, as editors use it for completion. */
 export function configJsonSchema(schema: z.ZodType): JsonSchema {

@@ -12,17 +12,29 @@ export {
   checkConfig,
   closest,
   configJsonSchema,
+  durationField,
+  folderPathField,
   parseConfigFile,
+  SCHEMA_KEY,
 } from "./config-file.js";
 export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
 export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
-export { isLogDir, type LogConfig as LogFolderConfig, LogDir, logLayout } from "./log/log-dir.js";
+export {
+  isLogDir,
+  LOG_CONFIG_SCHEMA,
+  LOG_CONFIG_SCHEMA_FILE,
+  type LogConfig as LogFolderConfig,
+  LogDir,
+  logLayout,
+} from "./log/log-dir.js";
 export { isUrl, type LogLocation, openLogLocation, readPolicyFile, vkeyOption } from "./log/log-location.js";
 export { createNoteKeyFile, readNoteKeyFile } from "./log/note-keys.js";
 export { type LoggedReleases, logReleases, releaseEntries } from "./log/release-logging.js";
 export {
   loadCosigner,
   readWitnessConfig,
+  WITNESS_CONFIG_SCHEMA,
+  WITNESS_CONFIG_SCHEMA_FILE,
   type WitnessConfig,
   witnessLayout,
   writeWitnessConfig,
@@ -96,6 +108,8 @@ export {
   type KeyEntry,
   type LogConfig,
   parseConfig,
+  REPO_CONFIG_SCHEMA,
+  REPO_CONFIG_SCHEMA_FILE,
   type RepoConfig,
 } from "./store/config.js";
 export { formatDuration, parseDuration } from "./store/duration.js";

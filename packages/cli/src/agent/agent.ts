@@ -6,6 +6,7 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  CLIENT_ERRORS,
   type ClientEvent,
   CommandStrategy,
   DirectoryStrategy,
@@ -26,6 +27,20 @@ export interface AgentStatus {
   readonly consecutiveFailures: number;
   readonly nextCheckAt?: string;
   readonly current?: string;
+}
+
+/** How one cycle ended. */
+export type CycleResult = "ok" | "failed" | "running-revoked";
+
+/**
+ * Whether the last cycle failed with `CLIENT_RUNNING_REVOKED`: the endpoint runs a version
+ * the vendor revoked, and stale or expired metadata keeps it from rolling back. A later
+ * successful cycle clears it (it resets `consecutiveFailures`).
+ */
+export function runningRevoked(status: AgentStatus | undefined): boolean {
+  return (
+    status !== undefined && status.consecutiveFailures > 0 && status.lastError?.code === CLIENT_ERRORS.RUNNING_REVOKED
+  );
 }
 
 /** The status file of an agent with this configuration. */
@@ -68,12 +83,15 @@ export class Agent {
       dataDir: config.dataDir,
       install:
         config.install.strategy === "directory"
-          ? new DirectoryStrategy(config.install.dir)
+          ? new DirectoryStrategy(config.install.dir, config.limits ?? {})
           : new CommandStrategy(config.install.command, config.dataDir),
       ...(config.healthCheck
         ? { healthCheck: { command: config.healthCheck.command, timeoutMs: config.healthCheck.timeoutMs } }
         : {}),
-      log: (e) => this.log("info", e),
+      ...(config.requirePolicies ? { requirePolicies: config.requirePolicies } : {}),
+      ...(config.minRootVersion === undefined ? {} : { minRootVersion: config.minRootVersion }),
+      // Stuck on a revoked version is the one client event an operator must act on.
+      log: (e) => this.log(e.event === "running-revoked" ? "error" : "info", e),
     };
   }
 
@@ -102,8 +120,11 @@ export class Agent {
     await writeFileAtomic(statusFile(this.config), Buffer.from(`${JSON.stringify(this.status, null, 2)}\n`));
   }
 
-  /** One update cycle; never throws (failures are logged and counted). */
-  async cycle(): Promise<boolean> {
+  /**
+   * One update cycle; never throws (failures are logged and counted). `running-revoked`:
+   * it failed while the version running is one the vendor revoked (see {@link runningRevoked}).
+   */
+  async cycle(): Promise<CycleResult> {
     if (!this.seeded) {
       // Carry the record of earlier runs (cron runs `--once`): failures keep counting.
       this.seeded = true;
@@ -125,7 +146,7 @@ export class Agent {
         ...(await client.currentVersion().then((v) => (v ? { current: v } : {}))),
       });
       await this.flushLog();
-      return true;
+      return "ok";
     } catch (error) {
       const code = error instanceof BulwarkError ? error.code : "INTERNAL";
       const message = (error as Error).message;
@@ -136,7 +157,7 @@ export class Agent {
         consecutiveFailures: this.status.consecutiveFailures + 1,
       });
       await this.flushLog();
-      return false;
+      return code === CLIENT_ERRORS.RUNNING_REVOKED ? "running-revoked" : "failed";
     }
   }
 

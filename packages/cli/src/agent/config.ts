@@ -1,7 +1,9 @@
 /**
- * The agent's configuration file (JSON), e.g. /etc/bulwark/agent.json:
+ * The agent's configuration file (JSON), e.g. /etc/bulwark/agent.json, checked against
+ * {@link AGENT_CONFIG_SCHEMA} (docs/agent.md has a complete example):
  *
  *   {
+ *     "$schema": "agent.schema.json",
  *     "name": "demo-app", "channel": "stable", "platform": "linux-x64",
  *     "repository": { "metadataUrl": "https://updates.example.com/metadata/",
  *                     "targetsUrl": "https://updates.example.com/targets/",
@@ -10,6 +12,9 @@
  *     "install": { "strategy": "directory", "dir": "/opt/demo-app" },
  *     "healthCheck": { "command": ["/opt/demo-app/current/bin/selftest"], "timeout": "30s" },
  *     "poll": { "interval": "1h", "jitter": "10m", "maxBackoff": "6h" },
+ *     "requirePolicies": { "releasePolicy": true, "logPolicy": true },
+ *     "minRootVersion": 3,
+ *     "limits": { "maxUnpackedSize": "500MiB", "maxFiles": 20000 },
  *     "log": "/var/log/bulwark/agent.jsonl"
  *   }
  *
@@ -17,13 +22,17 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { parseDuration } from "@bulwark/publisher";
-import { isJsonObject, parseJson } from "@bulwark/tuf";
+import type { DirectoryStrategyOptions, RootRequirements } from "@bulwark/client";
+import { durationField, parseConfigFile, SCHEMA_KEY } from "@bulwark/publisher";
+import { z } from "zod";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 
 /** Where the agent's configuration is, when `--config` is not given. */
 export const DEFAULT_AGENT_CONFIG = "/etc/bulwark/agent.json";
+
+/** The file name of the agent configuration's JSON Schema (`schemas/agent.schema.json`). */
+export const AGENT_CONFIG_SCHEMA_FILE = "agent.schema.json";
 
 /** The `--config` option of the agent commands. */
 export const AGENT_CONFIG_OPTION = {
@@ -34,7 +43,8 @@ export const AGENT_CONFIG_OPTION = {
   default: DEFAULT_AGENT_CONFIG,
 } as const;
 
-export interface AgentConfig {
+/** The agent's configuration, paths resolved and durations in milliseconds. */
+export interface AgentConfig extends RootRequirements {
   readonly file: string;
   readonly name: string;
   readonly channel: string;
@@ -48,18 +58,125 @@ export interface AgentConfig {
     | { readonly strategy: "command"; readonly command: readonly string[] };
   readonly healthCheck?: { readonly command: readonly string[]; readonly timeoutMs: number };
   readonly poll: { readonly intervalMs: number; readonly jitterMs: number; readonly maxBackoffMs: number };
+  /** Bounds on unpacking a release archive (the directory strategy), over the client's defaults. */
+  readonly limits?: DirectoryStrategyOptions;
   readonly log?: string;
 }
 
-function fail(file: string, field: string, expected: string): never {
-  throw new CliError("BAD_AGENT_CONFIG", `${file}: ${field} must be ${expected}`, EXIT.USAGE);
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+};
+
+const SIZE = /^([0-9]+) ?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/;
+
+/** A size in bytes: a whole number, or text such as `"2GiB"`, `"500MB"`. */
+function sizeField(description: string) {
+  return z
+    .union([z.int().meta({ minimum: 1 }), z.string().meta({ pattern: SIZE.source })])
+    .transform((value, ctx) => {
+      const match = typeof value === "string" ? SIZE.exec(value) : null;
+      const bytes = match ? Number(match[1]) * (SIZE_UNITS[match[2] as string] as number) : value;
+      if (typeof bytes === "number" && Number.isSafeInteger(bytes) && bytes >= 1) return bytes;
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: 'must be a size such as "2GiB", "500MB" or a number of bytes',
+      });
+      return z.NEVER;
+    })
+    .describe(`${description} (bytes, or a size such as "2GiB", "500MB")`);
 }
 
-function strings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string");
-}
+const commandLine = (description: string) => z.array(z.string()).min(1).describe(description);
 
-/** Reads and checks an agent configuration file. */
+const DIRECTORY = z.strictObject({
+  strategy: z.literal("directory"),
+  dir: z.string().min(1).describe("the application's folder: versions/<v>/ and an atomic `current` link"),
+});
+
+const COMMAND = z.strictObject({
+  strategy: z.literal("command"),
+  command: commandLine("the installer; it gets the verified release file as its last argument"),
+});
+
+const LIMITS = z
+  .strictObject({
+    maxUnpackedSize: sizeField("most bytes one release archive may unpack to; default 2GiB").optional(),
+    maxFileSize: sizeField("most bytes one file in the archive may unpack to; default 1GiB").optional(),
+    maxFiles: z.int().min(1).optional().describe("most entries (files, folders, links) in one archive; default 100000"),
+    maxPathLength: z.int().min(1).optional().describe("longest path in an archive, in UTF-8 bytes; default 4096"),
+    maxCompressionRatio: z
+      .number()
+      .positive()
+      .optional()
+      .describe("most unpacked bytes per compressed byte (past 1 MiB); no bound by default"),
+  })
+  .describe("bounds on unpacking a release archive (the directory strategy); the client's defaults otherwise");
+
+/** The schema of the agent configuration (what the file holds, before paths are resolved). */
+export const AGENT_CONFIG_SCHEMA = z
+  .strictObject({
+    ...SCHEMA_KEY,
+    name: z.string().min(1).describe("the product, as published with `bulwark release add --name`"),
+    channel: z.string().min(1).optional().describe('the release channel followed; "stable" by default'),
+    platform: z.string().min(1).optional().describe("only releases for this platform (or for any) apply"),
+    repository: z
+      .strictObject({
+        metadataUrl: z.url({ protocol: /^https?$/ }).describe("the base URL of the TUF metadata (…/metadata/)"),
+        targetsUrl: z.url({ protocol: /^https?$/ }).describe("the base URL of the release files (…/targets/)"),
+        root: z.string().min(1).describe("the vendor's root metadata file: the trust anchor on first run"),
+      })
+      .describe("where the vendor's repository is, and the root to trust first"),
+    dataDir: z.string().min(1).describe("the agent's state: metadata, downloads, journal, status"),
+    install: z.discriminatedUnion("strategy", [DIRECTORY, COMMAND]).describe("how a verified release is installed"),
+    healthCheck: z
+      .strictObject({
+        command: commandLine("run in the new version's folder; a non-zero exit rolls back"),
+        timeout: durationField("how long the health check may take; 30s by default").optional(),
+      })
+      .optional(),
+    poll: z
+      .strictObject({
+        interval: durationField("time between update cycles; 1h by default").optional(),
+        jitter: durationField("random delay added to each interval; none by default").optional(),
+        maxBackoff: durationField("the cap of the back-off after failures; 6h by default").optional(),
+      })
+      .optional(),
+    requirePolicies: z
+      .strictObject({
+        releasePolicy: z.boolean().optional().describe("refuse a root without a release policy for this product"),
+        logPolicy: z.boolean().optional().describe("refuse a root without a transparency-log policy"),
+      })
+      .optional()
+      .describe("root policies this endpoint requires: nothing is installed under a root without them"),
+    minRootVersion: z
+      .int()
+      .min(1)
+      .optional()
+      .describe("the lowest root version accepted (the version the app was built with, say)"),
+    limits: LIMITS.optional(),
+    log: z.string().min(1).optional().describe("also append the JSON-lines log to this file"),
+  })
+  .check((ctx) => {
+    if (ctx.value.limits !== undefined && ctx.value.install.strategy !== "directory") {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value.limits,
+        path: ["limits"],
+        message: 'only the "directory" install strategy unpacks archives; remove `limits` or change the strategy',
+      });
+    }
+  });
+
+/** Reads and checks an agent configuration file. @throws {CliError} NO_AGENT_CONFIG; {@link ConfigError} BAD_AGENT_CONFIG */
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   let bytes: Buffer;
   try {
@@ -73,67 +190,54 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
       { cause },
     );
   }
-  let json: ReturnType<typeof parseJson>;
-  try {
-    json = parseJson(bytes);
-  } catch (cause) {
-    throw new CliError("BAD_AGENT_CONFIG", `${file} is not valid JSON: ${(cause as Error).message}`, EXIT.USAGE);
-  }
-  if (!isJsonObject(json)) fail(file, "the top level", "an object");
+  const json = parseConfigFile(AGENT_CONFIG_SCHEMA, bytes, {
+    file,
+    code: "BAD_AGENT_CONFIG",
+    hint: `fix the field (the schema is ${AGENT_CONFIG_SCHEMA_FILE}; docs/agent.md describes every field)`,
+  });
   const base = path.dirname(path.resolve(file));
   const rel = (p: string) => path.resolve(base, p);
-  const { name, channel, platform, repository, dataDir, install, healthCheck, poll, log } = json;
-  if (typeof name !== "string" || name === "") fail(file, "name", "the product name");
-  if (channel !== undefined && typeof channel !== "string") fail(file, "channel", "a string");
-  if (platform !== undefined && typeof platform !== "string") fail(file, "platform", "a string");
-  if (!isJsonObject(repository)) fail(file, "repository", "an object with metadataUrl, targetsUrl and root");
-  const { metadataUrl, targetsUrl, root } = repository;
-  if (typeof metadataUrl !== "string" || typeof targetsUrl !== "string" || typeof root !== "string") {
-    fail(file, "repository", "an object with metadataUrl, targetsUrl and root (a file)");
-  }
-  if (typeof dataDir !== "string") fail(file, "dataDir", "a folder for the agent's state");
-  if (!isJsonObject(install))
-    fail(file, "install", '{"strategy": "directory", "dir": …} or {"strategy": "command", "command": […]}');
-  let installCfg: AgentConfig["install"];
-  if (install.strategy === "directory" && typeof install.dir === "string")
-    installCfg = { strategy: "directory", dir: rel(install.dir) };
-  else if (install.strategy === "command" && strings(install.command))
-    installCfg = { strategy: "command", command: install.command };
-  else fail(file, "install", '{"strategy": "directory", "dir": …} or {"strategy": "command", "command": […]}');
-  let health: AgentConfig["healthCheck"];
-  if (healthCheck !== undefined) {
-    if (!isJsonObject(healthCheck) || !strings(healthCheck.command))
-      fail(file, "healthCheck", '{"command": […], "timeout": "30s"}');
-    const timeout = healthCheck.timeout;
-    if (timeout !== undefined && typeof timeout !== "string")
-      fail(file, "healthCheck.timeout", 'a duration like "30s"');
-    health = {
-      command: healthCheck.command,
-      timeoutMs: parseDuration(timeout ?? "30s", `${file} healthCheck.timeout`) * 1000,
-    };
-  }
-  const p = isJsonObject(poll) ? poll : {};
-  const dur = (v: unknown, fallback: string, field: string) => {
-    if (v !== undefined && typeof v !== "string") fail(file, field, 'a duration like "1h"');
-    return parseDuration((v as string | undefined) ?? fallback, `${file} ${field}`) * 1000;
-  };
-  if (log !== undefined && typeof log !== "string") fail(file, "log", "a file path");
+  const { repository, install, healthCheck, poll = {}, limits } = json;
+  const ms = (seconds: number | undefined, fallback: number) => (seconds ?? fallback) * 1000;
   return {
     file,
-    name,
-    channel: (channel as string | undefined) ?? "stable",
-    ...(platform === undefined ? {} : { platform: platform as string }),
-    metadataUrl,
-    targetsUrl,
-    rootFile: rel(root),
-    dataDir: rel(dataDir),
-    install: installCfg,
-    ...(health ? { healthCheck: health } : {}),
+    name: json.name,
+    channel: json.channel ?? "stable",
+    ...(json.platform === undefined ? {} : { platform: json.platform }),
+    metadataUrl: repository.metadataUrl,
+    targetsUrl: repository.targetsUrl,
+    rootFile: rel(repository.root),
+    dataDir: rel(json.dataDir),
+    install: install.strategy === "directory" ? { strategy: "directory", dir: rel(install.dir) } : install,
+    ...(healthCheck ? { healthCheck: { command: healthCheck.command, timeoutMs: ms(healthCheck.timeout, 30) } } : {}),
     poll: {
-      intervalMs: dur(p.interval, "1h", "poll.interval"),
-      jitterMs: p.jitter === undefined ? 0 : dur(p.jitter, "0s", "poll.jitter"),
-      maxBackoffMs: dur(p.maxBackoff, "6h", "poll.maxBackoff"),
+      intervalMs: ms(poll.interval, 3600),
+      jitterMs: ms(poll.jitter, 0),
+      maxBackoffMs: ms(poll.maxBackoff, 6 * 3600),
     },
-    ...(typeof log === "string" ? { log: rel(log) } : {}),
+    ...(json.requirePolicies ? { requirePolicies: requiredPolicies(json.requirePolicies) } : {}),
+    ...(json.minRootVersion === undefined ? {} : { minRootVersion: json.minRootVersion }),
+    ...(limits ? { limits: extractLimits(limits) } : {}),
+    ...(json.log === undefined ? {} : { log: rel(json.log) }),
+  };
+}
+
+/** The config's `requirePolicies`, without absent fields. */
+function requiredPolicies(p: { releasePolicy?: boolean | undefined; logPolicy?: boolean | undefined }) {
+  return {
+    ...(p.releasePolicy === undefined ? {} : { releasePolicy: p.releasePolicy }),
+    ...(p.logPolicy === undefined ? {} : { logPolicy: p.logPolicy }),
+  };
+}
+
+/** The config's `limits` in the client's terms. */
+function extractLimits(limits: z.output<typeof LIMITS>): DirectoryStrategyOptions {
+  const { maxUnpackedSize, maxFileSize, maxFiles, maxPathLength, maxCompressionRatio } = limits;
+  return {
+    ...(maxUnpackedSize === undefined ? {} : { maxTotalBytes: maxUnpackedSize }),
+    ...(maxFileSize === undefined ? {} : { maxEntryBytes: maxFileSize }),
+    ...(maxFiles === undefined ? {} : { maxEntries: maxFiles }),
+    ...(maxPathLength === undefined ? {} : { maxPathLength }),
+    ...(maxCompressionRatio === undefined ? {} : { maxCompressionRatio }),
   };
 }

@@ -1,9 +1,11 @@
 import { Agent } from "../agent/agent.js";
-import { AGENT_CONFIG_OPTION, DEFAULT_AGENT_CONFIG, loadAgentConfig } from "../agent/config.js";
-import { type Command, flag, str } from "../command.js";
+import { AGENT_CONFIG_OPTION, loadAgentConfig } from "../agent/config.js";
+import { defineCommand } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 
-const command: Command = {
+const CYCLE_EXIT = { ok: EXIT.OK, failed: EXIT.FAILURE, "running-revoked": EXIT.RUNNING_REVOKED } as const;
+
+export default defineCommand({
   name: "agent",
   summary: "run the update agent on an endpoint or server (a daemon)",
   description: `Polls the vendor's repository and keeps one application up to date: recovers
@@ -19,15 +21,18 @@ Examples:
   positionals: [],
   options: [
     AGENT_CONFIG_OPTION,
-    { name: "once", type: "boolean", description: "run one update cycle and exit (exit 1 if it failed)" },
+    {
+      name: "once",
+      type: "boolean",
+      description:
+        "run one update cycle and exit (exit 1 if it failed, 11 if it left the endpoint running a revoked version on stale metadata)",
+    },
   ],
-  async run(a, ctx) {
-    const config = await loadAgentConfig(str(a, "config") ?? DEFAULT_AGENT_CONFIG);
+  async run({ options }, ctx) {
+    const config = await loadAgentConfig(options.config);
     const agent = new Agent(config, (line) => ctx.out.streams.stdout.write(`${line}\n`));
-    if (flag(a, "once")) return { exitCode: (await agent.cycle()) ? EXIT.OK : EXIT.FAILURE };
+    if (options.once) return { exitCode: CYCLE_EXIT[await agent.cycle()] };
     await agent.run(ctx.signal);
     return { exitCode: EXIT.OK };
   },
-};
-
-export default command;
+});

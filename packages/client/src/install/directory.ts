@@ -10,6 +10,7 @@ import path from "node:path";
 import { syncDirectory } from "@bulwark/tuf";
 
 import { extractArchive } from "../archive/index.js";
+import type { ExtractOptions } from "../archive/limits.js";
 
 import type { JournalVersion } from "../journal.js";
 import type { Release } from "../release.js";
@@ -17,11 +18,11 @@ import type { InstallStrategy } from "./strategy.js";
 
 const VERSION_DIR = /^[0-9A-Za-z.+_-]+$/;
 
-/** Options of {@link DirectoryStrategy}. */
-export interface DirectoryStrategyOptions {
-  /** Bounds for unpacking, passed to the archive reader. */
-  readonly maxTotalBytes?: number;
-}
+/** Options of {@link DirectoryStrategy}: bounds for unpacking, passed to the archive reader. */
+export type DirectoryStrategyOptions = Pick<
+  ExtractOptions,
+  "maxTotalBytes" | "maxEntryBytes" | "maxEntries" | "maxPathLength" | "maxCompressionRatio"
+>;
 
 async function isArchive(file: string): Promise<boolean> {
   const handle = await fs.open(file, "r");
@@ -83,11 +84,7 @@ export class DirectoryStrategy implements InstallStrategy {
     if ((await this.active()) !== release.version) await fs.rm(dest, { recursive: true, force: true });
     else return;
     if (await isArchive(file)) {
-      await extractArchive(
-        file,
-        dest,
-        this.options.maxTotalBytes === undefined ? {} : { maxTotalBytes: this.options.maxTotalBytes },
-      );
+      await extractArchive(file, dest, this.options);
     } else {
       const tmp = `${dest}.partial-${randomBytes(6).toString("hex")}`;
       await fs.mkdir(tmp);

@@ -19,6 +19,8 @@ import {
   type WitnessPolicy,
 } from "@bulwark/tlog";
 import { writeFileAtomic } from "@bulwark/tuf";
+import { z } from "zod";
+import { folderPathField, parseConfigFile, SCHEMA_KEY } from "../config-file.js";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { acquireLock } from "../store/lock.js";
 import type { Passphrases } from "../store/passphrases.js";
@@ -31,6 +33,19 @@ export interface LogConfig {
   /** The key file, relative to the folder. */
   readonly key: string;
 }
+
+/** The file name of log.json's JSON Schema, which the file names in `"$schema"`. */
+export const LOG_CONFIG_SCHEMA_FILE = "log.schema.json";
+
+/** The schema of log.json. */
+export const LOG_CONFIG_SCHEMA = z
+  .strictObject({
+    ...SCHEMA_KEY,
+    origin: z.string().min(1).describe("the log's origin line (its name in checkpoints)"),
+    vkey: z.string().min(1).describe("the log's note verifier key (public)"),
+    key: folderPathField("the log's encrypted key file, relative to the folder"),
+  })
+  .transform(({ origin, vkey, key }): LogConfig => ({ origin, vkey, key }));
 
 /** The files of a log folder. */
 export function logLayout(dir: string) {
@@ -50,12 +65,6 @@ export function isLogDir(dir: string): boolean {
   return existsSync(logLayout(dir).config);
 }
 
-function badConfig(file: string, why: string): PublisherError {
-  return new PublisherError(PUBLISHER_ERRORS.BAD_LOG_CONFIG, `${file}: ${why}`, {
-    hint: "a log folder is made by `bulwark log init`",
-  });
-}
-
 /** An opened log folder: its configuration and the log's verifier. */
 export class LogDir {
   readonly layout: ReturnType<typeof logLayout>;
@@ -70,43 +79,36 @@ export class LogDir {
 
   /**
    * Reads DIR/log.json.
-   * @throws {PublisherError} NOT_A_LOG or BAD_LOG_CONFIG
+   * @throws {PublisherError} NOT_A_LOG; {@link ConfigError} or PublisherError BAD_LOG_CONFIG
    */
   static async open(dir: string): Promise<LogDir> {
     const file = logLayout(dir).config;
-    let text: string;
+    let text: Buffer;
     try {
-      text = await fs.readFile(file, "utf8");
+      text = await fs.readFile(file);
     } catch {
       throw new PublisherError(PUBLISHER_ERRORS.NOT_A_LOG, `${dir} is not a log folder (no log.json)`, {
         hint: "create one with `bulwark log init DIR --origin ORIGIN`",
       });
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw badConfig(file, "not JSON");
-    }
-    const c = value as Partial<LogConfig> | null;
-    if (typeof c !== "object" || c === null || typeof c.origin !== "string" || typeof c.vkey !== "string") {
-      throw badConfig(file, "origin and vkey must be strings");
-    }
-    if (typeof c.key !== "string" || path.isAbsolute(c.key) || c.key.split(/[\\/]/).includes("..")) {
-      throw badConfig(file, "key must be a path inside the folder");
-    }
+    const config = parseConfigFile(LOG_CONFIG_SCHEMA, text, {
+      file,
+      code: PUBLISHER_ERRORS.BAD_LOG_CONFIG,
+      hint: "a log folder is made by `bulwark log init`",
+    });
     let verifier: NoteVerifier;
     try {
-      verifier = parseVerifierKey(c.vkey);
+      verifier = parseVerifierKey(config.vkey);
     } catch (cause) {
       throw new PublisherError(PUBLISHER_ERRORS.BAD_LOG_CONFIG, `${file}: the vkey does not parse`, { cause });
     }
-    return new LogDir(dir, { origin: c.origin, vkey: c.vkey, key: c.key }, verifier);
+    return new LogDir(dir, config, verifier);
   }
 
-  /** Writes log.json for a new log. */
+  /** Writes log.json for a new log, naming its schema. */
   static async writeConfig(dir: string, config: LogConfig): Promise<void> {
-    await writeFileAtomic(logLayout(dir).config, Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
+    const json = { $schema: LOG_CONFIG_SCHEMA_FILE, origin: config.origin, vkey: config.vkey, key: config.key };
+    await writeFileAtomic(logLayout(dir).config, Buffer.from(`${JSON.stringify(json, null, 2)}\n`));
   }
 
   /** The log as stored in public/. */

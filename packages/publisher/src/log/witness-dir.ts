@@ -11,6 +11,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { CosignatureV1Signer, parseCosignatureVerifierKey } from "@bulwark/tlog";
 import { writeFileAtomic } from "@bulwark/tuf";
+import { z } from "zod";
+import { folderPathField, parseConfigFile, SCHEMA_KEY } from "../config-file.js";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { Passphrases } from "../store/passphrases.js";
 import { readNoteKeyFile } from "./note-keys.js";
@@ -23,6 +25,19 @@ export interface WitnessConfig {
   /** The key file, relative to the folder. */
   readonly key: string;
 }
+
+/** The file name of witness.json's JSON Schema, which the file names in `"$schema"`. */
+export const WITNESS_CONFIG_SCHEMA_FILE = "witness.schema.json";
+
+/** The schema of witness.json. */
+export const WITNESS_CONFIG_SCHEMA = z
+  .strictObject({
+    ...SCHEMA_KEY,
+    name: z.string().min(1).describe("the witness's name (the key name in its cosignatures)"),
+    vkey: z.string().min(1).describe("the cosignature/v1 verifier key that logs and clients list"),
+    key: folderPathField("the witness's encrypted key file, relative to the folder"),
+  })
+  .transform(({ name, vkey, key }): WitnessConfig => ({ name, vkey, key }));
 
 /** The files of a witness folder. */
 export function witnessLayout(dir: string) {
@@ -37,40 +52,31 @@ export function witnessLayout(dir: string) {
   };
 }
 
-/** Writes witness.json. */
+/** Writes witness.json, naming its schema. */
 export async function writeWitnessConfig(dir: string, config: WitnessConfig): Promise<void> {
-  await writeFileAtomic(witnessLayout(dir).config, Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
+  const json = { $schema: WITNESS_CONFIG_SCHEMA_FILE, name: config.name, vkey: config.vkey, key: config.key };
+  await writeFileAtomic(witnessLayout(dir).config, Buffer.from(`${JSON.stringify(json, null, 2)}\n`));
 }
 
 /**
  * Reads witness.json.
- * @throws {PublisherError} NOT_A_WITNESS or BAD_WITNESS_CONFIG
+ * @throws {PublisherError} NOT_A_WITNESS; {@link ConfigError} BAD_WITNESS_CONFIG
  */
 export async function readWitnessConfig(dir: string): Promise<WitnessConfig> {
   const file = witnessLayout(dir).config;
-  let value: unknown;
+  let bytes: Buffer;
   try {
-    value = JSON.parse(await fs.readFile(file, "utf8"));
+    bytes = await fs.readFile(file);
   } catch {
     throw new PublisherError(PUBLISHER_ERRORS.NOT_A_WITNESS, `${dir} holds no readable witness.json`, {
       hint: "create the witness with `bulwark witness init --state DIR --name NAME`",
     });
   }
-  const c = value as Partial<WitnessConfig> | null;
-  const ok =
-    typeof c === "object" &&
-    c !== null &&
-    typeof c.name === "string" &&
-    typeof c.vkey === "string" &&
-    typeof c.key === "string" &&
-    !path.isAbsolute(c.key) &&
-    !c.key.split(/[\\/]/).includes("..");
-  if (!ok)
-    throw new PublisherError(
-      PUBLISHER_ERRORS.BAD_WITNESS_CONFIG,
-      `${file}: name, vkey and key (inside the folder) are needed`,
-    );
-  return { name: c.name as string, vkey: c.vkey as string, key: c.key as string };
+  return parseConfigFile(WITNESS_CONFIG_SCHEMA, bytes, {
+    file,
+    code: PUBLISHER_ERRORS.BAD_WITNESS_CONFIG,
+    hint: "a witness folder is made by `bulwark witness init`",
+  });
 }
 
 /**

@@ -1,18 +1,13 @@
 /**
  * `DIR/bulwark.json`: the repository's policy (expiry per role, when to re-sign, when to
- * switch to hashed bins) and where each key's private half lives. Parsed strictly: a bad
- * field is a usage error naming it.
+ * switch to hashed bins) and where each key's private half lives. Parsed against
+ * {@link REPO_CONFIG_SCHEMA}: an unknown key or a bad field is a usage error naming it.
  */
-import {
-  DEFAULT_EXPIRY,
-  type ExpiryPolicy,
-  isJsonObject,
-  parseJson,
-  type SignatureScheme,
-  SUPPORTED_SCHEMES,
-} from "@bulwark/tuf";
-import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
-import { formatDuration, parseDuration } from "./duration.js";
+import { DEFAULT_EXPIRY, type ExpiryPolicy, type SignatureScheme, SUPPORTED_SCHEMES } from "@bulwark/tuf";
+import { z } from "zod";
+import { durationField, parseConfigFile, SCHEMA_KEY } from "../config-file.js";
+import { PUBLISHER_ERRORS } from "../errors.js";
+import { formatDuration } from "./duration.js";
 
 /** Where one key's private half is. */
 export type KeyEntry =
@@ -64,82 +59,111 @@ export const DEFAULT_CONFIG: RepoConfig = {
   keys: [],
 };
 
-function fail(field: string, expected: string): never {
-  throw new PublisherError(PUBLISHER_ERRORS.BAD_CONFIG, `bulwark.json: ${field} must be ${expected}`, {
-    hint: "fix the field, or run `bulwark repo init` again in a new folder",
+/** The file name of bulwark.json's JSON Schema, which the file names in `"$schema"`. */
+export const REPO_CONFIG_SCHEMA_FILE = "bulwark.schema.json";
+
+const SCHEMES = Object.keys(SUPPORTED_SCHEMES) as [SignatureScheme, ...SignatureScheme[]];
+
+const durations = <K extends string>(keys: readonly K[], what: string) =>
+  z.strictObject(
+    Object.fromEntries(keys.map((k) => [k, durationField(`${what} ${k}`).optional()])) as Record<
+      K,
+      z.ZodOptional<ReturnType<typeof durationField>>
+    >,
+  );
+
+const keyEntry = z
+  .strictObject({
+    id: z.string().min(1).describe("the key ID"),
+    roles: z.array(z.string()).describe("the roles this key signs"),
+    scheme: z.enum(SCHEMES).describe("the signature scheme"),
+    file: z.string().optional().describe("the encrypted key file, relative to the repository folder"),
+    command: z
+      .string()
+      .optional()
+      .describe("an external signer: gets the bytes to sign on stdin, prints the signature (docs/external-signers.md)"),
+    offline: z
+      .literal(true)
+      .optional()
+      .describe("held elsewhere (an offline root key): signatures come through `repo import`"),
+  })
+  .check((ctx) => {
+    const { file, command, offline } = ctx.value;
+    if ([file, command, offline].filter((v) => v !== undefined).length !== 1) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: 'needs exactly one of "file", "command" or "offline": true',
+      });
+    }
+  })
+  .transform(({ id, roles, scheme, file, command }): KeyEntry => {
+    if (file !== undefined) return { id, roles, scheme, file };
+    if (command !== undefined) return { id, roles, scheme, command };
+    return { id, roles, scheme, offline: true };
   });
+
+/** The schema of bulwark.json: every field checked, durations read as seconds, defaults filled in. */
+export const REPO_CONFIG_SCHEMA = z
+  .strictObject({
+    ...SCHEMA_KEY,
+    formatVersion: z.literal(1).describe("the format of this file: 1"),
+    expiry: durations(Object.keys(DEFAULT_EXPIRY) as Array<keyof ExpiryPolicy>, "expiry of")
+      .optional()
+      .describe("how long each role's metadata stays valid when signed"),
+    refreshBefore: durations(["timestamp", "snapshot", "targets"] as const, "re-sign")
+      .optional()
+      .describe("re-sign a role when less than this much of its validity is left (`bulwark repo refresh`)"),
+    hashedBinsThreshold: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("switch the top-level targets role to hashed bins past this many targets (0: never)"),
+    keys: z.array(keyEntry).optional().describe("where each key's private half is"),
+    log: z
+      .strictObject({
+        dir: z.string().min(1).describe("the log folder (`bulwark log init`), relative to the repository folder"),
+        witnesses: z
+          .array(
+            z.strictObject({
+              name: z.string().describe("the witness's name in the root's log policy"),
+              url: z
+                .string()
+                .regex(/^https?:\/\//i, "must be an http(s) URL")
+                .describe("where to ask this witness, when it differs from the URL in root"),
+            }),
+          )
+          .optional(),
+      })
+      .optional()
+      .describe("the release log, when the root requires one (`bulwark log policy set --log-dir`)"),
+  })
+  .transform(
+    (json): RepoConfig => ({
+      formatVersion: 1,
+      expiry: { ...DEFAULT_EXPIRY, ...defined(json.expiry) },
+      refreshBefore: { ...DEFAULT_CONFIG.refreshBefore, ...defined(json.refreshBefore) },
+      hashedBinsThreshold: json.hashedBinsThreshold ?? DEFAULT_CONFIG.hashedBinsThreshold,
+      keys: json.keys ?? [],
+      ...(json.log ? { log: { dir: json.log.dir, witnesses: json.log.witnesses ?? [] } } : {}),
+    }),
+  );
+
+/** `o` without its undefined fields. */
+function defined<T extends object>(o: T | undefined): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as never;
 }
 
-/** Parses `bulwark.json`. */
+/**
+ * Parses `bulwark.json`.
+ * @throws {ConfigError} `BAD_CONFIG`, naming every wrong field and unknown key.
+ */
 export function parseConfig(bytes: Uint8Array): RepoConfig {
-  let json: ReturnType<typeof parseJson>;
-  try {
-    json = parseJson(bytes);
-  } catch (cause) {
-    throw new PublisherError(
-      PUBLISHER_ERRORS.BAD_CONFIG,
-      `bulwark.json is not valid JSON: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  if (!isJsonObject(json)) fail("the top level", "an object");
-  if (json.formatVersion !== 1) fail("formatVersion", "1");
-  const expiryIn = json.expiry ?? {};
-  if (!isJsonObject(expiryIn)) fail("expiry", "an object of durations");
-  const expiry = { ...DEFAULT_EXPIRY };
-  for (const role of Object.keys(DEFAULT_EXPIRY) as Array<keyof ExpiryPolicy>) {
-    const v = expiryIn[role];
-    if (v === undefined) continue;
-    if (typeof v !== "string") fail(`expiry.${role}`, 'a duration such as "7d"');
-    expiry[role] = parseDuration(v, `bulwark.json expiry.${role}`);
-  }
-  const refreshIn = json.refreshBefore ?? {};
-  if (!isJsonObject(refreshIn)) fail("refreshBefore", "an object of durations");
-  const refreshBefore = { ...DEFAULT_CONFIG.refreshBefore };
-  for (const role of ["timestamp", "snapshot", "targets"] as const) {
-    const v = refreshIn[role];
-    if (v === undefined) continue;
-    if (typeof v !== "string") fail(`refreshBefore.${role}`, 'a duration such as "12h"');
-    refreshBefore[role] = parseDuration(v, `bulwark.json refreshBefore.${role}`);
-  }
-  const bins = json.hashedBinsThreshold ?? DEFAULT_CONFIG.hashedBinsThreshold;
-  if (typeof bins !== "number" || !Number.isSafeInteger(bins) || bins < 0)
-    fail("hashedBinsThreshold", "an integer >= 0");
-  const keysIn = json.keys ?? [];
-  if (!Array.isArray(keysIn)) fail("keys", "an array");
-  const keys: KeyEntry[] = keysIn.map((k, i) => {
-    if (!isJsonObject(k)) fail(`keys[${i}]`, "an object");
-    const { id, roles, scheme, file, command, offline } = k;
-    if (typeof id !== "string" || id === "") fail(`keys[${i}].id`, "a key ID");
-    if (!Array.isArray(roles) || roles.some((r) => typeof r !== "string"))
-      fail(`keys[${i}].roles`, "an array of role names");
-    if (typeof scheme !== "string" || !Object.hasOwn(SUPPORTED_SCHEMES, scheme)) {
-      fail(`keys[${i}].scheme`, `one of ${Object.keys(SUPPORTED_SCHEMES).join(", ")}`);
-    }
-    const base = { id, roles: roles as string[], scheme: scheme as SignatureScheme };
-    if (typeof file === "string") return { ...base, file };
-    if (typeof command === "string") return { ...base, command };
-    if (offline === true) return { ...base, offline: true as const };
-    return fail(`keys[${i}]`, 'an entry with "file", "command" or "offline": true');
+  return parseConfigFile(REPO_CONFIG_SCHEMA, bytes, {
+    file: "bulwark.json",
+    code: PUBLISHER_ERRORS.BAD_CONFIG,
+    hint: `fix the field (the schema is ${REPO_CONFIG_SCHEMA_FILE}), or run \`bulwark repo init\` again in a new folder`,
   });
-  const log = json.log === undefined ? undefined : parseLogConfig(json.log);
-  return { formatVersion: 1, expiry, refreshBefore, hashedBinsThreshold: bins, keys, ...(log ? { log } : {}) };
-}
-
-function parseLogConfig(value: ReturnType<typeof parseJson>): LogConfig {
-  if (!isJsonObject(value)) fail("log", 'an object {"dir": "...", "witnesses": [...]}');
-  if (typeof value.dir !== "string" || value.dir === "") fail("log.dir", "the path of the log folder");
-  const list = value.witnesses ?? [];
-  if (!Array.isArray(list)) fail("log.witnesses", 'an array of {"name", "url"}');
-  const witnesses = list.map((w, i) => {
-    if (!isJsonObject(w) || typeof w.name !== "string" || typeof w.url !== "string" || !/^https?:\/\//i.test(w.url)) {
-      return fail(`log.witnesses[${i}]`, 'an object {"name": "...", "url": "http(s)://..."}');
-    }
-    return { name: w.name, url: w.url };
-  });
-  return { dir: value.dir, witnesses };
 }
 
 /** Serialises a config as readable JSON. */
@@ -148,6 +172,7 @@ export function formatConfig(config: RepoConfig): string {
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, formatDuration(v)]));
   return `${JSON.stringify(
     {
+      $schema: REPO_CONFIG_SCHEMA_FILE,
       formatVersion: 1,
       expiry: durations({ ...config.expiry }),
       refreshBefore: durations({ ...config.refreshBefore }),
