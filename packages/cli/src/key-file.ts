@@ -5,8 +5,8 @@ import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 
 /**
- * Reads the PKCS#8 PEM private key file a command line names (`--key FILE`), asking
- * `passphrase` only when it is encrypted.
+ * Reads the private key file a command line names (`--key FILE`: Bulwark's encrypted format
+ * or a PKCS#8 PEM), asking `passphrase` only when it is encrypted.
  * @throws {CliError} `MISSING_KEY` when the file cannot be read; see {@link privateKeyFromPem}.
  */
 export async function readPrivateKeyFile(

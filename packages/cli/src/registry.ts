@@ -79,6 +79,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/key-rotate.js")).default,
   },
   {
+    name: "key reencrypt",
+    summary: "upgrade key files to the current encryption (scrypt, AES-256-GCM), in place",
+    load: async () => (await import("./commands/key-reencrypt.js")).default,
+  },
+  {
     name: "key list",
     summary: "list keys: roles, key type, where the private half is",
     load: async () => (await import("./commands/key-list.js")).default,

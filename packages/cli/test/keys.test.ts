@@ -7,12 +7,12 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { KeyEntry } from "@bulwark/publisher";
-import { resolveKeyId } from "@bulwark/publisher";
+import { privateKeyFromPem, resolveKeyId } from "@bulwark/publisher";
 import {
   computeHashes,
   Metadata,
   MetaFile,
-  PrivateKeySigner,
+  type PrivateKeySigner,
   type SignatureScheme,
   type Signer,
   TargetFile,
@@ -76,12 +76,14 @@ function saveKeyEntries(dir: string, keys: KeyEntry[]): void {
 }
 
 /** The signer of a key file recorded in bulwark.json, read as an attacker holding it would. */
-function fileSigner(dir: string, entry: KeyEntry): PrivateKeySigner {
+function fileSigner(dir: string, entry: KeyEntry): Promise<PrivateKeySigner> {
   assert.ok("file" in entry);
-  return PrivateKeySigner.fromPem(
-    readFileSync(path.join(dir, entry.file)),
+  const file = path.join(dir, entry.file);
+  return privateKeyFromPem(
+    readFileSync(file),
+    file,
+    async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE,
     entry.scheme,
-    PASSPHRASE_ENV.BULWARK_PASSPHRASE,
     entry.id,
   );
 }
@@ -115,12 +117,12 @@ async function forgeTargets(dir: string, publicDir: string, targetsSigner: Signe
     "targets.json",
     new MetaFile(targetsVersion + 1, targetsBytes.length, computeHashes(targetsBytes)),
   );
-  await snap.sign(fileSigner(dir, entryFor(dir, "snapshot")), { append: false });
+  await snap.sign(await fileSigner(dir, entryFor(dir, "snapshot")), { append: false });
   const snapBytes = snap.toCanonicalLayoutBytes();
   writeFileSync(meta(`${snapshotVersion + 1}.snapshot.json`), snapBytes);
   ts.signed.version += 1;
   ts.signed.snapshotMeta = new MetaFile(snapshotVersion + 1, snapBytes.length, computeHashes(snapBytes));
-  await ts.sign(fileSigner(dir, entryFor(dir, "timestamp")), { append: false });
+  await ts.sign(await fileSigner(dir, entryFor(dir, "timestamp")), { append: false });
   writeFileSync(meta("timestamp.json"), ts.toCanonicalLayoutBytes());
 }
 
@@ -224,7 +226,7 @@ describe("bulwark key and role commands", () => {
     const root1 = readFileSync(path.join(pub, "metadata", "1.root.json"));
     const server = await serveDir(t, pub);
     const [kept, revoked] = keyEntries(dir).filter((e) => e.roles.includes("targets")) as [KeyEntry, KeyEntry];
-    const revokedSigner = fileSigner(dir, revoked);
+    const revokedSigner = await fileSigner(dir, revoked);
 
     // While the key is trusted, targets signed by it alone are accepted (threshold 1).
     const before = path.join(tempDir(t), "public");
@@ -256,7 +258,7 @@ describe("bulwark key and role commands", () => {
     // Signed by the kept key instead, the same change is accepted: only the revoked key stopped counting.
     const honest = path.join(tempDir(t), "public");
     cpSync(pub, honest, { recursive: true });
-    await forgeTargets(dir, honest, fileSigner(dir, kept));
+    await forgeTargets(dir, honest, await fileSigner(dir, kept));
     server.root = honest;
     await client(t, root1, server)().refresh();
 
@@ -278,7 +280,7 @@ describe("bulwark key and role commands", () => {
     assert.equal(added.keys.length, 2);
     assert.equal(added.root.signableHere, true);
     const pem = readFileSync(path.join(dir, added.privateKey), "utf8");
-    assert.match(pem, /ENCRYPTED PRIVATE KEY/);
+    assert.match(pem, /^-----BEGIN BULWARK ENCRYPTED PRIVATE KEY-----\n/);
     assert.equal(statSync(path.join(dir, added.privateKey)).mode & 0o777, 0o600);
     const listed = await listKeys(dir);
     const row = listed.keys.find((k) => k.keyId === added.keyId);

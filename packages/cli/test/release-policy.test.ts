@@ -10,8 +10,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { policyToJSON, RELEASE_POLICY_FIELD } from "@bulwark/attest";
 import { CLIENT_ERRORS } from "@bulwark/client";
-import type { KeyEntry } from "@bulwark/publisher";
-import { Key, Metadata, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
+import { type KeyEntry, privateKeyFromPem } from "@bulwark/publisher";
+import { Key, Metadata, type SignatureScheme } from "@bulwark/tuf";
 import { listWithStolenKeys } from "../src/quickstart/stolen-keys.js";
 import { APP, endpoint, tufJsPeer } from "./e2e-helpers.js";
 import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
@@ -82,10 +82,11 @@ describe("bulwark policy set and show", () => {
     const targetsKey = keyEntries(dir).find((e) => e.roles.includes("targets") && "file" in e);
     assert.ok(targetsKey && "file" in targetsKey);
     const targetsPub = path.join(path.dirname(dir), "targets.pub.pem");
-    const signer = PrivateKeySigner.fromPem(
+    const signer = await privateKeyFromPem(
       readFileSync(path.join(dir, targetsKey.file)),
+      targetsKey.file,
+      async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE,
       targetsKey.scheme as SignatureScheme,
-      PASSPHRASE_ENV.BULWARK_PASSPHRASE,
     );
     writeFileSync(targetsPub, signer.publicKey.publicKey().export({ type: "spki", format: "pem" }));
 
@@ -202,10 +203,11 @@ describe("the release policy and other clients", () => {
     const [x] = (await makeBuilders(vendor.work, ["X"])) as [Builder];
     const targetsKey = keyEntries(vendor.dir).find((e) => e.roles.includes("targets") && "file" in e);
     assert.ok(targetsKey && "file" in targetsKey && !targetsKey.roles.includes("root"));
-    const stolen = PrivateKeySigner.fromPem(
+    const stolen = await privateKeyFromPem(
       readFileSync(path.join(vendor.dir, targetsKey.file)),
+      targetsKey.file,
+      async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE,
       targetsKey.scheme as SignatureScheme,
-      PASSPHRASE_ENV.BULWARK_PASSPHRASE,
     );
     const xKey = Key.fromJSON(JSON.parse(readFileSync(x.pub, "utf8")), "x");
     const lowered = policyToJSON({

@@ -10,7 +10,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CLIENT_ERRORS } from "@bulwark/client";
-import type { KeyEntry } from "@bulwark/publisher";
+import { type KeyEntry, privateKeyFromPem } from "@bulwark/publisher";
 import {
   appendReleases,
   CosignatureV1Signer,
@@ -22,7 +22,7 @@ import {
   releaseEntryFor,
   witness,
 } from "@bulwark/tlog";
-import { Metadata, PrivateKeySigner, type SignatureScheme } from "@bulwark/tuf";
+import { Metadata, type SignatureScheme } from "@bulwark/tuf";
 import { tarGz } from "../src/quickstart/demo-archive.js";
 import { APP, demoFiles, endpoint, tufJsPeer, Vendor } from "./e2e-helpers.js";
 import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
@@ -307,10 +307,11 @@ describe("the log policy and other clients", () => {
     // A root version without the policy, signed with the stolen targets key: not a root.
     const targetsKey = keyEntries(vendor.dir).find((e) => e.roles.includes("targets") && "file" in e);
     assert.ok(targetsKey && "file" in targetsKey && !targetsKey.roles.includes("root"));
-    const stolen = PrivateKeySigner.fromPem(
+    const stolen = await privateKeyFromPem(
       readFileSync(path.join(vendor.dir, targetsKey.file)),
+      targetsKey.file,
+      async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE,
       targetsKey.scheme as SignatureScheme,
-      PASSPHRASE_ENV.BULWARK_PASSPHRASE,
     );
     const published = Metadata.fromBytes(
       readFileSync(path.join(vendor.dir, "public", "metadata", "2.root.json")),

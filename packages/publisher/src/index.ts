@@ -114,6 +114,28 @@ export {
 } from "./store/config.js";
 export { formatDuration, parseDuration } from "./store/duration.js";
 export {
+  decryptKeyFile,
+  encryptKeyFile,
+  INSECURE_TEST_KDF_VARIABLE,
+  isCurrentKeyFile,
+  KEY_FILE_COST,
+  KEY_FILE_COST_CEILING,
+  KEY_FILE_COST_FLOOR,
+  KEY_FILE_ERRORS,
+  KEY_FILE_LABEL,
+  KeyFileError,
+  type KeyFileFormat,
+  keyFileFormat,
+  type ScryptCost,
+  TEST_ONLY_KEY_FILE_COST,
+} from "./store/key-file.js";
+export {
+  type ReencryptedKeyFile,
+  type ReencryptRequest,
+  type RoleKeyFile,
+  reencryptKeyFiles,
+} from "./store/key-file-upgrade.js";
+export {
   type KeySource,
   KeyStore,
   type NewKey,

@@ -17,7 +17,7 @@ export default defineCommand({
   name: "attest keygen",
   summary: "create a builder's signing key; print its public key for the vendor's policy",
   description: `Generates a builder's key pair (ed25519 unless --scheme says otherwise), writes the
-private key encrypted (PKCS#8, AES-256; passphrase from BULWARK_PASSPHRASE_BUILDER or
+private key encrypted (scrypt, AES-256-GCM; passphrase from BULWARK_PASSPHRASE_BUILDER or
 BULWARK_PASSPHRASE, else a prompt, asked twice) to KEYFILE, readable by its owner only, and
 the public key as TUF key JSON to KEYFILE.pub.json (without .pem). Send the public key to the
 vendor, who lists it with \`bulwark policy set --builder ID=KEYFILE.pub.json\`.

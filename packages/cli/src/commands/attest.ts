@@ -80,7 +80,7 @@ export default defineCommand({
   description: `For an independent builder: after rebuilding a release from source, hashes the
 artifact and writes a DSSE envelope of an in-toto Statement v1 whose subject is the artifact's
 sha256 and whose predicate is SLSA provenance v1 (builder ID, build type, source URI and
-digest, and the release version with --version), signed with the builder's key (an encrypted PKCS#8 file from \`bulwark attest keygen\`;
+digest, and the release version with --version), signed with the builder's key (an encrypted key file from \`bulwark attest keygen\`;
 passphrase from BULWARK_PASSPHRASE_BUILDER or BULWARK_PASSPHRASE, else a prompt).
 
 The attestation binds the release, not only the bytes: clients count it only for a file of

@@ -125,7 +125,7 @@ export default defineCommand({
 root changes (and publishing it needs the root keys' signatures, of the current and the new
 root); a delegated role's keys are listed by its delegator.
 
-The key is generated here and written encrypted (PKCS#8, AES-256) to DIR/keys/ (DIR/keys/root/
+The key is generated here and written encrypted (scrypt, AES-256-GCM) to DIR/keys/ (DIR/keys/root/
 for root), with the passphrase from BULWARK_PASSPHRASE_<ROLE> or BULWARK_PASSPHRASE, else a
 prompt; or it is an external signer command (a KMS, an HSM, a hardware key: see
 docs/external-signers.md), tried once on a probe; or an offline key, whose signatures come

@@ -41,7 +41,7 @@ export default defineCommand({
 key in KEYFILE and adds the signature to FILE; \`signed\` itself never changes. Runs anywhere,
 without the repository: on the machine where a root key is kept.
 
-KEYFILE is PKCS#8 PEM, as \`bulwark repo init\` writes it; an encrypted one is opened with the
+KEYFILE is a key file as \`bulwark repo init\` writes it (or any PKCS#8 PEM); an encrypted one is opened with the
 passphrase from BULWARK_PASSPHRASE_ROOT (BULWARK_PASSPHRASE_<TYPE> for other metadata) or
 BULWARK_PASSPHRASE, else a prompt. The key must be one that FILE's root lists for the root
 role, or one the current root lists when it is given with --previous-root (a key being

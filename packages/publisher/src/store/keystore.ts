@@ -1,9 +1,10 @@
 /**
- * Private keys of a repository: encrypted PKCS#8 files (passphrase from the caller's
- * callback, see passphrases.ts), external signer commands, or offline keys that sign
- * elsewhere. Keys are loaded, and passphrases asked for, only when a role must be signed.
+ * Private keys of a repository: encrypted key files (scrypt and AES-256-GCM, see
+ * key-file.ts; passphrase from the caller's callback, see passphrases.ts), external signer
+ * commands, or offline keys that sign elsewhere. Keys are loaded, and passphrases asked
+ * for, only when a role must be signed.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
@@ -12,14 +13,15 @@ import {
   PrivateKeySigner,
   type SignatureScheme,
   type Signer,
+  StorageError,
   SUPPORTED_SCHEMES,
+  syncDirectory,
   UnsupportedAlgorithmError,
-  UsageError,
-  writeFileAtomic,
 } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { CommandSigner } from "../external/command-signer.js";
 import type { KeyEntry } from "./config.js";
+import { decryptKeyFile, encryptKeyFile, type ScryptCost } from "./key-file.js";
 import type { Passphrases } from "./passphrases.js";
 
 /** A role name as a file name part: letters, digits, `.`, `_`, `-` kept, anything else `_`. */
@@ -27,11 +29,43 @@ function fileSafe(role: string): string {
   return role.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\./, "_");
 }
 
-/** Writes a private key, encrypted, readable by its owner only. */
-export async function writeKeyFile(file: string, signer: PrivateKeySigner, passphrase: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, Buffer.from(signer.exportPem(passphrase)));
-  await fs.chmod(file, 0o600);
+/**
+ * Writes a private key encrypted (key-file.ts), readable by its owner only, atomically:
+ * a temporary file (mode 0600) is written and fsynced, then renamed over `file`.
+ * `options.cost` is for tests and the benchmark; production code leaves it out.
+ */
+export async function writeKeyFile(
+  file: string,
+  signer: PrivateKeySigner,
+  passphrase: string,
+  options: { readonly cost?: ScryptCost } = {},
+): Promise<void> {
+  const key = createPrivateKey(signer.exportPem());
+  await writeSecretFileAtomic(file, Buffer.from(await encryptKeyFile(key, passphrase, options)));
+}
+
+/**
+ * Writes `bytes` to `file` through a fsynced temporary file of mode 0600 and a rename.
+ * @throws {StorageError} when it cannot be written.
+ */
+export async function writeSecretFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const handle = await fs.open(tmp, "wx", 0o600);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (cause) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new StorageError(`cannot write ${file}: ${(cause as Error).message}`, { cause });
+  }
+  await syncDirectory(dir);
 }
 
 /** Where a new key of a role comes from: generated here, an external signer, or offline. */
@@ -133,11 +167,12 @@ export async function readPublicKeyFile(
 }
 
 /**
- * A signer from the bytes of a PKCS#8 PEM private key file (`file` names it in messages),
- * asking `passphrase` only when it is encrypted. The scheme follows from the key unless
- * `wanted` names one it fits.
- * @throws {UsageError} `KEY_UNREADABLE` for a wrong passphrase or bytes that are not a
- * private key; {@link PublisherError} `UNSUPPORTED_KEY`.
+ * A signer from the bytes of a private key file (`file` names it in messages): Bulwark's
+ * format or a PKCS#8 PEM, asking `passphrase` only when it is encrypted. The scheme follows
+ * from the key unless `wanted` names one it fits.
+ * @throws {KeyFileError} `KEY_UNREADABLE` for a wrong passphrase or a changed file,
+ *   `BAD_KEY_FILE`, `WEAK_KEY_FILE` (see {@link decryptKeyFile}); {@link PublisherError}
+ *   `UNSUPPORTED_KEY`.
  */
 export async function privateKeyFromPem(
   pem: Buffer,
@@ -146,17 +181,7 @@ export async function privateKeyFromPem(
   wanted?: SignatureScheme,
   keyId?: string,
 ): Promise<PrivateKeySigner> {
-  const encrypted = pem.includes("ENCRYPTED PRIVATE KEY");
-  const secret = encrypted ? await passphrase() : undefined;
-  let keyObject: KeyObject;
-  try {
-    keyObject = createPrivateKey(secret === undefined ? { key: pem } : { key: pem, passphrase: secret });
-  } catch (cause) {
-    throw new UsageError(`cannot read the private key ${file}: wrong passphrase or not a PEM private key`, {
-      cause,
-      code: "KEY_UNREADABLE",
-    });
-  }
+  const keyObject = await decryptKeyFile(pem, file, passphrase);
   return new PrivateKeySigner(keyObject, schemeFor(keyObject, wanted), keyId);
 }
 
@@ -251,7 +276,8 @@ export class KeyStore {
           { hint: "restore it, or revoke the key with `bulwark key revoke`", cause },
         );
       }
-      signer = PrivateKeySigner.fromPem(pem, entry.scheme, await this.passphrases.get(role), entry.id);
+      const key = await decryptKeyFile(pem, file, () => this.passphrases.get(role));
+      signer = new PrivateKeySigner(key, entry.scheme, entry.id);
       if (expected !== undefined && expected.publicValue.trim() !== signer.publicKey.publicValue.trim()) {
         throw new PublisherError(
           PUBLISHER_ERRORS.FOREIGN_KEY,
