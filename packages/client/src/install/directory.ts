@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { syncDirectory } from "@bulwark/tuf";
 
-import { extractArchive } from "../archive/index.js";
+import { type ExtractOptions, extractArchive, limitsForRelease } from "../archive/index.js";
 
 import type { JournalVersion } from "../journal.js";
 import type { Release } from "../release.js";
@@ -17,11 +17,14 @@ import type { InstallStrategy } from "./strategy.js";
 
 const VERSION_DIR = /^[0-9A-Za-z.+_-]+$/;
 
-/** Options of {@link DirectoryStrategy}. */
-export interface DirectoryStrategyOptions {
-  /** Bounds for unpacking, passed to the archive reader. */
-  readonly maxTotalBytes?: number;
-}
+/**
+ * Options of {@link DirectoryStrategy}: the bounds for unpacking, passed to the archive
+ * reader (each with its named default). A release's signed unpacked size tightens them.
+ */
+export type DirectoryStrategyOptions = Pick<
+  ExtractOptions,
+  "maxTotalBytes" | "maxContentBytes" | "maxEntryBytes" | "maxEntries" | "maxPathLength" | "maxCompressionRatio"
+>;
 
 async function isArchive(file: string): Promise<boolean> {
   const handle = await fs.open(file, "r");
@@ -71,8 +74,9 @@ export class DirectoryStrategy implements InstallStrategy {
   }
 
   /**
-   * Unpacks `file` (tar, tar.gz or zip) into the version's folder, or copies it there when it
-   * is not an archive; the folder appears complete or not at all.
+   * Unpacks `file` (tar, tar.gz or zip) into the version's folder, within the configured
+   * bounds and the release's signed unpacked size, or copies it there when it is not an
+   * archive; the folder appears complete or not at all.
    * @throws {ArchiveError} when the archive is refused.
    * @throws {Error} for a version that is not a usable folder name.
    */
@@ -83,11 +87,8 @@ export class DirectoryStrategy implements InstallStrategy {
     if ((await this.active()) !== release.version) await fs.rm(dest, { recursive: true, force: true });
     else return;
     if (await isArchive(file)) {
-      await extractArchive(
-        file,
-        dest,
-        this.options.maxTotalBytes === undefined ? {} : { maxTotalBytes: this.options.maxTotalBytes },
-      );
+      // The signed unpacked size, when the release has one, bounds the unpack below the configured limits.
+      await extractArchive(file, dest, limitsForRelease(this.options, release.unpacked));
     } else {
       const tmp = `${dest}.partial-${randomBytes(6).toString("hex")}`;
       await fs.mkdir(tmp);
