@@ -7,14 +7,14 @@
  * loopback HTTP; the bytes the agent writes are counted at the file system calls.
  */
 import assert from "node:assert/strict";
-import { promises as fsp, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { promises as fsp, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import type { TestLike } from "@bulwark/testkit";
 import { isJsonObject, type JsonObject, Metadata } from "@bulwark/tuf";
 import { tarGz } from "../src/quickstart/demo-archive.js";
+import { agentConfig, cycleFailure, runningVersion } from "./agent-helpers.js";
 import { APP, demoFiles, Vendor } from "./e2e-helpers.js";
-import { runCli, tempDir } from "./helpers.js";
+import { runCli } from "./helpers.js";
 import { listDirectly } from "./verified-builds-helpers.js";
 
 const MiB = 1024 * 1024;
@@ -22,24 +22,6 @@ const MiB = 1024 * 1024;
 const BOMB_BYTES = 64 * MiB;
 /** Slack allowed past the signed size: one read chunk. */
 const SLACK = 64 * 1024;
-
-/** An agent configuration for `vendor` in a temporary folder; returns the file and the app folder. */
-function agentConfig(t: TestLike, vendor: Vendor): { config: string; appDir: string } {
-  const dir = tempDir(t, "bulwark-agent-");
-  writeFileSync(path.join(dir, "root.json"), vendor.root());
-  const config = path.join(dir, "agent.json");
-  const json = {
-    name: APP,
-    channel: "stable",
-    platform: "linux-x64",
-    repository: { metadataUrl: vendor.metadataUrl, targetsUrl: vendor.targetsUrl, root: "root.json" },
-    dataDir: "data",
-    install: { strategy: "directory", dir: "app" },
-    poll: { interval: "1h" },
-  };
-  writeFileSync(config, JSON.stringify(json));
-  return { config, appDir: path.join(dir, "app") };
-}
 
 /** `custom.bulwark` of a release file in the vendor's published targets metadata. */
 function signedRelease(vendor: Vendor, version: string): JsonObject {
@@ -94,10 +76,11 @@ describe("decompression bomb", () => {
     );
     assert.ok(typeof genuine.unpacked.entries === "number" && genuine.unpacked.entries >= files.length);
 
-    const { config, appDir } = agentConfig(t, vendor);
+    const setup = agentConfig(t, vendor);
+    const { config, appDir } = setup;
     const first = await agentOnceCountingWrites(config, appDir);
     assert.equal(first.run.code, 0, first.run.stdout);
-    assert.equal(readFileSync(path.join(appDir, "current", "VERSION"), "utf8"), "1.0.0\n");
+    assert.equal(runningVersion(setup), "1.0.0");
 
     // The insider lists a bomb as 1.1.0 with the online keys, under the genuine release's signed fields.
     const parts = Object.fromEntries(
@@ -119,15 +102,11 @@ describe("decompression bomb", () => {
       `the agent wrote ${written} bytes of the bomb; its signed unpacked size is ${signedBytes}`,
     );
     assert.equal(run.code, 1, "the cycle failed");
-    const failed = run.stdout
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as { event: string; code?: string; message?: string })
-      .find((l) => l.event === "cycle-failed");
+    const failed = cycleFailure(run);
     assert.equal(failed?.code, "ARCHIVE_TOO_LARGE", run.stdout);
     assert.match(failed?.message ?? "", /maxContentBytes|maxEntries/);
     // Nothing of the bomb is left, and the app still runs the genuine release.
-    assert.equal(readFileSync(path.join(appDir, "current", "VERSION"), "utf8"), "1.0.0\n");
+    assert.equal(runningVersion(setup), "1.0.0");
     assert.deepEqual(readdirSync(path.join(appDir, "versions")), ["1.0.0"]);
   });
 });
