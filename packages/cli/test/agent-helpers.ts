@@ -4,13 +4,13 @@
  * the JSON-lines records the agent prints.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { TestLike } from "@bulwark/testkit";
 import { APP, type Vendor } from "./e2e-helpers.js";
-import { runCli, tempDir } from "./helpers.js";
+import { type CliRun, runCli, tempDir } from "./helpers.js";
 
 export interface Status {
   readonly running: boolean;
@@ -121,4 +121,29 @@ export async function deadUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/`;
+}
+
+/**
+ * An agent configuration with no health check and no log file, for the attack tests: what
+ * they check is what the agent installs or refuses.
+ */
+export function plainAgentConfig(t: TestLike, vendor: Vendor): Setup {
+  return agentConfig(t, vendorRepository(vendor), { healthCheck: undefined, log: undefined });
+}
+
+/** `bulwark agent --config FILE --once`. */
+export function agentOnce(setup: Setup): Promise<CliRun> {
+  return runCli(["agent", "--config", setup.config, "--once"]);
+}
+
+/** The `cycle-failed` record of an agent run's JSON-lines output, if any. */
+export function cycleFailure(run: CliRun): { code?: string; message?: string } | undefined {
+  return logLines(run.stdout).find((l) => l.event === "cycle-failed") as
+    | { code?: string; message?: string }
+    | undefined;
+}
+
+/** The version the agent's application runs (`current/VERSION`). */
+export function runningVersion(setup: Setup): string {
+  return readFileSync(path.join(setup.appDir, "current", "VERSION"), "utf8").trim();
 }

@@ -14,7 +14,17 @@ export {
   splitAttestationBundle,
 } from "@bulwark/attest";
 export { LOG_PROOF_SUFFIX } from "@bulwark/tlog";
-export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode, extractArchive } from "./archive/index.js";
+export {
+  ARCHIVE_ERRORS,
+  ArchiveError,
+  type ArchiveErrorCode,
+  type ArchiveMeasure,
+  type ExtractOptions,
+  extractArchive,
+  limitsForRelease,
+  measureArchive,
+  type UnpackedSize,
+} from "./archive/index.js";
 export { type ClientEvent, UpdateClient, type UpdateClientOptions, type UpdateOutcome } from "./client.js";
 export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
 export { CLIENT_ERRORS, ClientError } from "./errors.js";

@@ -5,7 +5,8 @@
  * Everything the client acts on (rollout, revocation) is read from the signed target entry,
  * never from the index alone.
  */
-import { isJsonObject, type JsonObject, parseJson, type TargetFile } from "@bulwark/tuf";
+import { isJsonObject, type JsonObject, type JsonValue, parseJson, type TargetFile } from "@bulwark/tuf";
+import type { UnpackedSize } from "./archive/limits.js";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import { parseSemver } from "./semver.js";
 
@@ -99,6 +100,11 @@ export interface Release {
   readonly attestations?: readonly string[];
   /** The source the release was built from, `sha1:<hex>` or `sha256:<hex>` (`custom.bulwark.source`). */
   readonly source?: string;
+  /**
+   * What the archive unpacks to, as `release add` measured it (`custom.bulwark.unpacked`):
+   * extraction stops past either number. Absent for a file that is not an archive.
+   */
+  readonly unpacked?: UnpackedSize;
   /** The signed TUF target: path, length and hashes. */
   readonly target: TargetFile;
 }
@@ -112,6 +118,8 @@ export function releaseOf(target: TargetFile): Release | undefined {
   const b = meta?.bulwark;
   if (!isJsonObject(b)) return undefined;
   const { name, version, channel, platform, rollout, revoked, released, attestations, source } = b;
+  const unpacked = b.unpacked === undefined ? undefined : unpackedOf(b.unpacked);
+  if (unpacked === null) return undefined;
   if (typeof name !== "string" || typeof version !== "string" || parseSemver(version) === undefined) return undefined;
   if (typeof channel !== "string") return undefined;
   if (platform !== undefined && typeof platform !== "string") return undefined;
@@ -148,7 +156,17 @@ export function releaseOf(target: TargetFile): Release | undefined {
     ...(typeof released === "string" ? { released } : {}),
     ...(attestations === undefined ? {} : { attestations: attestations as string[] }),
     ...(typeof source === "string" ? { source } : {}),
+    ...(unpacked === undefined ? {} : { unpacked }),
   };
+}
+
+/** `custom.bulwark.unpacked`, or null when malformed (the release is then ignored: fail closed). */
+function unpackedOf(value: JsonValue): UnpackedSize | null {
+  if (!isJsonObject(value)) return null;
+  const count = (n: JsonValue | undefined) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : null);
+  const bytes = count(value.bytes);
+  const entries = count(value.entries);
+  return bytes === null || entries === null ? null : { bytes, entries };
 }
 
 /** What the vendor writes in `custom.bulwark` when it lists a release file. */
@@ -163,11 +181,13 @@ export interface ReleaseFields {
   readonly source?: string | undefined;
   /** Target paths of its attestation bundles. */
   readonly attestations?: readonly string[] | undefined;
+  /** What the archive unpacks to (see {@link Release.unpacked}). */
+  readonly unpacked?: UnpackedSize | undefined;
 }
 
 /** Writes `custom.bulwark` of a release target (its other custom fields kept): what {@link releaseOf} reads. */
 export function writeReleaseMetadata(target: TargetFile, fields: ReleaseFields): void {
-  const { platform, source, attestations } = fields;
+  const { platform, source, attestations, unpacked } = fields;
   target.custom = {
     ...target.custom,
     bulwark: {
@@ -178,6 +198,7 @@ export function writeReleaseMetadata(target: TargetFile, fields: ReleaseFields):
       ...(platform ? { platform } : {}),
       ...(source === undefined ? {} : { source }),
       ...(attestations === undefined ? {} : { attestations: [...attestations] }),
+      ...(unpacked === undefined ? {} : { unpacked: { bytes: unpacked.bytes, entries: unpacked.entries } }),
     },
   };
 }

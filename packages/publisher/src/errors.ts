@@ -127,6 +127,8 @@ export const PUBLISHER_ERRORS = {
   BAD_THRESHOLD: "BAD_THRESHOLD",
   /** Revoking would leave fewer keys than the threshold. */
   BELOW_THRESHOLD: "BELOW_THRESHOLD",
+  /** A policy change would replace an online key that is held elsewhere (an external signer, offline). */
+  ONLINE_KEY_ELSEWHERE: "ONLINE_KEY_ELSEWHERE",
 } as const;
 
 /** The codes that mean the caller's input or configuration is wrong (a CLI's usage error, an HTTP 400). */
@@ -170,4 +172,5 @@ export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.KEY_IN_ROLE,
   PUBLISHER_ERRORS.BAD_THRESHOLD,
   PUBLISHER_ERRORS.BELOW_THRESHOLD,
+  PUBLISHER_ERRORS.ONLINE_KEY_ELSEWHERE,
 ]);

@@ -54,13 +54,20 @@ export {
   delegateRole,
   type KeyInfo,
   type RoleKeys,
+  type RotatedKey,
   revokeKey,
   rotateKey,
   type StagedChange,
   setRoleThreshold,
 } from "./operations/keys.js";
 export { isoSeconds, withRepository } from "./operations/open.js";
-export { type PolicyChange, setLogPolicy, setReleasePolicy } from "./operations/policies.js";
+export {
+  ONLINE_ROLES,
+  type OnlineKeysOption,
+  type PolicyChange,
+  setLogPolicy,
+  setReleasePolicy,
+} from "./operations/policies.js";
 export { type PublishOptions, type PublishResult, publish, type RootNotice } from "./operations/publish.js";
 export {
   type RefreshOptions,

@@ -9,12 +9,29 @@ import {
   type Witness,
   witness,
 } from "@bulwark/tlog";
-import { type Args, type Command, flag, list, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { describeLogPolicy, logPolicyRows } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
+import { KEEP_ONLINE_KEYS_OPTION, ONLINE_KEYS_HELP, printRotated, rotatedJson } from "./policy-set.js";
+
+/** The options that name the log. */
+interface LogOptions {
+  readonly logDir: string | undefined;
+  readonly logVkey: string | undefined;
+  readonly origin: string | undefined;
+}
+
+/** The options that describe the policy. */
+interface PolicyOptions {
+  readonly witness: readonly string[];
+  readonly threshold: string | undefined;
+  readonly logUrl: string | undefined;
+  readonly availabilityWitness: readonly string[];
+  readonly requireAvailability: boolean;
+}
 
 /**
  * Parses `--witness NAME=VKEY[@URL]`. The vkey's base64 holds no `@`, so a URL starts at
@@ -42,10 +59,8 @@ export function witnessOption(spec: string): Witness {
 }
 
 /** The log the options name: from --log-dir's log.json, or --log-vkey (and --origin). */
-async function logOf(a: Args, cwd: string): Promise<{ origin: string; verifier: NoteVerifier; dir?: LogDir }> {
-  const logDirArg = str(a, "log-dir");
-  const vkey = str(a, "log-vkey");
-  const origin = str(a, "origin");
+async function logOf(o: LogOptions, cwd: string): Promise<{ origin: string; verifier: NoteVerifier; dir?: LogDir }> {
+  const { logDir: logDirArg, logVkey: vkey, origin } = o;
   if (logDirArg === undefined) {
     if (vkey === undefined) throw usage("give --log-dir LOG (a log folder) or --log-vkey VKEY [--origin ORIGIN]");
     const verifier = vkeyOption(vkey, "--log-vkey");
@@ -62,20 +77,36 @@ async function logOf(a: Args, cwd: string): Promise<{ origin: string; verifier: 
 }
 
 /** The policy the options describe. */
-function policyOf(a: Args, log: { origin: string; verifier: NoteVerifier }): LogPolicy {
-  const witnesses = list(a, "witness").map(witnessOption);
+function policyOf(o: PolicyOptions, log: { origin: string; verifier: NoteVerifier }): LogPolicy {
+  const checking = new Set(o.availabilityWitness);
+  const witnesses = o.witness
+    .map(witnessOption)
+    .map((w) => (checking.has(w.name) ? { ...w, checksAvailability: true } : w));
   if (witnesses.length === 0) throw usage("give each witness with --witness NAME=VKEY[@URL]");
-  const threshold = parseCount(str(a, "threshold"), "--threshold", witnesses.length);
+  for (const name of checking) {
+    if (!witnesses.some((w) => w.name === name)) throw usage(`--availability-witness ${name} names no --witness`);
+  }
+  const threshold = parseCount(o.threshold, "--threshold", witnesses.length);
   if (threshold === undefined) throw usage("give --threshold K: how many witnesses must cosign");
+  if (o.logUrl !== undefined && !(/^https?:\/\//i.test(o.logUrl) && URL.canParse(o.logUrl))) {
+    throw usage(`--log-url ${JSON.stringify(o.logUrl)} is not an http(s) URL`);
+  }
   try {
-    return checkLogPolicy({ origin: log.origin, logVerifier: log.verifier, witnesses, threshold });
+    return checkLogPolicy({
+      origin: log.origin,
+      logVerifier: log.verifier,
+      witnesses,
+      threshold,
+      ...(o.logUrl === undefined ? {} : { logUrl: o.logUrl }),
+      ...(o.requireAvailability ? { requireAvailabilityWitnesses: true } : {}),
+    });
   } catch (error) {
     if (!(error instanceof TlogError)) throw error;
     throw new CliError("BAD_LOG_POLICY", error.message, EXIT.USAGE, undefined, { cause: error });
   }
 }
 
-const command: Command = {
+export default defineCommand({
   name: "log policy set",
   summary: "require every release to be in a transparency log, cosigned by k witnesses (next root)",
   description: `Puts the transparency-log policy in the next root version: the log's origin and key,
@@ -94,10 +125,21 @@ With --log-dir, the origin and key come from the log folder, and bulwark.json re
 folder ("log": {"dir": ...}) for publishing. A witness URL in bulwark.json's "log.witnesses"
 ([{"name", "url"}]) overrides the one in root when the publisher reaches it elsewhere.
 
+Data availability: --log-url is where the log's tiles are public. A witness named with
+--availability-witness cosigns a checkpoint only after reading its new entries from there
+(see \`bulwark witness serve --help\`); with --require-availability only such witnesses count
+towards K, so a log extended in private, whose tiles nobody can fetch, cannot satisfy the
+policy.
+
+${ONLINE_KEYS_HELP}
+
 Examples:
   bulwark log policy set ./updates --log-dir ./release-log --threshold 2 \\
     --witness w1=w1.example/witness+1a2b3c4d+AbCd...@https://w1.example/ \\
     --witness w2=w2.example/witness+5e6f7a8b+EfGh...@https://w2.example/
+  bulwark log policy set ./updates --log-dir ./release-log --threshold 2 \\
+    --log-url https://updates.example.com/log/ --require-availability \\
+    --witness w1=... --witness w2=... --availability-witness w1 --availability-witness w2
   bulwark log policy set ./updates --remove`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [
@@ -117,16 +159,39 @@ Examples:
       description: "a witness: a name, its cosignature key (`bulwark witness init` prints it), where to reach it",
     },
     { name: "threshold", type: "string", valueName: "K", description: "how many distinct witnesses must cosign" },
+    {
+      name: "log-url",
+      type: "string",
+      valueName: "URL",
+      description: "the log's public tiles URL, where witnesses and monitors read it (log_url)",
+    },
+    {
+      name: "availability-witness",
+      type: "string",
+      multiple: true,
+      valueName: "NAME",
+      description: "a --witness that checks data availability (reads the new tiles at --log-url before cosigning)",
+    },
+    {
+      name: "require-availability",
+      type: "boolean",
+      description: "count only --availability-witness witnesses towards K (needs --log-url)",
+    },
     { name: "remove", type: "boolean", description: "remove the policy: clients stop requiring log proofs" },
+    KEEP_ONLINE_KEYS_OPTION,
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const remove = flag(a, "remove");
-    const given = ["log-dir", "log-vkey", "origin", "threshold"].filter((o) => str(a, o) !== undefined);
-    if (remove && (given.length > 0 || list(a, "witness").length > 0)) throw usage("--remove takes no other option");
-    const log = remove ? undefined : await logOf(a, ctx.cwd);
-    const next = log === undefined ? undefined : policyOf(a, log);
-    const r = await setLogPolicy(dirArg, { policy: next, logDir: log?.dir?.layout.dir }, publisherOptions(ctx));
+  async run({ positionals, options: o }, ctx) {
+    const dirArg = positionals.DIR;
+    const given = [o.logDir, o.logVkey, o.origin, o.threshold, o.logUrl].some((v) => v !== undefined);
+    const listed = o.witness.length > 0 || o.availabilityWitness.length > 0 || o.requireAvailability;
+    if (o.remove && (given || listed)) throw usage("--remove takes no other option");
+    const log = o.remove ? undefined : await logOf(o, ctx.cwd);
+    const next = log === undefined ? undefined : policyOf(o, log);
+    const r = await setLogPolicy(
+      dirArg,
+      { policy: next, logDir: log?.dir?.layout.dir, rotateOnlineKeys: !o.keepOnlineKeys },
+      publisherOptions(ctx),
+    );
     if (r.log !== undefined) ctx.out.line(`bulwark.json: releases are logged in ${r.log.dir}.`);
     const log_ = r.log ? { log: r.log } : {};
     if (!r.changed) {
@@ -137,21 +202,27 @@ Examples:
     else {
       ctx.out.line(`Every release must be in ${next.origin}, cosigned by ${next.threshold} of:`);
       ctx.out.table(["witness", "key", "url"], logPolicyRows(next));
+      if (next.logUrl !== undefined) ctx.out.line(`The log's tiles are public at ${next.logUrl}.`);
+      const checking = next.witnesses.filter((w) => w.checksAvailability).map((w) => w.name);
+      if (checking.length > 0) {
+        const counted = next.requireAvailabilityWitnesses ? "; only they count" : "";
+        ctx.out.line(`Witnesses that check data availability: ${checking.join(", ")}${counted}.`);
+      }
     }
     if (next !== undefined && !r.logConfigured) {
       ctx.out.warn("bulwark.json names no log folder: `repo publish` will refuse releases until --log-dir is given");
     }
+    printRotated(ctx, r, o.keepOnlineKeys);
     printNextSteps(ctx, dirArg, r.root);
     return {
       data: {
         changed: true,
         policy: describeLogPolicy(next),
         staged: r.staged,
+        rotated: rotatedJson(r.rotated),
         ...log_,
         ...(r.root === undefined ? {} : { root: r.root }),
       },
     };
   },
-};
-
-export default command;
+});

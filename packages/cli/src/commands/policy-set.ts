@@ -1,18 +1,74 @@
 import path from "node:path";
 import { type BuilderPolicy, policyToJSON, type ReleasePolicy, releasePolicyToJSON } from "@bulwark/attest";
-import { readBuilderKey, setReleasePolicy } from "@bulwark/publisher";
+import { type RotatedKey, readBuilderKey, setReleasePolicy } from "@bulwark/publisher";
 import type { Key } from "@bulwark/tuf";
-import { type Args, type Command, flag, list, str } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { policyRows } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
 
+/** The option that keeps the online keys through a policy change (shared with `log policy set`). */
+export const KEEP_ONLINE_KEYS_OPTION = {
+  name: "keep-online-keys",
+  type: "boolean",
+  description:
+    "do not replace the online keys (targets, snapshot, timestamp) in the same root: apps that miss the new root stay exposed",
+} as const;
+
+/** What the commands' help says about the online keys. */
+export const ONLINE_KEYS_HELP = `The same root version replaces every online key (targets, snapshot, timestamp) with a
+new one, generated and encrypted under DIR/keys/ (passphrases as for \`bulwark key add\`): an
+app that still trusts an older root, because a CDN withholds the new one, then accepts
+nothing the old online keys sign (the withheld root update). --keep-online-keys opts out.
+Keys held by an external signer or offline are not replaced here: rotate them with
+\`bulwark key rotate\` first, then pass --keep-online-keys.`;
+
+/** Prints which online keys a policy change replaced (or warns that none were), and where the new ones are. */
+export function printRotated(
+  ctx: Context,
+  r: { readonly rotated: readonly RotatedKey[]; readonly sharedWithRoot?: readonly string[] },
+  kept: boolean,
+): void {
+  const { rotated, sharedWithRoot = [] } = r;
+  if (sharedWithRoot.length > 0) {
+    ctx.out.warn(
+      `the ${sharedWithRoot.join(", ")} key also signs root (--single-key): it is kept, and whoever holds it can sign a new root; use separate online keys in production`,
+    );
+  }
+  if (kept) {
+    ctx.out.warn(
+      "--keep-online-keys: the online keys stay the same, so an app that is served an older root still accepts what they sign",
+    );
+    return;
+  }
+  if (rotated.length === 0) return;
+  ctx.out.line("Replaced the online keys in the same root version (the old ones sign nothing it accepts):");
+  ctx.out.table(
+    ["role", "old key", "new key", "new key file"],
+    rotated.map((r) => [r.role, r.revoked.slice(0, 16), r.added.keyId.slice(0, 16), r.added.privateKey]),
+  );
+  const old = rotated.flatMap((r) => (r.keyFile === undefined ? [] : [r.keyFile]));
+  if (old.length > 0) ctx.out.line(`Destroy the old key files once the new root is published: ${old.join(", ")}`);
+}
+
+/** `rotated` for `--json`. */
+export function rotatedJson(rotated: readonly RotatedKey[]) {
+  return rotated.map((r) => ({
+    role: r.role,
+    revoked: r.revoked,
+    added: r.added.keyId,
+    scheme: r.added.scheme,
+    privateKey: r.added.privateKey,
+    ...(r.keyFile === undefined ? {} : { oldKeyFile: r.keyFile }),
+  }));
+}
+
 /** Reads `--builder ID=KEYFILE` options into builders, in order; one ID may be given several keys. */
-async function readBuilders(a: Args, cwd: string): Promise<BuilderPolicy[]> {
+async function readBuilders(specs: readonly string[], cwd: string): Promise<BuilderPolicy[]> {
   const builders = new Map<string, Map<string, Key>>();
-  for (const spec of list(a, "builder")) {
+  for (const spec of specs) {
     // Split at the last "=": builder IDs are URIs, which may contain "=".
     const at = spec.lastIndexOf("=");
     if (at <= 0 || at === spec.length - 1) {
@@ -33,7 +89,7 @@ async function readBuilders(a: Args, cwd: string): Promise<BuilderPolicy[]> {
   return [...builders].map(([id, keys]) => ({ id, keys }));
 }
 
-const command: Command = {
+export default defineCommand({
   name: "policy set",
   summary: "set the verified-builds policy (k of n builders) in the next root",
   description: `Sets the release policy of one product (or the default for products without one):
@@ -47,6 +103,8 @@ signatures, of the current and the new root (offline: \`bulwark repo export\`, \
 \`repo import\`). A stolen targets or online key cannot lower K or swap a builder's key.
 Replacing a builder's key here rotates it out: its attestations stop counting, for releases
 already published too.
+
+${ONLINE_KEYS_HELP}
 
 Examples:
   bulwark policy set ./updates --product app --threshold 2 \\
@@ -66,33 +124,38 @@ Examples:
     },
     { name: "threshold", type: "string", valueName: "K", description: "how many distinct builders must agree" },
     { name: "remove", type: "boolean", description: "remove the policy: attestations become optional" },
+    KEEP_ONLINE_KEYS_OPTION,
   ],
-  async run(a, ctx) {
-    const dirArg = a.positionals.DIR as string;
-    const product = str(a, "product");
-    if ((product === undefined) === !flag(a, "default")) throw usage("give --product NAME or --default");
-    const builders = await readBuilders(a, ctx.cwd);
-    const remove = flag(a, "remove");
-    if (remove && (builders.length > 0 || str(a, "threshold") !== undefined)) {
+  async run({ positionals, options }, ctx) {
+    const dirArg = positionals.DIR;
+    const { product, threshold, remove, keepOnlineKeys } = options;
+    if ((product === undefined) === !options.default) throw usage("give --product NAME or --default");
+    const builders = await readBuilders(options.builder, ctx.cwd);
+    if (remove && (builders.length > 0 || threshold !== undefined)) {
       throw usage("--remove takes no --builder or --threshold");
     }
-    if (!remove && (builders.length === 0 || str(a, "threshold") === undefined)) {
+    if (!remove && (builders.length === 0 || threshold === undefined)) {
       throw usage("give --builder ID=KEYFILE for each builder, and --threshold K");
     }
     const policy: ReleasePolicy | undefined = remove
       ? undefined
       : {
           builders,
-          threshold: parseCount(str(a, "threshold"), "--threshold", builders.length) as number,
+          threshold: parseCount(threshold, "--threshold", builders.length) as number,
           require: { artifactSha256: true, sourceDigest: true },
         };
-    const r = await setReleasePolicy(dirArg, { product, policy }, publisherOptions(ctx));
+    const r = await setReleasePolicy(
+      dirArg,
+      { product, policy, rotateOnlineKeys: !keepOnlineKeys },
+      publisherOptions(ctx),
+    );
     const scope = product ?? "(default)";
     if (!r.changed) {
       ctx.out.line(`The policy of ${scope} is already that: nothing to do.`);
       return { data: { scope, changed: false } };
     }
     ctx.out.table(["product", "threshold", "builder", "keys"], policyRows(r.policies));
+    printRotated(ctx, r, keepOnlineKeys);
     printNextSteps(ctx, dirArg, r.root);
     return {
       data: {
@@ -101,10 +164,9 @@ Examples:
         policy: policy === undefined ? null : releasePolicyToJSON(policy),
         policies: policyToJSON(r.policies),
         staged: r.staged,
+        rotated: rotatedJson(r.rotated),
         ...(r.root === undefined ? {} : { root: r.root }),
       },
     };
   },
-};
-
-export default command;
+});

@@ -10,7 +10,13 @@ import zlib from "node:zlib";
 import { BulwarkError, StorageError } from "@bulwark/tuf";
 import type { ArchiveEntry } from "./entry.js";
 import { ARCHIVE_ERRORS, ArchiveError } from "./errors.js";
-import { checkCompressionRatio, type ExtractLimits, type ExtractOptions, resolveLimits } from "./limits.js";
+import {
+  type Budget,
+  checkCompressionRatio,
+  type ExtractLimits,
+  type ExtractOptions,
+  resolveLimits,
+} from "./limits.js";
 import { type ArchiveFormat, type ExtractResult, StagingDirectory } from "./staging.js";
 import { readTarEntries } from "./tar.js";
 import { hasTarMagic } from "./tar-header.js";
@@ -89,6 +95,25 @@ async function fileSize(handle: FileHandle, file: string): Promise<number> {
   }
 }
 
+/**
+ * Runs `walk` over the entries of the archive `file`, read with the format's reader within
+ * `budget` (tar headers are charged to it); the archive is closed afterwards.
+ */
+export async function withEntries<T>(
+  format: ArchiveFormat,
+  file: string,
+  budget: Budget,
+  walk: (entries: AsyncIterable<ArchiveEntry>) => Promise<T>,
+): Promise<T> {
+  if (format !== "zip") return walk(readTarEntries(tarStream(file, format === "tar.gz", budget.limits), budget));
+  const handle = await openArchive(file);
+  try {
+    return await walk(readZipEntries(handle, await fileSize(handle, file), budget.limits));
+  } finally {
+    await handle.close();
+  }
+}
+
 async function extractAs(
   format: ArchiveFormat,
   file: string,
@@ -97,22 +122,14 @@ async function extractAs(
 ): Promise<ExtractResult> {
   const limits = resolveLimits(options);
   const staging = await StagingDirectory.create(dest, limits, options.onProgress);
-  let handle: FileHandle | undefined;
   try {
-    let entries: AsyncIterable<ArchiveEntry>;
-    if (format === "zip") {
-      handle = await openArchive(file);
-      entries = readZipEntries(handle, await fileSize(handle, file), limits);
-    } else {
-      entries = readTarEntries(tarStream(file, format === "tar.gz", limits), staging.budget);
-    }
-    for await (const entry of entries) await staging.add(entry);
-    return await staging.commit(format);
+    return await withEntries(format, file, staging.budget, async (entries) => {
+      for await (const entry of entries) await staging.add(entry);
+      return staging.commit(format);
+    });
   } catch (error) {
     await staging.discard();
     throw error;
-  } finally {
-    await handle?.close();
   }
 }
 

@@ -12,11 +12,14 @@ export {
   DEFAULT_MAX_TOTAL_BYTES,
   type ExtractOptions,
   type ExtractProgress,
+  limitsForRelease,
   MAX_CENTRAL_DIRECTORY_BYTES,
   MAX_LINK_RESOLUTION_STEPS,
   MAX_PAX_HEADER_BYTES,
   MAX_SEGMENT_LENGTH,
   MAX_SYMLINK_HOPS,
   MAX_TAR_TRAILING_BYTES,
+  type UnpackedSize,
 } from "./limits.js";
+export { type ArchiveMeasure, measureArchive } from "./measure.js";
 export { type ArchiveFormat, DEST_EXISTS, type ExtractResult } from "./staging.js";

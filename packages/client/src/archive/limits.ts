@@ -39,6 +39,11 @@ export interface ExtractProgress {
 export interface ExtractOptions {
   /** Most bytes of expanded content; default {@link DEFAULT_MAX_TOTAL_BYTES}. */
   readonly maxTotalBytes?: number;
+  /**
+   * Most bytes of file content alone (tar headers and padding not counted); no bound beyond
+   * `maxTotalBytes` when absent. A release's signed unpacked size sets it (see {@link limitsForRelease}).
+   */
+  readonly maxContentBytes?: number;
   /** Most bytes of one entry; default {@link DEFAULT_MAX_ENTRY_BYTES}. */
   readonly maxEntryBytes?: number;
   /** Most entries, parent directories created implicitly included; default {@link DEFAULT_MAX_ENTRIES}. */
@@ -64,6 +69,7 @@ export interface ExtractOptions {
 /** {@link ExtractOptions} with every default filled in. */
 export interface ExtractLimits {
   readonly maxTotalBytes: number;
+  readonly maxContentBytes: number | undefined;
   readonly maxEntryBytes: number;
   readonly maxEntries: number;
   readonly maxPathLength: number;
@@ -91,6 +97,8 @@ export function resolveLimits(options: ExtractOptions): ExtractLimits {
   }
   return {
     maxTotalBytes: bound("maxTotalBytes", options.maxTotalBytes, DEFAULT_MAX_TOTAL_BYTES),
+    maxContentBytes:
+      options.maxContentBytes === undefined ? undefined : bound("maxContentBytes", options.maxContentBytes, 0),
     maxEntryBytes: bound("maxEntryBytes", options.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES),
     maxEntries: bound("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
     maxPathLength: bound("maxPathLength", options.maxPathLength, DEFAULT_MAX_PATH_LENGTH),
@@ -146,33 +154,77 @@ export class Budget {
     if (this.total() + size > this.limits.maxTotalBytes) {
       throw new ArchiveError(
         ARCHIVE_ERRORS.TOO_LARGE,
-        `${entryLabel(name)} declares ${size} bytes, which would take the archive over maxTotalBytes (${this.limits.maxTotalBytes})`,
+        `${entryLabel(name)} declares ${size} bytes, which would take the archive over maxTotalBytes (${this.limits.maxTotalBytes}); ${this.written(0)}`,
+      );
+    }
+    const content = this.limits.maxContentBytes;
+    if (content !== undefined && this.contentBytes + size > content) {
+      throw new ArchiveError(
+        ARCHIVE_ERRORS.TOO_LARGE,
+        `${entryLabel(name)} declares ${size} bytes, which would take the archive over maxContentBytes (${content}); ${this.written(0)}`,
       );
     }
   }
 
-  /** Counts the content of entry `name` as it is written. */
+  /** Counts the content of entry `name` before it is written: `bytes` more is refused past a bound. */
   addContent(name: string, bytes: number): void {
     this.contentBytes += bytes;
-    this.check(entryLabel(name));
+    const content = this.limits.maxContentBytes;
+    if (content !== undefined && this.contentBytes > content) {
+      throw new ArchiveError(
+        ARCHIVE_ERRORS.TOO_LARGE,
+        `the archive expands past maxContentBytes (${content}) at ${entryLabel(name)}; ${this.written(bytes)}`,
+      );
+    }
+    this.check(entryLabel(name), bytes);
   }
 
   /** Counts format overhead as it is read; `where` says what it is, for the message. */
   addOverhead(where: string, bytes: number): void {
     this.overheadBytes += bytes;
-    this.check(where);
+    this.check(where, 0);
   }
 
   private total(): number {
     return this.contentBytes + this.overheadBytes;
   }
 
-  private check(where: string): void {
+  /** What was written before a refusal: the content counted, less the `pending` bytes refused. */
+  private written(pending: number): string {
+    return `${this.contentBytes - pending} bytes of file content were written before the refusal`;
+  }
+
+  private check(where: string, pending: number): void {
     if (this.total() > this.limits.maxTotalBytes) {
       throw new ArchiveError(
         ARCHIVE_ERRORS.TOO_LARGE,
-        `the archive expands past maxTotalBytes (${this.limits.maxTotalBytes}) at ${where}`,
+        `the archive expands past maxTotalBytes (${this.limits.maxTotalBytes}) at ${where}; ${this.written(pending)}`,
       );
     }
   }
+}
+
+/**
+ * What a release archive unpacks to, as `bulwark release add` measured it and the vendor
+ * signed it (`custom.bulwark.unpacked`): bytes of file content, and entries as
+ * `maxEntries` counts them (files, directories and links, parents created implicitly included).
+ */
+export interface UnpackedSize {
+  readonly bytes: number;
+  readonly entries: number;
+}
+
+/**
+ * The bounds to unpack a release with: the configured ones, tightened to the release's
+ * signed unpacked size when it has one (the smaller of each), so a decompression bomb
+ * stops at what was signed, not at the configured default.
+ */
+export function limitsForRelease(options: ExtractOptions, unpacked: UnpackedSize | undefined): ExtractOptions {
+  if (unpacked === undefined) return options;
+  const { maxContentBytes, maxTotalBytes, maxEntries } = options;
+  return {
+    ...options,
+    maxContentBytes: Math.min(unpacked.bytes, maxContentBytes ?? maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES),
+    maxEntries: Math.min(unpacked.entries, maxEntries ?? DEFAULT_MAX_ENTRIES),
+  };
 }

@@ -9,8 +9,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { syncDirectory } from "@bulwark/tuf";
 
-import { extractArchive } from "../archive/index.js";
-import type { ExtractOptions } from "../archive/limits.js";
+import { type ExtractOptions, extractArchive, limitsForRelease } from "../archive/index.js";
 
 import type { JournalVersion } from "../journal.js";
 import type { Release } from "../release.js";
@@ -18,10 +17,13 @@ import type { InstallStrategy } from "./strategy.js";
 
 const VERSION_DIR = /^[0-9A-Za-z.+_-]+$/;
 
-/** Options of {@link DirectoryStrategy}: bounds for unpacking, passed to the archive reader. */
+/**
+ * Options of {@link DirectoryStrategy}: the bounds for unpacking, passed to the archive
+ * reader (each with its named default). A release's signed unpacked size tightens them.
+ */
 export type DirectoryStrategyOptions = Pick<
   ExtractOptions,
-  "maxTotalBytes" | "maxEntryBytes" | "maxEntries" | "maxPathLength" | "maxCompressionRatio"
+  "maxTotalBytes" | "maxContentBytes" | "maxEntryBytes" | "maxEntries" | "maxPathLength" | "maxCompressionRatio"
 >;
 
 async function isArchive(file: string): Promise<boolean> {
@@ -72,8 +74,9 @@ export class DirectoryStrategy implements InstallStrategy {
   }
 
   /**
-   * Unpacks `file` (tar, tar.gz or zip) into the version's folder, or copies it there when it
-   * is not an archive; the folder appears complete or not at all.
+   * Unpacks `file` (tar, tar.gz or zip) into the version's folder, within the configured
+   * bounds and the release's signed unpacked size, or copies it there when it is not an
+   * archive; the folder appears complete or not at all.
    * @throws {ArchiveError} when the archive is refused.
    * @throws {Error} for a version that is not a usable folder name.
    */
@@ -84,7 +87,8 @@ export class DirectoryStrategy implements InstallStrategy {
     if ((await this.active()) !== release.version) await fs.rm(dest, { recursive: true, force: true });
     else return;
     if (await isArchive(file)) {
-      await extractArchive(file, dest, this.options);
+      // The signed unpacked size, when the release has one, bounds the unpack below the configured limits.
+      await extractArchive(file, dest, limitsForRelease(this.options, release.unpacked));
     } else {
       const tmp = `${dest}.partial-${randomBytes(6).toString("hex")}`;
       await fs.mkdir(tmp);

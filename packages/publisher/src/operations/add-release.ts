@@ -6,7 +6,14 @@
  */
 import path from "node:path";
 import { attestationBundlePath, formatAttestationBundle, type ReleasePolicy, type SourceDigest } from "@bulwark/attest";
-import { formatSourceDigest, parseSemver, writeReleaseMetadata } from "@bulwark/client";
+import {
+  ArchiveError,
+  formatSourceDigest,
+  measureArchive,
+  parseSemver,
+  type UnpackedSize,
+  writeReleaseMetadata,
+} from "@bulwark/client";
 import { type Repository, TargetFile } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
@@ -53,6 +60,10 @@ export interface StagedReleaseFile extends StagedTarget {
   readonly role: string;
   /** The builders that attested it (under a release policy). */
   readonly attestedBy?: readonly string[];
+  /** What the archive unpacks to, signed in `custom.bulwark.unpacked`; absent for a file that is not an archive. */
+  readonly unpacked?: UnpackedSize;
+  /** Why an archive could not be measured (a client would refuse it too): no size is signed for it. */
+  readonly unmeasured?: string;
 }
 
 /** What {@link addRelease} staged. */
@@ -152,9 +163,26 @@ async function attestRelease(
 }
 
 /**
+ * What the staged archive `file` unpacks to, walked with the client's own readers (nothing
+ * is written): an endpoint's extraction stops at these numbers. An archive the client would
+ * refuse is not measured, and the reason is returned instead.
+ */
+async function unpackedSize(file: string): Promise<{ unpacked?: UnpackedSize; unmeasured?: string }> {
+  try {
+    const measured = await measureArchive(file);
+    return measured === undefined ? {} : { unpacked: { bytes: measured.bytes, entries: measured.entries } };
+  } catch (error) {
+    if (!(error instanceof ArchiveError)) throw error;
+    return { unmeasured: error.message };
+  }
+}
+
+/**
  * Stages the files of NAME@VERSION as release targets (signed at the next publish): each
  * is hashed and copied into `staged/`, listed with `custom.bulwark` {name, version,
- * channel, released, platform, source, attestations}, and added to `NAME/index.json`.
+ * channel, released, platform, source, attestations, unpacked}, and added to `NAME/index.json`.
+ * An archive (tar, tar.gz, zip) is measured: its unpacked bytes and entries are signed, and
+ * clients stop unpacking there.
  * A path already released with other bytes is refused.
  * @throws {PublisherError} `BAD_NAME`, `BAD_VERSION`, `BAD_CHANNEL`, `BAD_PLATFORM`,
  *   `BAD_TARGET_PATH`, `NO_RELEASE_POLICY`, `SOURCE_DIGEST_REQUIRED`, `ALREADY_RELEASED`,
@@ -200,6 +228,8 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
               sha256,
               attestations,
             );
+      // The staged copy is measured: the bytes that are listed, not a file that may change meanwhile.
+      const size = await unpackedSize(path.join(repoDir.paths.stagedTargets, sha256));
       const target = new TargetFile(targetPath, length, new Map([["sha256", sha256]]));
       writeReleaseMetadata(target, {
         name,
@@ -209,6 +239,7 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
         platform,
         source: options.source === undefined ? undefined : formatSourceDigest(options.source),
         attestations: attested === undefined ? undefined : [attested.bundle.path],
+        unpacked: size.unpacked,
       });
       repo.addTarget(target, role);
       files.push({
@@ -217,6 +248,7 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
         length,
         role,
         ...(attested === undefined ? {} : { attestedBy: attested.quorum.result.agreeing }),
+        ...size,
       });
       if (attested !== undefined) {
         bundles.push(attested.bundle);

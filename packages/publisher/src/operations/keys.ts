@@ -147,53 +147,62 @@ export async function rotateKey(
     readonly source: (oldScheme: SignatureScheme | undefined) => KeySource;
   },
   options: PublisherOptions = {},
-): Promise<
-  StagedChange &
-    RoleKeys & {
-      readonly revoked: string;
-      readonly added: KeyInfo;
-      readonly keyFile?: string;
-      readonly rootVersion?: number;
-    }
-> {
+): Promise<RotatedKey> {
+  return withRepository(dir, options, (repoDir, repo) => rotateKeyIn(repoDir, repo, change));
+}
+
+/** What {@link rotateKey} did. */
+export type RotatedKey = StagedChange &
+  RoleKeys & {
+    readonly revoked: string;
+    readonly added: KeyInfo;
+    readonly keyFile?: string;
+    readonly rootVersion?: number;
+  };
+
+/**
+ * {@link rotateKey} on a repository already open and locked (several rotations in one
+ * staged change, such as the online keys with a policy change).
+ */
+export async function rotateKeyIn(
+  repoDir: RepoDir,
+  repo: Parameters<typeof rootStatus>[1],
+  change: Parameters<typeof rotateKey>[1],
+): Promise<RotatedKey> {
   const { role } = change;
-  return withRepository(dir, options, async (repoDir, repo) => {
-    const { keyids } = keysOfRole(repo, role);
-    if (change.keyId === undefined && keyids.length !== 1) {
-      throw new PublisherError(
-        PUBLISHER_ERRORS.WHICH_KEY,
-        `${role} has ${keyids.length} keys: name the one to replace (${keyids.map((id) => id.slice(0, 12)).join(", ")})`,
-      );
-    }
-    const oldId = resolveKeyId(keyids, change.keyId ?? (keyids[0] as string), role);
-    const oldScheme = repo.publicKey(oldId)?.scheme;
-    const keepScheme =
-      oldScheme !== undefined && Object.hasOwn(SUPPORTED_SCHEMES, oldScheme)
-        ? (oldScheme as SignatureScheme)
-        : undefined;
-    const key = await repoDir.keyStore(() => repo).createKey(role, change.source(keepScheme));
-    if (keyids.includes(key.keyId)) {
-      throw new PublisherError(PUBLISHER_ERRORS.KEY_IN_ROLE, `key ${key.keyId.slice(0, 12)} already signs ${role}`);
-    }
-    repo.addKey(role, key);
-    const revoked = takeKeyOff(repo, withKeyEntry(repoDir.config.keys, key.entry), role, oldId);
-    // The new key is recorded before metadata lists it; the old one keeps its entry while needed.
-    await repoDir.saveConfig({ ...repoDir.config, keys: withKeyEntry(repoDir.config.keys, key.entry) });
-    const result = await staged(repoDir, repo);
-    await repoDir.saveConfig({ ...repoDir.config, keys: revoked.entries });
-    const after = keysOfRole(repo, role);
-    const rootVersion = repo.stagedRoot()?.signed.version;
-    return {
-      ...result,
-      role,
-      keys: after.keyids,
-      threshold: after.threshold,
-      revoked: oldId,
-      added: keyInfo(key, repoDir.config.keys),
-      ...(revoked.file === undefined ? {} : { keyFile: revoked.file }),
-      ...(rootVersion === undefined ? {} : { rootVersion }),
-    };
-  });
+  const { keyids } = keysOfRole(repo, role);
+  if (change.keyId === undefined && keyids.length !== 1) {
+    throw new PublisherError(
+      PUBLISHER_ERRORS.WHICH_KEY,
+      `${role} has ${keyids.length} keys: name the one to replace (${keyids.map((id) => id.slice(0, 12)).join(", ")})`,
+    );
+  }
+  const oldId = resolveKeyId(keyids, change.keyId ?? (keyids[0] as string), role);
+  const oldScheme = repo.publicKey(oldId)?.scheme;
+  const keepScheme =
+    oldScheme !== undefined && Object.hasOwn(SUPPORTED_SCHEMES, oldScheme) ? (oldScheme as SignatureScheme) : undefined;
+  const key = await repoDir.keyStore(() => repo).createKey(role, change.source(keepScheme));
+  if (keyids.includes(key.keyId)) {
+    throw new PublisherError(PUBLISHER_ERRORS.KEY_IN_ROLE, `key ${key.keyId.slice(0, 12)} already signs ${role}`);
+  }
+  repo.addKey(role, key);
+  const revoked = takeKeyOff(repo, withKeyEntry(repoDir.config.keys, key.entry), role, oldId);
+  // The new key is recorded before metadata lists it; the old one keeps its entry while needed.
+  await repoDir.saveConfig({ ...repoDir.config, keys: withKeyEntry(repoDir.config.keys, key.entry) });
+  const result = await staged(repoDir, repo);
+  await repoDir.saveConfig({ ...repoDir.config, keys: revoked.entries });
+  const after = keysOfRole(repo, role);
+  const rootVersion = repo.stagedRoot()?.signed.version;
+  return {
+    ...result,
+    role,
+    keys: after.keyids,
+    threshold: after.threshold,
+    revoked: oldId,
+    added: keyInfo(key, repoDir.config.keys),
+    ...(revoked.file === undefined ? {} : { keyFile: revoked.file }),
+    ...(rootVersion === undefined ? {} : { rootVersion }),
+  };
 }
 
 /**

@@ -2,6 +2,13 @@
  * Changing the policies in root: the release policy (verified builds) and the
  * transparency-log policy. Each change is a new root version, staged; publishing it needs
  * the root keys' signatures, so a stolen online key cannot change either.
+ *
+ * By default the same root version also replaces every online key (targets, snapshot,
+ * timestamp). An app that bundles an older root, served a 404 for the next one, would
+ * otherwise go on trusting whatever the old online keys sign, with none of the new
+ * policy's checks (the withheld root update). Once they are rotated, the old keys sign
+ * nothing a client holding the new root accepts, and a client that requires the policies
+ * (`requirePolicies`, `minRootVersion`) refuses the old root outright.
  */
 import path from "node:path";
 import {
@@ -19,23 +26,98 @@ import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
 import { checkIndependent } from "../release-policy.js";
 import type { LogConfig } from "../store/config.js";
-import type { StagedChange } from "./keys.js";
+import type { RepoDir } from "../store/repo-dir.js";
+import { type RotatedKey, rotateKeyIn, type StagedChange } from "./keys.js";
 import { withRepository } from "./open.js";
-import { rootStatus } from "./roles.js";
+import { keysOfRole, rootStatus } from "./roles.js";
 
-/** What a policy change did; `changed` is false when the next root already had it. */
-export type PolicyChange<T> = { readonly changed: boolean } & Partial<StagedChange> & T;
+/** The roles whose keys sign online (and a compromised CI holds): rotated with a policy change. */
+export const ONLINE_ROLES = ["targets", "snapshot", "timestamp"] as const;
+
+/** How a policy change treats the online keys. */
+export interface OnlineKeysOption {
+  /**
+   * Replace every online key in the same root version (default true): new keys are
+   * generated, encrypted, under the repository's `keys/` folder, with passphrases from the
+   * caller's callback. False keeps them, leaving clients that miss the new root exposed.
+   */
+  readonly rotateOnlineKeys?: boolean | undefined;
+}
+
+/**
+ * What a policy change did; `changed` is false when the next root already had it.
+ * `rotated` lists the online keys replaced in the same root version (none when kept).
+ */
+export type PolicyChange<T> = {
+  readonly changed: boolean;
+  readonly rotated: readonly RotatedKey[];
+  /** Online roles whose key also signs root (a `--single-key` repository): not rotated, it would gain nothing. */
+  readonly sharedWithRoot?: readonly string[];
+} & Partial<StagedChange> &
+  T;
+
+/**
+ * Replaces every key of the online roles by a generated one of the same scheme, in the
+ * staged root. A key that also signs root is kept (whoever stole it can sign root too);
+ * keys held elsewhere (an external signer, offline) are not replaced here.
+ * @throws {PublisherError} `ONLINE_KEY_ELSEWHERE` naming such a key, before anything changes.
+ */
+async function rotateOnlineKeys(
+  repoDir: RepoDir,
+  repo: Parameters<typeof rootStatus>[1],
+): Promise<{ rotated: RotatedKey[]; sharedWithRoot: string[] }> {
+  const rootKeys = keysOfRole(repo, "root").keyids;
+  const online = ONLINE_ROLES.flatMap((role) => keysOfRole(repo, role).keyids.map((keyId) => ({ role, keyId })));
+  const keys = online.filter((k) => !rootKeys.includes(k.keyId));
+  const sharedWithRoot = [...new Set(online.filter((k) => rootKeys.includes(k.keyId)).map((k) => k.role))];
+  for (const { role, keyId } of keys) {
+    const entry = repoDir.config.keys.find((e) => e.id === keyId);
+    if (entry !== undefined && "file" in entry) continue;
+    throw new PublisherError(
+      PUBLISHER_ERRORS.ONLINE_KEY_ELSEWHERE,
+      `the ${role} key ${keyId.slice(0, 12)} is ${entry === undefined ? "not here" : "held elsewhere"}: a policy change replaces the online keys, and this one cannot be generated here`,
+      {
+        hint: `replace it with \`bulwark key rotate DIR --role ${role} ${keyId.slice(0, 12)} --external-command CMD --public-key FILE\`, then change the policy with --keep-online-keys`,
+      },
+    );
+  }
+  const rotated: RotatedKey[] = [];
+  for (const { role, keyId } of keys) {
+    rotated.push(
+      await rotateKeyIn(repoDir, repo, {
+        role,
+        keyId,
+        source: (scheme) => ({ generate: scheme ?? "ed25519", keyDir: repoDir.paths.keys }),
+      }),
+    );
+  }
+  return { rotated, sharedWithRoot };
+}
+
+/** Stages a root that changed, rotating the online keys unless told not to; what to report. */
+async function stageRoot(repoDir: RepoDir, repo: Parameters<typeof rootStatus>[1], option: OnlineKeysOption) {
+  const keys = option.rotateOnlineKeys === false ? undefined : await rotateOnlineKeys(repoDir, repo);
+  const staged = await repoDir.stage(repo);
+  const root = rootStatus(repoDir, repo);
+  const shared = keys === undefined || keys.sharedWithRoot.length === 0 ? {} : { sharedWithRoot: keys.sharedWithRoot };
+  return { changed: true, rotated: keys?.rotated ?? [], ...shared, staged, ...(root === undefined ? {} : { root }) };
+}
 
 /**
  * Sets the release policy of `product` (undefined: the default for products without
- * one), or removes it (`policy` undefined), in the next root.
+ * one), or removes it (`policy` undefined), in the next root, and replaces the online keys
+ * in it (see {@link OnlineKeysOption}).
  * @throws {PublisherError} `BUILDER_KEY_IS_REPOSITORY_KEY`, `BAD_POLICY` when the policies
- *   would not read back (a key shared by two builders, ...); {@link AttestError}
- *   `ATTEST_BAD_POLICY` when the current root's policy does not parse.
+ *   would not read back (a key shared by two builders, ...), `ONLINE_KEY_ELSEWHERE`; the key
+ *   store's errors; {@link AttestError} `ATTEST_BAD_POLICY` when the current root's policy
+ *   does not parse.
  */
 export async function setReleasePolicy(
   dir: string,
-  change: { readonly product?: string | undefined; readonly policy: ReleasePolicy | undefined },
+  change: {
+    readonly product?: string | undefined;
+    readonly policy: ReleasePolicy | undefined;
+  } & OnlineKeysOption,
   options: PublisherOptions = {},
 ): Promise<PolicyChange<{ readonly policies: ReleasePolicies }>> {
   const { product, policy } = change;
@@ -50,26 +132,26 @@ export async function setReleasePolicy(
       product === undefined ? { products, default: policy } : { products, default: before.default };
     checkIndependent(repo.root.signed, policy?.builders ?? []);
     if (releasePoliciesJson(next) === releasePoliciesJsonIn(repo.root.signed))
-      return { changed: false, policies: next };
+      return { changed: false, rotated: [], policies: next };
     try {
       writeReleasePolicies(repo.rotateRoot(), next);
     } catch (error) {
       if (!(error instanceof AttestError)) throw error;
       throw new PublisherError(PUBLISHER_ERRORS.BAD_POLICY, error.message, { cause: error });
     }
-    const staged = await repoDir.stage(repo);
-    const root = rootStatus(repoDir, repo);
-    return { changed: true, policies: next, staged, ...(root === undefined ? {} : { root }) };
+    return { ...(await stageRoot(repoDir, repo, change)), policies: next };
   });
 }
 
 /**
- * Sets the transparency-log policy of the next root (`policy` undefined removes it). With
- * `logDir` (a log folder), bulwark.json records it for publishing.
+ * Sets the transparency-log policy of the next root (`policy` undefined removes it), and
+ * replaces the online keys in it (see {@link OnlineKeysOption}). With `logDir` (a log
+ * folder), bulwark.json records it for publishing.
+ * @throws {PublisherError} `ONLINE_KEY_ELSEWHERE`; the key store's errors.
  */
 export async function setLogPolicy(
   dir: string,
-  change: { readonly policy: LogPolicy | undefined; readonly logDir?: string | undefined },
+  change: { readonly policy: LogPolicy | undefined; readonly logDir?: string | undefined } & OnlineKeysOption,
   options: PublisherOptions = {},
 ): Promise<PolicyChange<{ readonly log?: LogConfig; readonly logConfigured: boolean }>> {
   const { policy, logDir } = change;
@@ -83,10 +165,9 @@ export async function setLogPolicy(
       }
     }
     const recorded = { ...(log ? { log } : {}), logConfigured: repoDir.config.log !== undefined };
-    if (logPolicyJson(policy) === logPolicyJsonIn(repo.root.signed)) return { changed: false, ...recorded };
+    if (logPolicyJson(policy) === logPolicyJsonIn(repo.root.signed))
+      return { changed: false, rotated: [], ...recorded };
     writeLogPolicy(repo.rotateRoot(), policy);
-    const staged = await repoDir.stage(repo);
-    const root = rootStatus(repoDir, repo);
-    return { changed: true, ...recorded, staged, ...(root === undefined ? {} : { root }) };
+    return { ...(await stageRoot(repoDir, repo, change)), ...recorded };
   });
 }
