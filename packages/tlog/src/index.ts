@@ -87,10 +87,13 @@ export {
   monitorLog,
   type TargetLookup,
 } from "./monitor.js";
+export type { LoggedChange } from "./monitor-entries.js";
 export {
   formatMonitorState,
   type LoggedRelease,
+  type LoggedRevocation,
   MAX_REMEMBERED_RELEASES,
+  MAX_REMEMBERED_REVOCATIONS,
   MAX_REMEMBERED_UNLISTED,
   MONITOR_STATE_VERSION,
   type MonitorState,
@@ -104,6 +107,16 @@ export {
   type NoteVerifier,
   SIGNATURE_TYPE,
 } from "./note-key.js";
+export {
+  entryBytes,
+  formatLogEntry,
+  formatReleaseChangeEntry,
+  type LogEntry,
+  parseLogEntry,
+  RELEASE_CHANGE_ENTRY_TYPE,
+  type ReleaseChange,
+  type ReleaseChangeEntry,
+} from "./release-change-entry.js";
 export {
   assertEntryDescribes,
   formatReleaseEntry,

@@ -19,9 +19,9 @@ import {
 } from "./external/witness-client.js";
 import type { LogWriter } from "./log-writer.js";
 import { verifyInclusion } from "./merkle-proof.js";
+import { entryBytes } from "./release-change-entry.js";
 import {
   assertEntryDescribes,
-  formatReleaseEntry,
   parseReleaseEntry,
   type ReleaseEntry,
   type TargetDescription,
@@ -121,7 +121,7 @@ export async function appendReleases(
   entries: readonly ReleaseEntry[],
   options: WitnessingOptions = {},
 ): Promise<AppendReleasesResult> {
-  const bytes = entries.map(formatReleaseEntry);
+  const bytes = entries.map(entryBytes);
   const appended = await writer.append(bytes);
   const collected = await cosignLatest(writer, appended.firstIndex, options);
   const proofs = await releaseProofs(writer, collected.note, appended.firstIndex, entries);
@@ -136,7 +136,8 @@ export async function appendReleases(
 
 /**
  * The proofs of `entries`, logged from `firstIndex` on, against `checkpoint` (a signed
- * note of the writer's log at least that large).
+ * note of the writer's log at least that large). An entry with a `change` is a
+ * release-change entry (release-change-entry.ts).
  * @throws {TlogError} when the log's tiles do not prove an entry (a damaged store).
  */
 export async function releaseProofs(
@@ -150,7 +151,7 @@ export async function releaseProofs(
   const proofs: ReleaseProof[] = [];
   for (const [i, entry] of entries.entries()) {
     const index = firstIndex + BigInt(i);
-    const extra = formatReleaseEntry(entry);
+    const extra = entryBytes(entry);
     const hashes = await tree.inclusionProof(index);
     verifyInclusion(index, parsed.size, hashLeaf(extra), hashes, parsed.rootHash);
     proofs.push({ entry, index, proof: marshalTlogProof({ index, hashes, checkpoint, extra }) });
