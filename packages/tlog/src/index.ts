@@ -108,6 +108,7 @@ export {
   SIGNATURE_TYPE,
 } from "./note-key.js";
 export {
+  changeProofPath,
   entryBytes,
   formatLogEntry,
   formatReleaseChangeEntry,
@@ -138,9 +139,12 @@ export {
   type ReleaseProof,
   releaseProofPath,
   releaseProofs,
+  type VerifiedLogEntry,
   type VerifiedRelease,
+  verifyLogEntryProof,
   verifyReleaseProof,
   type WitnessingOptions,
+  WitnessQuorumError,
 } from "./release-log.js";
 export { EMPTY_ROOT, HASH_SIZE, hashChildren, hashLeaf, rootFromLeafHashes } from "./rfc6962.js";
 export { Rfc6962SthVerifier } from "./rfc6962-sth.js";

@@ -168,7 +168,8 @@ async function checkChange(
   };
   if (!revocations.has(entry.path)) {
     if (revocations.size < MAX_REMEMBERED_REVOCATIONS) revocations.set(entry.path, revocation);
-    else check.warnings.push(`more than ${MAX_REMEMBERED_REVOCATIONS} logged revocations: later ones are not remembered`);
+    else
+      check.warnings.push(`more than ${MAX_REMEMBERED_REVOCATIONS} logged revocations: later ones are not remembered`);
   }
   const problem = await revocationProblem(entry.path, revocation, check.repository);
   if (problem !== undefined) check.problems.push(problem);

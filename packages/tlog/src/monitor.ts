@@ -58,9 +58,7 @@ export const MONITOR_DEFAULTS = {
 
 /** Looks a target up in the vendor's repository (an `Updater` is one). */
 export interface TargetLookup {
-  getTargetInfo(
-    path: string,
-  ): Promise<
+  getTargetInfo(path: string): Promise<
     | {
         readonly length: number;
         readonly hashes: ReadonlyMap<string, string>;

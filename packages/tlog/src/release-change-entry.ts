@@ -125,6 +125,14 @@ export function formatReleaseChangeEntry(entry: ReleaseChangeEntry): Uint8Array 
   return bytes;
 }
 
+/**
+ * Where the proof of a release file's change is published: beside the file, as
+ * `<path>.revoked.tlog-proof` or `<path>.rollout.tlog-proof` (the latest rollout change).
+ */
+export function changeProofPath(artifactPath: string, change: ReleaseChange["kind"]): string {
+  return `${artifactPath}.${change === "revoke" ? "revoked" : "rollout"}.tlog-proof`;
+}
+
 /** The bytes of a release entry or, when it carries a `change`, of a release-change entry. */
 export function entryBytes(entry: ReleaseEntry | ReleaseChangeEntry): Uint8Array {
   return "change" in entry ? formatReleaseChangeEntry(entry) : formatReleaseEntry(entry);

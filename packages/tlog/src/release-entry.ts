@@ -138,7 +138,10 @@ export function formatReleaseEntry(entry: ReleaseEntry): Uint8Array {
 }
 
 /** The fields of `object` that are not in `known`. */
-export function unknownFields(object: Record<string, JsonValue>, known: ReadonlySet<string>): Record<string, JsonValue> {
+export function unknownFields(
+  object: Record<string, JsonValue>,
+  known: ReadonlySet<string>,
+): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(object)) {
     // defineProperty: a `__proto__` key stays a plain field.
