@@ -12,6 +12,11 @@ export const EXIT = {
   NEEDS_SIGNATURES: 3,
   /** Another `bulwark` process holds the repository's lock. */
   LOCKED: 4,
+  /**
+   * An incident, not an outage: a witness holds a checkpoint signed with the log key that this
+   * log never produced (TLOG_SPLIT_VIEW): the log key was used elsewhere.
+   */
+  LOG_KEY_INCIDENT: 5,
   /** `repo refresh`: metadata was re-signed and published (0 means nothing needed doing). */
   REFRESHED: 10,
   /**
@@ -28,5 +33,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   2   usage error: unknown command or option, missing argument, bad configuration
   3   signatures missing: sign offline with \`bulwark sign\`, then \`bulwark repo import\`
   4   the repository is locked by another bulwark process
+  5   incident: a witness holds a checkpoint signed with the log key that this log never produced
   10  \`repo refresh\` re-signed and published metadata
   11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)`;

@@ -108,11 +108,13 @@ describe("bulwark log and witness, end to end", () => {
     assert.equal(status.quorum, true);
     assert.deepEqual((status.cosignatures as Array<{ witness: string }>).map((c) => c.witness).sort(), ["w1", "w2"]);
 
-    // A fork: the same log key signs another history of size 2. Both witnesses refuse.
+    // A fork: the same log key signs another history of size 2. Both witnesses refuse: an
+    // incident (exit 5), not an outage.
     const fork = await runCli(["log", "append", "fork", "--entry", "evil.json", "--json"], { cwd: base });
-    assert.equal(fork.code, 1, fork.stderr);
-    assert.equal(fork.json<{ error: { code: string } }>().error.code, "TLOG_WITNESS_QUORUM");
+    assert.equal(fork.code, 5, fork.stderr);
+    assert.equal(fork.json<{ error: { code: string } }>().error.code, "TLOG_SPLIT_VIEW");
     assert.match(fork.stderr, /forked/);
+    assert.match(fork.stderr, /the log key was used elsewhere/);
     for (const w of ["w1", "w2"]) assert.equal(readdirSync(at(w, "evidence")).length, 1, `${w} kept no evidence`);
 
     // A rollback: the checkpoint of size 1 again. Refused with the witness's size, or as malformed.

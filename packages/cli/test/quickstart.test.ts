@@ -24,6 +24,7 @@ describe("bulwark quickstart", () => {
         ["stolen keys, not logged", "refused"],
         ["monitor: vendor's releases", "consistent"],
         ["logged secret release", "reported"],
+        ["private log extension", "refused"],
         ["C's build at publish", "refused"],
         ["A+B agree on 1.2.0", "accepted"],
         ["stolen keys list C's build", "refused"],

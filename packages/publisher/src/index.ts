@@ -20,6 +20,15 @@ export {
 export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
 export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
 export {
+  type AppendedToLog,
+  type AppendToLogOptions,
+  appendToLog,
+  DEFAULT_LOG_BATCH,
+  LogWitnessError,
+  WITNESS_FAILURE_HINTS,
+  witnessFailure,
+} from "./log/log-append.js";
+export {
   isLogDir,
   LOG_CONFIG_SCHEMA,
   LOG_CONFIG_SCHEMA_FILE,
@@ -29,7 +38,7 @@ export {
 } from "./log/log-dir.js";
 export { isUrl, type LogLocation, openLogLocation, readPolicyFile, vkeyOption } from "./log/log-location.js";
 export { createNoteKeyFile, readNoteKeyFile } from "./log/note-keys.js";
-export { type LoggedReleases, logReleases, releaseEntries } from "./log/release-logging.js";
+export { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "./log/release-logging.js";
 export {
   loadCosigner,
   readWitnessConfig,

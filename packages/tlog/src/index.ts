@@ -87,10 +87,13 @@ export {
   monitorLog,
   type TargetLookup,
 } from "./monitor.js";
+export type { LoggedChange } from "./monitor-entries.js";
 export {
   formatMonitorState,
   type LoggedRelease,
+  type LoggedRevocation,
   MAX_REMEMBERED_RELEASES,
+  MAX_REMEMBERED_REVOCATIONS,
   MAX_REMEMBERED_UNLISTED,
   MONITOR_STATE_VERSION,
   type MonitorState,
@@ -104,6 +107,17 @@ export {
   type NoteVerifier,
   SIGNATURE_TYPE,
 } from "./note-key.js";
+export {
+  changeProofPath,
+  entryBytes,
+  formatLogEntry,
+  formatReleaseChangeEntry,
+  type LogEntry,
+  parseLogEntry,
+  RELEASE_CHANGE_ENTRY_TYPE,
+  type ReleaseChange,
+  type ReleaseChangeEntry,
+} from "./release-change-entry.js";
 export {
   assertEntryDescribes,
   formatReleaseEntry,
@@ -125,9 +139,12 @@ export {
   type ReleaseProof,
   releaseProofPath,
   releaseProofs,
+  type VerifiedLogEntry,
   type VerifiedRelease,
+  verifyLogEntryProof,
   verifyReleaseProof,
   type WitnessingOptions,
+  WitnessQuorumError,
 } from "./release-log.js";
 export { EMPTY_ROOT, HASH_SIZE, hashChildren, hashLeaf, rootFromLeafHashes } from "./rfc6962.js";
 export { Rfc6962SthVerifier } from "./rfc6962-sth.js";

@@ -4,7 +4,8 @@
  * checked against the vendor's repository, and the entries that were not listed there yet
  * (checked again on every run), and the release each logged digest was first logged as (so a
  * digest logged again under another name or version, a relabelled release, is caught even
- * when the first entry was checked in an earlier run). Stored as JSON, written atomically by
+ * when the first entry was checked in an earlier run), and the revocations logged (checked
+ * against the repository on every run, so a revocation hidden later is caught). Stored as JSON, written atomically by
  * the caller. A state written before `releases` existed still reads (the monitor then
  * checks every entry again, once, to learn them).
  */
@@ -16,6 +17,18 @@ export interface LoggedRelease {
   readonly name: string;
   readonly version: string;
   /** The index of the entry that logged it first. */
+  readonly index: bigint;
+}
+
+/** A logged revocation, remembered so every later run checks the repository still carries it. */
+export interface LoggedRevocation {
+  /** The revoked file's target path. */
+  readonly path: string;
+  /** Its SHA-256, lowercase hex. */
+  readonly sha256: string;
+  readonly name: string;
+  readonly version: string;
+  /** The index of the entry that logged the revocation. */
   readonly index: bigint;
 }
 
@@ -34,6 +47,8 @@ export interface MonitorState {
    * first logged as; at most {@link MAX_REMEMBERED_RELEASES}. Absent in older states.
    */
   readonly releases?: ReadonlyMap<string, LoggedRelease>;
+  /** The revocations logged in [0, checkedSize), by target path. Absent in older states. */
+  readonly revocations?: ReadonlyMap<string, LoggedRevocation>;
 }
 
 /** The state's current format version. */
@@ -42,6 +57,8 @@ export const MONITOR_STATE_VERSION = 1;
 export const MAX_REMEMBERED_UNLISTED = 10_000;
 /** At most this many logged digests are remembered (about 15 MB of state). */
 export const MAX_REMEMBERED_RELEASES = 100_000;
+/** At most this many logged revocations are remembered. */
+export const MAX_REMEMBERED_REVOCATIONS = 10_000;
 
 /** The JSON text of a state. */
 export function formatMonitorState(state: MonitorState): string {
@@ -58,6 +75,17 @@ export function formatMonitorState(state: MonitorState): string {
             releases: Object.fromEntries(
               [...state.releases].map(([sha256, r]) => [sha256, [r.name, r.version, r.index.toString()]]),
             ),
+          }),
+      ...(state.revocations === undefined || state.revocations.size === 0
+        ? {}
+        : {
+            revocations: [...state.revocations.values()].map((r) => [
+              r.path,
+              r.sha256,
+              r.name,
+              r.version,
+              r.index.toString(),
+            ]),
           }),
     },
     null,
@@ -91,8 +119,26 @@ export function parseMonitorState(text: string): MonitorState {
   const unlisted = o.unlisted.map((i) => (typeof i === "string" ? parseUint64(i) : undefined));
   if (unlisted.some((i) => i === undefined || i >= checkedSize)) throw bad("unlisted holds a bad index");
   const state = { origin: o.origin, checkpoint: o.checkpoint, checkedSize, unlisted: unlisted as bigint[] };
-  if (o.releases === undefined) return state;
-  return { ...state, releases: parseReleases(o.releases, checkedSize) };
+  const revocations = o.revocations === undefined ? undefined : parseRevocations(o.revocations, checkedSize);
+  if (o.releases === undefined) return { ...state, ...(revocations ? { revocations } : {}) };
+  return { ...state, releases: parseReleases(o.releases, checkedSize), ...(revocations ? { revocations } : {}) };
+}
+
+function parseRevocations(value: unknown, checkedSize: bigint): Map<string, LoggedRevocation> {
+  if (!Array.isArray(value)) throw bad("revocations must be an array");
+  const out = new Map<string, LoggedRevocation>();
+  for (const r of value) {
+    if (!Array.isArray(r) || r.length !== 5 || !r.every((x) => typeof x === "string")) {
+      throw bad("revocations must hold [path, sha256, name, version, index]");
+    }
+    const [path, sha256, name, version, at] = r as [string, string, string, string, string];
+    const index = parseUint64(at);
+    if (!SHA256_HEX.test(sha256) || index === undefined || index >= checkedSize) {
+      throw bad(`revocations holds a bad entry for ${JSON.stringify(path)}`);
+    }
+    out.set(path, { path, sha256, name, version, index });
+  }
+  return out;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -13,7 +13,10 @@
  * - a **secret release**: an entry in the log that the vendor's TUF repository does not
  *   list (an attacker with a stolen key had to log the release for clients to accept it);
  * - a **relabelled release**: one file logged under two names or versions (an old attested
- *   build listed as a new version).
+ *   build listed as a new version);
+ * - a **hidden revocation**: a release the log says is revoked that the repository lists
+ *   unrevoked (`unrevoked-release`); every logged change (revocation, rollout) is listed in
+ *   the report, so a kill switch used by someone else is seen too.
  *
  * Nothing the log, the mirrors or the witnesses serve is trusted: checkpoints are verified
  * with the log's key, cosignatures with the witnesses' keys (from the log policy), and tiles
@@ -22,12 +25,12 @@
  * says what to act on; the caller saves `state` for the next run (only a run without a
  * consistency problem moves it forward, so an alarm repeats until someone looks).
  */
-import { BulwarkError, type Fetcher } from "@bulwark/tuf";
+import { BulwarkError, type Fetcher, type JsonObject } from "@bulwark/tuf";
 import { encodeBase64 } from "./encoding.js";
 import { TLOG_ERRORS, TlogError, usageError } from "./errors.js";
 import type { WitnessEndpoint } from "./external/witness-client.js";
 import type { LogPolicy } from "./log-policy.js";
-import { checkEntries } from "./monitor-entries.js";
+import { checkEntries, type LoggedChange } from "./monitor-entries.js";
 import type { MonitorState } from "./monitor-state.js";
 import {
   type LogView,
@@ -55,9 +58,15 @@ export const MONITOR_DEFAULTS = {
 
 /** Looks a target up in the vendor's repository (an `Updater` is one). */
 export interface TargetLookup {
-  getTargetInfo(
-    path: string,
-  ): Promise<{ readonly length: number; readonly hashes: ReadonlyMap<string, string> } | undefined>;
+  getTargetInfo(path: string): Promise<
+    | {
+        readonly length: number;
+        readonly hashes: ReadonlyMap<string, string>;
+        /** The target's `custom` data: `bulwark.revoked` says it is revoked. */
+        readonly custom?: JsonObject | undefined;
+      }
+    | undefined
+  >;
 }
 
 /** A copy of the log to read: the log itself or a mirror. */
@@ -117,6 +126,8 @@ export type MonitorProblemKind =
   | "unlisted-release"
   /** One file logged under two names or versions; reported in the run that reads the second entry. */
   | "relabelled-release"
+  /** A release revoked in the log that the repository lists unrevoked: a hidden revocation. */
+  | "unrevoked-release"
   | "bad-entry"
   | "log-unreadable"
   | "repository-unreadable";
@@ -148,6 +159,8 @@ export interface MonitorReport {
   /** Entries checked against the repository in this run: [from, to), plus earlier unlisted ones. */
   readonly entries: { readonly from: string; readonly to: string; readonly checked: number };
   readonly problems: readonly MonitorProblem[];
+  /** The changes to releases (revocations, rollout changes) logged in the entries read in this run. */
+  readonly changes: readonly LoggedChange[];
   /** Things that could not be checked (an unreachable witness, a mirror without the tiles). */
   readonly warnings: readonly string[];
   /** The state to save for the next run. */
@@ -226,12 +239,16 @@ export async function monitorLog(options: MonitorOptions): Promise<MonitorReport
   const from = resume ? (state.checkedSize < size ? state.checkedSize : size) : 0n;
   const recheck = resume ? state.unlisted.filter((i) => i < from) : [];
   const releases = resume ? (state.releases ?? new Map()) : new Map();
+  const revocations = resume ? (state.revocations ?? new Map()) : new Map();
+  const changes: LoggedChange[] = [];
   const checked =
     target === undefined
       ? undefined
       : await checkEntries(target, from, recheck, {
           repository: options.repository,
           releases,
+          revocations,
+          changes,
           problems,
           warnings,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -245,6 +262,7 @@ export async function monitorLog(options: MonitorOptions): Promise<MonitorReport
     views: views.map(viewOf),
     entries: { from: from.toString(), to: (checked ? size : from).toString(), checked: checked?.count ?? 0 },
     problems,
+    changes,
     warnings,
   };
   if (!consistent || target === undefined) return state === undefined ? report : { ...report, state };
@@ -254,6 +272,7 @@ export async function monitorLog(options: MonitorOptions): Promise<MonitorReport
     checkedSize: checked ? size : from,
     unlisted: checked ? checked.unlisted : recheck,
     releases: checked ? checked.releases : releases,
+    revocations: checked ? checked.revocations : revocations,
   };
   return { ...report, state: next };
 }

@@ -21,6 +21,10 @@
  * Fields this version does not know are kept (lossless round trip) and are part of the
  * canonical bytes. The bytes must be exactly the canonical form of what they parse to, so
  * one release has one entry and one leaf hash.
+ *
+ * A log may also hold release-change entries (release-change-entry.ts: a revocation or a
+ * rollout change of a logged release); {@link parseLogEntry} reads either kind. Release
+ * entries are unchanged by them: the same fields, the same bytes.
  */
 import { createHash } from "node:crypto";
 import { CanonicalJsonError, canonicalize, FormatError, isJsonObject, type JsonValue, parseJson } from "@bulwark/tuf";
@@ -63,7 +67,7 @@ export interface ReleaseEntry {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 /** Whether `s` holds a C0 control, DEL or a C1 control: never in a name, version or path. */
-function hasControl(s: string): boolean {
+export function hasControl(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
@@ -78,7 +82,7 @@ function bad(message: string, cause?: unknown): TlogError {
 }
 
 /** The problem with a release entry's fields, or undefined when they are valid. */
-function fieldProblem(entry: ReleaseEntry): string | undefined {
+export function fieldProblem(entry: ReleaseEntry): string | undefined {
   for (const field of ["name", "version", "path"] as const) {
     const value = entry[field];
     if (typeof value !== "string" || value === "") return `${field} must be a non-empty string`;
@@ -134,7 +138,10 @@ export function formatReleaseEntry(entry: ReleaseEntry): Uint8Array {
 }
 
 /** The fields of `object` that are not in `known`. */
-function unknownFields(object: Record<string, JsonValue>, known: ReadonlySet<string>): Record<string, JsonValue> {
+export function unknownFields(
+  object: Record<string, JsonValue>,
+  known: ReadonlySet<string>,
+): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(object)) {
     // defineProperty: a `__proto__` key stays a plain field.

@@ -19,13 +19,8 @@ import {
 } from "./external/witness-client.js";
 import type { LogWriter } from "./log-writer.js";
 import { verifyInclusion } from "./merkle-proof.js";
-import {
-  assertEntryDescribes,
-  formatReleaseEntry,
-  parseReleaseEntry,
-  type ReleaseEntry,
-  type TargetDescription,
-} from "./release-entry.js";
+import { entryBytes, type LogEntry, parseLogEntry } from "./release-change-entry.js";
+import { assertEntryDescribes, parseReleaseEntry, type ReleaseEntry, type TargetDescription } from "./release-entry.js";
 import { hashLeaf } from "./rfc6962.js";
 import { TiledTree } from "./tiled-tree.js";
 import { marshalTlogProof, parseTlogProof, type VerifyTlogProofOptions, verifyTlogProof } from "./tlog-proof.js";
@@ -73,7 +68,7 @@ export interface AppendReleasesResult {
 /**
  * Collects cosignatures on the writer's latest checkpoint and publishes the cosigned
  * checkpoint. `oldSize` is the size the witnesses are believed to have cosigned last.
- * @throws {TlogError} TLOG_WITNESS_QUORUM when `policy` is not satisfied.
+ * @throws {WitnessQuorumError} TLOG_WITNESS_QUORUM when `policy` is not satisfied.
  */
 export async function cosignLatest(
   writer: LogWriter,
@@ -101,11 +96,22 @@ export async function cosignLatest(
   return collected;
 }
 
-function quorumError(results: readonly CosignatureResult[]): TlogError {
+/** TLOG_WITNESS_QUORUM from {@link cosignLatest}, with what each witness did. */
+export class WitnessQuorumError extends TlogError {
+  constructor(
+    message: string,
+    /** What each witness did: the errors say why (an incident, unavailable tiles, an outage). */
+    readonly results: readonly CosignatureResult[],
+  ) {
+    super(TLOG_ERRORS.WITNESS_QUORUM, message);
+  }
+}
+
+function quorumError(results: readonly CosignatureResult[]): WitnessQuorumError {
   const failures = results.filter((r) => r.error).map((r) => `${r.witness}: ${r.error?.message}`);
-  return new TlogError(
-    TLOG_ERRORS.WITNESS_QUORUM,
+  return new WitnessQuorumError(
     `the witness policy is not satisfied${failures.length > 0 ? ` (${failures.join("; ")})` : ""}`,
+    results,
   );
 }
 
@@ -121,7 +127,7 @@ export async function appendReleases(
   entries: readonly ReleaseEntry[],
   options: WitnessingOptions = {},
 ): Promise<AppendReleasesResult> {
-  const bytes = entries.map(formatReleaseEntry);
+  const bytes = entries.map(entryBytes);
   const appended = await writer.append(bytes);
   const collected = await cosignLatest(writer, appended.firstIndex, options);
   const proofs = await releaseProofs(writer, collected.note, appended.firstIndex, entries);
@@ -136,7 +142,8 @@ export async function appendReleases(
 
 /**
  * The proofs of `entries`, logged from `firstIndex` on, against `checkpoint` (a signed
- * note of the writer's log at least that large).
+ * note of the writer's log at least that large). An entry with a `change` is a
+ * release-change entry (release-change-entry.ts).
  * @throws {TlogError} when the log's tiles do not prove an entry (a damaged store).
  */
 export async function releaseProofs(
@@ -150,7 +157,7 @@ export async function releaseProofs(
   const proofs: ReleaseProof[] = [];
   for (const [i, entry] of entries.entries()) {
     const index = firstIndex + BigInt(i);
-    const extra = formatReleaseEntry(entry);
+    const extra = entryBytes(entry);
     const hashes = await tree.inclusionProof(index);
     verifyInclusion(index, parsed.size, hashLeaf(extra), hashes, parsed.rootHash);
     proofs.push({ entry, index, proof: marshalTlogProof({ index, hashes, checkpoint, extra }) });
@@ -186,5 +193,32 @@ export function verifyReleaseProof(
   const verified = verifyTlogProof(proof, proof.extra, options);
   const entry = parseReleaseEntry(proof.extra);
   if (options.target !== undefined) assertEntryDescribes(entry, options.target);
+  return { entry, index: proof.index, checkpoint: verified.checkpoint };
+}
+
+/** What a verified proof of any Bulwark log entry establishes. */
+export interface VerifiedLogEntry {
+  /** The logged entry: a release, or a change to one (a revocation, a rollout change). */
+  readonly entry: LogEntry;
+  readonly index: bigint;
+  readonly checkpoint: VerifiedCheckpoint;
+}
+
+/**
+ * Verifies a proof of any Bulwark log entry offline, as {@link verifyReleaseProof} does, and
+ * returns the entry it carries (for a release-change entry: the revocation or rollout change).
+ * @throws {TlogError} as {@link verifyReleaseProof}.
+ */
+export function verifyLogEntryProof(
+  proofText: string | Uint8Array,
+  options: VerifyTlogProofOptions & { readonly target?: TargetDescription },
+): VerifiedLogEntry {
+  const proof = parseTlogProof(proofText);
+  if (proof.extra === undefined) {
+    throw new TlogError(TLOG_ERRORS.MALFORMED_PROOF, "the tlog proof carries no log entry");
+  }
+  const verified = verifyTlogProof(proof, proof.extra, options);
+  const entry = parseLogEntry(proof.extra);
+  if (options.target !== undefined) assertEntryDescribes(entry.entry, options.target);
   return { entry, index: proof.index, checkpoint: verified.checkpoint };
 }

@@ -1,24 +1,18 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { LogDir } from "@bulwark/publisher";
+import { type AppendedToLog, appendToLog, DEFAULT_LOG_BATCH, LogDir, LogWitnessError } from "@bulwark/publisher";
 import {
   type CosignatureResult,
-  cosignLatest,
+  FolderStore,
   formatReleaseEntry,
-  policyEndpoints,
   type ReleaseEntry,
   releaseEntryFromJson,
-  releaseProofs,
-  TlogError,
 } from "@bulwark/tlog";
 import { FormatError, type JsonValue, parseJson, writeFileAtomic } from "@bulwark/tuf";
-import { type Command, list, str } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { cliPassphrases } from "../publisher-options.js";
-
-/** The default number of entries per batch (one checkpoint each). */
-const DEFAULT_BATCH = 1000;
 
 async function readInput(source: string, cwd: string): Promise<{ name: string; text: string }> {
   if (source === "-") {
@@ -87,8 +81,16 @@ function witnessRow(r: CosignatureResult) {
   };
 }
 
+function printWitnesses(results: readonly CosignatureResult[], out: Context["out"]): void {
+  for (const r of results) {
+    out.line(
+      `  ${r.lines ? out.ok("cosigned") : out.bad("failed  ")}  ${r.witness}${r.error ? `: ${r.error.message}` : ""}`,
+    );
+  }
+}
+
 /** `bulwark log append DIR --entry FILE`: log release entries in batches, then collect cosignatures. */
-const command: Command = {
+export default defineCommand({
   name: "log append",
   summary: "append release entries to a log folder, collect witness cosignatures, write proofs",
   description: `Reads release entries (each --entry FILE holds a JSON object, an array, or JSON Lines;
@@ -97,6 +99,13 @@ is appended when an entry is invalid), then asks the witnesses of DIR/witnesses.
 cosign the final checkpoint and publishes it cosigned. Fails (exit 1) when the policy's
 quorum did not cosign: the entries stay in the log (a log never takes entries back); the
 next append collects cosignatures again.
+
+The tiles and entries are in DIR/public/ (and, with --upload DIR2, copied to DIR2) before
+the witnesses are asked, and the cosigned checkpoint is written last: witnesses that check
+data availability read the new tiles at the log's public URL before they cosign. A witness
+that could not read them fails the append with TLOG_DATA_UNAVAILABLE (publish the tiles
+first). A witness that holds a tree this log never produced fails it with TLOG_SPLIT_VIEW
+and exit 5: the log key was used elsewhere, an incident, not an outage.
 
 An entry: {"name": "app", "version": "1.2.0", "path": "app/app-1.2.0.tar.gz",
 "sha256": "<hex>", "length": 1234, "targets": {"role": "targets", "version": 7,
@@ -121,97 +130,71 @@ Example:
       type: "string",
       valueName: "N",
       description: "entries per batch, each batch one checkpoint",
-      default: String(DEFAULT_BATCH),
+      default: String(DEFAULT_LOG_BATCH),
     },
     { name: "proofs", type: "string", valueName: "DIR", description: "write each entry's proof under DIR" },
+    {
+      name: "upload",
+      type: "string",
+      valueName: "DIR",
+      description:
+        "a served copy of DIR/public/: new tiles go there before the witnesses are asked, the checkpoint last",
+    },
   ],
-  async run(a, ctx) {
-    const sources = list(a, "entry");
-    if (sources.length === 0) throw usage("--entry FILE is required", "pass - to read entries from stdin");
-    const batchText = str(a, "batch") ?? String(DEFAULT_BATCH);
-    const batch = Number(batchText);
-    if (!/^\d{1,7}$/.test(batchText) || batch < 1)
-      throw usage(`--batch must be a whole number from 1, got ${batchText}`);
+  async run({ positionals, options }, ctx) {
+    if (options.entry.length === 0) throw usage("--entry FILE is required", "pass - to read entries from stdin");
+    const batch = Number(options.batch);
+    if (!/^\d{1,7}$/.test(options.batch) || batch < 1)
+      throw usage(`--batch must be a whole number from 1, got ${options.batch}`);
     const entries: ReleaseEntry[] = [];
-    for (const source of sources) {
+    for (const source of options.entry) {
       const { name, text } = await readInput(source, ctx.cwd);
       entries.push(...entriesOf(name, text));
     }
-    const proofsDir = str(a, "proofs");
-    if (proofsDir !== undefined) for (const e of entries) proofFile(path.resolve(ctx.cwd, proofsDir), e.path);
-    const dir = await LogDir.open(path.resolve(ctx.cwd, a.positionals.DIR as string));
-    const policy = await dir.witnessPolicy();
-    const { writer, release } = await dir.openWriter(cliPassphrases(ctx));
+    const proofsDir = options.proofs === undefined ? undefined : path.resolve(ctx.cwd, options.proofs);
+    if (proofsDir !== undefined) for (const e of entries) proofFile(proofsDir, e.path);
+    const dir = await LogDir.open(path.resolve(ctx.cwd, positionals.DIR));
+    let appended: AppendedToLog;
     try {
-      const before = writer.size;
-      for (let i = 0; i < entries.length; i += batch) {
-        const chunk = entries.slice(i, i + batch);
-        await writer.append(chunk.map(formatReleaseEntry));
-        if (entries.length > batch)
-          ctx.out.note(`appended ${Math.min(i + batch, entries.length)} of ${entries.length}`);
-      }
-      let results: readonly CosignatureResult[] = [];
-      let quorum: TlogError | undefined;
-      let checkpoint = writer.checkpoint;
-      if (policy !== undefined) {
-        try {
-          const collected = await cosignLatest(writer, before, {
-            witnesses: policyEndpoints(policy.quorum),
-            policy: policy.quorum,
-            signal: ctx.signal,
-          });
-          results = collected.results;
-          checkpoint = collected.note;
-        } catch (error) {
-          if (!(error instanceof TlogError)) throw error;
-          quorum = error;
-          checkpoint = writer.checkpoint;
-        }
-      }
-      const proofs = await releaseProofs(writer, checkpoint, before, entries);
-      if (proofsDir !== undefined && quorum === undefined) {
-        for (const p of proofs) {
-          const file = proofFile(path.resolve(ctx.cwd, proofsDir), p.entry.path);
-          await fs.mkdir(path.dirname(file), { recursive: true });
-          await writeFileAtomic(file, Buffer.from(p.proof));
-        }
-      }
-      const size = writer.size;
-      ctx.out.line(`Appended ${entries.length} entr${entries.length === 1 ? "y" : "ies"}: the log has ${size}.`);
-      for (const r of results) {
-        ctx.out.line(
-          `  ${r.lines ? ctx.out.ok("cosigned") : ctx.out.bad("failed  ")}  ${r.witness}${r.error ? `: ${r.error.message}` : ""}`,
-        );
-      }
-      if (proofsDir !== undefined && quorum === undefined) ctx.out.line(`Proofs written under ${proofsDir}.`);
-      if (quorum !== undefined) {
-        throw new CliError(
-          quorum.code,
-          `${quorum.message}; the entries are logged (size ${size}) but have no valid proofs yet`,
-          EXIT.FAILURE,
-          "bring the witnesses back (or fix DIR/witnesses.policy), then append again: the next checkpoint is cosigned",
-          { cause: quorum },
-        );
-      }
-      return {
-        data: {
-          origin: dir.config.origin,
-          firstIndex: before.toString(),
-          count: entries.length,
-          size: size.toString(),
-          checkpoint,
-          witnesses: results.map(witnessRow),
-          proofs: proofs.map((p) => ({
-            index: p.index.toString(),
-            path: p.entry.path,
-            ...(proofsDir !== undefined ? { file: proofFile(path.resolve(ctx.cwd, proofsDir), p.entry.path) } : {}),
-          })),
+      appended = await appendToLog(dir, entries, {
+        passphrases: cliPassphrases(ctx),
+        batch,
+        signal: ctx.signal,
+        ...(options.upload === undefined ? {} : { upload: new FolderStore(path.resolve(ctx.cwd, options.upload)) }),
+        onProgress: (n, total) => {
+          if (total > batch) ctx.out.note(`appended ${n} of ${total}`);
         },
-      };
-    } finally {
-      await release();
+      });
+    } catch (error) {
+      if (error instanceof LogWitnessError) printWitnesses(error.witnesses, ctx.out);
+      throw error;
     }
+    if (proofsDir !== undefined) {
+      for (const p of appended.proofs) {
+        const file = proofFile(proofsDir, p.entry.path);
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, Buffer.from(p.proof));
+      }
+    }
+    const { size } = appended;
+    ctx.out.line(`Appended ${entries.length} entr${entries.length === 1 ? "y" : "ies"}: the log has ${size}.`);
+    printWitnesses(appended.witnesses, ctx.out);
+    if (options.upload !== undefined) ctx.out.line(`Uploaded ${appended.uploaded} resources to ${options.upload}.`);
+    if (proofsDir !== undefined) ctx.out.line(`Proofs written under ${options.proofs}.`);
+    return {
+      data: {
+        origin: appended.origin,
+        firstIndex: appended.firstIndex.toString(),
+        count: entries.length,
+        size: size.toString(),
+        checkpoint: appended.checkpoint,
+        witnesses: appended.witnesses.map(witnessRow),
+        proofs: appended.proofs.map((p) => ({
+          index: p.index.toString(),
+          path: p.entry.path,
+          ...(proofsDir !== undefined ? { file: proofFile(proofsDir, p.entry.path) } : {}),
+        })),
+      },
+    };
   },
-};
-
-export default command;
+});

@@ -4,6 +4,9 @@ import path from "node:path";
 import { type LogLocation, openLogLocation } from "@bulwark/publisher";
 import {
   formatMonitorState,
+  type LogPolicy,
+  logPolicyOf,
+  MONITOR_DEFAULTS,
   type MonitorReport,
   type MonitorState,
   monitorLog,
@@ -11,8 +14,8 @@ import {
   policyEndpoints,
   tufRepository,
 } from "@bulwark/tlog";
-import { readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
-import { type Command, type Context, list, str } from "../command.js";
+import { Metadata, type Root, readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
+import { type Context, defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -30,6 +33,17 @@ async function readRoot(file: string): Promise<Uint8Array> {
   }
 }
 
+/** The log policy of the trusted root, when it has one. */
+function rootLogPolicy(bytes: Uint8Array, file: string): LogPolicy | undefined {
+  let root: Metadata<Root>;
+  try {
+    root = Metadata.fromBytes(bytes, "root");
+  } catch (cause) {
+    throw new CliError("BAD_ROOT", `${file} is not TUF root metadata`, EXIT.USAGE, undefined, { cause });
+  }
+  return logPolicyOf(root.signed);
+}
+
 async function readState(file: string | undefined): Promise<MonitorState | undefined> {
   if (file === undefined) return undefined;
   const bytes = await readFileIfExists(file);
@@ -38,13 +52,22 @@ async function readState(file: string | undefined): Promise<MonitorState | undef
 
 function print(report: MonitorReport, out: Context["out"]): void {
   out.table(
-    ["checkpoint of", "size", "root"],
-    report.views.map((v) => [v.source, v.size, v.rootHash]),
+    ["checkpoint of", "size", "root", "cosigned by"],
+    report.views.map((v) => [v.source, v.size, v.rootHash, v.cosigners.join(", ") || "-"]),
   );
   out.line("");
+  if (report.checked !== undefined) {
+    out.line(
+      `entries read from ${report.checked.source}, the largest tree a copy of the log serves: ${report.checked.size}`,
+    );
+  }
   out.line(
     `entries checked against the repository: ${report.entries.checked} (from ${report.entries.from} to ${report.entries.to})`,
   );
+  for (const c of report.changes) {
+    const what = c.change === "revoke" ? `revoked${c.reason ? ` (${c.reason})` : ""}` : `rollout set to ${c.percent}%`;
+    out.line(`logged change, entry ${c.index}: ${c.name} ${c.version} (${c.path}) ${what}`);
+  }
   for (const w of report.warnings) out.line(`${out.paint(33, "warning:")} ${w}`);
   if (report.ok) {
     out.line(out.ok("ok: no split view, every logged release is in the repository"));
@@ -67,7 +90,7 @@ function progress(ctx: Context): (checked: bigint, total: bigint) => void {
 }
 
 /** `bulwark log monitor`: split views and releases the repository does not list. */
-const command: Command = {
+export default defineCommand({
   name: "log monitor",
   summary: "check a release log for split views and for logged releases the repository does not list",
   description: `Reads the log (and each mirror: --log is repeatable), the latest checkpoint each witness
@@ -77,6 +100,17 @@ different roots, or a consistency proof that fails, is a split view (a fork). Th
 new log entry and looks its target up in the vendor's TUF repository (--repo, verified from
 --root as a client would): a logged artifact the repository does not list, or lists with
 another digest, is reported. Run it on a schedule; exit 1 means someone must look.
+
+Cosignatures on every checkpoint are verified with the witness keys of the root's log
+policy (and --witnesses); the witnesses with a URL are asked for their latest checkpoint.
+Entries are checked up to the largest tree any witness cosigned that a copy of the log
+serves, also on a first run with no state. Problems (exit 1): split-view, inconsistent,
+rollback; unpublished-checkpoint (a witness cosigned a tree no copy of the log serves, after
+--unpublished-grace: a privately extended log, the log key was used elsewhere);
+unlisted-release; relabelled-release (one file logged under two versions); unrevoked-release
+(the log has a revocation the repository no longer carries: it was hidden with the online
+keys); bad-entry; log-unreadable; repository-unreadable. Every logged revocation and
+rollout change read is listed, so a kill switch used by someone else is seen too.
 
 The report (--json) holds the signed checkpoints that disagree, as evidence. --state keeps
 the last verified checkpoint, how far entries were checked and the unlisted ones, and the
@@ -122,16 +156,26 @@ Example:
       valueName: "FILE",
       description: "a witness policy: the latest checkpoint of each witness with a URL is compared too",
     },
+    {
+      name: "unpublished-grace",
+      type: "string",
+      valueName: "SECONDS",
+      description: `how long a witness checkpoint may go unserved before it is a problem (default ${MONITOR_DEFAULTS.unpublishedGraceSeconds})`,
+    },
   ],
-  async run(a, ctx) {
-    const logs = list(a, "log");
-    const repo = str(a, "repo");
-    const rootFile = str(a, "root");
+  async run({ options }, ctx) {
+    const logs = options.log;
+    const repo = options.repo;
+    const rootFile = options.root;
     if (logs.length === 0) throw usage("--log URL|DIR is required");
     if (repo === undefined || rootFile === undefined) throw usage("--repo URL and --root FILE are required");
-    const stateFile = str(a, "state") === undefined ? undefined : path.resolve(ctx.cwd, str(a, "state") as string);
-    const vkey = str(a, "log-vkey");
-    const origin = str(a, "origin");
+    const grace = options.unpublishedGrace;
+    if (grace !== undefined && !/^\d{1,9}$/.test(grace)) {
+      throw usage(`--unpublished-grace must be a whole number of seconds, got ${grace}`);
+    }
+    const stateFile = options.state === undefined ? undefined : path.resolve(ctx.cwd, options.state);
+    const vkey = options.logVkey;
+    const origin = options.origin;
     const locations: LogLocation[] = [];
     for (const [i, where] of logs.entries()) {
       const first = locations[0];
@@ -139,7 +183,7 @@ Example:
         await openLogLocation(where, ctx.cwd, {
           vkey: vkey ?? first?.verifier.vkey,
           origin: origin ?? first?.origin,
-          policyFile: i === 0 ? str(a, "witnesses") : undefined,
+          policyFile: i === 0 ? options.witnesses : undefined,
           signal: ctx.signal,
         }),
       );
@@ -147,6 +191,7 @@ Example:
     const primary = locations[0] as LogLocation;
     const state = await readState(stateFile);
     const trustedRoot = await readRoot(path.resolve(ctx.cwd, rootFile));
+    const policy = rootLogPolicy(trustedRoot, rootFile);
     const temp = stateFile === undefined ? mkdtempSync(path.join(tmpdir(), "bulwark-monitor-")) : undefined;
     try {
       const repository = await tufRepository({
@@ -160,7 +205,9 @@ Example:
         logs: locations.map((l) => ({ name: l.name, store: l.store })),
         repository,
         ...(primary.policy ? { witnesses: policyEndpoints(primary.policy.quorum) } : {}),
+        ...(policy ? { policy } : {}),
         ...(state ? { state } : {}),
+        ...(grace === undefined ? {} : { unpublishedGraceSeconds: Number(grace) }),
         onProgress: progress(ctx),
       });
       if (ctx.out.streams.stderr.isTTY && !ctx.out.json && !ctx.out.quiet) ctx.out.streams.stderr.write("\r\u001b[K");
@@ -174,6 +221,4 @@ Example:
       if (temp !== undefined) rmSync(temp, { recursive: true, force: true });
     }
   },
-};
-
-export default command;
+});

@@ -8,17 +8,19 @@ import {
   TlogError,
   verifyCheckpoint,
 } from "@bulwark/tlog";
-import { type Command, flag, str } from "../command.js";
+import { defineCommand } from "../command.js";
+import { EXIT } from "../exit-codes.js";
 
 /** `bulwark log status DIR|URL`: the log's latest checkpoint, verified, and who cosigned it. */
-const command: Command = {
+export default defineCommand({
   name: "log status",
   summary: "show a log's size, root and checkpoint, verified, and the witnesses that cosigned it",
   description: `Reads the log's checkpoint from a log folder, a copy of its public/ folder, or a URL,
 and verifies it with the log's key (from DIR/log.json, or --log-vkey). Cosignatures are
 checked against the witness policy (DIR/witnesses.policy, or --witnesses FILE), and whether
 its quorum is met is shown. --audit also verifies every tile and entry bundle against the
-checkpoint's root. Exit 1 when the checkpoint or the audit fails.
+checkpoint's root. Exit 1 when the checkpoint or the audit fails, or when a witness policy
+is given (or the folder has one) and its quorum did not cosign the checkpoint.
 
 Examples:
   bulwark log status ./release-log
@@ -40,12 +42,12 @@ Examples:
     },
     { name: "audit", type: "boolean", description: "verify every tile and entry bundle too" },
   ],
-  async run(a, ctx) {
-    const where = a.positionals.LOG as string;
+  async run({ positionals, options }, ctx) {
+    const where = positionals.LOG;
     const log = await openLogLocation(where, ctx.cwd, {
-      vkey: str(a, "log-vkey"),
-      origin: str(a, "origin"),
-      policyFile: str(a, "witnesses"),
+      vkey: options.logVkey,
+      origin: options.origin,
+      policyFile: options.witnesses,
       signal: ctx.signal,
     });
     const note = await log.store.get(CHECKPOINT_KEY);
@@ -67,7 +69,7 @@ Examples:
             quorum,
             verified.cosignatures.map((s) => s.verifier),
           );
-    const audit = flag(a, "audit")
+    const audit = options.audit
       ? await new LogReader(log.store, { origin: log.origin, logVerifier: log.verifier }).audit(verified.checkpoint, {
           entries: true,
         })
@@ -97,8 +99,7 @@ Examples:
         ...(audit ? { audit } : {}),
         ignoredSignatures: verified.ignored.map((s) => s.name),
       },
+      exitCode: satisfied === false ? EXIT.FAILURE : EXIT.OK,
     };
   },
-};
-
-export default command;
+});

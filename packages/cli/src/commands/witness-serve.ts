@@ -1,31 +1,50 @@
-import { promises as fs } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { acquireLock, loadCosigner, readWitnessConfig, vkeyOption, witnessLayout } from "@bulwark/publisher";
 import {
+  DATA_AVAILABILITY_DEFAULTS,
   FolderWitnessState,
   listenWitness,
   type NoteVerifier,
   TlogWitness,
   type WitnessAccessLogEntry,
   type WitnessEvidence,
+  type WitnessedLog,
   type WitnessServer,
 } from "@bulwark/tlog";
-import { writeFileAtomic } from "@bulwark/tuf";
-import { type Command, type Context, list, str } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { cliPassphrases } from "../publisher-options.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
 
-/** The logs to witness, by origin (each key's name): several keys of one log are allowed. */
-function logsOf(vkeys: readonly string[]): Array<{ origin: string; verifiers: NoteVerifier[] }> {
+/**
+ * The logs to witness, by origin (each key's name): several keys of one log are allowed. Each
+ * `--log-url` is `URL` (when one log is witnessed) or `ORIGIN=URL`: that log is witnessed
+ * with data availability, its new tiles read at URL before a checkpoint is cosigned.
+ */
+function logsOf(vkeys: readonly string[], urls: readonly string[]): WitnessedLog[] {
   const byOrigin = new Map<string, NoteVerifier[]>();
   for (const vkey of vkeys) {
     const verifier = vkeyOption(vkey, "--log-vkey");
     byOrigin.set(verifier.name, [...(byOrigin.get(verifier.name) ?? []), verifier]);
   }
-  return [...byOrigin].map(([origin, verifiers]) => ({ origin, verifiers }));
+  const publicUrls = new Map<string, string>();
+  for (const value of urls) {
+    const eq = value.indexOf("=");
+    const named = eq > 0 && !/^https?:\/\//i.test(value);
+    const origin = named ? value.slice(0, eq) : byOrigin.size === 1 ? [...byOrigin.keys()][0] : undefined;
+    const url = named ? value.slice(eq + 1) : value;
+    if (origin === undefined) throw usage("--log-url must be ORIGIN=URL when several logs are witnessed");
+    if (!byOrigin.has(origin)) throw usage(`--log-url names ${origin}, which no --log-vkey is a key of`);
+    if (!/^https?:\/\//i.test(url)) throw usage(`--log-url ${JSON.stringify(url)} is not an http(s) URL`);
+    publicUrls.set(origin, url);
+  }
+  return [...byOrigin].map(([origin, verifiers]) => {
+    const publicUrl = publicUrls.get(origin);
+    return { origin, verifiers, ...(publicUrl === undefined ? {} : { publicUrl }) };
+  });
 }
 
 /** The access log on stderr: text, or JSON lines with `--json`; none with `--quiet`. */
@@ -39,23 +58,49 @@ function accessLog(ctx: Context): ((entry: WitnessAccessLogEntry) => void) | und
   };
 }
 
-/** Keeps a refused, validly signed checkpoint as evidence, and says so on stderr. */
+/** Writes `data` to `file` durably before returning: temp file, fsync, rename, folder fsync. */
+function writeFileAtomicSync(file: string, data: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temp, "w", 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+  const dirFd = openSync(path.dirname(file), "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+/**
+ * Keeps a refused, validly signed checkpoint as evidence, and says so on stderr. The file is
+ * written before the witness answers (the witness calls this synchronously while refusing),
+ * so whoever got the refusal finds the evidence already there.
+ */
 function keepEvidence(dir: string, ctx: Context): (e: WitnessEvidence) => void {
   return (e) => {
     const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${e.code}.txt`);
     const text = `origin: ${e.origin}\nrefused (${e.code}):\n${e.checkpoint}\nlatest cosigned:\n${e.latest ?? "(none)\n"}`;
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomicSync(file, text);
+    } catch {
+      ctx.out.warn(`could not write ${file}`);
+      return;
+    }
     const line = { evidence: file, origin: e.origin, code: e.code };
     if (ctx.out.json) ctx.out.streams.stderr.write(`${JSON.stringify(line)}\n`);
     else ctx.out.warn(`refused a validly signed checkpoint of ${e.origin} (${e.code}): evidence in ${file}`);
-    void fs
-      .mkdir(dir, { recursive: true })
-      .then(() => writeFileAtomic(file, Buffer.from(text)))
-      .catch(() => ctx.out.warn(`could not write ${file}`));
   };
 }
 
 /** `bulwark witness serve`: a tlog-witness over HTTP until SIGINT/SIGTERM. */
-const command: Command = {
+export default defineCommand({
   name: "witness serve",
   summary: "run a witness (c2sp.org/tlog-witness add-checkpoint) over HTTP",
   description: `Serves POST /add-checkpoint for the logs whose keys are given: a checkpoint is cosigned
@@ -65,13 +110,20 @@ status codes (409, 422) and kept as evidence in DIR/evidence/. The latest cosign
 checkpoint of each log is recorded in DIR/checkpoints/ (written atomically, before the
 answer) and served to monitors at GET /<sha256(origin) hex>/checkpoint.
 
+With --log-url, the log is witnessed with data availability: before cosigning, the witness
+reads the new checkpoint's tiles and entries at the log's public URL and recomputes its root;
+a checkpoint whose entries are not public there (a privately extended log) is refused with
+424 and kept as evidence. Give the log_url of the root's log policy. One log: --log-url URL;
+several: --log-url ORIGIN=URL for each. --availability-timeout bounds each check.
+
 The origin of each log is its key's name (as \`bulwark log init\` makes them). The key's
 passphrase comes from BULWARK_PASSPHRASE_WITNESS or BULWARK_PASSPHRASE. With --json, one
 line {"url": ...} is printed on stdout once listening, and the access log goes to stderr
 as JSON lines. Runs until interrupted (Ctrl+C or SIGTERM).
 
 Example:
-  bulwark witness serve --state ./witness --log-vkey "$LOG_VKEY" --port 8081`,
+  bulwark witness serve --state ./witness --log-vkey "$LOG_VKEY" \\
+    --log-url https://updates.example.com/log/ --port 8081`,
   positionals: [],
   options: [
     {
@@ -87,16 +139,33 @@ Example:
       valueName: "VKEY",
       description: "the verifier key of a log to witness (repeatable; required)",
     },
+    {
+      name: "log-url",
+      type: "string",
+      multiple: true,
+      valueName: "URL|ORIGIN=URL",
+      description: "the log's public URL: cosign only checkpoints whose entries are readable there (repeatable)",
+    },
+    {
+      name: "availability-timeout",
+      type: "string",
+      valueName: "SECONDS",
+      description: `time for one data-availability check (default ${DATA_AVAILABILITY_DEFAULTS.timeoutMs / 1000})`,
+    },
     ...listenOptions(8081),
   ],
-  async run(a, ctx) {
-    const stateArg = str(a, "state");
+  async run({ options }, ctx) {
+    const stateArg = options.state;
     if (stateArg === undefined) throw usage("--state DIR is required");
-    const vkeys = list(a, "log-vkey");
+    const vkeys = options.logVkey;
     if (vkeys.length === 0) throw usage("--log-vkey VKEY is required", "the vkey `bulwark log init` printed");
-    const logs = logsOf(vkeys);
-    const port = parsePort(str(a, "port"));
-    const host = str(a, "host") ?? "127.0.0.1";
+    const logs = logsOf(vkeys, options.logUrl);
+    const timeout = options.availabilityTimeout;
+    if (timeout !== undefined && !(/^\d{1,6}$/.test(timeout) && Number(timeout) > 0)) {
+      throw usage(`--availability-timeout must be a whole number of seconds, got ${timeout}`);
+    }
+    const port = parsePort(options.port);
+    const host = options.host ?? "127.0.0.1";
     const dir = path.resolve(ctx.cwd, stateArg);
     const layout = witnessLayout(dir);
     const config = await readWitnessConfig(dir);
@@ -108,6 +177,7 @@ Example:
         logs,
         state: new FolderWitnessState(layout.checkpoints),
         onEvidence: keepEvidence(layout.evidence, ctx),
+        ...(timeout === undefined ? {} : { availability: { timeoutMs: Number(timeout) * 1000 } }),
       });
       const log = accessLog(ctx);
       let server: WitnessServer;
@@ -127,7 +197,8 @@ Example:
       if (!loopback && !ctx.out.json) ctx.out.warn(`listening on ${server.address}: reachable from other machines`);
       if (ctx.out.json) ctx.out.streams.stdout.write(`${JSON.stringify({ url: server.url, vkey: config.vkey })}\n`);
       else {
-        ctx.out.line(`witness ${config.name} at ${server.url} for ${logs.map((l) => l.origin).join(", ")}`);
+        const what = logs.map((l) => (l.publicUrl ? `${l.origin} (tiles read at ${l.publicUrl})` : l.origin));
+        ctx.out.line(`witness ${config.name} at ${server.url} for ${what.join(", ")}`);
         ctx.out.line(`vkey: ${config.vkey}`);
         ctx.out.note("press Ctrl+C to stop");
       }
@@ -142,6 +213,4 @@ Example:
       await release();
     }
   },
-};
-
-export default command;
+});

@@ -241,7 +241,7 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       s.detail.length > 70 ? `${s.detail.slice(0, 69)}…` : s.detail,
     ]),
   );
-  const ok = scenes.length === 12 && scenes.every((s) => s.actual === s.expected);
+  const ok = scenes.length === 13 && scenes.every((s) => s.actual === s.expected);
   say(
     ok
       ? `\n${out.ok("Every attack was refused or reported, and every update verified.")}`

@@ -17,6 +17,7 @@ import {
   parseVerifierKey,
   parseWitnessPolicy,
   type WitnessPolicy,
+  type WritableLogStore,
 } from "@bulwark/tlog";
 import { writeFileAtomic } from "@bulwark/tuf";
 import { z } from "zod";
@@ -129,11 +130,15 @@ export class LogDir {
 
   /**
    * Takes the folder's lock, decrypts the log key and opens the writer (which verifies
-   * the stored checkpoint and the edge tiles). Call `release` when done.
+   * the stored checkpoint and the edge tiles). Call `release` when done. `wrap` sees every
+   * write to public/ (to copy new resources elsewhere).
    * @throws {PublisherError} LOCKED, MISSING_KEY, FOREIGN_KEY; {@link UsageError} KEY_UNREADABLE;
    *   {@link TlogError} when the stored log does not verify.
    */
-  async openWriter(passphrases: Passphrases): Promise<{ writer: LogWriter; release: () => Promise<void> }> {
+  async openWriter(
+    passphrases: Passphrases,
+    wrap: (store: FolderStore) => WritableLogStore = (store) => store,
+  ): Promise<{ writer: LogWriter; release: () => Promise<void> }> {
     const release = await acquireLock(this.layout.lock);
     try {
       const seed = await readNoteKeyFile(path.join(this.layout.dir, this.config.key), passphrases, "log");
@@ -145,7 +150,7 @@ export class LogDir {
           `${this.config.key} is not the key of ${this.config.vkey}`,
         );
       }
-      const writer = await LogWriter.open(this.store(), {
+      const writer = await LogWriter.open(wrap(this.store()), {
         origin: this.config.origin,
         signer,
         verifier: this.verifier,

@@ -11,21 +11,22 @@
 import path from "node:path";
 import { releaseOf } from "@bulwark/client";
 import {
-  appendReleases,
   type CosignatureResult,
   type LogPolicy,
   logPolicyQuorum,
+  type ReleaseChange,
+  type ReleaseChangeEntry,
   type ReleaseEntry,
   releaseEntryFor,
-  TLOG_ERRORS,
-  TlogError,
-  verifyReleaseProof,
+  type TlogError,
+  verifyLogEntryProof,
   type WitnessEndpoint,
 } from "@bulwark/tlog";
 import type { Repository } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { LogConfig } from "../store/config.js";
 import type { Passphrases } from "../store/passphrases.js";
+import { type AppendedToLog, appendToLog, LogWitnessError, witnessFailure } from "./log-append.js";
 import { LogDir } from "./log-dir.js";
 
 /** What logging the releases of a publish did. */
@@ -38,6 +39,8 @@ export interface LoggedReleases {
   readonly checkpoint: string;
   /** The proof text of each logged target path. */
   readonly proofs: ReadonlyMap<string, string>;
+  /** The proof text of each logged change (a revocation, a rollout change), by target path. */
+  readonly changeProofs: ReadonlyMap<string, string>;
   /** What each witness did. */
   readonly witnesses: readonly CosignatureResult[];
 }
@@ -50,30 +53,50 @@ export interface LoggedReleases {
  * @throws {PublisherError} `LOG_ENTRY_FAILED` when a role that lists a release was not re-signed.
  */
 export function releaseEntries(repo: Repository, added: ReadonlyArray<{ readonly path: string }>): ReleaseEntry[] {
-  const entries: ReleaseEntry[] = [];
-  for (const { path: targetPath } of added) {
-    const role = repo.roleForTarget(targetPath);
-    const targets = repo.targets(role).signed;
-    const target = targets.targets.get(targetPath);
-    const release = target === undefined ? undefined : releaseOf(target);
-    if (target === undefined || release === undefined) continue;
-    const sha256 = target.hashes.get("sha256");
-    const metadata = repo.publishedBytes(role);
-    if (sha256 === undefined || metadata === undefined) {
-      throw new PublisherError(
-        PUBLISHER_ERRORS.LOG_ENTRY_FAILED,
-        `${targetPath}: no sha256, or its role ${role} was not signed`,
-      );
+  return added.flatMap(({ path: targetPath }) => {
+    const entry = signedEntry(repo, targetPath);
+    return entry === undefined ? [] : [entry];
+  });
+}
+
+/**
+ * The release-change entries of a publish, after signing: for each changed release file,
+ * its entry with the change (a revocation, a rollout change) and the role that now carries it.
+ * @throws {PublisherError} `LOG_ENTRY_FAILED` when a changed file is no signed release.
+ */
+export function changeEntries(
+  repo: Repository,
+  changes: ReadonlyArray<{ readonly path: string; readonly change: ReleaseChange }>,
+): ReleaseChangeEntry[] {
+  return changes.map(({ path: targetPath, change }) => {
+    const entry = signedEntry(repo, targetPath);
+    if (entry === undefined) {
+      throw new PublisherError(PUBLISHER_ERRORS.LOG_ENTRY_FAILED, `${targetPath} is not a signed release file`);
     }
-    entries.push(
-      releaseEntryFor(
-        release,
-        { path: targetPath, length: target.length, sha256 },
-        { role, version: targets.version, metadata },
-      ),
+    return { ...entry, change };
+  });
+}
+
+/** The release entry of a signed release target, or undefined when it is no release file. */
+function signedEntry(repo: Repository, targetPath: string): ReleaseEntry | undefined {
+  const role = repo.roleForTarget(targetPath);
+  const targets = repo.targets(role).signed;
+  const target = targets.targets.get(targetPath);
+  const release = target === undefined ? undefined : releaseOf(target);
+  if (target === undefined || release === undefined) return undefined;
+  const sha256 = target.hashes.get("sha256");
+  const metadata = repo.publishedBytes(role);
+  if (sha256 === undefined || metadata === undefined) {
+    throw new PublisherError(
+      PUBLISHER_ERRORS.LOG_ENTRY_FAILED,
+      `${targetPath}: no sha256, or its role ${role} was not signed`,
     );
   }
-  return entries;
+  return releaseEntryFor(
+    release,
+    { path: targetPath, length: target.length, sha256 },
+    { role, version: targets.version, metadata },
+  );
 }
 
 /** Where to ask each witness: bulwark.json's URL for it, else root's, else the log folder's policy. */
@@ -138,53 +161,51 @@ export async function logReleases(
   repoDir: string,
   config: LogConfig | undefined,
   policy: LogPolicy,
-  entries: readonly ReleaseEntry[],
+  entries: readonly (ReleaseEntry | ReleaseChangeEntry)[],
   options: { readonly passphrases: Passphrases; readonly signal?: AbortSignal },
 ): Promise<LoggedReleases> {
   const { dir, config: log } = await openLog(repoDir, config, policy);
   const { endpoints, unreachable } = await endpointsOf(policy, log, dir);
   const quorum = logPolicyQuorum(policy);
-  const { writer, release } = await dir.openWriter(options.passphrases);
+  let appended: AppendedToLog;
   try {
-    let appended: Awaited<ReturnType<typeof appendReleases>>;
-    try {
-      appended = await appendReleases(writer, entries, {
-        witnesses: endpoints,
-        policy: quorum,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof TlogError && error.code === TLOG_ERRORS.WITNESS_QUORUM)) throw error;
-      const noUrl = unreachable.length > 0 ? `; no URL for ${unreachable.join(", ")}` : "";
-      throw new PublisherError(
-        error.code,
-        `fewer than ${policy.threshold} of the root's ${policy.witnesses.length} witnesses cosigned the release log (${error.message}${noUrl}). Nothing was published: clients still see the previous release. The ${entries.length} entr${entries.length === 1 ? "y stays" : "ies stay"} in the log (size ${writer.size}), which never takes entries back`,
-        {
-          hint: "bring the witnesses back (or give their URLs in bulwark.json's log.witnesses), then `bulwark repo publish` again: the releases are logged again and cosigned",
-          cause: error,
-        },
-      );
-    }
-    const proofs = new Map<string, string>();
-    for (const p of appended.proofs) {
-      // The proof a client will get, checked as the client checks it.
-      verifyReleaseProof(p.proof, {
-        origin: policy.origin,
-        logVerifier: policy.logVerifier,
-        policy: quorum,
-        target: p.entry,
-      });
-      proofs.set(p.entry.path, p.proof);
-    }
-    return {
-      origin: policy.origin,
-      firstIndex: appended.firstIndex,
-      size: appended.size,
-      checkpoint: appended.checkpoint,
-      proofs,
-      witnesses: appended.witnesses,
-    };
-  } finally {
-    await release();
+    appended = await appendToLog(dir, entries, {
+      passphrases: options.passphrases,
+      witnesses: endpoints,
+      policy: quorum,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof LogWitnessError)) throw error;
+    const noUrl = unreachable.length > 0 ? `; no URL for ${unreachable.join(", ")}` : "";
+    throw witnessFailure(
+      error.cause as TlogError,
+      error.witnesses,
+      error.size,
+      (m) =>
+        `fewer than ${policy.threshold} of the root's ${policy.witnesses.length} witnesses cosigned the release log (${m}${noUrl}). Nothing was published: clients still see the previous state. The ${entries.length} entr${entries.length === 1 ? "y stays" : "ies stay"} in the log (size ${error.size}), which never takes entries back`,
+      "bring the witnesses back (or give their URLs in bulwark.json's log.witnesses), then `bulwark repo publish` again: the releases are logged again and cosigned",
+    );
   }
+  const proofs = new Map<string, string>();
+  const changeProofs = new Map<string, string>();
+  for (const p of appended.proofs) {
+    // The proof a client will get, checked as the client checks it.
+    const { entry } = verifyLogEntryProof(p.proof, {
+      origin: policy.origin,
+      logVerifier: policy.logVerifier,
+      policy: quorum,
+      target: p.entry,
+    });
+    (entry.kind === "change" ? changeProofs : proofs).set(p.entry.path, p.proof);
+  }
+  return {
+    origin: policy.origin,
+    firstIndex: appended.firstIndex,
+    size: appended.size,
+    checkpoint: appended.checkpoint,
+    proofs,
+    changeProofs,
+    witnesses: appended.witnesses,
+  };
 }

@@ -1,8 +1,13 @@
 /**
  * Changing a published release in signed targets metadata: its staged-rollout percentage,
- * or its revocation (the kill switch). Each change is signed and published at once.
+ * or its revocation (the kill switch). Each change is signed and published at once. Under a
+ * root that names a transparency log, each changed file's change is logged too (a
+ * release-change entry, cosigned like a release) and its proof published beside the file
+ * (`<file>.revoked.tlog-proof`, `<file>.rollout.tlog-proof`): using the kill switch, or
+ * hiding it by re-signing without it, is then visible to the log's monitor.
  */
 import { writeRevocation, writeRollout } from "@bulwark/client";
+import type { ReleaseChange as LogChange } from "@bulwark/tlog";
 import type { TargetFile } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
@@ -22,16 +27,17 @@ async function changeRelease(
   dir: string,
   release: { readonly name: string; readonly version: string },
   options: PublisherOptions,
-  edit: (target: TargetFile, now: number) => void,
+  edit: (target: TargetFile, now: number) => LogChange,
 ): Promise<ReleaseChange> {
   return withRepository(dir, options, async (repoDir, repo) => {
     const targets = await releaseTargets(repoDir, repo, release.name, release.version);
     const now = repoDir.now();
-    for (const t of targets) {
-      edit(t.target, now);
+    const changes = targets.map((t) => {
+      const change = edit(t.target, now);
       repo.touch(t.role);
-    }
-    const published = await repoDir.publish(repo);
+      return { path: t.target.path, change };
+    });
+    const published = await repoDir.publish(repo, { changes });
     return { release: `${release.name}@${release.version}`, files: targets.map((t) => t.target.path), published };
   });
 }
@@ -50,7 +56,10 @@ export async function rolloutRelease(
   if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
     throw new PublisherError(PUBLISHER_ERRORS.BAD_PERCENT, "--percent must be a number from 0 to 100");
   }
-  const change = await changeRelease(dir, release, options, (target) => writeRollout(target, percent));
+  const change = await changeRelease(dir, release, options, (target) => {
+    writeRollout(target, percent);
+    return { kind: "rollout", percent };
+  });
   return { ...change, percent };
 }
 
@@ -68,6 +77,7 @@ export async function revokeRelease(
   const change = await changeRelease(dir, release, options, (target, now) => {
     revoked = { at: isoSeconds(now), ...(release.reason ? { reason: release.reason } : {}) };
     writeRevocation(target, revoked);
+    return { kind: "revoke", ...revoked };
   });
   return { ...change, revoked: revoked as { at: string; reason?: string } };
 }

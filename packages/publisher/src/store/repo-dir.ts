@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import { type ReleaseEntry, releaseProofPath } from "@bulwark/tlog";
+import { changeProofPath, type ReleaseChange, type ReleaseEntry, releaseProofPath } from "@bulwark/tlog";
 import {
   encodeName,
   hashPrefixedPath,
@@ -30,7 +30,7 @@ import {
   writeRepositoryFiles,
 } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
-import { type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
+import { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
 import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
 import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
@@ -320,7 +320,15 @@ export class RepoDir {
    * and the quickstart's attacker only. On any failure before timestamp.json is replaced,
    * clients keep seeing the previous state, and staged/ is kept for a retry.
    */
-  async publish(repo: Repository, options: { dryRun?: boolean; unlogged?: boolean } = {}): Promise<PublishReport> {
+  async publish(
+    repo: Repository,
+    options: {
+      dryRun?: boolean;
+      unlogged?: boolean;
+      /** Changes to released files (a revocation, a rollout change), logged with the releases. */
+      changes?: ReadonlyArray<{ readonly path: string; readonly change: ReleaseChange }>;
+    } = {},
+  ): Promise<PublishReport> {
     const state = await this.stagedState();
     const changed: RepositoryFile[] = await repo.publish();
     const root = changed.find((f) => /^metadata\/\d+\.root\.json$/.test(f.path));
@@ -331,7 +339,8 @@ export class RepoDir {
       return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
     });
     const policy = options.unlogged ? undefined : logPolicyIn(repo.root.signed);
-    const entries = policy === undefined ? [] : releaseEntries(repo, state.added);
+    const entries =
+      policy === undefined ? [] : [...releaseEntries(repo, state.added), ...changeEntries(repo, options.changes ?? [])];
     const logged =
       policy === undefined || entries.length === 0 || options.dryRun
         ? undefined
@@ -347,6 +356,13 @@ export class RepoDir {
       const dests = [...new Set([releaseProofPath(t.dest), plain])];
       return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
     });
+    // Each change's proof beside the plain name of the file it changes.
+    for (const { path: changed, change } of options.changes ?? []) {
+      const proof = logged?.changeProofs.get(changed);
+      if (proof === undefined) continue;
+      const dest = path.join(this.paths.targets, ...changeProofPath(changed, change.kind).split("/"));
+      proofFiles.push({ dest, data: Buffer.from(proof) });
+    }
     const report: PublishReport = {
       files: [
         ...targetFiles.map((t) => ({ path: path.relative(this.paths.public, t.dest), bytes: t.length })),
