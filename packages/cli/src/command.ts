@@ -136,22 +136,3 @@ export function defineCommand<
     },
   };
 }
-
-// Untyped readers, for the commands not yet on `defineCommand`.
-
-/** Reads a string option. */
-export function str(args: Args, name: string): string | undefined {
-  const v = args.options[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-/** Reads a boolean option. */
-export function flag(args: Args, name: string): boolean {
-  return args.options[name] === true;
-}
-
-/** Reads a repeatable string option. */
-export function list(args: Args, name: string): string[] {
-  const v = args.options[name];
-  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-}

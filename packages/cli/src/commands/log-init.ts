@@ -2,13 +2,13 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { createNoteKeyFile, isLogDir, LogDir, logLayout, readPolicyFile } from "@bulwark/publisher";
 import { Ed25519Signer, FolderStore, isValidKeyName, LogWriter } from "@bulwark/tlog";
-import { type Command, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { cliPassphrases } from "../publisher-options.js";
 
 /** `bulwark log init DIR --origin ORIGIN`: a new, empty release log in a folder. */
-const command: Command = {
+const command = defineCommand({
   name: "log init",
   summary: "create a release transparency log in a folder, with its signing key",
   description: `Creates DIR/ with an empty tiled log (c2sp.org/tlog-tiles) in DIR/public/, an Ed25519
@@ -29,7 +29,8 @@ Example:
       name: "origin",
       type: "string",
       valueName: "ORIGIN",
-      description: "the log's name in checkpoints and of its key, e.g. updates.example.com/log (required)",
+      required: true,
+      description: "the log's name in checkpoints and of its key, e.g. updates.example.com/log",
     },
     {
       name: "witnesses",
@@ -38,11 +39,9 @@ Example:
       description: "a witness policy to ask for cosignatures on each append (copied into DIR)",
     },
   ],
-  async run(a, ctx) {
-    const dir = path.resolve(ctx.cwd, a.positionals.DIR as string);
-    const origin = str(a, "origin");
-    if (origin === undefined)
-      throw usage("--origin ORIGIN is required", "for example --origin updates.example.com/log");
+  async run({ positionals, options }, ctx) {
+    const dir = path.resolve(ctx.cwd, positionals.DIR);
+    const origin = options.origin;
     if (!isValidKeyName(origin)) {
       throw usage(`the origin ${JSON.stringify(origin)} cannot name a key`, "no spaces and no + in an origin");
     }
@@ -50,7 +49,7 @@ Example:
       throw new CliError("LOG_EXISTS", `${dir} already holds a log`, EXIT.USAGE, "choose another folder");
     }
     const layout = logLayout(dir);
-    const policyFile = str(a, "witnesses");
+    const policyFile = options.witnesses;
     const policy = policyFile === undefined ? undefined : await readPolicyFile(path.resolve(ctx.cwd, policyFile));
     const passphrase = await cliPassphrases(ctx).get("log", "create");
     await fs.mkdir(layout.public, { recursive: true });
@@ -65,7 +64,7 @@ Example:
     ctx.out.line(`vkey: ${verifier.vkey}`);
     ctx.out.line("");
     ctx.out.line(`Serve ${layout.public} at https://${origin}/ (any static server), then append releases with`);
-    ctx.out.line(`  bulwark log append ${a.positionals.DIR as string} --entry release.json`);
+    ctx.out.line(`  bulwark log append ${positionals.DIR} --entry release.json`);
     return {
       data: {
         dir,
@@ -78,6 +77,6 @@ Example:
       },
     };
   },
-};
+});
 
 export default command;

@@ -1,7 +1,7 @@
 import { logPolicyIn, RepoDir } from "@bulwark/publisher";
 import { logPolicyJsonIn } from "@bulwark/tlog";
 import type { Root } from "@bulwark/tuf";
-import type { Command, Context } from "../command.js";
+import { type Context, defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { describeLogPolicy, logPolicyRows } from "../format/policies.js";
@@ -19,7 +19,7 @@ function print(ctx: Context, label: string, root: Root): void {
   ctx.out.table(["witness", "key", "url"], logPolicyRows(policy));
 }
 
-const command: Command = {
+const command = defineCommand({
   name: "log policy show",
   summary: "show the transparency-log policy of the published root (and of a staged one)",
   description: `Prints the log policy the published root carries: the log every release must be in
@@ -31,8 +31,8 @@ Example:
   bulwark log policy show ./updates --json`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [],
-  async run(a, ctx) {
-    const repoDir = await RepoDir.open(a.positionals.DIR as string, publisherOptions(ctx));
+  async run({ positionals }, ctx) {
+    const repoDir = await RepoDir.open(positionals.DIR, publisherOptions(ctx));
     const repo = await repoDir.locked(() => repoDir.load());
     const published = repo.publishedRoot()?.signed;
     if (published === undefined) throw new CliError("NOT_PUBLISHED", "no root is published yet", EXIT.FAILURE);
@@ -50,6 +50,6 @@ Example:
       },
     };
   },
-};
+});
 
 export default command;

@@ -2,13 +2,13 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { createNoteKeyFile, witnessLayout, writeWitnessConfig } from "@bulwark/publisher";
 import { CosignatureV1Signer, isValidKeyName } from "@bulwark/tlog";
-import { type Command, str } from "../command.js";
+import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { cliPassphrases } from "../publisher-options.js";
 
 /** `bulwark witness init --state DIR --name NAME`: a witness's key and state folder. */
-const command: Command = {
+const command = defineCommand({
   name: "witness init",
   summary: "create a witness: its cosigning key and state folder; print its verifier key",
   description: `Creates the witness's state folder: an Ed25519 key encrypted at rest in DIR/keys/witness.pem
@@ -24,18 +24,23 @@ Example:
   bulwark witness init --state ./witness --name witness.example.org/w1`,
   positionals: [],
   options: [
-    { name: "state", type: "string", valueName: "DIR", description: "the witness's state folder to create (required)" },
+    {
+      name: "state",
+      type: "string",
+      valueName: "DIR",
+      required: true,
+      description: "the witness's state folder to create",
+    },
     {
       name: "name",
       type: "string",
       valueName: "NAME",
-      description: "the witness's key name, e.g. witness.example.org/w1 (required)",
+      required: true,
+      description: "the witness's key name, e.g. witness.example.org/w1",
     },
   ],
-  async run(a, ctx) {
-    const stateArg = str(a, "state");
-    const name = str(a, "name");
-    if (stateArg === undefined || name === undefined) throw usage("--state DIR and --name NAME are required");
+  async run({ options }, ctx) {
+    const { state: stateArg, name } = options;
     if (!isValidKeyName(name)) throw usage(`${JSON.stringify(name)} cannot name a key`, "no spaces and no + in a name");
     const dir = path.resolve(ctx.cwd, stateArg);
     const layout = witnessLayout(dir);
@@ -52,6 +57,6 @@ Example:
     ctx.out.line(`vkey: ${vkey}`);
     return { data: { dir, name, vkey } };
   },
-};
+});
 
 export default command;
