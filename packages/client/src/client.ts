@@ -29,7 +29,7 @@ import { applyRememberedRevocations, rememberedRevocation, rememberRevocations }
 import { inRollout } from "./rollout.js";
 import { checkRootRequirements, checkRootRequirementsOption, type RootRequirements } from "./root-requirements.js";
 import { compareSemver, parseSemver } from "./semver.js";
-import { LOG_PROOF_LIMITS, type LogProofLimits } from "./transparency.js";
+import { LOG_PROOF_LIMITS, type LogProofLimits, trustedLogPolicy, unloggedRevocation } from "./transparency.js";
 import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js";
 
 /** One structured log record; every step of the client emits one. */
@@ -445,7 +445,7 @@ export class UpdateClient extends EventEmitter {
     // A revocation this client saw counts even when the release has since left the metadata.
     const revocation =
       releases.find((r) => r.version === current)?.revoked ?? rememberedRevocation(state.revoked, current);
-    if (current !== undefined && revocation !== undefined) {
+    if (current !== undefined && revocation !== undefined && (await this.mayRollBackFrom(releases, current))) {
       const reason = `${current} was revoked by the vendor${revocation.reason ? `: ${revocation.reason}` : ""}`;
       const localGood = state.previous.find(
         (p) =>
@@ -469,6 +469,29 @@ export class UpdateClient extends EventEmitter {
     if (next === undefined) return { action: "none", ...(current ? { current } : {}) };
     await this.install(next, options);
     return { action: "installed", ...(current ? { from: current } : {}), to: next.version };
+  }
+
+  /**
+   * Whether the running version's revocation may move this endpoint back: always without a
+   * log policy; with one, only when the revocation is provably in the log. An unlogged
+   * revocation is reported (`revocation-not-logged`) and the endpoint keeps running.
+   */
+  private async mayRollBackFrom(releases: readonly Release[], current: string): Promise<boolean> {
+    const updater = await this.updater();
+    await this.refresh(updater);
+    if (trustedLogPolicy(updater.trustedSet.root.signed) === undefined) return true;
+    const running = releases.find((r) => r.version === current);
+    const why =
+      running === undefined
+        ? "the release is no longer listed, so its revocation's log proof cannot be checked"
+        : await unloggedRevocation(updater, running, { ...LOG_PROOF_LIMITS, ...this.options.logProofLimits });
+    if (why === undefined) return true;
+    this.emitEvent({
+      event: "revocation-not-logged",
+      version: current,
+      message: `${this.options.name} ${current} is marked revoked, but not rolled back: ${why}`,
+    });
+    return false;
   }
 
   private async installDowngrade(release: Release, reason: string, options: DownloadOptions): Promise<void> {

@@ -13,6 +13,7 @@
  * it can only be made once that metadata is signed (docs/adr/0009-transparency-log.md).
  */
 import {
+  changeProofPath,
   type LogPolicy,
   logPolicyOf,
   logPolicyQuorum,
@@ -20,6 +21,7 @@ import {
   TLOG_ERRORS,
   TlogError,
   type VerifiedRelease,
+  verifyLogEntryProof,
   verifyReleaseProof,
 } from "@bulwark/tlog";
 import { DownloadHttpError, DownloadLengthMismatchError, type Root, readAll, type Updater } from "@bulwark/tuf";
@@ -161,4 +163,58 @@ export async function verifyReleaseLogged(
     threshold: policy.threshold,
     verified,
   };
+}
+
+/**
+ * Whether a revocation of `release` may be acted on by rolling a running endpoint back.
+ * Without a log policy in the trusted root, the signed metadata is enough. With one, the
+ * revocation must be in the log too (`<artifact URL>.revoked.tlog-proof`, a
+ * release-change entry for exactly this target, cosigned like a release): otherwise the
+ * online keys alone could force chosen endpoints back to an older version unseen. Installing
+ * a revoked release is refused either way; this only gates the rollback.
+ * @returns undefined when the revocation may be acted on, else why not.
+ * @throws {ClientError} `CLIENT_BAD_LOG_POLICY` (see {@link trustedLogPolicy}). A network
+ *   failure other than "no such file" is the fetcher's typed error.
+ */
+export async function unloggedRevocation(
+  updater: Updater,
+  release: Release,
+  limits: LogProofLimits = LOG_PROOF_LIMITS,
+): Promise<string | undefined> {
+  const policy = trustedLogPolicy(updater.trustedSet.root.signed);
+  if (policy === undefined) return undefined;
+  const sha256 = release.target.hashes.get("sha256");
+  if (sha256 === undefined) return "its signed target has no sha256 to log";
+  let proof: Buffer;
+  try {
+    proof = await readAll(updater.fetcherInUse, changeProofPath(updater.targetUrl(release.target), "revoke"), {
+      maxLength: limits.maxProofBytes,
+    });
+  } catch (error) {
+    if (error instanceof DownloadHttpError && [403, 404, 410].includes(error.status)) {
+      return `the revocation is not in the transparency log ${policy.origin}: no proof is published beside the release`;
+    }
+    if (error instanceof DownloadLengthMismatchError) {
+      return `the revocation's log proof is over the ${limits.maxProofBytes} bytes allowed`;
+    }
+    throw error;
+  }
+  try {
+    const { entry } = verifyLogEntryProof(proof, {
+      origin: policy.origin,
+      logVerifier: policy.logVerifier,
+      policy: logPolicyQuorum(policy),
+      target: { path: release.target.path, length: release.target.length, sha256 },
+    });
+    if (entry.kind !== "change" || entry.entry.change.kind !== "revoke") {
+      return "the revocation's log proof is for another kind of entry";
+    }
+    if (entry.entry.name !== release.name || entry.entry.version !== release.version) {
+      return `the revocation's log proof names ${entry.entry.name} ${entry.entry.version}`;
+    }
+  } catch (error) {
+    if (!(error instanceof TlogError)) throw error;
+    return reason(error, policy).replace(/^its log proof/, "the revocation's log proof");
+  }
+  return undefined;
 }

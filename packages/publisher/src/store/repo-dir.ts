@@ -356,12 +356,17 @@ export class RepoDir {
       const dests = [...new Set([releaseProofPath(t.dest), plain])];
       return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
     });
-    // Each change's proof beside the plain name of the file it changes.
+    // Each change's proof beside the file it changes: under the name clients fetch it by
+    // (hash-prefixed with consistent snapshots) and under the plain name.
     for (const { path: changed, change } of options.changes ?? []) {
       const proof = logged?.changeProofs.get(changed);
       if (proof === undefined) continue;
-      const dest = path.join(this.paths.targets, ...changeProofPath(changed, change.kind).split("/"));
-      proofFiles.push({ dest, data: Buffer.from(proof) });
+      const sha256 = repo.targets(repo.roleForTarget(changed)).signed.targets.get(changed)?.hashes.get("sha256");
+      const names = [changed, ...(consistent && sha256 !== undefined ? [hashPrefixedPath(changed, sha256)] : [])];
+      for (const name of names) {
+        const dest = path.join(this.paths.targets, ...changeProofPath(name, change.kind).split("/"));
+        proofFiles.push({ dest, data: Buffer.from(proof) });
+      }
     }
     const report: PublishReport = {
       files: [
