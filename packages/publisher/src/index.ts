@@ -103,6 +103,12 @@ export {
   repositoryStatus,
   type StagedTargetStatus,
 } from "./operations/status.js";
+export {
+  RELEASE_CHECK_CONCURRENCY,
+  type ReleaseVerification,
+  type VerifyReleasesOptions,
+  verifyReleases,
+} from "./operations/verify-releases.js";
 export type { PassphraseCallback, ProgressEvent, PublisherOptions } from "./options.js";
 export { checkIndependent, readBuilderKey } from "./release-policy.js";
 export { type ReleaseTarget, readIndex, releaseTargets, updateIndex } from "./releases.js";

@@ -8,7 +8,7 @@ export { isJsonObject } from "./fields.js";
 export { type ListeningServer, listenHttp } from "./http-listen.js";
 export { inspectRepository } from "./inspect/inspector.js";
 export { describeRemaining } from "./inspect/remaining.js";
-export { folderRepository, httpRepository, type RepositorySource } from "./inspect/source.js";
+export { folderRepository, httpRepository, type RepositorySource, sourceUpdater } from "./inspect/source.js";
 export { TARGET_CONCURRENCY } from "./inspect/targets.js";
 export type {
   InspectionProblem,

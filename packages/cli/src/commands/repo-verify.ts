@@ -1,6 +1,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseDuration, type RefreshKind, RepoDir, refreshWindow } from "@bulwark/publisher";
+import { ATTESTATION_LIMITS, LOG_PROOF_LIMITS } from "@bulwark/client";
+import {
+  parseDuration,
+  RELEASE_CHECK_CONCURRENCY,
+  type RefreshKind,
+  RepoDir,
+  refreshWindow,
+  verifyReleases,
+} from "@bulwark/publisher";
 import {
   describeRemaining,
   folderRepository,
@@ -104,6 +112,15 @@ failure wherever the rest can still be checked and reports every problem: a role
 signature, version, length or hash is wrong, an expired role, a snapshot that rolls a role
 back compared with the previous snapshot version, a missing or altered target file.
 
+Then every release the repository lists (revoked ones aside) goes through the checks a
+client makes before it downloads a release, by the client's own code: when the root has a
+release policy, k of its builders must attest the file under its name and version
+(CLIENT_NO_BUILD_QUORUM); when the root names a transparency log, the proof beside the
+file must verify against the log key and k of the witnesses (CLIENT_NOT_IN_LOG,
+CLIENT_BAD_LOG_PROOF). Each release reads at most the client's limits:
+${ATTESTATION_LIMITS.maxBundles} attestation bundles of ${ATTESTATION_LIMITS.maxBundleBytes / 2 ** 20} MiB (checked against their signed length first) and a
+${LOG_PROOF_LIMITS.maxProofBytes / 1024} KiB proof; ${RELEASE_CHECK_CONCURRENCY} releases are checked at a time.
+
 REPO is a Bulwark repository folder (its public/ tree is read), any folder with metadata/
 and targets/, or the http(s) URL under which metadata/ and targets/ are served. Target
 files are checked by default for a folder; for a URL only with --check-targets (every
@@ -117,6 +134,7 @@ Exit codes: 0 no problem; 1 problems found (listed); 2 bad arguments or trusted 
 
 --json prints:
   { "ok": boolean, "at": ISO date, "source": string, "targetsChecked": number|null,
+    "releasesChecked": number|null (null when root has neither policy),
     "problems": [{ "role"?, "target"?, "code", "message" }],
     "warnings": [{ "role"?, "target"?, "code", "message" }],
     "roles": [{ "name", "version", "expires": ISO date, "expiresIn": seconds from --at }] }
@@ -192,23 +210,30 @@ Examples:
       checkTargets: source.local ? !options.skipTargets : options.checkTargets,
       progress: (label, total) => new Progress(ctx.out.streams.stderr, label, total, showProgress),
     });
+    // What a client checks before it downloads a release, for every release listed.
+    const releases = await verifyReleases(source, walk, { trustedRoot: rootBytes, at });
     const targetsChecked = walk.targetsChecked;
-    const problems = walk.problems.map(reported);
-    const warnings = walk.warnings.map(reported);
+    const releasesChecked = releases.checked;
+    const problems = [...walk.problems, ...releases.problems].map(reported);
+    const warnings = [...walk.warnings, ...releases.warnings].map(reported);
     const ok = problems.length === 0;
     ctx.out.line(`${source.label} as of ${new Date(at).toISOString()}`);
     ctx.out.line("");
     ctx.out.table(["role", "version", "expires", "left"], roleRows(walk));
-    if (!ctx.out.json) for (const w of warnings) ctx.out.warn(`${w.role ?? w.target}: ${w.message}`);
+    if (!ctx.out.json) for (const w of warnings) ctx.out.warn(`${w.role ?? w.target ?? "releases"}: ${w.message}`);
     if (!ok) {
       ctx.out.line("");
       for (const p of problems) {
-        const subject = p.target === undefined ? p.role : `${p.target} (${p.role})`;
+        const subject = p.target === undefined ? (p.role ?? "repository") : `${p.target} (${p.role})`;
         ctx.out.line(`${ctx.out.bad("✗")} ${subject}: ${p.message} [${p.code}]`);
       }
     }
     ctx.out.line("");
-    const checked = `${walk.roles.length} role(s)${targetsChecked === null ? "" : `, ${targetsChecked} target file(s)`}`;
+    const checked = [
+      `${walk.roles.length} role(s)`,
+      ...(targetsChecked === null ? [] : [`${targetsChecked} target file(s)`]),
+      ...(releasesChecked === null ? [] : [`${releasesChecked} release(s)`]),
+    ].join(", ");
     ctx.out.line(
       ok
         ? `${ctx.out.ok("OK")}: ${checked} verified`
@@ -220,6 +245,7 @@ Examples:
         at: new Date(at).toISOString(),
         source: source.label,
         targetsChecked,
+        releasesChecked,
         problems,
         warnings,
         roles: walk.roles,

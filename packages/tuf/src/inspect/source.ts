@@ -4,10 +4,12 @@
  * {@link Fetcher}.
  */
 import path from "node:path";
-import type { Fetcher } from "../updater/fetcher.js";
+import { UsageError } from "../errors.js";
+import type { Fetcher, FetchOptions } from "../updater/fetcher.js";
 import { FileFetcher } from "../updater/file-fetcher.js";
 import { HttpFetcher } from "../updater/http-fetcher.js";
 import { encodeName } from "../updater/storage.js";
+import { Updater } from "../updater/updater.js";
 
 /** A repository's static tree, as an inspection reads it. */
 export interface RepositorySource {
@@ -65,4 +67,47 @@ export function folderRepository(options: {
     metadataUrl: (file) => path.join(metadataDir, file),
     targetUrl: (segments) => path.join(targetsDir, ...segments),
   };
+}
+
+/** The bases of the URLs an {@link Updater} over a source asks for; the source says where each file is. */
+const METADATA_BASE = "repository-source:metadata/";
+const TARGETS_BASE = "repository-source:targets/";
+
+/** Reads the files an {@link Updater} asks for (its URLs made from the bases above) from `source`. */
+class SourceFetcher implements Fetcher {
+  constructor(private readonly source: RepositorySource) {}
+
+  fetch(url: string, options: FetchOptions): AsyncIterable<Uint8Array> {
+    return this.source.fetcher.fetch(this.locate(url), options);
+  }
+
+  private locate(url: string): string {
+    if (url.startsWith(METADATA_BASE)) return this.source.metadataUrl(url.slice(METADATA_BASE.length));
+    if (url.startsWith(TARGETS_BASE)) {
+      // The updater percent-encodes each segment; the source encodes them as its medium needs.
+      return this.source.targetUrl(url.slice(TARGETS_BASE.length).split("/").map(decodeURIComponent));
+    }
+    throw new UsageError(`${url} is not a file of ${this.source.label}`);
+  }
+}
+
+/**
+ * A client {@link Updater} over the same static tree an inspection reads, for checks that
+ * must run exactly as a client runs them (release policies, log proofs).
+ * @param options.metadataDir where the updater keeps the metadata it verified (a scratch folder).
+ * @param options.trustedRoot the root the client ships with.
+ * @param options.referenceTime the instant expiry is judged at.
+ */
+export function sourceUpdater(
+  source: RepositorySource,
+  options: { readonly metadataDir: string; readonly trustedRoot: Uint8Array; readonly referenceTime?: Date },
+): Updater {
+  return new Updater({
+    metadataDir: options.metadataDir,
+    metadataBaseUrl: METADATA_BASE,
+    targetBaseUrl: TARGETS_BASE,
+    bootstrap: options.trustedRoot,
+    fetcher: new SourceFetcher(source),
+    ...(options.referenceTime === undefined ? {} : { referenceTime: options.referenceTime }),
+  });
 }
