@@ -112,9 +112,7 @@ export class Agent {
         config.install.strategy === "directory"
           ? new DirectoryStrategy(config.install.dir, config.limits ?? {})
           : new CommandStrategy(config.install.command, config.dataDir),
-      ...(config.healthCheck
-        ? { healthCheck: { command: config.healthCheck.command, timeoutMs: config.healthCheck.timeoutMs } }
-        : {}),
+      ...(config.healthCheck ? { healthCheck: { ...config.healthCheck } } : {}),
       ...(config.requirePolicies ? { requirePolicies: config.requirePolicies } : {}),
       ...(config.minRootVersion === undefined ? {} : { minRootVersion: config.minRootVersion }),
       ...(hooks.fetcher ? { fetcher: hooks.fetcher } : {}),
