@@ -124,6 +124,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/agent-status.js")).default,
   },
   {
+    name: "agent retry",
+    summary: "let the update agent try a failed or refused version again",
+    load: async () => (await import("./commands/agent-retry.js")).default,
+  },
+  {
     name: "agent",
     summary: "run the update agent on an endpoint or server (a daemon)",
     load: async () => (await import("./commands/agent.js")).default,

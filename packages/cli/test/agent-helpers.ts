@@ -16,7 +16,8 @@ export interface Status {
   readonly running: boolean;
   readonly current: string | null;
   readonly previous: string[];
-  readonly failed: string[];
+  readonly failed: SetAside[];
+  readonly refused: SetAside[];
   readonly revoked: Array<{ version: string; reason: string | null; at: string | null; seenAt: string }>;
   readonly runningRevoked: { version: string; reason: string | null; message: string } | null;
   readonly operationInProgress: unknown;
@@ -25,6 +26,14 @@ export interface Status {
   readonly lastError: { code: string; message: string; at: string } | null;
   readonly consecutiveFailures: number;
   readonly nextCheckAt: string | null;
+}
+
+/** A failed or refused version in `agent status --json`. */
+export interface SetAside {
+  readonly version: string;
+  readonly code: string | null;
+  readonly reason: string | null;
+  readonly at: string | null;
 }
 
 export interface LogLine {

@@ -66,7 +66,7 @@ describe("bulwark agent --once", () => {
     assert.equal(s.lastOutcome?.from, "1.1.0");
     assert.equal(s.lastOutcome?.to, "1.0.0");
     assert.match(String(s.lastOutcome?.reason), /crashes on start/);
-    assert.ok(s.failed.includes("1.1.0"));
+    assert.ok(s.failed.some((f) => f.version === "1.1.0" && f.code === "CLIENT_RELEASE_REVOKED"));
     assert.equal(readFileSync(path.join(setup.appDir, "current", "VERSION"), "utf8"), "1.0.0\n");
 
     // Up to date now: a cycle does nothing.

@@ -22,7 +22,7 @@ import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import type { HealthCheck } from "./health.js";
 import { Installer } from "./install/installer.js";
 import type { InstallStrategy } from "./install/strategy.js";
-import { Journal, type JournalState, type JournalVersion } from "./journal.js";
+import { Journal, type JournalState, type JournalVersion, setAside } from "./journal.js";
 import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { checkBeforeDownload } from "./release-checks.js";
 import { applyRememberedRevocations, rememberedRevocation, rememberRevocations } from "./revocations.js";
@@ -31,6 +31,23 @@ import { checkRootRequirements, checkRootRequirementsOption, type RootRequiremen
 import { compareSemver, parseSemver } from "./semver.js";
 import { LOG_PROOF_LIMITS, type LogProofLimits, trustedLogPolicy, unloggedRevocation } from "./transparency.js";
 import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js";
+
+/** Refusals kept in the journal, the newest: a list that cannot grow without bound. */
+export const MAX_REFUSED = 20;
+
+const REFUSAL_CODES: ReadonlySet<string> = new Set([
+  CLIENT_ERRORS.NO_BUILD_QUORUM,
+  CLIENT_ERRORS.NOT_IN_LOG,
+  CLIENT_ERRORS.BAD_LOG_PROOF,
+  CLIENT_ERRORS.REVOKED,
+  CLIENT_ERRORS.PLATFORM_MISMATCH,
+  "TUF_LENGTH_OR_HASH_MISMATCH",
+]);
+
+/** Whether `error` is a security check refusing a release (not a network or local failure). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof BulwarkError && (REFUSAL_CODES.has(error.code) || error.code.startsWith("ARCHIVE_"));
+}
 
 /** One structured log record; every step of the client emits one. */
 export interface ClientEvent {
@@ -453,7 +470,7 @@ export class UpdateClient extends EventEmitter {
           rememberedRevocation(state.revoked, p.version) === undefined,
       );
       if (localGood !== undefined && state.current !== undefined) {
-        await this.installer.rollBack(state.current, localGood, reason);
+        await this.installer.rollBack(state.current, localGood, reason, true, CLIENT_ERRORS.REVOKED);
         return { action: "rolled-back", from: current, to: localGood.version, reason };
       }
       const older = releases.find(
@@ -467,7 +484,16 @@ export class UpdateClient extends EventEmitter {
     }
     const next = await this.check();
     if (next === undefined) return { action: "none", ...(current ? { current } : {}) };
-    await this.install(next, options);
+    try {
+      await this.install(next, options);
+    } catch (error) {
+      if (isRefusal(error)) {
+        const { code, message } = error as BulwarkError;
+        const refused = { version: next.version, code, reason: message, at: new Date().toISOString() };
+        await this.journal.update({ refused: setAside(this.journal.current.refused, refused).slice(-MAX_REFUSED) });
+      }
+      throw error;
+    }
     return { action: "installed", ...(current ? { from: current } : {}), to: next.version };
   }
 

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 
 /** What a health check is told. */
 export interface HealthContext {
@@ -20,13 +21,32 @@ export interface HealthContext {
  * version's folder with BULWARK_VERSION and BULWARK_PATH set), or a callback that resolves
  * to true. {@link HEALTH_CHECK_TIMEOUT_MS} when `timeoutMs` is absent.
  */
-export type HealthCheck =
+export type HealthCheck = (
   | {
       readonly command: readonly string[];
       readonly timeoutMs?: number;
       readonly env?: Readonly<Record<string, string>>;
     }
-  | { readonly check: (ctx: HealthContext) => Promise<boolean>; readonly timeoutMs?: number };
+  | { readonly check: (ctx: HealthContext) => Promise<boolean>; readonly timeoutMs?: number }
+) &
+  HealthCheckRetries;
+
+/**
+ * A failed health check may be run again before the version counts as failed: an app that
+ * needs a few seconds more to come up, a port still held by the old version.
+ */
+export interface HealthCheckRetries {
+  /** How many times the check runs at most; 1 (no retry) by default. */
+  readonly attempts?: number;
+  /** The wait before each retry, in order (the last one repeats); {@link HEALTH_CHECK_RETRY_DELAYS_MS} by default. */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+/** What the agent uses when its configuration says nothing: 3 attempts, 5 s then 15 s apart. */
+export const HEALTH_CHECK_ATTEMPTS = 3;
+
+/** Waits before the second and third attempts of a health check. */
+export const HEALTH_CHECK_RETRY_DELAYS_MS: readonly number[] = [5_000, 15_000];
 
 /** Default time a health check may take. */
 export const HEALTH_CHECK_TIMEOUT_MS = 30_000;
@@ -41,7 +61,27 @@ export interface HealthResult {
   readonly ms: number;
 }
 
-/** Runs `check` with its timeout; never throws. */
+/**
+ * Runs `check` up to `check.attempts` times, waiting `check.retryDelaysMs` between tries,
+ * until it passes; `onRetry` hears of each failure that is retried. Never throws.
+ */
+export async function runHealthCheckWithRetries(
+  check: HealthCheck,
+  ctx: HealthContext,
+  onRetry: (failed: HealthResult, attempt: number, waitMs: number) => void = () => undefined,
+): Promise<HealthResult & { readonly attempts: number }> {
+  const attempts = Math.max(1, check.attempts ?? 1);
+  const delays = check.retryDelaysMs ?? HEALTH_CHECK_RETRY_DELAYS_MS;
+  for (let attempt = 1; ; attempt++) {
+    const result = await runHealthCheck(check, ctx);
+    if (result.ok || attempt >= attempts) return { ...result, attempts: attempt };
+    const waitMs = delays[Math.min(attempt - 1, delays.length - 1)] ?? 0;
+    onRetry(result, attempt, waitMs);
+    await delay(waitMs);
+  }
+}
+
+/** Runs `check` once, with its timeout; never throws. */
 export async function runHealthCheck(check: HealthCheck, ctx: HealthContext): Promise<HealthResult> {
   const timeoutMs = check.timeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
   const started = Date.now();

@@ -25,15 +25,25 @@ export {
   measureArchive,
   type UnpackedSize,
 } from "./archive/index.js";
-export { type ClientEvent, UpdateClient, type UpdateClientOptions, type UpdateOutcome } from "./client.js";
+export {
+  type ClientEvent,
+  MAX_REFUSED,
+  UpdateClient,
+  type UpdateClientOptions,
+  type UpdateOutcome,
+} from "./client.js";
 export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
 export { CLIENT_ERRORS, ClientError } from "./errors.js";
 export {
+  HEALTH_CHECK_ATTEMPTS,
+  HEALTH_CHECK_RETRY_DELAYS_MS,
   HEALTH_CHECK_TIMEOUT_MS,
   type HealthCheck,
+  type HealthCheckRetries,
   type HealthContext,
   type HealthResult,
   runHealthCheck,
+  runHealthCheckWithRetries,
 } from "./health.js";
 export { CommandStrategy, INSTALLER_TIMEOUT_MS } from "./install/command.js";
 export { DirectoryStrategy, type DirectoryStrategyOptions } from "./install/directory.js";
@@ -46,6 +56,8 @@ export {
   MAX_INTERRUPTED_INSTALLS,
   type Operation,
   type RevokedVersion,
+  type SetAsideVersion,
+  setAside,
 } from "./journal.js";
 export {
   formatReleaseIndex,

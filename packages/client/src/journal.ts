@@ -33,6 +33,21 @@ export interface RevokedVersion {
   readonly seenAt: string;
 }
 
+/**
+ * Why a version was set aside: failed (its health check, a rollback from it, or repeated
+ * crashes of its install) or refused (a security check: build quorum, log proof, revocation,
+ * a hostile or oversized archive, bytes that are not the signed ones).
+ */
+export interface SetAsideVersion {
+  readonly version: string;
+  /** The error code when there is one, e.g. `CLIENT_HEALTH_CHECK_FAILED`, `CLIENT_NO_BUILD_QUORUM`, `ARCHIVE_TOO_LARGE`. */
+  readonly code?: string;
+  /** Why, in words. */
+  readonly reason: string;
+  /** When (ISO 8601). */
+  readonly at: string;
+}
+
 /** What is in progress, if anything. */
 export type Operation =
   | {
@@ -60,6 +75,13 @@ export interface JournalState {
   readonly previous: readonly JournalVersion[];
   /** Versions that failed their health check or were rolled back; never retried automatically. */
   readonly failed: readonly string[];
+  /** Why each version in `failed` failed, when known (journals before issue 13 lack it). */
+  readonly failures?: readonly SetAsideVersion[];
+  /**
+   * Versions a security check refused at their last try, newest refusal last. They are
+   * checked again at every cycle (the repository may fix what was missing, e.g. a log proof).
+   */
+  readonly refused?: readonly SetAsideVersion[];
   /** Versions seen revoked, oldest first: never installed, even if the revocation disappears. */
   readonly revoked?: readonly RevokedVersion[];
   /** Installs of a version cut short by a crash, counted: a version that keeps crashing the
@@ -75,6 +97,11 @@ export interface JournalState {
 export const MAX_INTERRUPTED_INSTALLS = 3;
 
 const EMPTY: JournalState = { formatVersion: 1, previous: [], failed: [], updatedAt: new Date(0).toISOString() };
+
+/** `list` with `entry` in place of any earlier entry for the same version. */
+export function setAside(list: readonly SetAsideVersion[] | undefined, entry: SetAsideVersion): SetAsideVersion[] {
+  return [...(list ?? []).filter((e) => e.version !== entry.version), entry];
+}
 
 /** The journal file of one data directory: every write is durable before it returns. */
 export class Journal {
@@ -115,6 +142,31 @@ export class Journal {
     if (bytes === undefined) await fs.rm(this.file, { force: true });
     else await writeFileAtomic(this.file, bytes);
     await this.load();
+  }
+
+  /**
+   * Clears `version` from the failed and refused lists, so the next cycle may try it again.
+   * A revocation is not cleared: a revoked version is never installed. Returns what was cleared.
+   */
+  async retry(version: string): Promise<{ failed: boolean; refused: boolean }> {
+    const state = await this.load();
+    const cleared = {
+      failed: state.failed.includes(version),
+      refused: (state.refused ?? []).some((r) => r.version === version),
+    };
+    if (!cleared.failed && !cleared.refused) return cleared;
+    const { interrupted, failures, refused, ...rest } = state;
+    const { [version]: _gone, ...stillInterrupted } = interrupted ?? {};
+    const keep = (list: readonly SetAsideVersion[] | undefined) => (list ?? []).filter((e) => e.version !== version);
+    const { formatVersion: _f, updatedAt: _u, ...kept } = rest;
+    await this.write({
+      ...kept,
+      failed: state.failed.filter((v) => v !== version),
+      ...(keep(failures).length > 0 ? { failures: keep(failures) } : {}),
+      ...(keep(refused).length > 0 ? { refused: keep(refused) } : {}),
+      ...(Object.keys(stillInterrupted).length > 0 ? { interrupted: stillInterrupted } : {}),
+    });
+    return cleared;
   }
 
   /** Updates the state with `patch`, durably. */

@@ -5,6 +5,7 @@
  */
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import {
   CLIENT_ERRORS,
   type ClientEvent,
@@ -14,7 +15,7 @@ import {
   type UpdateClientOptions,
   type UpdateOutcome,
 } from "@bulwark/client";
-import { BulwarkError, readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
+import { BulwarkError, type Fetcher, readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
 import type { AgentConfig } from "./config.js";
 
 /** What `bulwark agent status` shows. */
@@ -63,15 +64,41 @@ export function nextDelay(config: AgentConfig, failures: number, random = Math.r
   return Math.round(base + random() * config.poll.jitterMs);
 }
 
+/**
+ * Waits `ms`, or until `signal` aborts. The abort listener goes when the wait ends, so a
+ * daemon that polls for months adds none per cycle (a `{ once: true }` listener stays until
+ * the signal aborts: one per poll, `MaxListenersExceededWarning` after eleven).
+ */
+export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch((error: unknown) => {
+    if (!signal.aborted) throw error;
+  });
+}
+
+/** What an agent may be given besides its configuration (tests: a fake clock, an in-memory repository). */
+export interface AgentHooks {
+  /** Waits between cycles; {@link sleep} by default. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Where the client's bytes come from; HTTP by default. */
+  readonly fetcher?: Fetcher;
+  /** Makes the cycle's update client; a new {@link UpdateClient} by default. */
+  readonly client?: (options: UpdateClientOptions) => Pick<UpdateClient, "update" | "currentVersion">;
+}
+
 export class Agent {
   private readonly options: UpdateClientOptions;
   private status: AgentStatus;
   private seeded = false;
+  /** Set while {@link run} polls: each cycle's status then says when the next one is. */
+  private polling = false;
+  /** The wait before the next cycle, as the status file says. */
+  private nextWait = 0;
   private logWrites: Promise<void> = Promise.resolve();
 
   constructor(
     readonly config: AgentConfig,
     private readonly writeLine: (line: string) => void,
+    private readonly hooks: AgentHooks = {},
   ) {
     this.status = { pid: process.pid, startedAt: new Date().toISOString(), consecutiveFailures: 0 };
     this.options = {
@@ -85,11 +112,10 @@ export class Agent {
         config.install.strategy === "directory"
           ? new DirectoryStrategy(config.install.dir, config.limits ?? {})
           : new CommandStrategy(config.install.command, config.dataDir),
-      ...(config.healthCheck
-        ? { healthCheck: { command: config.healthCheck.command, timeoutMs: config.healthCheck.timeoutMs } }
-        : {}),
+      ...(config.healthCheck ? { healthCheck: { ...config.healthCheck } } : {}),
       ...(config.requirePolicies ? { requirePolicies: config.requirePolicies } : {}),
       ...(config.minRootVersion === undefined ? {} : { minRootVersion: config.minRootVersion }),
+      ...(hooks.fetcher ? { fetcher: hooks.fetcher } : {}),
       // Stuck on a revoked version is the one client event an operator must act on.
       log: (e) => this.log(e.event === "running-revoked" ? "error" : "info", e),
     };
@@ -114,10 +140,21 @@ export class Agent {
     return this.logWrites;
   }
 
+  /**
+   * Records a cycle's end in the status file, once per cycle (with the next check when
+   * polling). The file is only a report, so its folder is not fsynced: a crash may lose the
+   * last one, never tear it.
+   */
   private async saveStatus(patch: Partial<AgentStatus>): Promise<void> {
-    this.status = { ...this.status, ...patch };
+    const failures = patch.consecutiveFailures ?? this.status.consecutiveFailures;
+    const next = this.polling
+      ? { nextCheckAt: new Date(Date.now() + nextDelay(this.config, failures)).toISOString() }
+      : {};
+    this.status = { ...this.status, ...patch, ...next };
     await mkdir(this.config.dataDir, { recursive: true });
-    await writeFileAtomic(statusFile(this.config), Buffer.from(`${JSON.stringify(this.status, null, 2)}\n`));
+    await writeFileAtomic(statusFile(this.config), Buffer.from(`${JSON.stringify(this.status, null, 2)}\n`), {
+      syncDirectory: false,
+    });
   }
 
   /**
@@ -136,7 +173,8 @@ export class Agent {
     }
     try {
       // The root file is only the first trust anchor; later roots come from the repository.
-      const client = new UpdateClient({ ...this.options, trustedRoot: await readFile(this.config.rootFile) });
+      const options = { ...this.options, trustedRoot: await readFile(this.config.rootFile) };
+      const client = this.hooks.client?.(options) ?? new UpdateClient(options);
       const outcome = await client.update();
       this.log("info", { event: "cycle", message: `update cycle: ${outcome.action}`, outcome });
       await this.saveStatus({
@@ -168,22 +206,12 @@ export class Agent {
       message: `agent for ${this.config.name} (${this.config.channel}) started`,
       pid: process.pid,
     });
+    this.polling = true;
     while (!signal.aborted) {
       await this.cycle();
-      const delay = nextDelay(this.config, this.status.consecutiveFailures);
-      await this.saveStatus({ nextCheckAt: new Date(Date.now() + delay).toISOString() });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await (this.hooks.sleep ?? sleep)(this.nextWait, signal);
     }
+    this.polling = false;
     this.log("info", { event: "agent-stopped", message: "agent stopped" });
   }
 }

@@ -22,7 +22,13 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { DirectoryStrategyOptions, RootRequirements } from "@bulwark/client";
+import {
+  type DirectoryStrategyOptions,
+  HEALTH_CHECK_ATTEMPTS,
+  HEALTH_CHECK_RETRY_DELAYS_MS,
+  HEALTH_CHECK_TIMEOUT_MS,
+  type RootRequirements,
+} from "@bulwark/client";
 import { durationField, parseConfigFile, SCHEMA_KEY } from "@bulwark/publisher";
 import { z } from "zod";
 import { CliError } from "../errors.js";
@@ -56,7 +62,14 @@ export interface AgentConfig extends RootRequirements {
   readonly install:
     | { readonly strategy: "directory"; readonly dir: string }
     | { readonly strategy: "command"; readonly command: readonly string[] };
-  readonly healthCheck?: { readonly command: readonly string[]; readonly timeoutMs: number };
+  readonly healthCheck?: {
+    readonly command: readonly string[];
+    readonly timeoutMs: number;
+    /** Runs at most, before the version counts as failed. */
+    readonly attempts: number;
+    /** Waits before each retry (the last repeats). */
+    readonly retryDelaysMs: readonly number[];
+  };
   readonly poll: { readonly intervalMs: number; readonly jitterMs: number; readonly maxBackoffMs: number };
   /** Bounds on unpacking a release archive (the directory strategy), over the client's defaults. */
   readonly limits?: DirectoryStrategyOptions;
@@ -104,7 +117,9 @@ const DIRECTORY = z.strictObject({
 
 const COMMAND = z.strictObject({
   strategy: z.literal("command"),
-  command: commandLine("the installer; it gets the verified release file as its last argument"),
+  command: commandLine(
+    "the installer; it gets the verified release file as its last argument. A relative program path (with a /) is relative to this file",
+  ),
 });
 
 const LIMITS = z
@@ -139,8 +154,21 @@ export const AGENT_CONFIG_SCHEMA = z
     install: z.discriminatedUnion("strategy", [DIRECTORY, COMMAND]).describe("how a verified release is installed"),
     healthCheck: z
       .strictObject({
-        command: commandLine("run in the new version's folder; a non-zero exit rolls back"),
-        timeout: durationField("how long the health check may take; 30s by default").optional(),
+        command: commandLine(
+          "run in the new version's folder; a non-zero exit rolls back. A relative program path (with a /) is relative to this file; a bare name is looked up in PATH",
+        ),
+        timeout: durationField("how long one attempt may take; 30s by default").optional(),
+        attempts: z
+          .int()
+          .min(1)
+          .max(10)
+          .optional()
+          .describe("attempts before the version is marked failed and rolled back; 3 by default"),
+        retryDelays: z
+          .array(durationField("a wait before a retry"))
+          .min(1)
+          .optional()
+          .describe('the waits before the 2nd, 3rd … attempt (the last repeats); ["5s", "15s"] by default'),
       })
       .optional(),
     poll: z
@@ -197,10 +225,16 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   });
   const base = path.dirname(path.resolve(file));
   const rel = (p: string) => path.resolve(base, p);
+  // A program named by a relative path is found from the config file too; a bare name is
+  // looked up in PATH, and arguments are passed as they are.
+  const program = ([cmd, ...args]: readonly string[]) =>
+    cmd !== undefined && /[\\/]/.test(cmd) && !path.isAbsolute(cmd)
+      ? [rel(cmd), ...args]
+      : [...(cmd === undefined ? [] : [cmd]), ...args];
   const { repository, install, healthCheck, poll = {}, limits } = json;
   const ms = (seconds: number | undefined, fallback: number) => (seconds ?? fallback) * 1000;
   return {
-    file,
+    file: path.resolve(file),
     name: json.name,
     channel: json.channel ?? "stable",
     ...(json.platform === undefined ? {} : { platform: json.platform }),
@@ -208,8 +242,20 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
     targetsUrl: repository.targetsUrl,
     rootFile: rel(repository.root),
     dataDir: rel(json.dataDir),
-    install: install.strategy === "directory" ? { strategy: "directory", dir: rel(install.dir) } : install,
-    ...(healthCheck ? { healthCheck: { command: healthCheck.command, timeoutMs: ms(healthCheck.timeout, 30) } } : {}),
+    install:
+      install.strategy === "directory"
+        ? { strategy: "directory", dir: rel(install.dir) }
+        : { strategy: "command", command: program(install.command) },
+    ...(healthCheck
+      ? {
+          healthCheck: {
+            command: program(healthCheck.command),
+            timeoutMs: ms(healthCheck.timeout, HEALTH_CHECK_TIMEOUT_MS / 1000),
+            attempts: healthCheck.attempts ?? HEALTH_CHECK_ATTEMPTS,
+            retryDelaysMs: healthCheck.retryDelays?.map((d) => d * 1000) ?? HEALTH_CHECK_RETRY_DELAYS_MS,
+          },
+        }
+      : {}),
     poll: {
       intervalMs: ms(poll.interval, 3600),
       jitterMs: ms(poll.jitter, 0),

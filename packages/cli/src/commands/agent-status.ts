@@ -1,5 +1,5 @@
 import path from "node:path";
-import { Journal } from "@bulwark/client";
+import { Journal, type SetAsideVersion } from "@bulwark/client";
 import { alive } from "@bulwark/publisher";
 import { readStatus, runningRevoked } from "../agent/agent.js";
 import { AGENT_CONFIG_OPTION, loadAgentConfig } from "../agent/config.js";
@@ -16,7 +16,7 @@ the update metadata is stale or expired, so it cannot roll back (docs/agent.md s
   positionals: [],
   options: [AGENT_CONFIG_OPTION],
   async run({ options }, ctx) {
-    const config = await loadAgentConfig(options.config);
+    const config = await loadAgentConfig(path.resolve(ctx.cwd, options.config));
     const status = await readStatus(config);
     const journal = await new Journal(path.join(config.dataDir, "journal.json")).load();
     const running = status !== undefined && alive(status.pid);
@@ -33,7 +33,8 @@ the update metadata is stale or expired, so it cannot roll back (docs/agent.md s
       running,
       current,
       previous: journal.previous.map((p) => p.version),
-      failed: journal.failed,
+      failed: journal.failed.map((version) => setAsideEntry(version, journal.failures)),
+      refused: (journal.refused ?? []).map((r) => setAsideEntry(r.version, journal.refused)),
       revoked: revoked.map((r) => ({
         version: r.version,
         reason: r.reason ?? null,
@@ -55,7 +56,8 @@ the update metadata is stale or expired, so it cannot roll back (docs/agent.md s
         ["agent", running ? `running (pid ${status?.pid})` : "not running"],
         ["installed", current === null ? "nothing" : `${current}${revocation ? " (REVOKED by the vendor)" : ""}`],
         ["previous", data.previous.join(", ") || "-"],
-        ["failed", data.failed.join(", ") || "-"],
+        ["failed", data.failed.map(describe).join("; ") || "-"],
+        ["refused", data.refused.map(describe).join("; ") || "-"],
         ["revoked", revoked.map((r) => (r.reason ? `${r.version} (${r.reason})` : r.version)).join(", ") || "-"],
         ["last check", data.lastCheckAt ?? "never"],
         ["last outcome", status?.lastOutcome ? JSON.stringify(status.lastOutcome) : "-"],
@@ -69,6 +71,20 @@ the update metadata is stale or expired, so it cannot roll back (docs/agent.md s
         'The repository must serve current metadata again (docs/agent.md, "Running a revoked version"); until then, take this endpoint off the revoked version by hand.',
       );
     }
+    if (data.failed.length + data.refused.length > 0) {
+      ctx.out.line("`bulwark agent retry VERSION` lets the agent try a failed or refused version again.");
+    }
     return { data, exitCode: stuck ? EXIT.RUNNING_REVOKED : EXIT.OK };
   },
 });
+
+/** A failed or refused version as `agent status --json` shows it (journals before issue 13 have no reason). */
+function setAsideEntry(version: string, details: readonly SetAsideVersion[] | undefined) {
+  const entry = details?.find((d) => d.version === version);
+  return { version, code: entry?.code ?? null, reason: entry?.reason ?? null, at: entry?.at ?? null };
+}
+
+function describe(e: ReturnType<typeof setAsideEntry>): string {
+  const why = [e.code, e.reason].filter((x) => x !== null).join(": ");
+  return why === "" ? e.version : `${e.version} (${why})`;
+}

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { Agent } from "../agent/agent.js";
 import { AGENT_CONFIG_OPTION, loadAgentConfig } from "../agent/config.js";
 import { defineCommand } from "../command.js";
@@ -29,7 +30,7 @@ Examples:
     },
   ],
   async run({ options }, ctx) {
-    const config = await loadAgentConfig(options.config);
+    const config = await loadAgentConfig(path.resolve(ctx.cwd, options.config));
     const agent = new Agent(config, (line) => ctx.out.streams.stdout.write(`${line}\n`));
     if (options.once) return { exitCode: CYCLE_EXIT[await agent.cycle()] };
     await agent.run(ctx.signal);

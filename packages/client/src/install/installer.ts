@@ -7,8 +7,14 @@
 import path from "node:path";
 import { readFileIfExists } from "@bulwark/tuf";
 import { CLIENT_ERRORS, ClientError } from "../errors.js";
-import { type HealthCheck, runHealthCheck } from "../health.js";
-import { type Journal, type JournalState, type JournalVersion, MAX_INTERRUPTED_INSTALLS } from "../journal.js";
+import { type HealthCheck, runHealthCheckWithRetries } from "../health.js";
+import {
+  type Journal,
+  type JournalState,
+  type JournalVersion,
+  MAX_INTERRUPTED_INSTALLS,
+  setAside,
+} from "../journal.js";
 import type { Release } from "../release.js";
 import type { InstallStrategy } from "./strategy.js";
 
@@ -91,15 +97,24 @@ export class Installer {
     if (this.healthCheck !== undefined) {
       await op("checking");
       this.emitEvent({ event: "health-check", version: release.version, message: "running the health check" });
-      const result = await runHealthCheck(this.healthCheck, {
-        version: release.version,
-        path: strategy.location(release.version, file),
-      });
+      const result = await runHealthCheckWithRetries(
+        this.healthCheck,
+        { version: release.version, path: strategy.location(release.version, file) },
+        (failed, attempt, waitMs) =>
+          this.emitEvent({
+            event: "health-check-retry",
+            version: release.version,
+            message: `health check attempt ${attempt} failed (${failed.reason}); trying again in ${waitMs} ms`,
+            attempt,
+            waitMs,
+          }),
+      );
       if (!result.ok) {
-        await this.rollBack(to, from, result.reason);
+        const reason = `${result.reason}${result.attempts > 1 ? `, ${result.attempts} attempts` : ""}`;
+        await this.rollBack(to, from, reason, true, CLIENT_ERRORS.HEALTH_CHECK_FAILED);
         throw new ClientError(
           CLIENT_ERRORS.HEALTH_CHECK_FAILED,
-          `${release.version} failed its health check (${result.reason}); rolled back to ${from?.version ?? "nothing"}`,
+          `${release.version} failed its health check (${reason}); rolled back to ${from?.version ?? "nothing"}`,
         );
       }
     }
@@ -138,8 +153,10 @@ export class Installer {
     to: JournalVersion | undefined,
     reason: string,
     markFailed = true,
+    code?: string,
   ): Promise<void> {
     const strategy = this.strategy();
+    const at = new Date().toISOString();
     await this.journal.update({
       operation: { kind: "rollback", from: failedVersion, ...(to ? { to } : {}), reason, step: "started" },
     });
@@ -167,6 +184,16 @@ export class Installer {
       ...(to ? { current: to } : {}),
       previous: state.previous.filter((p) => p.version !== to?.version && p.version !== failedVersion.version),
       failed: markFailed ? [...new Set([...state.failed, failedVersion.version])] : state.failed,
+      ...(markFailed
+        ? {
+            failures: setAside(state.failures, {
+              version: failedVersion.version,
+              ...(code ? { code } : {}),
+              reason,
+              at,
+            }),
+          }
+        : {}),
     });
     this.emitEvent({
       event: "rolled-back",
@@ -239,6 +266,12 @@ export class Installer {
     await this.journal.update({
       previous: after.previous.filter((p) => p.version !== version.version),
       failed: [...new Set([...after.failed, version.version])],
+      failures: setAside(after.failures, {
+        version: version.version,
+        code: CLIENT_ERRORS.REVOKED,
+        reason: "revoked by the vendor",
+        at: new Date().toISOString(),
+      }),
     });
     await this.strategy().discard(version.version);
   }
