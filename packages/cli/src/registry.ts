@@ -13,6 +13,16 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/release-add.js")).default,
   },
   {
+    name: "release list",
+    summary: "list every release, staged and published: channel, rollout, revoked, attested, logged",
+    load: async () => (await import("./commands/release-list.js")).default,
+  },
+  {
+    name: "release remove",
+    summary: "unstage a release that is not published yet (its files and index entry)",
+    load: async () => (await import("./commands/release-remove.js")).default,
+  },
+  {
     name: "release rollout",
     summary: "set a release's staged-rollout percentage (signed) and publish",
     load: async () => (await import("./commands/release-rollout.js")).default,

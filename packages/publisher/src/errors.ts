@@ -75,6 +75,8 @@ export const PUBLISHER_ERRORS = {
   ALREADY_RELEASED: "ALREADY_RELEASED",
   /** NAME@VERSION is not released here. */
   NO_SUCH_RELEASE: "NO_SUCH_RELEASE",
+  /** A published release asked to be unstaged: clients may have it; revoke it instead. */
+  RELEASE_PUBLISHED: "RELEASE_PUBLISHED",
   /** Attestations given for a product the root has no release policy for. */
   NO_RELEASE_POLICY: "NO_RELEASE_POLICY",
   /** The release policy requires a source digest and none was given. */
@@ -148,6 +150,7 @@ export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.BAD_CHANNEL,
   PUBLISHER_ERRORS.BAD_PLATFORM,
   PUBLISHER_ERRORS.BAD_PERCENT,
+  PUBLISHER_ERRORS.RELEASE_PUBLISHED,
   PUBLISHER_ERRORS.NO_RELEASE_POLICY,
   PUBLISHER_ERRORS.SOURCE_DIGEST_REQUIRED,
   PUBLISHER_ERRORS.NO_SUCH_ATTESTATION,

@@ -85,6 +85,8 @@ export {
   refreshRepository,
   type ShortenedWindow,
 } from "./operations/refresh.js";
+export { type RemovedRelease, removeRelease } from "./operations/release-remove.js";
+export { listReleases, type ReleaseListing, targetFileState } from "./operations/releases-list.js";
 export {
   keysOfRole,
   privateHalf,
@@ -94,7 +96,7 @@ export {
   setThreshold,
   takeKeyOff,
 } from "./operations/roles.js";
-export { type ReleaseChange, revokeRelease, rolloutRelease } from "./operations/rollout.js";
+export { isRolloutPercent, type ReleaseChange, revokeRelease, rolloutRelease } from "./operations/rollout.js";
 export {
   type KeyLocation,
   type KeyStatus,

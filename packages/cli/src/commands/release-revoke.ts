@@ -19,7 +19,12 @@ Example:
     { name: "RELEASE", description: "NAME@VERSION" },
   ],
   options: [
-    { name: "reason", type: "string", valueName: "TEXT", description: "why, shown to operators in client logs" },
+    {
+      name: "reason",
+      type: "string",
+      valueName: "TEXT",
+      description: "why, shown to operators in client logs (revoking again without it keeps the earlier reason)",
+    },
   ],
   async run({ positionals, options }, ctx) {
     const { name, version } = parseReleaseRef(positionals.RELEASE);

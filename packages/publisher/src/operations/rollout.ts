@@ -6,7 +6,7 @@
  * (`<file>.revoked.tlog-proof`, `<file>.rollout.tlog-proof`): using the kill switch, or
  * hiding it by re-signing without it, is then visible to the log's monitor.
  */
-import { writeRevocation, writeRollout } from "@bulwark/client";
+import { releaseOf, writeRevocation, writeRollout } from "@bulwark/client";
 import type { ReleaseChange as LogChange } from "@bulwark/tlog";
 import type { TargetFile } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
@@ -43,8 +43,16 @@ async function changeRelease(
 }
 
 /**
+ * True for a whole number from 0 to 100. Fractions are refused: signed metadata is canonical
+ * JSON, which has integers only (the client's cohort test itself would take a fraction).
+ */
+export function isRolloutPercent(percent: number): boolean {
+  return Number.isInteger(percent) && percent >= 0 && percent <= 100;
+}
+
+/**
  * Sets the share of clients offered NAME@VERSION (`custom.bulwark.rollout.percent`) and
- * publishes. Raising it only ever adds clients.
+ * publishes. Raising it only ever adds clients. A whole number: see {@link isRolloutPercent}.
  * @throws {PublisherError} `BAD_PERCENT`, `NO_SUCH_RELEASE`; publish's errors.
  */
 export async function rolloutRelease(
@@ -53,8 +61,11 @@ export async function rolloutRelease(
   options: PublisherOptions = {},
 ): Promise<ReleaseChange & { readonly percent: number }> {
   const { percent } = release;
-  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
-    throw new PublisherError(PUBLISHER_ERRORS.BAD_PERCENT, "--percent must be a number from 0 to 100");
+  if (!isRolloutPercent(percent)) {
+    throw new PublisherError(
+      PUBLISHER_ERRORS.BAD_PERCENT,
+      "--percent must be a whole number from 0 to 100: signed metadata (canonical JSON) has integers only",
+    );
   }
   const change = await changeRelease(dir, release, options, (target) => {
     writeRollout(target, percent);
@@ -65,7 +76,8 @@ export async function rolloutRelease(
 
 /**
  * Revokes NAME@VERSION in signed targets metadata (`custom.bulwark.revoked`) and publishes:
- * clients never install it, and clients running it roll back.
+ * clients never install it, and clients running it roll back. Revoking again without a
+ * reason keeps the reason given before.
  * @throws {PublisherError} `NO_SUCH_RELEASE`; publish's errors.
  */
 export async function revokeRelease(
@@ -75,7 +87,8 @@ export async function revokeRelease(
 ): Promise<ReleaseChange & { readonly revoked: { readonly at: string; readonly reason?: string } }> {
   let revoked: { at: string; reason?: string } | undefined;
   const change = await changeRelease(dir, release, options, (target, now) => {
-    revoked = { at: isoSeconds(now), ...(release.reason ? { reason: release.reason } : {}) };
+    const reason = release.reason || releaseOf(target)?.revoked?.reason;
+    revoked = { at: isoSeconds(now), ...(reason ? { reason } : {}) };
     writeRevocation(target, revoked);
     return { kind: "revoke", ...revoked };
   });

@@ -258,6 +258,18 @@ export class RepoDir {
     return pending;
   }
 
+  /** Drops staged targets from the next publish, and their staged files no other staged target uses. */
+  async unstageTargets(paths: ReadonlySet<string>): Promise<void> {
+    const state = await this.stagedState();
+    const dropped = state.added.filter((t) => paths.has(t.path));
+    state.added = state.added.filter((t) => !paths.has(t.path));
+    const kept = new Set(state.added.map((t) => t.sha256));
+    for (const t of dropped) {
+      if (!kept.has(t.sha256)) await fs.rm(path.join(this.paths.stagedTargets, t.sha256), { force: true });
+    }
+    await this.saveState(state);
+  }
+
   /**
    * Copies a release file into staged/targets/ (hashing it on the way, with progress),
    * atomically. Returns its length and SHA-256.
