@@ -102,6 +102,39 @@ async function serve(t: { after(fn: () => unknown): void }, bulwark: string, dir
   throw new Error("bulwark serve exited before listening");
 }
 
+describe("the published packages' package.json", () => {
+  it("names what npm needs to publish and install each one, and the private testkit is no workspace", () => {
+    const root = JSON.parse(readFileSync(path.join(CHECKOUT, "package.json"), "utf8"));
+    assert.ok(root.workspaces.includes("!packages/testkit"), "npm pack --workspaces would pack the testkit");
+    const folders = readdirSync(path.join(CHECKOUT, "packages")).filter((f) => f !== "testkit");
+    assert.deepEqual(folders.map((f) => `@bulwark/${f}`).sort(), PUBLISHED);
+    for (const folder of folders) {
+      const pkg = JSON.parse(readFileSync(path.join(CHECKOUT, "packages", folder, "package.json"), "utf8"));
+      const where = `packages/${folder}/package.json`;
+      assert.equal(pkg.private, undefined, where);
+      assert.equal(pkg.type, "module", where);
+      assert.equal(pkg.license, "Apache-2.0", where);
+      assert.deepEqual(pkg.engines, { node: ">=20" }, where);
+      assert.equal(pkg.main, "./dist/src/index.js", where);
+      assert.equal(pkg.types, "./dist/src/index.d.ts", where);
+      assert.deepEqual(pkg.exports["."], { types: pkg.types, default: pkg.main }, where);
+      assert.ok(pkg.files.includes("dist/src") && pkg.files.includes("src"), where);
+      assert.equal(pkg.repository?.directory, `packages/${folder}`, where);
+      assert.ok(pkg.description && pkg.keywords?.length > 0, where);
+      assert.deepEqual(pkg.publishConfig, { access: "public" }, where);
+      if (folder === "cli") assert.deepEqual(pkg.bin, { bulwark: "bin/bulwark.js" }, where);
+      assert.match(pkg.scripts?.prepack ?? "", /^node \.\.\/\.\.\/scripts\/prepack\.mjs/, where);
+      assert.ok(
+        existsSync(path.join(CHECKOUT, "packages", folder, "README.md")),
+        `packages/${folder} has no README.md`,
+      );
+      for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) {
+        if (dep.startsWith("@bulwark/")) assert.equal(range, pkg.version, `${where}: ${dep} at the exact version`);
+      }
+    }
+  });
+});
+
 describe("installing the packed packages outside the checkout", () => {
   it("gives a working npx bulwark (--help, quickstart) and an app that updates itself with @bulwark/client", {
     timeout: 15 * MINUTE,
