@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { initRepo, runCli } from "./helpers.js";
+import { initRepo, runCli, tempDir } from "./helpers.js";
 
 async function addAndPublish(dir: string, name: string, bytes: string, extra: string[] = []): Promise<void> {
   const file = path.join(path.dirname(dir), name);
@@ -120,5 +120,28 @@ describe("temporary files of a killed publish", () => {
       assert.match(run.stderr + run.stdout, new RegExp(`removed ${s.replace(/[.\\/]/g, "\\$&")}`));
     }
     assert.equal(existsSync(keep), true);
+  });
+});
+
+describe("a failed repo init", () => {
+  const weakTargets = { BULWARK_PASSPHRASE_ROOT: "a long enough root passphrase", BULWARK_PASSPHRASE: "short" };
+
+  it("removes the folder it created when a passphrase fails midway", async (t) => {
+    const dir = path.join(tempDir(t), "repo");
+    const run = await runCli(["repo", "init", dir], { env: weakTargets });
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /WEAK_PASSPHRASE|passphrase/i);
+    assert.equal(existsSync(dir), false);
+  });
+
+  it("removes only what it created from a folder that existed", async (t) => {
+    const dir = path.join(tempDir(t), "repo");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "notes.txt"), "the vendor's own file");
+    const run = await runCli(["repo", "init", dir], { env: weakTargets });
+    assert.notEqual(run.code, 0);
+    assert.deepEqual(readdirSync(dir), ["notes.txt"]);
+    const again = await runCli(["repo", "init", dir]);
+    assert.equal(again.code, 0, again.stderr);
   });
 });
