@@ -41,6 +41,11 @@ const RELEASE_ADD_OPTIONS = [
     valueName: "ALG:HEX",
     description: "the source the release was built from: sha1:<commit> or sha256:<digest>",
   },
+  {
+    name: "force",
+    type: "boolean",
+    description: "change an already published version: other bytes, other files or another channel",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export default defineCommand({
@@ -48,8 +53,10 @@ export default defineCommand({
   summary: "stage release files as targets with signed custom metadata",
   description: `Hashes each FILE, copies it into DIR/staged/, and lists it as the target
 NAME/VERSION/<file name> with custom metadata {"bulwark": {name, version, channel, released}}.
-Nothing is signed until \`bulwark repo publish\`. A path already released with other bytes is
-refused: publish a new version instead.
+Nothing is signed until \`bulwark repo publish\`. A version already published is not changed
+by surprise: re-adding it with other bytes, with files it did not have, or on another channel
+is refused (the error names the release and what differs) unless --force. Release a new
+version instead.
 
 Verified builds: when the root's release policy covers NAME (\`bulwark policy show\`), each FILE
 is refused unless k of the policy's builders attest its sha256, built from --source-digest
@@ -122,5 +129,6 @@ function releaseOptions(files: readonly string[], options: OptionsOf<typeof RELE
     files: files.map((file, i) => ({ file, target: explicit[i] })),
     attestations: options.attestation,
     source: sourceText === undefined ? undefined : sourceDigestOption(sourceText),
+    force: options.force,
   };
 }

@@ -12,6 +12,9 @@ then snapshot and timestamp), copies staged release files to public/targets/ und
 hash-prefixed names, and writes new versioned metadata before timestamp.json, so readers
 never see a half-published state. A failure leaves the previous state serving and the
 staged changes in place. Past hashedBinsThreshold targets, targets switch to hashed bins.
+With nothing staged it says "nothing to publish" and writes nothing (no new timestamp:
+that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed command
+(*.tmp, staged/targets/.incoming-*) are removed first, and listed.
 
 When the root names a transparency log (\`bulwark log policy set\`), every release file of
 the publish is appended to the log folder bulwark.json names (one batch, under its lock),
@@ -38,6 +41,7 @@ Example:
       dryRun: options.dryRun,
       newRoot: options.newRoot,
     });
+    for (const stray of report.removedStrays) ctx.out.note(`removed ${stray}, left by an interrupted command`);
     if (rootNotice !== undefined) {
       ctx.out.warn(
         `root version ${rootNotice.version} expires in ${describeRemaining(rootNotice.expiresInMs)}: plan a new root (--new-root)`,
@@ -47,6 +51,10 @@ Example:
       ctx.out.note(
         `targets lists more than ${hashedBins.threshold} targets: switching to ${hashedBins.bins} hashed bins`,
       );
+    }
+    if (report.nothingToPublish) {
+      ctx.out.note("nothing to publish: no changes are staged; nothing was written");
+      return { data: report };
     }
     ctx.out.table(
       ["file", "bytes"],

@@ -17,7 +17,7 @@ import {
 import { type Repository, TargetFile } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
-import { updateIndex } from "../releases.js";
+import { readIndex, updateIndex } from "../releases.js";
 import type { RepoDir, StagedTarget } from "../store/repo-dir.js";
 import { checkReleaseName, checkTargetPath } from "../target-path.js";
 import {
@@ -52,6 +52,8 @@ export interface AddReleaseOptions extends PublisherOptions {
   readonly attestations?: readonly string[];
   /** The source the release was built from. */
   readonly source?: SourceDigest | undefined;
+  /** Change a published version anyway: other bytes, other files, another channel. */
+  readonly force?: boolean | undefined;
 }
 
 /** One file that was staged. */
@@ -137,6 +139,36 @@ function checkPolicy(
   }
 }
 
+/** The index entries of NAME@VERSION that are published (not only staged). */
+async function publishedEntries(repoDir: RepoDir, repo: Repository, name: string, version: string) {
+  const staged = new Set((await repoDir.stagedState()).added.map((t) => t.path));
+  const index = await readIndex(repoDir, repo, name);
+  return index.releases.filter((e) => e.version === version && !staged.has(e.target));
+}
+
+/** Refuses to change a published version by surprise: its channel, or the bytes of one of its files. */
+function refuseRepublish(
+  published: ReadonlyArray<{ readonly target: string; readonly channel: string }>,
+  release: { name: string; version: string; channel: string },
+  file?: { targetPath: string; sha256: string; published: string | undefined },
+): void {
+  if (published.length === 0) return;
+  const what = `${release.name}@${release.version}`;
+  const other = published.find((e) => e.channel !== release.channel);
+  let differs: string | undefined;
+  if (file === undefined && other !== undefined) {
+    differs = `it is published on channel ${other.channel}, not ${release.channel}`;
+  } else if (file !== undefined && !published.some((e) => e.target === file.targetPath)) {
+    differs = `${file.targetPath} is not one of its published files (${published.map((e) => e.target).join(", ")})`;
+  } else if (file !== undefined && file.published !== file.sha256) {
+    differs = `${file.targetPath} was published with sha256 ${file.published ?? "?"}, this file has ${file.sha256}`;
+  }
+  if (differs === undefined) return;
+  throw new PublisherError(PUBLISHER_ERRORS.ALREADY_RELEASED, `${what} is already published: ${differs}`, {
+    hint: "release a new version instead, or pass --force to change the published one",
+  });
+}
+
 /**
  * Checks one release file against the release policy and stages its attestation bundle
  * (the envelopes that counted) as a target beside it.
@@ -183,7 +215,8 @@ async function unpackedSize(file: string): Promise<{ unpacked?: UnpackedSize; un
  * channel, released, platform, source, attestations, unpacked}, and added to `NAME/index.json`.
  * An archive (tar, tar.gz, zip) is measured: its unpacked bytes and entries are signed, and
  * clients stop unpacking there.
- * A path already released with other bytes is refused.
+ * A path already released with other bytes is refused; so is a published version re-added
+ * with other or new files or on another channel, unless `force`.
  * @throws {PublisherError} `BAD_NAME`, `BAD_VERSION`, `BAD_CHANNEL`, `BAD_PLATFORM`,
  *   `BAD_TARGET_PATH`, `NO_RELEASE_POLICY`, `SOURCE_DIGEST_REQUIRED`, `ALREADY_RELEASED`,
  *   `NOT_A_FILE`, `READ_FAILED`; {@link QuorumError} `ATTEST_NO_QUORUM` when fewer than k
@@ -198,6 +231,8 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
     const policy = policyForRelease(repo, name);
     checkPolicy(policy, name, attestations, options.source);
     const released = isoSeconds(repoDir.now());
+    const published = options.force ? [] : await publishedEntries(repoDir, repo, name, version);
+    refuseRepublish(published, { name, version, channel });
     const files: StagedReleaseFile[] = [];
     const bundles: StagedTarget[] = [];
     const counted = new Set<string>();
@@ -207,7 +242,9 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
       const { length, sha256 } = await repoDir.stageFile(path.resolve(cwd, file));
       const role = repo.roleForTarget(targetPath);
       const existing = repo.targets(role).signed.targets.get(targetPath);
-      if (existing !== undefined && existing.hashes.get("sha256") !== sha256) {
+      const asked = { targetPath, sha256, published: existing?.hashes.get("sha256") };
+      refuseRepublish(published, { name, version, channel }, asked);
+      if (!options.force && existing !== undefined && existing.hashes.get("sha256") !== sha256) {
         throw new PublisherError(
           PUBLISHER_ERRORS.ALREADY_RELEASED,
           `${targetPath} is already released with other bytes`,

@@ -86,7 +86,8 @@ function counts(options: InitOptions): Record<TopLevelRoleName, KeyCount> {
 /**
  * Creates a repository in `dir`: generates and writes (encrypted, passphrases through
  * `options.passphrase` with purpose `create`) the keys of every top-level role, writes
- * bulwark.json and publishes version 1 of every role in `dir/public/`.
+ * bulwark.json and publishes version 1 of every role in `dir/public/`. When it fails midway,
+ * what it created is removed (never other files of a folder that existed before).
  * @throws {PublisherError} `ALREADY_A_REPOSITORY`, `BAD_THRESHOLD`, `UNSUPPORTED_KEY`,
  *   `NO_PASSPHRASE`, `WEAK_PASSPHRASE`.
  */
@@ -107,63 +108,81 @@ export async function initRepository(dir: string, options: InitOptions = {}): Pr
   const expiry = { ...DEFAULT_CONFIG.expiry, ...options.expiry };
   const rootKeyDir = path.resolve(cwd, options.rootKeyDir ?? path.join(abs, "keys", "root"));
   const repoDir = RepoDir.create(abs, { ...DEFAULT_CONFIG, expiry }, options);
-
-  // Keys: generated here, written encrypted before anything else exists.
-  const signers = {} as Record<TopLevelRoleName, PrivateKeySigner[]>;
-  const entries: KeyEntry[] = [];
-  const shared = single ? PrivateKeySigner.generate(scheme) : undefined;
-  for (const role of TOP_LEVEL_ROLE_NAMES) {
-    signers[role] = [];
-    for (let i = 0; i < count[role].keys; i++) {
-      const signer = shared ?? PrivateKeySigner.generate(scheme);
-      signers[role].push(signer);
-      if (shared !== undefined && role !== "root") continue;
-      const keyDir = role === "root" ? rootKeyDir : repoDir.paths.keys;
-      const file = path.join(keyDir, `${single ? "all" : role}-${signer.keyId.slice(0, 12)}.pem`);
-      await writeKeyFile(file, signer, await repoDir.passphrases.get(role, "create"));
-      entries.push({
-        id: signer.keyId,
-        roles: single ? [...TOP_LEVEL_ROLE_NAMES] : [role],
-        scheme,
-        file: path.relative(abs, file),
-      });
+  // What existed before: a failed init removes only what it created.
+  const folders = [rootKeyDir, repoDir.paths.keys, repoDir.paths.public, abs].filter((d) => !existsSync(d));
+  const written: string[] = [];
+  try {
+    return await createRepository();
+  } catch (error) {
+    for (const file of written) await fs.rm(file, { force: true });
+    for (const folder of folders) {
+      if (folder === repoDir.paths.public) await fs.rm(folder, { recursive: true, force: true });
+      else await fs.rmdir(folder).catch(() => undefined); // kept when something else is in it
     }
+    throw error;
   }
-  const thresholds = Object.fromEntries(TOP_LEVEL_ROLE_NAMES.map((r) => [r, count[r].threshold])) as Record<
-    TopLevelRoleName,
-    number
-  >;
-  const repo = await Repository.create({
-    signers,
-    thresholds,
-    expiry,
-    consistentSnapshot: options.consistentSnapshot ?? true,
-    now: repoDir.now,
-  });
-  await fs.mkdir(repoDir.paths.public, { recursive: true });
-  await writeRepositoryFiles(repoDir.paths.public, repo.files());
-  const config: RepoConfig = { ...DEFAULT_CONFIG, expiry, keys: entries };
-  await repoDir.saveConfig(config);
 
-  const metadataOf = (role: TopLevelRoleName) =>
-    role === "root"
-      ? repo.root
-      : role === "targets"
-        ? repo.targets()
-        : role === "snapshot"
-          ? repo.snapshot
-          : repo.timestamp;
-  const roles = Object.fromEntries(
-    TOP_LEVEL_ROLE_NAMES.map((role) => {
-      const signed = metadataOf(role).signed;
-      const info: InitRole = {
-        keys: signers[role].map((s) => s.keyId),
-        threshold: count[role].threshold,
-        version: signed.version,
-        expiresAt: signed.expiresAt,
-      };
-      return [role, info];
-    }),
-  ) as Record<TopLevelRoleName, InitRole>;
-  return { dir: abs, public: repoDir.paths.public, rootKeyDir, singleKey: single, roles };
+  async function createRepository(): Promise<InitResult> {
+    // Keys: generated here, written encrypted before anything else exists.
+    const signers = {} as Record<TopLevelRoleName, PrivateKeySigner[]>;
+    const entries: KeyEntry[] = [];
+    const shared = single ? PrivateKeySigner.generate(scheme) : undefined;
+    for (const role of TOP_LEVEL_ROLE_NAMES) {
+      signers[role] = [];
+      for (let i = 0; i < count[role].keys; i++) {
+        const signer = shared ?? PrivateKeySigner.generate(scheme);
+        signers[role].push(signer);
+        if (shared !== undefined && role !== "root") continue;
+        const keyDir = role === "root" ? rootKeyDir : repoDir.paths.keys;
+        const file = path.join(keyDir, `${single ? "all" : role}-${signer.keyId.slice(0, 12)}.pem`);
+        const passphrase = await repoDir.passphrases.get(role, "create");
+        written.push(file);
+        await writeKeyFile(file, signer, passphrase);
+        entries.push({
+          id: signer.keyId,
+          roles: single ? [...TOP_LEVEL_ROLE_NAMES] : [role],
+          scheme,
+          file: path.relative(abs, file),
+        });
+      }
+    }
+    const thresholds = Object.fromEntries(TOP_LEVEL_ROLE_NAMES.map((r) => [r, count[r].threshold])) as Record<
+      TopLevelRoleName,
+      number
+    >;
+    const repo = await Repository.create({
+      signers,
+      thresholds,
+      expiry,
+      consistentSnapshot: options.consistentSnapshot ?? true,
+      now: repoDir.now,
+    });
+    await fs.mkdir(repoDir.paths.public, { recursive: true });
+    await writeRepositoryFiles(repoDir.paths.public, repo.files());
+    const config: RepoConfig = { ...DEFAULT_CONFIG, expiry, keys: entries };
+    written.push(repoDir.paths.config);
+    await repoDir.saveConfig(config);
+
+    const metadataOf = (role: TopLevelRoleName) =>
+      role === "root"
+        ? repo.root
+        : role === "targets"
+          ? repo.targets()
+          : role === "snapshot"
+            ? repo.snapshot
+            : repo.timestamp;
+    const roles = Object.fromEntries(
+      TOP_LEVEL_ROLE_NAMES.map((role) => {
+        const signed = metadataOf(role).signed;
+        const info: InitRole = {
+          keys: signers[role].map((s) => s.keyId),
+          threshold: count[role].threshold,
+          version: signed.version,
+          expiresAt: signed.expiresAt,
+        };
+        return [role, info];
+      }),
+    ) as Record<TopLevelRoleName, InitRole>;
+    return { dir: abs, public: repoDir.paths.public, rootKeyDir, singleKey: single, roles };
+  }
 }

@@ -4,6 +4,7 @@ import type { PublisherOptions } from "../options.js";
 import { autoHashedBins } from "../store/bins.js";
 import { ROOT_NOTICE_SECONDS } from "../store/refresh-window.js";
 import type { PublishReport } from "../store/repo-dir.js";
+import { removeStrays } from "../store/strays.js";
 import { withRepository } from "./open.js";
 
 /** Options of {@link publish}. */
@@ -28,18 +29,30 @@ export interface PublishResult extends PublishReport {
   readonly hashedBins?: { readonly bins: number; readonly threshold: number };
   /** Set when root expires within 30 days. */
   readonly rootNotice?: RootNotice;
+  /** True when nothing was staged: nothing was signed or written (no new timestamp). */
+  readonly nothingToPublish: boolean;
+  /** Temporary files a killed command had left, removed (relative to DIR). */
+  readonly removedStrays: readonly string[];
 }
 
 /**
  * Signs every role changed since the last publish and writes `public/`: release files and
  * their log proofs first, new versioned metadata next, `timestamp.json` last (see
  * {@link RepoDir.publish}). Past `hashedBinsThreshold` targets, targets switch to hashed bins.
+ * With nothing staged it signs and writes nothing (`nothingToPublish`): a new timestamp for
+ * its own sake is `bulwark repo refresh --force`. Temporary files left by a killed command
+ * are removed first (`removedStrays`).
  * @throws {PublisherError} `ROOT_EXPIRED` under an expired root with no new one staged;
  *   `LOCKED`, the key store's errors; `SIGNERS_MISSING` / `ROOT_SIGNATURES_NEEDED` from
  *   @bulwark/tuf when a threshold cannot be met here; the release log's errors.
  */
 export async function publish(dir: string, options: PublishOptions = {}): Promise<PublishResult> {
   return withRepository(dir, options, async (repoDir, repo) => {
+    const dryRun = options.dryRun === true;
+    const { paths } = repoDir;
+    const removedStrays = dryRun
+      ? []
+      : await removeStrays(repoDir.dir, [repoDir.dir, paths.keys, paths.public, paths.staged]);
     if (options.newRoot) repo.rotateRoot();
     const root = repo.root.signed;
     const now = repoDir.now();
@@ -51,14 +64,20 @@ export async function publish(dir: string, options: PublishOptions = {}): Promis
       );
     }
     const left = root.expiresAt - now;
+    const notice =
+      left < ROOT_NOTICE_SECONDS * 1000 ? { rootNotice: { version: root.version, expiresInMs: left } } : {};
     const bins = await autoHashedBins(repoDir, repo);
-    const dryRun = options.dryRun === true;
+    if (repo.pendingRoles().length === 0 && (await repoDir.stagedState()).added.length === 0) {
+      return { dryRun, nothingToPublish: true, removedStrays, files: [], targets: 0, versions: {}, ...notice };
+    }
     const report = await repoDir.publish(repo, { dryRun });
     return {
       dryRun,
+      nothingToPublish: false,
+      removedStrays,
       ...report,
       ...(bins === undefined ? {} : { hashedBins: { bins, threshold: repoDir.config.hashedBinsThreshold } }),
-      ...(left < ROOT_NOTICE_SECONDS * 1000 ? { rootNotice: { version: root.version, expiresInMs: left } } : {}),
+      ...notice,
     };
   });
 }
