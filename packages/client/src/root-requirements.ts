@@ -6,10 +6,11 @@
  * checked (withheld root update). An app that knows which policies its vendor uses says so
  * here, and the client refuses, fail closed, to act under a root without them.
  */
-import { AttestError, policyForProduct, releasePoliciesOf } from "@bulwark/attest";
+import { policyForProduct } from "@bulwark/attest";
 import { type Root, UsageError } from "@bulwark/tuf";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import { trustedLogPolicy } from "./transparency.js";
+import { trustedReleasePolicies } from "./verified-builds.js";
 
 /** The root policies an app requires; the agent's configuration uses the same shape. */
 export interface RequiredPolicies {
@@ -68,16 +69,6 @@ export function checkRootRequirements(root: Root, product: string, requirements:
 }
 
 function hasReleasePolicy(root: Root, product: string): boolean {
-  let policies: ReturnType<typeof releasePoliciesOf>;
-  try {
-    policies = releasePoliciesOf(root);
-  } catch (cause) {
-    if (!(cause instanceof AttestError)) throw cause;
-    throw new ClientError(
-      CLIENT_ERRORS.BAD_RELEASE_POLICY,
-      `the trusted root's release policy cannot be read, so no release can be verified: ${cause.message}`,
-      { cause },
-    );
-  }
+  const policies = trustedReleasePolicies(root);
   return policies !== undefined && policyForProduct(policies, product) !== undefined;
 }

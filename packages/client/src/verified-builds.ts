@@ -22,7 +22,7 @@ import {
   splitAttestationBundle,
   verifyQuorum,
 } from "@bulwark/attest";
-import type { Updater } from "@bulwark/tuf";
+import type { Root, Updater } from "@bulwark/tuf";
 import { downloadedPath, downloadVerified } from "./download.js";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import type { Release } from "./release.js";
@@ -72,11 +72,13 @@ function refuse(release: Release, why: string, cause?: unknown): ClientError {
   );
 }
 
-/** The policies that govern this release: its own product's and the client's (when they differ). */
-function governing(updater: Updater, release: Release, product: string): ReleasePolicy[] {
-  let policies: ReleasePolicies | undefined;
+/**
+ * The release policies the trusted root carries, or undefined when it has none.
+ * @throws {ClientError} `CLIENT_BAD_RELEASE_POLICY` when they cannot be read: nothing installs.
+ */
+export function trustedReleasePolicies(root: Root): ReleasePolicies | undefined {
   try {
-    policies = releasePoliciesOf(updater.trustedSet.root.signed);
+    return releasePoliciesOf(root);
   } catch (cause) {
     if (!(cause instanceof AttestError)) throw cause;
     throw new ClientError(
@@ -85,6 +87,11 @@ function governing(updater: Updater, release: Release, product: string): Release
       { cause },
     );
   }
+}
+
+/** The policies that govern this release: its own product's and the client's (when they differ). */
+function governing(updater: Updater, release: Release, product: string): ReleasePolicy[] {
+  const policies = trustedReleasePolicies(updater.trustedSet.root.signed);
   if (policies === undefined) return [];
   const found = [policyForProduct(policies, release.name), policyForProduct(policies, product)];
   return [...new Set(found.filter((p): p is ReleasePolicy => p !== undefined))];
