@@ -12,45 +12,9 @@ import http from "node:http";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { type AccessLogEntry, createStaticServer, SHUTDOWN_GRACE_MS } from "@bulwark/publisher";
+import { rawRequest as request } from "@bulwark/testkit";
 import { Updater } from "@bulwark/tuf";
 import { BULWARK_BIN, initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
-
-interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** One request, its path sent exactly as given (fetch would normalise `..` away). */
-function request(
-  base: string,
-  rawPath: string,
-  options: { method?: string; headers?: Record<string, string>; agent?: http.Agent } = {},
-): Promise<Reply> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: rawPath,
-        method: options.method ?? "GET",
-        headers: options.headers ?? {},
-        agent: options.agent ?? false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("bulwark serve", () => {
   it("serves a repository that the TUF client refreshes from, and picks up a new publish", async (t) => {

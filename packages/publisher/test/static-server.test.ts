@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { rawRequest as request } from "@bulwark/testkit";
 import {
   type AccessLogEntry,
   CACHE_IMMUTABLE,
@@ -16,43 +16,6 @@ import {
   createStaticServer,
   type StaticServer,
 } from "../src/index.js";
-
-interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** One request, its path sent exactly as given (fetch would normalise `..` away). */
-function request(
-  base: string,
-  rawPath: string,
-  options: { method?: string; headers?: Record<string, string>; agent?: http.Agent } = {},
-): Promise<Reply> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: rawPath,
-        method: options.method ?? "GET",
-        headers: options.headers ?? {},
-        agent: options.agent ?? false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 const SECRET = "TOP SECRET: outside the served root";
 const HEX64 = "ab".repeat(32);

@@ -4,7 +4,7 @@
  * (apart, so the lower packages' tests never load @bulwark/client).
  */
 export { b64, hex, toB64, toHex } from "./bytes.js";
-export { listen } from "./http.js";
+export { listen, type Reply, rawRequest } from "./http.js";
 export {
   METADATA_URL,
   type Override,
