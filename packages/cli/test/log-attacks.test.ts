@@ -217,6 +217,22 @@ describe("attacks on the release log, over loopback HTTP", () => {
     assert.equal(met.quorum, true);
   });
 
+  it("log status --root checks the checkpoint against the log policy clients trust", async (t) => {
+    const { vendor, logDir } = await vendorWithLog(t, ["w1", "w2"], 2);
+    await vendor.release("1.0.0");
+    const root = path.join(vendor.dir, "public", "metadata", "root.json");
+    const status = await json<{ quorum: boolean; cosignatures: Array<{ witness: string }> }>(vendor.work, [
+      ...["log", "status", path.join(logDir, "public"), "--root", root],
+    ]);
+    assert.equal(status.quorum, true);
+    assert.deepEqual(status.cosignatures.map((c) => c.witness).sort(), ["w1", "w2"]);
+    // The first root carries no log policy: nothing to check against, said plainly.
+    const first = path.join(vendor.dir, "public", "metadata", "1.root.json");
+    const run = await runCli(["log", "status", path.join(logDir, "public"), "--root", first, "--json"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /has no transparency-log policy/);
+  });
+
   it("hiding a revocation with the online keys is visible to the monitor (un-revoked release)", async (t) => {
     const { vendor, logDir, logVkey } = await vendorWithLog(t, ["w1"], 1);
     await vendor.release("1.0.0");
