@@ -24,8 +24,7 @@
  * Unknown fields are kept and are part of the canonical bytes; the bytes must be exactly the
  * canonical form of what they parse to.
  */
-import { CanonicalJsonError, canonicalize, FormatError, isJsonObject, type JsonValue, parseJson } from "@bulwark/tuf";
-import { bytesEqual } from "./encoding.js";
+import { canonicalize, isJsonObject, type JsonValue } from "@bulwark/tuf";
 import { TLOG_ERRORS, TlogError, usageError } from "./errors.js";
 import {
   fieldProblem,
@@ -33,10 +32,12 @@ import {
   hasControl,
   MAX_RELEASE_ENTRY_SIZE,
   MAX_RELEASE_FIELD_LENGTH,
-  parseReleaseEntry,
   RELEASE_ENTRY_TYPE,
   type ReleaseEntry,
+  readEntryJson,
   releaseEntryFromJson,
+  releaseEntryFromParsed,
+  requireCanonical,
   unknownFields,
 } from "./release-entry.js";
 
@@ -179,25 +180,11 @@ function changeEntryFromJson(value: Record<string, JsonValue>): ReleaseChangeEnt
  * @throws {TlogError} TLOG_BAD_ENTRY
  */
 export function parseLogEntry(bytes: Uint8Array): LogEntry {
-  if (bytes.length > MAX_RELEASE_ENTRY_SIZE) throw bad(`more than ${MAX_RELEASE_ENTRY_SIZE} bytes`);
-  let value: JsonValue;
-  try {
-    value = parseJson(bytes);
-  } catch (cause) {
-    if (cause instanceof FormatError) throw bad("not JSON", cause);
-    throw cause;
-  }
+  const value = readEntryJson(bytes, bad);
   if (!isJsonObject(value) || value.type !== RELEASE_CHANGE_ENTRY_TYPE) {
-    return { kind: "release", entry: parseReleaseEntry(bytes) };
+    return { kind: "release", entry: releaseEntryFromParsed(bytes, value) };
   }
   const entry = changeEntryFromJson(value);
-  let canonical: Uint8Array;
-  try {
-    canonical = canonicalize(toJson(entry));
-  } catch (cause) {
-    if (cause instanceof CanonicalJsonError) throw bad("a field has no canonical JSON form", cause);
-    throw cause;
-  }
-  if (!bytesEqual(canonical, bytes)) throw bad("not in canonical JSON form");
+  requireCanonical(bytes, toJson(entry), bad);
   return { kind: "change", entry };
 }

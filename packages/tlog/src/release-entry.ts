@@ -184,30 +184,57 @@ export function releaseEntryFromJson(value: JsonValue): ReleaseEntry {
 }
 
 /**
+ * The bytes of a log entry, bounded by {@link MAX_RELEASE_ENTRY_SIZE} and parsed as JSON;
+ * `fail` makes the error (its message names the kind of entry).
+ * @throws {TlogError} TLOG_BAD_ENTRY
+ */
+export function readEntryJson(bytes: Uint8Array, fail: (message: string, cause?: unknown) => TlogError): JsonValue {
+  if (bytes.length > MAX_RELEASE_ENTRY_SIZE) throw fail(`more than ${MAX_RELEASE_ENTRY_SIZE} bytes`);
+  try {
+    return parseJson(bytes);
+  } catch (cause) {
+    if (cause instanceof FormatError) throw fail("not JSON", cause);
+    throw cause;
+  }
+}
+
+/**
+ * Refuses an entry whose bytes are not exactly the canonical JSON of what was read from them.
+ * @throws {TlogError} TLOG_BAD_ENTRY
+ */
+export function requireCanonical(
+  bytes: Uint8Array,
+  json: JsonValue,
+  fail: (message: string, cause?: unknown) => TlogError,
+): void {
+  let canonical: Uint8Array;
+  try {
+    canonical = canonicalize(json);
+  } catch (cause) {
+    if (cause instanceof CanonicalJsonError) throw fail("a field has no canonical JSON form", cause);
+    throw cause;
+  }
+  if (!bytesEqual(canonical, bytes)) throw fail("not in canonical JSON form");
+}
+
+/**
+ * A release entry from `value`, the JSON its `bytes` parsed to (see {@link parseReleaseEntry}).
+ * @throws {TlogError} TLOG_BAD_ENTRY
+ */
+export function releaseEntryFromParsed(bytes: Uint8Array, value: JsonValue): ReleaseEntry {
+  if (!isJsonObject(value) || !Object.hasOwn(value, "type")) throw bad("not a typed JSON object");
+  const entry = releaseEntryFromJson(value);
+  requireCanonical(bytes, toJson(entry), bad);
+  return entry;
+}
+
+/**
  * Parses the bytes of a log entry. They must be the canonical JSON of a release entry of
  * type {@link RELEASE_ENTRY_TYPE}.
  * @throws {TlogError} TLOG_BAD_ENTRY
  */
 export function parseReleaseEntry(bytes: Uint8Array): ReleaseEntry {
-  if (bytes.length > MAX_RELEASE_ENTRY_SIZE) throw bad(`more than ${MAX_RELEASE_ENTRY_SIZE} bytes`);
-  let value: JsonValue;
-  try {
-    value = parseJson(bytes);
-  } catch (cause) {
-    if (cause instanceof FormatError) throw bad("not JSON", cause);
-    throw cause;
-  }
-  if (!isJsonObject(value) || !Object.hasOwn(value, "type")) throw bad("not a typed JSON object");
-  const entry = releaseEntryFromJson(value);
-  let canonical: Uint8Array;
-  try {
-    canonical = canonicalize(toJson(entry));
-  } catch (cause) {
-    if (cause instanceof CanonicalJsonError) throw bad("a field has no canonical JSON form", cause);
-    throw cause;
-  }
-  if (!bytesEqual(canonical, bytes)) throw bad("not in canonical JSON form");
-  return entry;
+  return releaseEntryFromParsed(bytes, readEntryJson(bytes, bad));
 }
 
 /** What a client knows of a target from TUF metadata: its path, length and SHA-256. */
