@@ -6,46 +6,18 @@
  * entries, a witness quorum not met, and a revocation hidden by re-signing without it.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createStaticServer } from "@bulwark/publisher";
 import { changeProofPath, originHash, parseVerifierKey, verifyLogEntryProof } from "@bulwark/tlog";
 import { isJsonObject } from "@bulwark/tuf";
 import { APP } from "./e2e-helpers.js";
-import { BULWARK_BIN, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
-import { ORIGIN, TestWitness, vendorWithLog } from "./transparency-helpers.js";
+import { runCli, tempDir } from "./helpers.js";
+import { ORIGIN, startWitness, TestWitness, vendorWithLog } from "./transparency-helpers.js";
 import { openRepo, type TestLike } from "./verified-builds-helpers.js";
-
-/** Starts `bulwark witness serve` as a real process; resolves with its URL once listening. */
-async function startWitness(t: TestLike, state: string, logVkey: string, extra: string[] = []): Promise<string> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...[BULWARK_BIN, "witness", "serve", "--state", state, "--log-vkey", logVkey],
-      ...[...extra, "--port", "0", "--json", "--quiet"],
-    ],
-    { env: { ...process.env, ...PASSPHRASE_ENV }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
-  throw new Error(`witness serve exited: ${stderr}`);
-}
 
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 

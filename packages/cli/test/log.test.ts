@@ -5,41 +5,15 @@
  * and a logged release the vendor's TUF repository does not list (exit 1, JSON).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { createStaticServer } from "@bulwark/publisher";
 import { formatAddCheckpointRequest } from "@bulwark/tlog";
 import { PrivateKeySigner, Repository, writeRepositoryFiles } from "@bulwark/tuf";
-import { BULWARK_BIN, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
-
-type TestContext = { after(fn: () => Promise<void> | void): void };
-
-/** Starts `bulwark witness serve` as a real process; resolves with its URL once listening. */
-async function startWitness(t: TestContext, state: string, logVkey: string): Promise<string> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [BULWARK_BIN, "witness", "serve", "--state", state, "--log-vkey", logVkey, "--port", "0", "--json", "--quiet"],
-    { env: { ...process.env, ...PASSPHRASE_ENV }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
-  throw new Error(`witness serve exited: ${stderr}`);
-}
+import { runCli, tempDir } from "./helpers.js";
+import { startWitness } from "./transparency-helpers.js";
 
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 

@@ -5,9 +5,11 @@
  * and start again.
  */
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import {
   CosignatureV1Signer,
   listenWitness,
@@ -19,7 +21,7 @@ import {
 } from "@bulwark/tlog";
 import { hashPrefixedPath } from "@bulwark/tuf";
 import { Vendor } from "./e2e-helpers.js";
-import { runCli } from "./helpers.js";
+import { BULWARK_BIN, PASSPHRASE_ENV, runCli } from "./helpers.js";
 import { ok, SEPARATE_ROOT, sha256, type TestLike } from "./verified-builds-helpers.js";
 
 /** The origin of every test log. */
@@ -128,4 +130,30 @@ export function readProof(vendor: Vendor, targetPath: string, bytes: Uint8Array)
 /** `bulwark repo publish DIR --json`, whatever its exit code. */
 export function publishJson(vendor: Vendor) {
   return runCli(["repo", "publish", vendor.dir, "--json"]);
+}
+
+/** Starts `bulwark witness serve` as a real process; resolves with its URL once listening. */
+export async function startWitness(t: TestLike, state: string, logVkey: string, extra: string[] = []): Promise<string> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...[BULWARK_BIN, "witness", "serve", "--state", state, "--log-vkey", logVkey],
+      ...[...extra, "--port", "0", "--json", "--quiet"],
+    ],
+    { env: { ...process.env, ...PASSPHRASE_ENV }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  t.after(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
+  throw new Error(`witness serve exited: ${stderr}`);
 }
