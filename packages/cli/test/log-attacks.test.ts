@@ -13,11 +13,10 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createStaticServer } from "@bulwark/publisher";
 import { changeProofPath, originHash, parseVerifierKey, verifyLogEntryProof } from "@bulwark/tlog";
-import { isJsonObject } from "@bulwark/tuf";
 import { APP } from "./e2e-helpers.js";
 import { runCli, tempDir } from "./helpers.js";
-import { ORIGIN, startWitness, TestWitness, vendorWithLog } from "./transparency-helpers.js";
-import { openRepo, type TestLike } from "./verified-builds-helpers.js";
+import { ORIGIN, resignUnlogged, startWitness, TestWitness, vendorWithLog } from "./transparency-helpers.js";
+import type { TestLike } from "./verified-builds-helpers.js";
 
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 
@@ -236,19 +235,7 @@ describe("attacks on the release log, over loopback HTTP", () => {
     );
 
     // The attacker with the online keys re-signs the targets metadata without the revocation.
-    const repoDir = await openRepo(vendor.dir);
-    await repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const role = repo.roleForTarget(file);
-      const target = repo.targets(role).signed.targets.get(file);
-      assert.ok(target);
-      const bulwark = target.custom?.bulwark;
-      assert.ok(isJsonObject(bulwark));
-      const { revoked: _, ...rest } = bulwark;
-      target.custom = { ...target.custom, bulwark: rest };
-      repo.touch(role);
-      await repoDir.publish(repo, { unlogged: true });
-    });
+    await resignUnlogged(vendor, file, ({ revoked: _, ...rest }) => rest);
 
     // The monitor remembers the logged revocation: the repository no longer carries it.
     const after = await json<{ problems: Array<{ kind: string; message: string }> }>(vendor.work, monitor, 1);

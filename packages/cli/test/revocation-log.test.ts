@@ -5,10 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isJsonObject } from "@bulwark/tuf";
 import { APP, endpoint } from "./e2e-helpers.js";
-import { vendorWithLog } from "./transparency-helpers.js";
-import { openRepo } from "./verified-builds-helpers.js";
+import { resignUnlogged, vendorWithLog } from "./transparency-helpers.js";
 
 describe("revocations under a log policy, on the endpoint", () => {
   it("rolls a running endpoint back on a logged revocation", async (t) => {
@@ -33,18 +31,7 @@ describe("revocations under a log policy, on the endpoint", () => {
     await ep.client.update();
     // The attacker with the online keys marks 1.1.0 revoked and publishes without logging.
     const file = `${APP}/1.1.0/${APP}-1.1.0.tar.gz`;
-    const repoDir = await openRepo(vendor.dir);
-    await repoDir.locked(async () => {
-      const repo = await repoDir.load();
-      const role = repo.roleForTarget(file);
-      const target = repo.targets(role).signed.targets.get(file);
-      assert.ok(target);
-      const bulwark = target.custom?.bulwark;
-      assert.ok(isJsonObject(bulwark));
-      target.custom = { ...target.custom, bulwark: { ...bulwark, revoked: { at: "2026-01-01T00:00:00Z" } } };
-      repo.touch(role);
-      await repoDir.publish(repo, { unlogged: true });
-    });
+    await resignUnlogged(vendor, file, (bulwark) => ({ ...bulwark, revoked: { at: "2026-01-01T00:00:00Z" } }));
     assert.deepEqual(await ep.client.update(), { action: "none", current: "1.1.0" });
     assert.ok(
       ep.events.some((e) => e.event === "revocation-not-logged" && e.version === "1.1.0"),

@@ -19,10 +19,10 @@ import {
   TlogWitness,
   type WitnessServer,
 } from "@bulwark/tlog";
-import { hashPrefixedPath } from "@bulwark/tuf";
+import { hashPrefixedPath, isJsonObject, type JsonObject } from "@bulwark/tuf";
 import { Vendor } from "./e2e-helpers.js";
 import { BULWARK_BIN, PASSPHRASE_ENV, runCli } from "./helpers.js";
-import { ok, SEPARATE_ROOT, sha256, type TestLike } from "./verified-builds-helpers.js";
+import { ok, openRepo, SEPARATE_ROOT, sha256, type TestLike } from "./verified-builds-helpers.js";
 
 /** The origin of every test log. */
 export const ORIGIN = "updates.example.com/log";
@@ -156,4 +156,27 @@ export async function startWitness(t: TestLike, state: string, logVkey: string, 
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
   throw new Error(`witness serve exited: ${stderr}`);
+}
+
+/**
+ * The attacker with the online keys: re-signs `file`'s `custom.bulwark` as `edit` makes it
+ * and publishes without logging anything.
+ */
+export async function resignUnlogged(
+  vendor: Vendor,
+  file: string,
+  edit: (bulwark: JsonObject) => JsonObject,
+): Promise<void> {
+  const repoDir = await openRepo(vendor.dir);
+  await repoDir.locked(async () => {
+    const repo = await repoDir.load();
+    const role = repo.roleForTarget(file);
+    const target = repo.targets(role).signed.targets.get(file);
+    assert.ok(target);
+    const bulwark = target.custom?.bulwark;
+    assert.ok(isJsonObject(bulwark));
+    target.custom = { ...target.custom, bulwark: edit(bulwark) };
+    repo.touch(role);
+    await repoDir.publish(repo, { unlogged: true });
+  });
 }
