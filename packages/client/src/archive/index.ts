@@ -23,3 +23,11 @@ export {
 } from "./limits.js";
 export { type ArchiveMeasure, measureArchive } from "./measure.js";
 export { type ArchiveFormat, DEST_EXISTS, type ExtractResult } from "./staging.js";
+// The readers themselves, for tools that look inside an archive without extracting it (the scan).
+export type { ArchiveEntry, EntryType } from "./entry.js";
+export { parseEntryPath } from "./entry-path.js";
+export { Budget, type ExtractLimits, resolveLimits } from "./limits.js";
+export { readTarEntries } from "./tar.js";
+export { hasTarMagic } from "./tar-header.js";
+export { readZipEntries } from "./zip.js";
+export { bytesReader, type RandomAccessReader } from "./zip-directory.js";

@@ -5,7 +5,6 @@
  * with its directory record, and no two entries' bytes may overlap (the overlapping-file
  * zip bomb). Zip64, multi-disk and encrypted archives are refused.
  */
-import type { FileHandle } from "node:fs/promises";
 import { dateOfSeconds, type EntryType, typeOfMode } from "./entry.js";
 import { ARCHIVE_ERRORS, ArchiveError, entryLabel } from "./errors.js";
 import { checkCompressionRatio, type ExtractLimits, MAX_CENTRAL_DIRECTORY_BYTES } from "./limits.js";
@@ -55,8 +54,27 @@ function unsupported(message: string): ArchiveError {
   return new ArchiveError(ARCHIVE_ERRORS.UNSUPPORTED, message);
 }
 
+/**
+ * What the zip reader reads from: an open file (a `FileHandle` is one), or bytes already in
+ * memory (a zip nested in another archive, see {@link bytesReader}).
+ */
+export interface RandomAccessReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/** A {@link RandomAccessReader} over bytes in memory. */
+export function bytesReader(bytes: Uint8Array): RandomAccessReader {
+  return {
+    read: async (buffer, offset, length, position) => {
+      const part = bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length));
+      buffer.set(part, offset);
+      return { bytesRead: part.length };
+    },
+  };
+}
+
 /** Reads exactly `length` bytes at `position`, or fails as truncated. */
-export async function readAt(file: FileHandle, position: number, length: number, what: string): Promise<Buffer> {
+export async function readAt(file: RandomAccessReader, position: number, length: number, what: string): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
@@ -68,7 +86,7 @@ export async function readAt(file: FileHandle, position: number, length: number,
 }
 
 /** The end of central directory record: the last one whose comment runs exactly to the end of the file. */
-async function readEndRecord(file: FileHandle, fileSize: number): Promise<{ at: number; record: Buffer }> {
+async function readEndRecord(file: RandomAccessReader, fileSize: number): Promise<{ at: number; record: Buffer }> {
   const tailSize = Math.min(fileSize, EOCD_SIZE + MAX_COMMENT);
   const tail = await readAt(file, fileSize - tailSize, tailSize, "the end of central directory record");
   for (let i = tailSize - EOCD_SIZE; i >= 0; i--) {
@@ -161,7 +179,7 @@ function parseCentralRecord(cd: Buffer, pos: number, index: number): { record: C
 
 /** Checks the local header against the directory record; returns where data starts and the record's end. */
 async function checkLocalHeader(
-  file: FileHandle,
+  file: RandomAccessReader,
   r: CentralRecord,
   limit: number,
 ): Promise<{ dataStart: number; end: number }> {
@@ -222,7 +240,7 @@ async function checkLocalHeader(
  * @throws {ArchiveError}
  */
 export async function readZipDirectory(
-  file: FileHandle,
+  file: RandomAccessReader,
   fileSize: number,
   limits: ExtractLimits,
 ): Promise<ZipRecord[]> {
