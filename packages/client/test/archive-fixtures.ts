@@ -31,8 +31,8 @@ import {
 export {
   fixtureCrc32,
   gzip,
-  paxRecord,
   patchTarHeader,
+  paxRecord,
   type TarSpec,
   tar,
   type ZipFields,

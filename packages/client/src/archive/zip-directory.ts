@@ -74,7 +74,12 @@ export function bytesReader(bytes: Uint8Array): RandomAccessReader {
 }
 
 /** Reads exactly `length` bytes at `position`, or fails as truncated. */
-export async function readAt(file: RandomAccessReader, position: number, length: number, what: string): Promise<Buffer> {
+export async function readAt(
+  file: RandomAccessReader,
+  position: number,
+  length: number,
+  what: string,
+): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let done = 0;
   while (done < length) {

@@ -1,0 +1,199 @@
+/**
+ * Network indicators in a file's strings: URLs, domain names and IP addresses, as layer 1
+ * compares them across releases and layer 3 matches them against threat intelligence.
+ *
+ * A domain found inside a URL counts whenever its suffix is on the public suffix list
+ * (ICANN section, through `tldts`). A bare name (`update.vendor.com` in a config string)
+ * must also look like one: lowercase, its registrable label at least 3 characters, and a
+ * suffix of at most 3 letters that is not also a common file extension or code word
+ * (`readme.md`, `libfoo.so`, `console.info`, `window.top`): identifiers such as `Foo.Bar`
+ * or `e.exports` are never reported. An IP counts when it is a public unicast IPv4 address;
+ * a bare one (outside a URL) must also not read like a version number (`1.0.0.0`).
+ * docs/scan.md gives the false-positive rate these rules reach on real releases.
+ */
+import { parse } from "tldts";
+import { asciiView, utf16Runs } from "./strings.js";
+
+/** The network indicators found in one file, sorted and unique. */
+export interface NetworkIndicators {
+  readonly urls: readonly string[];
+  readonly domains: readonly string[];
+  readonly ips: readonly string[];
+}
+
+/** Most indicators of each kind kept per file; a file past it is noted, not grown without bound. */
+export const MAX_INDICATORS_PER_FILE = 10_000;
+
+const URL_PATTERN = /\b(?:https?|wss?|ftp):\/\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#[\]]{3,2000}/g;
+const DOMAIN_PATTERN =
+  /(?<![A-Za-z0-9_$.@/\\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,3}(?![A-Za-z0-9_$(-])(?!\.[A-Za-z0-9])/g;
+const IP_PATTERN =
+  /(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?![0-9]|\.[0-9])/g;
+
+/**
+ * Suffixes that are real top-level domains but, as bare names, are far more often a file
+ * extension or a member name in code than a host.
+ */
+const CODE_LIKE_SUFFIXES = new Set([
+  "ac",
+  "am",
+  "as",
+  "at",
+  "by",
+  "cc",
+  "cs",
+  "do",
+  "go",
+  "hs",
+  "id",
+  "in",
+  "is",
+  "it",
+  "js",
+  "md",
+  "mk",
+  "ml",
+  "mo",
+  "nl",
+  "no",
+  "pl",
+  "pm",
+  "ps",
+  "py",
+  "rs",
+  "sh",
+  "so",
+  "st",
+  "to",
+  "ts",
+  "tv",
+  "ws",
+  "zip",
+  "mov",
+  "new",
+  "top",
+  "run",
+  "bin",
+  "dat",
+  "exe",
+  "dll",
+  "app",
+  "map",
+  "log",
+  "img",
+  "fyi",
+  "one",
+  "now",
+  "art",
+]);
+
+/** Names reserved for documentation and testing (RFC 2606, RFC 6761): never an indicator. */
+const RESERVED = /(?:^|\.)(?:example\.(?:com|net|org)|localhost|test|invalid|example|local)$/;
+
+function octets(ip: string): number[] {
+  return ip.split(".").map(Number);
+}
+
+/** A public unicast IPv4 address: not private, loopback, link-local, multicast, reserved or documentation. */
+export function isPublicIpv4(ip: string): boolean {
+  const [a = 0, b = 0, c = 0] = octets(ip);
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
+  if (a === 100 && b >= 64 && b < 128) return false; // carrier-grade NAT
+  if (a === 169 && b === 254) return false;
+  if (a === 172 && b >= 16 && b < 32) return false;
+  if (a === 192 && b === 168) return false;
+  if (a === 192 && b === 0 && (c === 0 || c === 2)) return false;
+  if (a === 198 && (b === 18 || b === 19)) return false;
+  if ((a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113)) return false;
+  return true;
+}
+
+/** A bare dotted quad that reads like a version (`1.0.0.0`, `4.2.0.12`) rather than an address. */
+function looksLikeVersion(ip: string): boolean {
+  const parts = octets(ip);
+  return parts.filter((n) => n === 0).length >= 2 || parts.every((n) => n < 10) || parts[3] === 0;
+}
+
+/** The registrable-domain check both contexts share; returns the lowercased host or undefined. */
+function publicHost(host: string): string | undefined {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  if (RESERVED.test(name)) return undefined;
+  const parsed = parse(name, { allowPrivateDomains: false });
+  if (parsed.isIcann !== true || parsed.domain === null || parsed.hostname !== name) return undefined;
+  return name;
+}
+
+function bareDomain(candidate: string): string | undefined {
+  const host = publicHost(candidate);
+  if (host === undefined) return undefined;
+  const parsed = parse(host);
+  const suffix = parsed.publicSuffix ?? "";
+  const tld = suffix.slice(suffix.lastIndexOf(".") + 1);
+  if (CODE_LIKE_SUFFIXES.has(tld) || (parsed.domainWithoutSuffix ?? "").length < 3) return undefined;
+  return host;
+}
+
+/** Collects indicators into bounded sets. */
+class Collector {
+  readonly urls = new Set<string>();
+  readonly domains = new Set<string>();
+  readonly ips = new Set<string>();
+  truncated = false;
+
+  add(set: Set<string>, value: string): void {
+    if (set.size >= MAX_INDICATORS_PER_FILE) this.truncated = true;
+    else set.add(value);
+  }
+
+  scan(text: string): void {
+    URL_PATTERN.lastIndex = 0;
+    for (let m = URL_PATTERN.exec(text); m !== null; m = URL_PATTERN.exec(text)) this.url(m[0]);
+    DOMAIN_PATTERN.lastIndex = 0;
+    for (let m = DOMAIN_PATTERN.exec(text); m !== null; m = DOMAIN_PATTERN.exec(text)) {
+      const host = bareDomain(m[0]);
+      if (host !== undefined) this.add(this.domains, host);
+    }
+    IP_PATTERN.lastIndex = 0;
+    for (let m = IP_PATTERN.exec(text); m !== null; m = IP_PATTERN.exec(text)) {
+      if (isPublicIpv4(m[0]) && !looksLikeVersion(m[0])) this.add(this.ips, m[0]);
+    }
+  }
+
+  private url(raw: string): void {
+    // Trailing punctuation belongs to the sentence or the code around the URL.
+    const text = raw.replace(/[.,;:!?'")\]}>*]+$/, "");
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return;
+    }
+    const host = url.hostname;
+    if (/^[0-9.]+$/.test(host)) {
+      if (!isPublicIpv4(host)) return;
+      this.add(this.ips, host);
+    } else {
+      const name = publicHost(host);
+      if (name === undefined) return;
+      this.add(this.domains, name);
+    }
+    this.add(this.urls, text);
+  }
+
+  result(): NetworkIndicators & { truncated: boolean } {
+    const sorted = (s: Set<string>) => [...s].sort();
+    return { urls: sorted(this.urls), domains: sorted(this.domains), ips: sorted(this.ips), truncated: this.truncated };
+  }
+}
+
+/**
+ * The URLs, domains and IPv4 addresses in the ASCII and UTF-16LE strings of `bytes`, by
+ * the rules above; at most {@link MAX_INDICATORS_PER_FILE} of each (`truncated` says so).
+ */
+export function extractNetworkIndicators(bytes: Uint8Array): NetworkIndicators & { truncated: boolean } {
+  const collector = new Collector();
+  const view = asciiView(bytes);
+  collector.scan(view);
+  for (const run of utf16Runs(view)) collector.scan(run);
+  return collector.result();
+}
