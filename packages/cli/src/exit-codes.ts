@@ -24,6 +24,10 @@ export const EXIT = {
    * update metadata is stale or expired, so it can neither roll back nor update.
    */
   RUNNING_REVOKED: 11,
+  /** `scan`: findings a person should look at (high or medium); nothing that blocks. */
+  SCAN_REVIEW: 12,
+  /** `scan`: a critical finding or the 3CX shape: do not publish or install this release. */
+  SCAN_BLOCK: 13,
 } as const;
 
 /** The exit codes as documented in the top-level help. */
@@ -35,4 +39,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   4   the repository is locked by another bulwark process
   5   incident: a witness holds a checkpoint signed with the log key that this log never produced
   10  \`repo refresh\` re-signed and published metadata
-  11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)`;
+  11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)
+  12  \`scan\`: verdict review (high or medium findings)
+  13  \`scan\`: verdict block (a critical finding); \`repo publish --scan\` refused the release`;

@@ -2,6 +2,25 @@
  * @bulwark/scan: layered scanning of a release before it is published or installed.
  * See docs/scan.md.
  */
+export {
+  type ArchiveKind,
+  DEFAULT_MAX_COMPRESSION_RATIO,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_TOTAL_BYTES,
+  MAX_ASAR_HEADER_BYTES,
+  type ScanLimits,
+  sniffArchive,
+} from "./archive/index.js";
+export { shannonEntropy } from "./diff/entropy.js";
+export {
+  extractNetworkIndicators,
+  isPublicIpv4,
+  MAX_INDICATORS_PER_FILE,
+  type NetworkIndicators,
+} from "./diff/network.js";
+export { type DiffOptions, diffReleases, ENTROPY_JUMP, HIGH_ENTROPY } from "./diff/release-diff.js";
 export { ScanFormatError, ScanLimitError } from "./errors.js";
 export {
   compareSeverity,
@@ -13,3 +32,11 @@ export {
   SEVERITIES,
   type Severity,
 } from "./finding.js";
+export type { FileRecord, Inventory } from "./inventory.js";
+export { renderJson } from "./render/json.js";
+export { fileUri, renderSarif, SARIF_LEVEL, SARIF_VERSION } from "./render/sarif.js";
+export { renderText } from "./render/text.js";
+export { countFindings, type LayersRun, type ReleaseSummary, type ScanReport, sortFindings } from "./report.js";
+export { type ScanOptions, type ScanProgress, scanRelease } from "./scan.js";
+export { threeCxShape, verdictOf } from "./verdict.js";
+export { type ReleaseFile, type WalkItem, type WalkOptions, walkRelease } from "./walk.js";

@@ -17,6 +17,7 @@ import {
   SNIFF_BYTES,
   sniffArchive,
 } from "./archive/index.js";
+import { translateArchiveError } from "./archive/open.js";
 import { ScanFormatError, ScanLimitError } from "./errors.js";
 
 /** One file of a release, with its bytes. */
@@ -93,16 +94,22 @@ class Walker {
     where: string,
     depth: number,
   ): AsyncGenerator<WalkItem> {
-    for await (const entry of archiveEntries(kind, source, this.budget, where)) {
-      const inner = `${where}!/${parseEntryPath(entry.path, this.limits.archive.maxPathLength).join("/")}`;
-      this.budget.addEntry(inner);
-      if (entry.type !== "file") continue;
-      if (entry.unpacked === true) {
-        yield { kind: "unpacked", path: inner, size: entry.size };
-        continue;
+    try {
+      for await (const entry of archiveEntries(kind, source, this.budget, where)) {
+        const inner = `${where}!/${parseEntryPath(entry.path, this.limits.archive.maxPathLength).join("/")}`;
+        this.budget.addEntry(inner);
+        if (entry.type !== "file") continue;
+        if (entry.unpacked === true) {
+          yield { kind: "unpacked", path: inner, size: entry.size };
+          continue;
+        }
+        const bytes = await this.read(entry.data(), entry.size, inner, kind, where);
+        yield* this.visit(inner, bytes, entry.executable, depth);
       }
-      const bytes = await this.read(entry.data(), entry.size, inner, kind, where);
-      yield* this.visit(inner, bytes, entry.executable, depth);
+    } catch (error) {
+      // The readers' refusals (reading an entry's data, a bound, a name) become the scan's errors;
+      // a nested archive's are translated already and pass through.
+      throw translateArchiveError(error, kind, where, this.budget);
     }
   }
 

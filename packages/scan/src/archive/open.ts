@@ -123,7 +123,8 @@ function readerOf(source: ArchiveSource): { reader: RandomAccessReader; size: nu
 
 /**
  * The entries of an archive of `kind`, each counted against `budget`, with its path checked.
- * Read an entry's data (or not) before asking for the next.
+ * Read an entry's data (or not) before asking for the next; errors raised while reading it
+ * come from the client's readers and are translated by {@link translateArchiveError}.
  * @throws {ScanFormatError} `SCAN_BAD_TAR`, `SCAN_BAD_ZIP`, `SCAN_BAD_ASAR`, `SCAN_BAD_ARCHIVE_PATH`;
  *   {@link ScanLimitError} `SCAN_LIMIT_*` past a bound.
  */

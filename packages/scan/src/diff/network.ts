@@ -8,7 +8,8 @@
  * suffix of at most 3 letters that is not also a common file extension or code word
  * (`readme.md`, `libfoo.so`, `console.info`, `window.top`): identifiers such as `Foo.Bar`
  * or `e.exports` are never reported. An IP counts when it is a public unicast IPv4 address;
- * a bare one (outside a URL) must also not read like a version number (`1.0.0.0`).
+ * a bare one (outside a URL) must also not read like a version number: no zero part
+ * (`4.2.0.12`), not every part a single digit (`1.2.3.4`).
  * docs/scan.md gives the false-positive rate these rules reach on real releases.
  */
 import { parse } from "tldts";
@@ -24,7 +25,9 @@ export interface NetworkIndicators {
 /** Most indicators of each kind kept per file; a file past it is noted, not grown without bound. */
 export const MAX_INDICATORS_PER_FILE = 10_000;
 
-const URL_PATTERN = /\b(?:https?|wss?|ftp):\/\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#[\]]{3,2000}/g;
+const URL_PATTERN = /\b(?:https?|wss?|ftp):\/\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]{3,2000}/g;
+/** Where a second URL starts inside a match: binaries often store strings back to back, unterminated. */
+const NEXT_SCHEME = /(?=(?:https?|wss?|ftp):\/\/)/;
 const DOMAIN_PATTERN =
   /(?<![A-Za-z0-9_$.@/\\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,3}(?![A-Za-z0-9_$(-])(?!\.[A-Za-z0-9])/g;
 const IP_PATTERN =
@@ -111,7 +114,7 @@ export function isPublicIpv4(ip: string): boolean {
 /** A bare dotted quad that reads like a version (`1.0.0.0`, `4.2.0.12`) rather than an address. */
 function looksLikeVersion(ip: string): boolean {
   const parts = octets(ip);
-  return parts.filter((n) => n === 0).length >= 2 || parts.every((n) => n < 10) || parts[3] === 0;
+  return parts.includes(0) || parts.every((n) => n < 10);
 }
 
 /** The registrable-domain check both contexts share; returns the lowercased host or undefined. */
@@ -147,7 +150,9 @@ class Collector {
 
   scan(text: string): void {
     URL_PATTERN.lastIndex = 0;
-    for (let m = URL_PATTERN.exec(text); m !== null; m = URL_PATTERN.exec(text)) this.url(m[0]);
+    for (let m = URL_PATTERN.exec(text); m !== null; m = URL_PATTERN.exec(text)) {
+      for (const part of m[0].split(NEXT_SCHEME)) this.url(part);
+    }
     DOMAIN_PATTERN.lastIndex = 0;
     for (let m = DOMAIN_PATTERN.exec(text); m !== null; m = DOMAIN_PATTERN.exec(text)) {
       const host = bareDomain(m[0]);

@@ -192,8 +192,9 @@ function networkFindings(previous: Inventory, next: Inventory, options: DiffOpti
     for (const record of previous.files.values()) for (const value of record.network[kind]) known.add(value);
     for (const [file, record] of next.files) {
       const native = options.nativeKind?.(record) !== undefined;
-      // A native binary rarely gains a hard-coded endpoint; a script's string table often does.
-      const severity: Severity = native ? "medium" : "low";
+      // New URLs and names are common in real releases (documentation links in a new
+      // version's strings); a new hard-coded IP address in a native binary is not.
+      const severity: Severity = native && kind === "ips" ? "medium" : "low";
       for (const value of record.network[kind]) {
         if (known.has(value)) continue;
         findings.push({

@@ -1,0 +1,68 @@
+/**
+ * What `bulwark scan` and `bulwark repo publish --scan` share: the layer options, running a
+ * scan with progress on stderr, printing the report, and the exit code of a verdict.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { renderJson, renderSarif, renderText, type ScanReport, type ScanVerdict, scanRelease } from "@bulwark/scan";
+import type { Context, OptionSpec } from "./command.js";
+import { EXIT } from "./exit-codes.js";
+import { Counter } from "./ui/progress.js";
+
+/** Output formats of a scan report. */
+export const SCAN_FORMATS = ["text", "json", "sarif"] as const;
+export type ScanFormat = (typeof SCAN_FORMATS)[number];
+
+/** The layer options both commands take. */
+export const scanOptions = [
+  {
+    name: "intel",
+    type: "string",
+    valueName: "DIR",
+    description: "threat intelligence to match (layer 3): hash lists, STIX 2.1, MISP JSON, OSV records",
+  },
+  { name: "rules", type: "string", valueName: "DIR", description: "YARA rules (.yar, .yara) to run (layer 4)" },
+] as const satisfies readonly OptionSpec[];
+
+/** The exit code of a verdict: 0 clean, 12 review, 13 block. */
+export function scanExitCode(verdict: ScanVerdict): number {
+  return verdict === "block" ? EXIT.SCAN_BLOCK : verdict === "review" ? EXIT.SCAN_REVIEW : EXIT.OK;
+}
+
+function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** What {@link runScan} scans with, as the command line gave it. */
+export interface ScanRequest {
+  readonly previous?: string | undefined;
+  readonly intel?: string | undefined;
+  readonly rules?: string | undefined;
+  readonly sbom?: string | undefined;
+  /** Print the report in this format; nothing printed when undefined. */
+  readonly format?: ScanFormat | undefined;
+}
+
+/** Scans `target` with progress on stderr, prints the report, and returns it. */
+export async function runScan(ctx: Context, target: string, request: ScanRequest): Promise<ScanReport> {
+  const resolve = (p: string) => path.resolve(ctx.cwd, p);
+  const counter = new Counter(ctx.out.streams.stderr, !ctx.out.json && !ctx.out.quiet);
+  let report: ScanReport;
+  try {
+    report = await scanRelease(resolve(target), {
+      ...(request.previous === undefined ? {} : { previous: resolve(request.previous) }),
+      onProgress: (p) =>
+        counter.update(p.phase === "release" ? `scanning ${target}` : `scanning ${request.previous}`, p.files, p.bytes),
+    });
+  } finally {
+    counter.finish();
+  }
+  const write = (text: string) => {
+    if (!ctx.out.json) ctx.out.streams.stdout.write(text);
+  };
+  if (request.format === "json") write(renderJson(report));
+  else if (request.format === "sarif") write(renderSarif(report, { name: "bulwark-scan", version: toolVersion() }));
+  else if (request.format === "text") write(renderText(report));
+  return report;
+}
