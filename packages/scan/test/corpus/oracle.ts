@@ -1,0 +1,35 @@
+/** External tools used as oracles by the binary tests (Debian's osslsigncode, readelf, objdump). */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Whether `tool` runs here; the tests that use it skip with a visible note when it does not. */
+export function hasTool(tool: string): boolean {
+  return spawnSync(tool, ["--version"], { stdio: "ignore" }).error === undefined;
+}
+
+/** The note a test skips with when an oracle is missing. */
+export function missing(tool: string, apt: string): string {
+  return `${tool} is not installed (apt-get install -y ${apt}); this oracle check is skipped`;
+}
+
+/** Runs `tool` over files written to a temporary directory; returns stdout+stderr and the exit status. */
+export function runTool(
+  tool: string,
+  args: (files: Record<string, string>) => string[],
+  files: Record<string, Uint8Array | string>,
+): { output: string; status: number | null } {
+  const dir = mkdtempSync(join(tmpdir(), "bulwark-oracle-"));
+  try {
+    const paths: Record<string, string> = {};
+    for (const [name, data] of Object.entries(files)) {
+      paths[name] = join(dir, name);
+      writeFileSync(paths[name], data);
+    }
+    const run = spawnSync(tool, args(paths), { encoding: "utf8" });
+    return { output: `${run.stdout ?? ""}${run.stderr ?? ""}`, status: run.status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
