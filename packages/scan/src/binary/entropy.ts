@@ -7,7 +7,11 @@
 export function entropy(bytes: Uint8Array): number {
   if (bytes.length === 0) return 0;
   const counts = new Uint32Array(256);
-  for (const b of bytes) counts[b] = (counts[b] ?? 0) + 1;
+  // An indexed loop: several times faster than for-of on large sections.
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    counts[b] = (counts[b] as number) + 1;
+  }
   let bits = 0;
   for (const count of counts) {
     if (count === 0) continue;

@@ -5,9 +5,12 @@
 import { ScanFormatError } from "../errors.js";
 import type { Finding } from "../finding.js";
 import { analyzePe } from "./analyze-pe.js";
+import { analyzeElf } from "./elf.js";
+import { analyzeMacho } from "./macho.js";
 import { sniffBinary } from "./sniff.js";
 import type { BinaryInfo, SignatureInfo } from "./types.js";
 
+export { COMPARE_THRESHOLDS, compareBinaries } from "./compare.js";
 export { entropy } from "./entropy.js";
 export { BINARY_LIMITS } from "./limits.js";
 export { type BinaryFormat, sniffBinary } from "./sniff.js";
@@ -27,6 +30,10 @@ export function analyzeBinary(bytes: Uint8Array, file: string): BinaryInfo {
   switch (sniffBinary(bytes)) {
     case "pe":
       return analyzePe(bytes, file).binary;
+    case "elf":
+      return analyzeElf(bytes, file);
+    case "macho":
+      return analyzeMacho(bytes, file).binary;
     default:
       return notABinary(file);
   }
@@ -47,6 +54,13 @@ export async function checkSignature(
     case "pe": {
       const { info, findings } = analyzePe(bytes, file);
       return { info, findings };
+    }
+    case "elf":
+      // ELF has no standard embedded signature; parse it anyway so hostile bytes fail here too.
+      return { info: analyzeElf(bytes, file).signature, findings: [] };
+    case "macho": {
+      const { binary, findings } = analyzeMacho(bytes, file);
+      return { info: binary.signature, findings };
     }
     default:
       return notABinary(file);

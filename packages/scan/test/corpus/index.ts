@@ -3,6 +3,7 @@
  * keys), for the binary readers' tests and the pipeline's.
  */
 export { type ElfSectionSpec, type WriteElfOptions, writeElf } from "./elf-writer.js";
+export { type MachoSectionSpec, type WriteMachoOptions, writeFat, writeMacho } from "./macho-writer.js";
 export {
   type PeImportSpec,
   type PeSectionSpec,
