@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { renderJson, renderSarif, renderText, type ScanReport, type ScanVerdict, scanRelease } from "@bulwark/scan";
+import { writeFileAtomic } from "@bulwark/tuf";
 import type { Context, OptionSpec } from "./command.js";
 import { EXIT } from "./exit-codes.js";
 import { Counter } from "./ui/progress.js";
@@ -48,15 +49,23 @@ export interface ScanRequest {
 export async function runScan(ctx: Context, target: string, request: ScanRequest): Promise<ScanReport> {
   const resolve = (p: string) => path.resolve(ctx.cwd, p);
   const counter = new Counter(ctx.out.streams.stderr, !ctx.out.json && !ctx.out.quiet);
-  let report: ScanReport;
+  let result: Awaited<ReturnType<typeof scanRelease>>;
   try {
-    report = await scanRelease(resolve(target), {
+    result = await scanRelease(resolve(target), {
       ...(request.previous === undefined ? {} : { previous: resolve(request.previous) }),
+      ...(request.intel === undefined ? {} : { intel: resolve(request.intel) }),
+      ...(request.rules === undefined ? {} : { rules: resolve(request.rules) }),
+      sbom: request.sbom !== undefined,
       onProgress: (p) =>
         counter.update(p.phase === "release" ? `scanning ${target}` : `scanning ${request.previous}`, p.files, p.bytes),
     });
   } finally {
     counter.finish();
+  }
+  const { report, sbom } = result;
+  if (request.sbom !== undefined && sbom !== undefined) {
+    await writeFileAtomic(resolve(request.sbom), Buffer.from(`${JSON.stringify(sbom, null, 2)}\n`));
+    ctx.out.note(`wrote the CycloneDX SBOM of ${report.layers.sbom?.components ?? 0} components to ${request.sbom}`);
   }
   const write = (text: string) => {
     if (!ctx.out.json) ctx.out.streams.stdout.write(text);

@@ -13,13 +13,20 @@ export {
   type ScanLimits,
   sniffArchive,
 } from "./archive/index.js";
-export { shannonEntropy } from "./diff/entropy.js";
 export {
-  extractNetworkIndicators,
-  isPublicIpv4,
-  MAX_INDICATORS_PER_FILE,
-  type NetworkIndicators,
-} from "./diff/network.js";
+  analyzeBinary,
+  BINARY_LIMITS,
+  type BinaryFormat,
+  type BinaryInfo,
+  COMPARE_THRESHOLDS,
+  checkSignature,
+  compareBinaries,
+  entropy,
+  type SectionInfo,
+  type SignatureInfo,
+  sniffBinary,
+} from "./binary/index.js";
+export { extractNetworkIndicators, isPublicIpv4, MAX_INDICATORS_PER_FILE } from "./diff/network.js";
 export { type DiffOptions, diffReleases, ENTROPY_JUMP, HIGH_ENTROPY } from "./diff/release-diff.js";
 export { ScanFormatError, ScanLimitError } from "./errors.js";
 export {
@@ -32,11 +39,33 @@ export {
   SEVERITIES,
   type Severity,
 } from "./finding.js";
+export { type Inspected, inspectFile } from "./inspect.js";
+export {
+  DEFAULT_INTEL_LIMITS,
+  type FileHashes,
+  type Intel,
+  type IntelLimits,
+  type IntelSource,
+  type LoadIntelOptions,
+  loadIntel,
+  type NetworkIndicators,
+} from "./intel/index.js";
 export type { FileRecord, Inventory } from "./inventory.js";
 export { renderJson } from "./render/json.js";
 export { fileUri, renderSarif, SARIF_LEVEL, SARIF_VERSION } from "./render/sarif.js";
 export { renderText } from "./render/text.js";
 export { countFindings, type LayersRun, type ReleaseSummary, type ScanReport, sortFindings } from "./report.js";
-export { type ScanOptions, type ScanProgress, scanRelease } from "./scan.js";
+export {
+  type Advisories,
+  type Component,
+  CYCLONEDX_SPEC_VERSION,
+  cycloneDx,
+  type LoadOsvOptions,
+  loadOsv,
+  purlOf,
+  type SbomSubject,
+} from "./sbom/index.js";
+export { type ScanOptions, type ScanProgress, type ScanResult, scanRelease } from "./scan.js";
 export { threeCxShape, verdictOf } from "./verdict.js";
 export { type ReleaseFile, type WalkItem, type WalkOptions, walkRelease } from "./walk.js";
+export { DEFAULT_YARA_LIMITS, loadYaraRules, type YaraLimits, type YaraRules } from "./yara/index.js";

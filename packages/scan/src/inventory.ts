@@ -4,8 +4,9 @@
  * what the binary reader found. Two inventories are what the release diff compares.
  */
 import type { ArchiveKind } from "./archive/index.js";
-import type { NetworkIndicators } from "./diff/network.js";
+import type { BinaryInfo } from "./binary/index.js";
 import type { NpmModule } from "./diff/npm.js";
+import type { NetworkIndicators } from "./intel/index.js";
 
 /** One file of a release, as the scan keeps it. */
 export interface FileRecord {
@@ -23,8 +24,8 @@ export interface FileRecord {
   readonly network: NetworkIndicators;
   /** Set for a `package.json` that declares a module. */
   readonly npm?: NpmModule;
-  /** Set for a file kept outside an asar archive (`app.asar.unpacked/`): no bytes were read. */
-  readonly unpacked?: boolean;
+  /** Set for a native binary (PE, ELF, Mach-O) the binary readers could parse. */
+  readonly binary?: BinaryInfo;
 }
 
 /** A release as the scan saw it. */

@@ -1,24 +1,26 @@
 /**
- * The scan pipeline: walk the release (and the previous one) one file at a time, keep an
- * inventory of each (hashes, entropy, network indicators, npm module, binary facts), run the
- * per-file layers on the new release's bytes while they are in memory (code signatures,
- * threat intelligence, YARA), then compare the inventories (release diff), match the SBOM
- * against advisories, and reach a verdict.
+ * The scan pipeline: walk the release (and the previous one) one file at a time and keep an
+ * inventory of each (see inspect.ts); while a new file's bytes are in memory, run the
+ * per-file layers on it (code signatures, threat intelligence, YARA); then compare the
+ * inventories (release diff), build the SBOM and match it against advisories, and reach a
+ * verdict (verdict.ts).
  */
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
+import path from "node:path";
 import { StorageError } from "@bulwark/tuf";
 import type { ScanLimits } from "./archive/index.js";
-import { shannonEntropy } from "./diff/entropy.js";
-import { extractNetworkIndicators } from "./diff/network.js";
-import { isPackageJson, parsePackageJson } from "./diff/npm.js";
+import { compareBinaries } from "./binary/index.js";
 import { diffReleases } from "./diff/release-diff.js";
-import type { Finding } from "./finding.js";
-import { SCAN_SCHEMA } from "./finding.js";
+import { type Finding, SCAN_SCHEMA } from "./finding.js";
+import { inspectFile } from "./inspect.js";
+import { type Intel, loadIntel } from "./intel/index.js";
 import type { FileRecord, Inventory } from "./inventory.js";
 import { countFindings, type LayersRun, type ReleaseSummary, type ScanReport, sortFindings } from "./report.js";
+import { type Component, cycloneDx } from "./sbom/index.js";
 import { threeCxShape, verdictOf } from "./verdict.js";
-import { type ReleaseFile, walkRelease } from "./walk.js";
+import { walkRelease } from "./walk.js";
+import { loadYaraRules, type YaraRules } from "./yara/index.js";
 
 /** How far a scan has got, for a progress bar. */
 export interface ScanProgress {
@@ -29,16 +31,24 @@ export interface ScanProgress {
 
 /** Options of {@link scanRelease}. */
 export interface ScanOptions {
-  /** The previous release (file or folder), for the release diff. */
+  /** The previous release (file or folder), for the release diff (layer 1). */
   readonly previous?: string;
+  /** A folder of threat intelligence (layer 3) and OSV advisories (layer 5). */
+  readonly intel?: string;
+  /** A folder of YARA rules (layer 4). */
+  readonly rules?: string;
+  /** Build the release's CycloneDX SBOM ({@link ScanResult.sbom}). */
+  readonly sbom?: boolean;
   /** Bounds on what the scan reads; named defaults otherwise. */
   readonly limits?: ScanLimits;
   readonly onProgress?: (progress: ScanProgress) => void;
 }
 
-/** A per-file layer: sees each file of the new release while its bytes are in memory. */
-interface FileLayer {
-  inspect(file: ReleaseFile, record: FileRecord): Promise<Finding[]> | Finding[];
+/** What {@link scanRelease} returns: the report, and the SBOM when asked for. */
+export interface ScanResult {
+  readonly report: ScanReport;
+  /** The CycloneDX 1.6 document, with {@link ScanOptions.sbom}. */
+  readonly sbom?: object;
 }
 
 function cannotRead(file: string, cause: unknown): StorageError {
@@ -56,42 +66,44 @@ async function hashFile(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** What the scan keeps of one file. */
-function recordOf(file: ReleaseFile, algorithms: ReadonlySet<"sha1" | "md5">): FileRecord {
-  const digest = (algorithm: string) => createHash(algorithm).update(file.bytes).digest("hex");
-  const npm = isPackageJson(file.path) ? parsePackageJson(file.bytes) : undefined;
-  return {
-    path: file.path,
-    size: file.bytes.length,
-    sha256: digest("sha256"),
-    ...(algorithms.has("sha1") ? { sha1: digest("sha1") } : {}),
-    ...(algorithms.has("md5") ? { md5: digest("md5") } : {}),
-    modeExecutable: file.executable,
-    entropy: shannonEntropy(file.bytes),
-    ...(file.archive === undefined ? {} : { archive: file.archive }),
-    // An archive's own bytes are compressed or hold files walked on their own: their strings say nothing.
-    network: file.archive === undefined ? extractNetworkIndicators(file.bytes) : { urls: [], domains: [], ips: [] },
-    ...(npm === undefined ? {} : { npm }),
-  };
+/** The layers that look at each new file's bytes. */
+interface FileLayers {
+  readonly intel?: Intel;
+  readonly yara?: YaraRules;
 }
 
-/** One release walked: its inventory, the per-file layers' findings, and its summary. */
+async function perFileFindings(layers: FileLayers, record: FileRecord, bytes: Buffer): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  if (layers.intel !== undefined) {
+    const hashes = {
+      sha256: record.sha256,
+      ...(record.sha1 ? { sha1: record.sha1 } : {}),
+      ...(record.md5 ? { md5: record.md5 } : {}),
+    };
+    findings.push(
+      ...layers.intel.matchFile(record.path, hashes),
+      ...layers.intel.matchNetwork(record.path, record.network),
+    );
+  }
+  if (layers.yara !== undefined) findings.push(...(await layers.yara.scan(record.path, bytes)));
+  return findings;
+}
+
+/** One release walked: its inventory, the findings about its files, and its summary. */
 async function inspectRelease(
   target: string,
   phase: ScanProgress["phase"],
-  layers: readonly FileLayer[],
+  layers: FileLayers | undefined,
   options: ScanOptions,
-  algorithms: ReadonlySet<"sha1" | "md5">,
 ): Promise<{ inventory: Inventory; findings: Finding[]; summary: ReleaseSummary }> {
   const files = new Map<string, FileRecord>();
   const findings: Finding[] = [];
+  const algorithms = layers?.intel?.algorithms ?? new Set<"sha1" | "md5">();
   let bytes = 0;
   const stat = await fs.stat(target).catch((cause: unknown) => {
     throw cannotRead(target, cause);
   });
-  for await (const item of walkRelease(target, {
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-  })) {
+  for await (const item of walkRelease(target, options.limits === undefined ? {} : { limits: options.limits })) {
     if (item.kind === "unreadable") {
       findings.push({
         id: "format.archive.unreadable",
@@ -114,9 +126,10 @@ async function inspectRelease(
       });
       continue;
     }
-    const record = recordOf(item, algorithms);
-    files.set(item.path, record);
-    for (const layer of layers) findings.push(...(await layer.inspect(item, record)));
+    const inspected = await inspectFile(item, algorithms);
+    files.set(item.path, inspected.record);
+    findings.push(...inspected.findings);
+    if (layers !== undefined) findings.push(...(await perFileFindings(layers, inspected.record, item.bytes)));
     bytes += item.bytes.length;
     options.onProgress?.({ phase, files: files.size, bytes });
   }
@@ -129,29 +142,78 @@ async function inspectRelease(
   return { inventory: { files }, findings, summary };
 }
 
+/** What the release contains, for the SBOM: npm modules, and native libraries with a version. */
+function componentsOf(inventory: Inventory): Component[] {
+  const components: Component[] = [];
+  for (const record of inventory.files.values()) {
+    if (record.npm !== undefined) {
+      components.push({
+        type: "npm",
+        name: record.npm.name,
+        version: record.npm.version,
+        file: record.path,
+        sha256: record.sha256,
+      });
+    } else if (record.binary !== undefined && !record.binary.executable) {
+      const name = record.binary.name ?? record.path.slice(record.path.lastIndexOf("/") + 1);
+      components.push({
+        type: "library",
+        name,
+        version: record.binary.version,
+        file: record.path,
+        sha256: record.sha256,
+      });
+    }
+  }
+  return components;
+}
+
+/** The binary layer's comparison of a binary whose bytes changed, when both sides parsed. */
+function compareChanged(previous: FileRecord, next: FileRecord): Finding[] {
+  return previous.binary !== undefined && next.binary !== undefined
+    ? compareBinaries(previous.binary, next.binary, next.path)
+    : [];
+}
+
 /**
  * Scans the release at `target` (an archive, a folder or a single file), against
- * `options.previous` when given.
- * @throws {ScanFormatError} for a release that cannot be read as what it is;
- *   {@link ScanLimitError} past a bound; {@link StorageError} when a file cannot be read.
+ * `options.previous` when given, with the layers the options configure.
+ * @throws {ScanFormatError} for a release (or an intel or rules file) that cannot be read as
+ *   what it is; {@link ScanLimitError} past a bound; {@link StorageError} when a file cannot be read.
  */
-export async function scanRelease(target: string, options: ScanOptions = {}): Promise<ScanReport> {
+export async function scanRelease(target: string, options: ScanOptions = {}): Promise<ScanResult> {
   const started = performance.now();
-  const algorithms = new Set<"sha1" | "md5">();
-  const layers: FileLayer[] = [];
-  const next = await inspectRelease(target, "release", layers, options, algorithms);
+  const intel = options.intel === undefined ? undefined : await loadIntel(options.intel);
+  const yara = options.rules === undefined ? undefined : await loadYaraRules(options.rules);
+  const layers: FileLayers = { ...(intel ? { intel } : {}), ...(yara ? { yara } : {}) };
+  const next = await inspectRelease(target, "release", layers, options);
   const findings = [...next.findings];
   let previous: ReleaseSummary | undefined;
   if (options.previous !== undefined) {
-    const old = await inspectRelease(options.previous, "previous", [], options, new Set());
+    const old = await inspectRelease(options.previous, "previous", undefined, options);
     previous = old.summary;
-    findings.push(...diffReleases(old.inventory, next.inventory));
+    findings.push(
+      ...diffReleases(old.inventory, next.inventory, {
+        compareChanged,
+        nativeKind: (r) => (r.binary === undefined ? undefined : { executable: r.binary.executable }),
+      }),
+    );
   }
+  const components = componentsOf(next.inventory);
+  if (intel !== undefined) findings.push(...intel.advisories.match(components));
   const shape = threeCxShape(findings);
   if (shape !== undefined) findings.push(shape);
   const sorted = sortFindings(findings);
-  const layersRun: LayersRun = { diff: previous !== undefined, signature: false };
-  return {
+  const layersRun: LayersRun = {
+    diff: previous !== undefined,
+    signature: true,
+    ...(intel === undefined
+      ? {}
+      : { intel: { sources: intel.sources.length, indicators: intel.sources.reduce((n, s) => n + s.indicators, 0) } }),
+    ...(yara === undefined ? {} : { yara: { rules: yara.count } }),
+    sbom: { components: components.length, ...(intel === undefined ? {} : { advisories: intel.advisories.count }) },
+  };
+  const report: ScanReport = {
     schema: SCAN_SCHEMA,
     verdict: verdictOf(sorted),
     release: next.summary,
@@ -161,4 +223,7 @@ export async function scanRelease(target: string, options: ScanOptions = {}): Pr
     findings: sorted,
     durationMs: Math.round(performance.now() - started),
   };
+  if (options.sbom !== true) return { report };
+  const subject = { name: path.basename(target), sha256: next.summary.sha256 ?? "" };
+  return { report, sbom: cycloneDx(components, subject) };
 }

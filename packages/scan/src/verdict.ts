@@ -42,7 +42,7 @@ function label(finding: Finding): string {
 export function threeCxShape(findings: readonly Finding[]): Finding | undefined {
   const rebuilt = findings.filter(isSilentRebuild);
   if (rebuilt.length === 0) return undefined;
-  const loaders = findings.flatMap((f) => newLoaderImports(f).map((imp) => ({ finding: f, imp })));
+  const loaders = [...new Set(findings.flatMap((f) => newLoaderImports(f).map((imp) => `${imp} in ${f.file}`)))].sort();
   const signatures = findings.filter(
     (f) => f.layer === "signature" && (f.severity === "critical" || f.severity === "high"),
   );
@@ -56,7 +56,7 @@ export function threeCxShape(findings: readonly Finding[]): Finding | undefined 
     why: "a component rebuilt without a version change, together with a new code loader or a signed file carrying unsigned data: the shape of the 3CX supply-chain attack",
     evidence: {
       changedWithoutVersionChange: rebuilt.map(label),
-      newLoaderImports: loaders.map(({ finding, imp }) => `${imp} in ${finding.file}`),
+      newLoaderImports: loaders,
       signatureAnomalies: signatures.map(label),
     },
   };

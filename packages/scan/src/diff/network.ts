@@ -13,14 +13,8 @@
  * docs/scan.md gives the false-positive rate these rules reach on real releases.
  */
 import { parse } from "tldts";
+import type { NetworkIndicators } from "../intel/index.js";
 import { asciiView, utf16Runs } from "./strings.js";
-
-/** The network indicators found in one file, sorted and unique. */
-export interface NetworkIndicators {
-  readonly urls: readonly string[];
-  readonly domains: readonly string[];
-  readonly ips: readonly string[];
-}
 
 /** Most indicators of each kind kept per file; a file past it is noted, not grown without bound. */
 export const MAX_INDICATORS_PER_FILE = 10_000;
