@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { GatedRelease, ReleaseGate } from "@bulwark/publisher";
 import { renderJson, renderSarif, renderText, type ScanReport, type ScanVerdict, scanRelease } from "@bulwark/scan";
 import { writeFileAtomic } from "@bulwark/tuf";
 import type { Context, OptionSpec } from "./command.js";
@@ -74,4 +75,36 @@ export async function runScan(ctx: Context, target: string, request: ScanRequest
   else if (request.format === "sarif") write(renderSarif(report, { name: "bulwark-scan", version: toolVersion() }));
   else if (request.format === "text") write(renderText(report));
   return report;
+}
+
+/**
+ * The release gate of `repo publish --scan`: each staged release file is scanned against the
+ * release before it; a `block` verdict refuses it. The verdict, the finding counts and the
+ * ids of what blocked are what the repository's gate log records.
+ */
+export function scanGate(ctx: Context, request: Pick<ScanRequest, "intel" | "rules">): ReleaseGate {
+  return async (releases: readonly GatedRelease[]) => {
+    const decisions = [];
+    for (const release of releases) {
+      ctx.out.note(
+        `scanning ${release.target}${release.previous === undefined ? " (no previous release to diff against)" : ` against ${release.previous.target}`}`,
+      );
+      const report = await runScan(ctx, release.file, { ...request, previous: release.previous?.file });
+      const text = renderText({ ...report, release: { ...report.release, path: release.target } });
+      if (report.verdict !== "clean") ctx.out.note(text.trimEnd());
+      decisions.push({
+        target: release.target,
+        allow: report.verdict !== "block",
+        record: {
+          scan: {
+            schema: report.schema,
+            verdict: report.verdict,
+            counts: { ...report.counts },
+            blocking: report.findings.filter((f) => f.severity === "critical").map((f) => `${f.id} ${f.file}`),
+          },
+        },
+      });
+    }
+    return decisions;
+  };
 }

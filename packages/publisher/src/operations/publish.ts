@@ -6,6 +6,7 @@ import { ROOT_NOTICE_SECONDS } from "../store/refresh-window.js";
 import type { PublishReport } from "../store/repo-dir.js";
 import { removeStrays } from "../store/strays.js";
 import { withRepository } from "./open.js";
+import { type GateDecision, type GateOptions, runGate } from "./release-gate.js";
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends PublisherOptions {
@@ -13,6 +14,11 @@ export interface PublishOptions extends PublisherOptions {
   readonly dryRun?: boolean;
   /** Also publish a new root version with a fresh expiry (needs the root keys). */
   readonly newRoot?: boolean;
+  /**
+   * A check every staged release file must pass before anything is signed (`--scan`); its
+   * decisions are appended to `DIR/release-gate.jsonl`, with the override reason if any.
+   */
+  readonly gate?: GateOptions;
 }
 
 /** A root that expires soon: sign a new one with the root keys. */
@@ -33,6 +39,8 @@ export interface PublishResult extends PublishReport {
   readonly nothingToPublish: boolean;
   /** Temporary files a killed command had left, removed (relative to DIR). */
   readonly removedStrays: readonly string[];
+  /** What the release gate decided, with {@link PublishOptions.gate}. */
+  readonly gate?: readonly GateDecision[];
 }
 
 /**
@@ -44,7 +52,8 @@ export interface PublishResult extends PublishReport {
  * are removed first (`removedStrays`).
  * @throws {PublisherError} `ROOT_EXPIRED` under an expired root with no new one staged;
  *   `LOCKED`, the key store's errors; `SIGNERS_MISSING` / `ROOT_SIGNATURES_NEEDED` from
- *   @bulwark/tuf when a threshold cannot be met here; the release log's errors.
+ *   @bulwark/tuf when a threshold cannot be met here; the release log's errors;
+ *   `RELEASE_GATE_REFUSED` when the gate refused a release file and there is no override.
  */
 export async function publish(dir: string, options: PublishOptions = {}): Promise<PublishResult> {
   return withRepository(dir, options, async (repoDir, repo) => {
@@ -70,12 +79,14 @@ export async function publish(dir: string, options: PublishOptions = {}): Promis
     if (repo.pendingRoles().length === 0 && (await repoDir.stagedState()).added.length === 0) {
       return { dryRun, nothingToPublish: true, removedStrays, files: [], targets: 0, versions: {}, ...notice };
     }
+    const gate = options.gate === undefined ? undefined : await runGate(repoDir, repo, options.gate, dryRun);
     const report = await repoDir.publish(repo, { dryRun });
     return {
       dryRun,
       nothingToPublish: false,
       removedStrays,
       ...report,
+      ...(gate === undefined ? {} : { gate }),
       ...(bins === undefined ? {} : { hashedBins: { bins, threshold: repoDir.config.hashedBinsThreshold } }),
       ...notice,
     };
