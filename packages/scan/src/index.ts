@@ -26,7 +26,7 @@ export {
   type SignatureInfo,
   sniffBinary,
 } from "./binary/index.js";
-export { extractNetworkIndicators, isPublicIpv4, MAX_INDICATORS_PER_FILE } from "./diff/network.js";
+export { extractNetworkIndicators, isPublicIpv4, MAX_INDICATORS_PER_FILE, SEARCH_CHUNK } from "./diff/network.js";
 export { type DiffOptions, diffReleases, ENTROPY_JUMP, HIGH_ENTROPY } from "./diff/release-diff.js";
 export { ScanFormatError, ScanLimitError } from "./errors.js";
 export {

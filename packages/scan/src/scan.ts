@@ -186,11 +186,15 @@ export async function scanRelease(target: string, options: ScanOptions = {}): Pr
   const intel = options.intel === undefined ? undefined : await loadIntel(options.intel);
   const yara = options.rules === undefined ? undefined : await loadYaraRules(options.rules);
   const layers: FileLayers = { ...(intel ? { intel } : {}), ...(yara ? { yara } : {}) };
-  const next = await inspectRelease(target, "release", layers, options);
+  // Both releases are walked at once: one's decompression and reads overlap the other's
+  // hashing and string search (memory: one file of each in memory at a time).
+  const [next, old] = await Promise.all([
+    inspectRelease(target, "release", layers, options),
+    options.previous === undefined ? undefined : inspectRelease(options.previous, "previous", undefined, options),
+  ]);
   const findings = [...next.findings];
   let previous: ReleaseSummary | undefined;
-  if (options.previous !== undefined) {
-    const old = await inspectRelease(options.previous, "previous", undefined, options);
+  if (old !== undefined) {
     previous = old.summary;
     findings.push(
       ...diffReleases(old.inventory, next.inventory, {

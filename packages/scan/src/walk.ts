@@ -25,6 +25,10 @@ export interface ReleaseFile {
   readonly kind: "file";
   /** `/`-separated; through a nested archive with `!/` (`resources/app.asar!/index.js`). */
   readonly path: string;
+  /**
+   * The file's bytes, valid until the walk moves on: the walk reads each file into a buffer
+   * it reuses (one per nesting level), so memory follows the largest file, not the count.
+   */
   readonly bytes: Buffer;
   /** An execute bit in the archived or on-disk mode. */
   readonly executable: boolean;
@@ -63,6 +67,8 @@ function cannotRead(file: string, cause: unknown): StorageError {
 class Walker {
   readonly budget: Budget;
   private walked = 0;
+  /** One reusable buffer per nesting level: a file's bytes, and the archives holding it. */
+  private readonly scratch: Buffer[] = [];
 
   constructor(
     readonly limits: ResolvedLimits,
@@ -103,7 +109,7 @@ class Walker {
           yield { kind: "unpacked", path: inner, size: entry.size };
           continue;
         }
-        const bytes = await this.read(entry.data(), entry.size, inner, kind, where);
+        const bytes = await this.read(entry.data(), entry.size, inner, kind, where, depth);
         yield* this.visit(inner, bytes, entry.executable, depth);
       }
     } catch (error) {
@@ -119,9 +125,10 @@ class Walker {
     name: string,
     kind: ArchiveKind,
     where: string,
+    depth: number,
   ): Promise<Buffer> {
     this.budget.reserve(name, size);
-    const bytes = Buffer.allocUnsafe(size);
+    const bytes = this.buffer(depth, size);
     let at = 0;
     for await (const chunk of data) {
       if (at + chunk.length > size) {
@@ -136,6 +143,16 @@ class Walker {
     return at === size ? bytes : bytes.subarray(0, at);
   }
 
+  /** The reusable buffer of nesting level `depth`, grown to hold `size` bytes; its first `size` bytes. */
+  private buffer(depth: number, size: number): Buffer {
+    let buffer = this.scratch[depth];
+    if (buffer === undefined || buffer.length < size) {
+      buffer = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+      this.scratch[depth] = buffer;
+    }
+    return buffer.subarray(0, size);
+  }
+
   /** A file on disk, bounded by the per-file limit before it is read. */
   async readFile(file: string, size: number, name: string): Promise<Buffer> {
     if (size > this.limits.archive.maxEntryBytes) {
@@ -145,8 +162,20 @@ class Walker {
         this.limits.archive.maxEntryBytes,
       );
     }
+    const bytes = this.buffer(0, size);
     try {
-      return await fs.readFile(file);
+      const handle = await fs.open(file, "r");
+      try {
+        let at = 0;
+        while (at < size) {
+          const { bytesRead } = await handle.read(bytes, at, size - at, at);
+          if (bytesRead === 0) break;
+          at += bytesRead;
+        }
+        return bytes.subarray(0, at);
+      } finally {
+        await handle.close();
+      }
     } catch (cause) {
       throw cannotRead(file, cause);
     }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parse } from "tldts";
-import { extractNetworkIndicators, MAX_INDICATORS_PER_FILE } from "../src/index.js";
+import { extractNetworkIndicators, MAX_INDICATORS_PER_FILE, SEARCH_CHUNK } from "../src/index.js";
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
 
@@ -55,6 +55,15 @@ describe("network indicators", () => {
       assert.deepEqual([...found.urls, ...found.domains, ...found.ips], []);
     });
   }
+
+  it("finds an indicator across the boundary of two search chunks, whole and once", () => {
+    const bytes = Buffer.alloc(2 * SEARCH_CHUNK + 100, 0x20);
+    bytes.write("https://boundary.vendor-updates.com/a/long/path", SEARCH_CHUNK - 20, "latin1");
+    bytes.write("edge.vendor-updates.com", 2 * SEARCH_CHUNK - 10, "latin1");
+    const found = extractNetworkIndicators(bytes);
+    assert.deepEqual(found.urls, ["https://boundary.vendor-updates.com/a/long/path"]);
+    assert.deepEqual(found.domains, ["boundary.vendor-updates.com", "edge.vendor-updates.com"]);
+  });
 
   it("keeps at most MAX_INDICATORS_PER_FILE of each kind, and says so", () => {
     const many = Array.from({ length: MAX_INDICATORS_PER_FILE + 5 }, (_, i) => `host${i}.vendor.com`).join(" ");

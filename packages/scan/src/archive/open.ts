@@ -99,7 +99,10 @@ async function* tarChunks(source: ArchiveSource, gzip: boolean, budget: Budget):
     "bytes" in source
       ? Readable.from([Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)])
       : createReadStream(source.file, { highWaterMark: 256 * 1024 });
-  const gunzip = gzip ? zlib.createGunzip() : undefined;
+  // A large output buffer lets zlib (on libuv's thread pool) run ahead while the scan works.
+  const gunzip = gzip
+    ? zlib.createGunzip({ chunkSize: 256 * 1024, highWaterMark: 4 * 1024 * 1024 } as zlib.ZlibOptions)
+    : undefined;
   const stream: AsyncIterable<Buffer> = gunzip === undefined ? input : pipeline(input, gunzip, () => undefined);
   const compressed = "bytes" in source ? source.bytes.length : source.size;
   let expanded = 0;

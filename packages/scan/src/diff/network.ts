@@ -22,8 +22,14 @@ export const MAX_INDICATORS_PER_FILE = 10_000;
 const URL_PATTERN = /\b(?:https?|wss?|ftp):\/\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]{3,2000}/g;
 /** Where a second URL starts inside a match: binaries often store strings back to back, unterminated. */
 const NEXT_SCHEME = /(?=(?:https?|wss?|ftp):\/\/)/;
-const DOMAIN_PATTERN =
-  /(?<![A-Za-z0-9_$.@/\\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,3}(?![A-Za-z0-9_$(-])(?!\.[A-Za-z0-9])/g;
+// A bare domain is found from its end: a dot and a 2-3 letter last label ending a word (not
+// a call, `x.map(`), then grown back over host characters. Starting only at dots keeps the
+// search fast over megabytes of minified code; labels are checked in code (bareDomain).
+const TLD_END = /\.[a-z]{2,3}(?![A-Za-z0-9_$(-])(?!\.[A-Za-z0-9])/g;
+/** Longest host name (RFC 1035). */
+const MAX_HOST_LENGTH = 253;
+const HOST_LABELS = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,3}$/;
+/(?<![A-Za-z0-9_$.@/\\-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,3}(?![A-Za-z0-9_$(-])(?!\.[A-Za-z0-9])/g;
 const IP_PATTERN =
   /(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?![0-9]|\.[0-9])/g;
 
@@ -120,7 +126,18 @@ function publicHost(host: string): string | undefined {
   return name;
 }
 
+/** `[a-z0-9.-]`: what a lowercase host name is made of. */
+function isHostCharacter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d;
+}
+
+/** `[A-Z_$@/\\]`: a character that makes what follows part of something else. */
+function isWordBoundaryBreaker(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24 || c === 0x40 || c === 0x2f || c === 0x5c;
+}
+
 function bareDomain(candidate: string): string | undefined {
+  if (!HOST_LABELS.test(candidate)) return undefined;
   const host = publicHost(candidate);
   if (host === undefined) return undefined;
   const parsed = parse(host);
@@ -138,22 +155,30 @@ class Collector {
   truncated = false;
 
   add(set: Set<string>, value: string): void {
+    if (set.has(value)) return;
     if (set.size >= MAX_INDICATORS_PER_FILE) this.truncated = true;
-    else set.add(value);
+    // A copy: a match is a slice of the chunk's string and would keep the whole chunk alive.
+    else set.add(Buffer.from(value, "latin1").toString("latin1"));
   }
 
-  scan(text: string): void {
-    URL_PATTERN.lastIndex = 0;
-    for (let m = URL_PATTERN.exec(text); m !== null; m = URL_PATTERN.exec(text)) {
+  /** Indicators in `text` whose match starts in [`from`, `to`); the text around is context. */
+  scan(text: string, from = 0, to = text.length): void {
+    URL_PATTERN.lastIndex = from;
+    for (let m = URL_PATTERN.exec(text); m !== null && m.index < to; m = URL_PATTERN.exec(text)) {
       for (const part of m[0].split(NEXT_SCHEME)) this.url(part);
     }
-    DOMAIN_PATTERN.lastIndex = 0;
-    for (let m = DOMAIN_PATTERN.exec(text); m !== null; m = DOMAIN_PATTERN.exec(text)) {
-      const host = bareDomain(m[0]);
+    TLD_END.lastIndex = from;
+    for (let m = TLD_END.exec(text); m !== null && m.index < to; m = TLD_END.exec(text)) {
+      const end = m.index + m[0].length;
+      let start = m.index;
+      while (start > 0 && end - start < MAX_HOST_LENGTH && isHostCharacter(text.charCodeAt(start - 1))) start--;
+      // Part of an identifier, a path or an e-mail address (`Foo.Bar`, `/a/b.js`, `x@y.com`): not a bare domain.
+      if (start > 0 && isWordBoundaryBreaker(text.charCodeAt(start - 1))) continue;
+      const host = bareDomain(text.slice(start, end));
       if (host !== undefined) this.add(this.domains, host);
     }
-    IP_PATTERN.lastIndex = 0;
-    for (let m = IP_PATTERN.exec(text); m !== null; m = IP_PATTERN.exec(text)) {
+    IP_PATTERN.lastIndex = from;
+    for (let m = IP_PATTERN.exec(text); m !== null && m.index < to; m = IP_PATTERN.exec(text)) {
       if (isPublicIpv4(m[0]) && !looksLikeVersion(m[0])) this.add(this.ips, m[0]);
     }
   }
@@ -185,14 +210,31 @@ class Collector {
   }
 }
 
+/** Bytes of a file searched at a time: memory for the search stays this, whatever the file's size. */
+export const SEARCH_CHUNK = 1024 * 1024;
+/**
+ * Context read on both sides of a chunk: longer than any match (a URL is at most 2,010
+ * characters, a host 253), so a match starting in a chunk is seen whole. A UTF-16 string
+ * longer than this is searched in pieces.
+ */
+const SEARCH_OVERLAP = 64 * 1024;
+
 /**
  * The URLs, domains and IPv4 addresses in the ASCII and UTF-16LE strings of `bytes`, by
  * the rules above; at most {@link MAX_INDICATORS_PER_FILE} of each (`truncated` says so).
+ * The file is searched {@link SEARCH_CHUNK} bytes at a time.
  */
 export function extractNetworkIndicators(bytes: Uint8Array): NetworkIndicators & { truncated: boolean } {
   const collector = new Collector();
-  const view = asciiView(bytes);
-  collector.scan(view);
-  for (const run of utf16Runs(view)) collector.scan(run);
+  for (let start = 0; ; start += SEARCH_CHUNK) {
+    const before = Math.max(0, start - SEARCH_OVERLAP);
+    const after = Math.min(bytes.length, start + SEARCH_CHUNK + SEARCH_OVERLAP);
+    const view = asciiView(bytes.subarray(before, after));
+    const from = start - before;
+    const to = Math.min(start + SEARCH_CHUNK, bytes.length) - before;
+    collector.scan(view, from, to);
+    for (const run of utf16Runs(view, from, to)) collector.scan(run);
+    if (start + SEARCH_CHUNK >= bytes.length) break;
+  }
   return collector.result();
 }

@@ -14,10 +14,10 @@ export function asciiView(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
-/** The UTF-16LE runs of printable ASCII in `view` (from {@link asciiView}), decoded. */
-export function* utf16Runs(view: string): Generator<string> {
-  UTF16_RUN.lastIndex = 0;
-  for (let m = UTF16_RUN.exec(view); m !== null; m = UTF16_RUN.exec(view)) {
+/** The UTF-16LE runs of printable ASCII in `view` (from {@link asciiView}) starting in [`from`, `to`), decoded. */
+export function* utf16Runs(view: string, from = 0, to = view.length): Generator<string> {
+  UTF16_RUN.lastIndex = from;
+  for (let m = UTF16_RUN.exec(view); m !== null && m.index < to; m = UTF16_RUN.exec(view)) {
     yield m[0].replaceAll("\x00", "");
   }
 }
