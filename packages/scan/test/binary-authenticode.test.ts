@@ -97,6 +97,18 @@ describe("Authenticode", () => {
     if (!hasTool("osslsigncode")) return t.skip(missing("osslsigncode", "osslsigncode"));
     const oracle = osslsigncode(bytes, signer.certPem);
     assert.equal(oracle.status, 0, "osslsigncode accepts the padded table: the trick this check exists for");
+    // osslsigncode extracts the PKCS#7 blob alone: it ends exactly where our appended data begins.
+    const extracted = runTool(
+      "osslsigncode",
+      (f) => ["extract-signature", "-in", f["a.dll"] ?? "", "-out", f["sig.der"] ?? ""],
+      { "a.dll": bytes },
+      ["sig.der"],
+    );
+    const blob = extracted.written["sig.der"];
+    assert.ok(blob, extracted.output);
+    const { offset } = table(bytes);
+    assert.equal(offset + 8 + blob.length, at);
+    assert.deepEqual(bytes.subarray(offset + 8, at), blob);
   });
 
   test("detects an overlay after the certificate table, which osslsigncode also refuses to treat as signed", async (t) => {

@@ -55,7 +55,10 @@ describe("compareBinaries", () => {
     const before = analyzeBinary(ffmpeg({ version: "5.1.2.0", seed: 1 }), "ffmpeg.dll");
     const after = analyzeBinary(ffmpeg({ version: "5.1.3.0", seed: 2 }), "ffmpeg.dll");
     const findings = compareBinaries(before, after, "ffmpeg.dll");
-    assert.deepEqual(findings.filter((f) => compareSeverity(f.severity, "low") < 0), []);
+    assert.deepEqual(
+      findings.filter((f) => compareSeverity(f.severity, "low") < 0),
+      [],
+    );
   });
 
   test("the 3CX ffmpeg.dll shape: same version, new bytes, a loader import, an encrypted blob", () => {
@@ -96,7 +99,16 @@ describe("compareBinaries", () => {
   test("an added high-entropy overlay is high; a low-entropy one medium", () => {
     const plain = analyzeBinary(ffmpeg({ version: "1", seed: 1, signer: null }), "a.dll");
     const packed = analyzeBinary(
-      writePe({ dll: true, sections: [{ name: ".text", data: code(8192, 1), executable: true }, { name: ".rdata", data: code(4096, 7) }], imports: [{ dll: "KERNEL32.dll", functions: ["CreateFileW", "ReadFile"] }], version: { FileVersion: "2", OriginalFilename: "ffmpeg.dll" }, overlay: randomBytes(8192) }),
+      writePe({
+        dll: true,
+        sections: [
+          { name: ".text", data: code(8192, 1), executable: true },
+          { name: ".rdata", data: code(4096, 7) },
+        ],
+        imports: [{ dll: "KERNEL32.dll", functions: ["CreateFileW", "ReadFile"] }],
+        version: { FileVersion: "2", OriginalFilename: "ffmpeg.dll" },
+        overlay: randomBytes(8192),
+      }),
       "a.dll",
     );
     const [overlay] = compareBinaries(plain, packed, "a.dll");
@@ -105,12 +117,30 @@ describe("compareBinaries", () => {
 
   test("ELF: a new needed library and dlopen; Mach-O: a new dylib and a changed team id", () => {
     const lib = (needed: string[], symbols: string[], soname = "libffmpeg.so.5"): ReturnType<typeof analyzeBinary> =>
-      analyzeBinary(writeElf({ soname, needed, undefinedSymbols: symbols, sections: [], executable: false }), "libffmpeg.so");
-    const elf = compareBinaries(lib(["libc.so.6"], ["malloc"]), lib(["libc.so.6", "libdl.so.2"], ["malloc", "dlopen"]), "libffmpeg.so");
-    assert.deepEqual(ids(elf), ["diff.binary.imports-added", "diff.binary.loader-import-added", "diff.binary.version-unchanged"]);
+      analyzeBinary(
+        writeElf({ soname, needed, undefinedSymbols: symbols, sections: [], executable: false }),
+        "libffmpeg.so",
+      );
+    const elf = compareBinaries(
+      lib(["libc.so.6"], ["malloc"]),
+      lib(["libc.so.6", "libdl.so.2"], ["malloc", "dlopen"]),
+      "libffmpeg.so",
+    );
+    assert.deepEqual(ids(elf), [
+      "diff.binary.imports-added",
+      "diff.binary.loader-import-added",
+      "diff.binary.version-unchanged",
+    ]);
     const mac = (team: string, dylibs: string[]): ReturnType<typeof analyzeBinary> =>
-      analyzeBinary(writeMacho({ kind: "execute", dylibs, sections: [], sign: { identifier: "com.example.app", teamId: team } }), "App");
-    const macho = compareBinaries(mac("AAAA", ["/usr/lib/libSystem.B.dylib"]), mac("BBBB", ["/usr/lib/libSystem.B.dylib", "/tmp/x.dylib"]), "App");
+      analyzeBinary(
+        writeMacho({ kind: "execute", dylibs, sections: [], sign: { identifier: "com.example.app", teamId: team } }),
+        "App",
+      );
+    const macho = compareBinaries(
+      mac("AAAA", ["/usr/lib/libSystem.B.dylib"]),
+      mac("BBBB", ["/usr/lib/libSystem.B.dylib", "/tmp/x.dylib"]),
+      "App",
+    );
     assert.deepEqual(ids(macho), ["diff.binary.imports-added", "signature.binary.signer-changed"]);
   });
 

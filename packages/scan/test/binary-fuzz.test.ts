@@ -63,14 +63,20 @@ before(() => {
     sections: [{ segment: "__TEXT", name: "__text", data: randomBytes(300), executable: true }],
     sign: { identifier: "libx", teamId: "TEAM" },
   });
-  seeds.push(["Mach-O thin", thin], ["Mach-O fat", writeFat([thin, writeMacho({ kind: "execute", cpu: "x86_64", dylibs: [], sections: [] })])]);
+  seeds.push(
+    ["Mach-O thin", thin],
+    ["Mach-O fat", writeFat([thin, writeMacho({ kind: "execute", cpu: "x86_64", dylibs: [], sections: [] })])],
+  );
 });
 
 const mutation = fc.oneof(
   // Overwrite a few bytes, mostly in the headers and tables near the start.
   fc.record({
     kind: fc.constant("bytes" as const),
-    edits: fc.array(fc.tuple(fc.oneof(fc.nat(1024), fc.nat()), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+    edits: fc.array(fc.tuple(fc.oneof(fc.nat(1024), fc.nat()), fc.integer({ min: 0, max: 255 })), {
+      minLength: 1,
+      maxLength: 8,
+    }),
   }),
   // Put an extreme 32-bit value (a count, an offset, a size) somewhere.
   fc.record({
