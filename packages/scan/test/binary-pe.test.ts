@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { analyzeBinary, entropy, sniffBinary } from "../src/binary/index.js";
+import { analyzeBinary, checkSignature, entropy, readBinary, sniffBinary } from "../src/binary/index.js";
 import { DIRECTORY, readPe, rvaToOffset } from "../src/binary/pe.js";
 import { ScanFormatError, ScanLimitError } from "../src/errors.js";
-import { writeElf, writePe } from "./corpus/index.js";
+import { makeSigningIdentity, writeElf, writeMacho, writePe } from "./corpus/index.js";
 import { hasTool, missing, runTool } from "./corpus/oracle.js";
 
 const text = { name: ".text", data: new Uint8Array(300).fill(0xc3), executable: true };
@@ -43,6 +43,33 @@ describe("sniffBinary and entropy", () => {
     assert.equal(entropy(Uint8Array.from({ length: 256 }, (_, i) => i)), 8);
     assert.ok(entropy(randomBytes(65536)) > 7.99);
     assert.equal(entropy(Uint8Array.from([0, 1, 0, 1])), 1);
+  });
+});
+
+describe("readBinary", () => {
+  test("returns in one pass what analyzeBinary and checkSignature return, for PE, ELF and Mach-O", async () => {
+    const id = makeSigningIdentity("One Pass");
+    const files = [
+      ffmpegDll({ sign: { key: id.key, cert: id.cert, appendToCertTable: new Uint8Array(64).fill(1) } }),
+      writeElf({
+        soname: "libx.so.1",
+        needed: ["libc.so.6"],
+        undefinedSymbols: ["dlopen"],
+        sections: [],
+        executable: false,
+      }),
+      writeMacho({ kind: "execute", dylibs: ["/usr/lib/libSystem.B.dylib"], sections: [] }),
+    ];
+    for (const bytes of files) {
+      const both = readBinary(bytes, "f");
+      assert.deepEqual(both.info, analyzeBinary(bytes, "f"));
+      const signature = await checkSignature(bytes, "f");
+      assert.deepEqual({ info: both.info.signature, findings: both.findings }, signature);
+    }
+    assert.throws(
+      () => readBinary(new TextEncoder().encode("#!/bin/sh\necho hi\n"), "run.sh"),
+      (e: unknown) => e instanceof ScanFormatError && e.code === "SCAN_BAD_BINARY",
+    );
   });
 });
 
