@@ -12,6 +12,7 @@ import type { BinaryInfo, SignatureInfo } from "./types.js";
 
 export { COMPARE_THRESHOLDS, compareBinaries } from "./compare.js";
 export { entropy } from "./entropy.js";
+export { BINARY_FINDINGS } from "./findings.js";
 export { BINARY_LIMITS } from "./limits.js";
 export { type BinaryFormat, sniffBinary } from "./sniff.js";
 export type { BinaryInfo, SectionInfo, SignatureInfo } from "./types.js";
