@@ -5,12 +5,23 @@
  * Compressed or encrypted data sits above ~7.2; code around 6; text around 4.5.
  */
 export function entropy(bytes: Uint8Array): number {
-  if (bytes.length === 0) return 0;
-  const counts = histogram(bytes);
+  return entropyOfParts([bytes]);
+}
+
+/** The entropy of several byte ranges taken as one, without copying them together. */
+export function entropyOfParts(parts: readonly Uint8Array[]): number {
+  const counts = new Float64Array(256);
+  let total = 0;
+  for (const part of parts) {
+    const h = histogram(part);
+    for (let k = 0; k < 256; k++) counts[k] = (counts[k] as number) + (h[k] as number);
+    total += part.length;
+  }
+  if (total === 0) return 0;
   let bits = 0;
   for (const count of counts) {
     if (count === 0) continue;
-    const p = count / bytes.length;
+    const p = count / total;
     bits -= p * Math.log2(p);
   }
   // Rounded so that equal bytes give equal, comparable numbers in JSON output.
