@@ -204,6 +204,24 @@ describe("PE reader on hostile input", () => {
     throwsCode(() => analyzeBinary(bad, "bad.dll"), ScanFormatError, "SCAN_BAD_PE");
   });
 
+  test("refuses a resource directory that loops back on itself", () => {
+    const bytes = new Uint8Array(ffmpegDll());
+    const rsrc = readPe(bytes, "x").sections.find((s) => s.name === ".rsrc");
+    assert.ok(rsrc);
+    // The root's RT_VERSION entry points at the root again instead of its name directory.
+    new DataView(bytes.buffer).setUint32(rsrc.rawOffset + 20, 0x80000000, true);
+    assert.throws(
+      () => analyzeBinary(bytes, "x.dll"),
+      (e: unknown) => e instanceof ScanFormatError && e.code === "SCAN_BAD_PE" && /loops/.test(e.message),
+    );
+  });
+
+  test("refuses an import table over the function bound with SCAN_LIMIT_PE_IMPORTS", () => {
+    const ordinals = Array.from({ length: 100_001 }, (_, i) => i + 1);
+    const bytes = writePe({ sections: [text], imports: [{ dll: "big.dll", functions: ordinals }] });
+    throwsCode(() => analyzeBinary(bytes, "big.exe"), ScanLimitError, "SCAN_LIMIT_PE_IMPORTS");
+  });
+
   test("refuses more sections than the PE format allows with SCAN_LIMIT_PE_SECTIONS", () => {
     const bytes = new Uint8Array(ffmpegDll());
     new DataView(bytes.buffer).setUint16(0x86, 0xffff, true);
