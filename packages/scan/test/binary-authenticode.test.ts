@@ -97,6 +97,18 @@ describe("Authenticode", () => {
     if (!hasTool("osslsigncode")) return t.skip(missing("osslsigncode", "osslsigncode"));
     const oracle = osslsigncode(bytes, signer.certPem);
     assert.equal(oracle.status, 0, "osslsigncode accepts the padded table: the trick this check exists for");
+    // osslsigncode extracts the PKCS#7 blob alone: it ends exactly where our appended data begins.
+    const extracted = runTool(
+      "osslsigncode",
+      (f) => ["extract-signature", "-in", f["a.dll"] ?? "", "-out", f["sig.der"] ?? ""],
+      { "a.dll": bytes },
+      ["sig.der"],
+    );
+    const blob = extracted.written["sig.der"];
+    assert.ok(blob, extracted.output);
+    const { offset } = table(bytes);
+    assert.equal(offset + 8 + blob.length, at);
+    assert.deepEqual(bytes.subarray(offset + 8, at), blob);
   });
 
   test("detects an overlay after the certificate table, which osslsigncode also refuses to treat as signed", async (t) => {
@@ -115,6 +127,28 @@ describe("Authenticode", () => {
     const oracle = osslsigncode(bytes, signer.certPem);
     assert.notEqual(oracle.status, 0);
     assert.match(oracle.output, /not at the end of the file/);
+  });
+
+  test("the overlay counts the bytes before and after the certificate table, never the table", () => {
+    const before = randomBytes(1000);
+    const after = randomBytes(3000);
+    const bytes = writePe({
+      sections: [{ name: ".text", data: randomBytes(600), executable: true }],
+      imports: [],
+      overlay: before,
+      sign: { key: signer.key, cert: signer.cert, overlayAfterTable: after },
+    });
+    const info = analyzeBinary(bytes, "setup.exe");
+    const image = readPe(bytes, "x");
+    const sectionsEnd = (image.sections[0]?.rawOffset ?? 0) + (image.sections[0]?.rawSize ?? 0);
+    // The signer pads the image to 8 bytes before the table: that padding belongs to the overlay too.
+    const padding = table(bytes).offset - sectionsEnd - before.length;
+    assert.ok(padding >= 0 && padding < 8);
+    assert.deepEqual(info.overlay && [info.overlay.offset, info.overlay.size], [
+      sectionsEnd,
+      before.length + padding + after.length,
+    ]);
+    assert.equal(info.signature.digestValid, true, "the overlay before the table is signed");
   });
 
   test("detects a certificate table that is not the last thing in the file (it starts inside the sections)", async () => {

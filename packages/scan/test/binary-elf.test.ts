@@ -66,7 +66,7 @@ describe("ELF reader", () => {
     const cases: [string, Uint8Array][] = [["corpus.so", library(64, "big")]];
     for (const path of own) if (existsSync(path)) cases.push([path, new Uint8Array(readFileSync(path))]);
     for (const [name, bytes] of cases) {
-      const { output, status } = runTool("readelf", (f) => ["-d", "--dyn-syms", "-W", f["x"] ?? ""], { x: bytes });
+      const { output, status } = runTool("readelf", (f) => ["-d", "--dyn-syms", "-W", f.x ?? ""], { x: bytes });
       assert.equal(status, 0, output);
       const needed = [...output.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => `needed:${m[1]}`);
       const undefinedSymbols = output
@@ -78,6 +78,24 @@ describe("ELF reader", () => {
       const ours = info.imports.map((i) => i.replace(/@.*$/, ""));
       assert.deepEqual(ours, [...new Set([...needed, ...undefinedSymbols])].sort(), name);
     }
+  });
+
+  test("takes the version from the last symbol version definition when the soname carries none", (t) => {
+    const bytes = writeElf({
+      soname: "libavcodec.so",
+      needed: [],
+      undefinedSymbols: [],
+      sections: [],
+      executable: false,
+      versionDefinitions: ["LIBAVCODEC_60.0", "LIBAVCODEC_60.3"],
+    });
+    assert.equal(analyzeBinary(bytes, "libavcodec.so").version, "LIBAVCODEC_60.3");
+    if (!hasTool("readelf")) return t.skip(missing("readelf", "binutils"));
+    const { output, status } = runTool("readelf", (f) => ["-V", "-W", f.x ?? ""], { x: bytes });
+    assert.equal(status, 0, output);
+    assert.match(output, /Version definition section '.gnu.version_d' contains 3 entries/);
+    assert.match(output, /Flags: BASE\s+Index: 1\s+Cnt: 1\s+Name: libavcodec.so/);
+    assert.match(output, /Index: 3\s+Cnt: 1\s+Name: LIBAVCODEC_60.3/);
   });
 
   test("checkSignature on an ELF reports no signature and no findings", async () => {

@@ -108,7 +108,7 @@ describe("Mach-O reader", () => {
   test("llvm-objdump reads the same load commands (oracle)", (t) => {
     if (!hasTool("llvm-objdump")) return t.skip(missing("llvm-objdump", "llvm"));
     const bytes = ffmpeg();
-    const { output, status } = runTool("llvm-objdump", (f) => ["--macho", "--private-headers", f["x"] ?? ""], {
+    const { output, status } = runTool("llvm-objdump", (f) => ["--macho", "--private-headers", f.x ?? ""], {
       x: bytes,
     });
     assert.equal(status, 0, output);

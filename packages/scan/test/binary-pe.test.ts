@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { analyzeBinary, entropy, sniffBinary } from "../src/binary/index.js";
+import fc from "fast-check";
+import { analyzeBinary, checkSignature, entropy, readBinary, sniffBinary } from "../src/binary/index.js";
 import { DIRECTORY, readPe, rvaToOffset } from "../src/binary/pe.js";
 import { ScanFormatError, ScanLimitError } from "../src/errors.js";
-import { writeElf, writePe } from "./corpus/index.js";
+import { makeSigningIdentity, writeElf, writeMacho, writePe } from "./corpus/index.js";
 import { hasTool, missing, runTool } from "./corpus/oracle.js";
 
 const text = { name: ".text", data: new Uint8Array(300).fill(0xc3), executable: true };
@@ -43,6 +44,50 @@ describe("sniffBinary and entropy", () => {
     assert.equal(entropy(Uint8Array.from({ length: 256 }, (_, i) => i)), 8);
     assert.ok(entropy(randomBytes(65536)) > 7.99);
     assert.equal(entropy(Uint8Array.from([0, 1, 0, 1])), 1);
+  });
+
+  test("the word-at-a-time histogram counts like a byte loop, at any offset and length", () => {
+    const naive = (bytes: Uint8Array): number => {
+      const counts = new Map<number, number>();
+      for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+      let bits = 0;
+      for (const c of counts.values()) bits -= (c / bytes.length) * Math.log2(c / bytes.length);
+      return Math.round(bits * 1000) / 1000;
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (bytes, start) => {
+        const view = bytes.subarray(Math.min(start, bytes.length));
+        assert.equal(entropy(view), naive(view));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("readBinary", () => {
+  test("returns in one pass what analyzeBinary and checkSignature return, for PE, ELF and Mach-O", async () => {
+    const id = makeSigningIdentity("One Pass");
+    const files = [
+      ffmpegDll({ sign: { key: id.key, cert: id.cert, appendToCertTable: new Uint8Array(64).fill(1) } }),
+      writeElf({
+        soname: "libx.so.1",
+        needed: ["libc.so.6"],
+        undefinedSymbols: ["dlopen"],
+        sections: [],
+        executable: false,
+      }),
+      writeMacho({ kind: "execute", dylibs: ["/usr/lib/libSystem.B.dylib"], sections: [] }),
+    ];
+    for (const bytes of files) {
+      const both = readBinary(bytes, "f");
+      assert.deepEqual(both.info, analyzeBinary(bytes, "f"));
+      const signature = await checkSignature(bytes, "f");
+      assert.deepEqual({ info: both.info.signature, findings: both.findings }, signature);
+    }
+    assert.throws(
+      () => readBinary(new TextEncoder().encode("#!/bin/sh\necho hi\n"), "run.sh"),
+      (e: unknown) => e instanceof ScanFormatError && e.code === "SCAN_BAD_BINARY",
+    );
   });
 });
 
@@ -157,6 +202,24 @@ describe("PE reader on hostile input", () => {
   test("refuses an import name outside the file", () => {
     const bad = patchImports(ffmpegDll(), (view, table) => view.setUint32(table + 12, 0x7fff0000, true));
     throwsCode(() => analyzeBinary(bad, "bad.dll"), ScanFormatError, "SCAN_BAD_PE");
+  });
+
+  test("refuses a resource directory that loops back on itself", () => {
+    const bytes = new Uint8Array(ffmpegDll());
+    const rsrc = readPe(bytes, "x").sections.find((s) => s.name === ".rsrc");
+    assert.ok(rsrc);
+    // The root's RT_VERSION entry points at the root again instead of its name directory.
+    new DataView(bytes.buffer).setUint32(rsrc.rawOffset + 20, 0x80000000, true);
+    assert.throws(
+      () => analyzeBinary(bytes, "x.dll"),
+      (e: unknown) => e instanceof ScanFormatError && e.code === "SCAN_BAD_PE" && /loops/.test(e.message),
+    );
+  });
+
+  test("refuses an import table over the function bound with SCAN_LIMIT_PE_IMPORTS", () => {
+    const ordinals = Array.from({ length: 100_001 }, (_, i) => i + 1);
+    const bytes = writePe({ sections: [text], imports: [{ dll: "big.dll", functions: ordinals }] });
+    throwsCode(() => analyzeBinary(bytes, "big.exe"), ScanLimitError, "SCAN_LIMIT_PE_IMPORTS");
   });
 
   test("refuses more sections than the PE format allows with SCAN_LIMIT_PE_SECTIONS", () => {

@@ -1,6 +1,6 @@
 /** {@link BinaryInfo} of a PE: imports, sections, version resource, overlay, signature. */
 import { checkAuthenticode } from "./authenticode.js";
-import { entropy } from "./entropy.js";
+import { entropy, entropyOfParts } from "./entropy.js";
 import { endOfImage, readPe } from "./pe.js";
 import { readImports } from "./pe-imports.js";
 import { readVersionResource } from "./pe-version.js";
@@ -33,7 +33,7 @@ export function analyzePe(
     parts.push({ offset: start, data: bytes.subarray(start) });
   }
   const present = parts.filter((p) => p.data.length > 0);
-  const overlayBytes = Buffer.concat(present.map((p) => p.data));
+  const overlaySize = present.reduce((n, p) => n + p.data.length, 0);
   const overlayOffset = present[0]?.offset ?? start;
   const strings = version?.strings;
   const versionText = strings?.get("FileVersion") || strings?.get("ProductVersion") || version?.fixedFileVersion;
@@ -45,8 +45,8 @@ export function analyzePe(
     ...(name ? { name } : {}),
     imports: readImports(image),
     sections,
-    ...(overlayBytes.length > 0
-      ? { overlay: { offset: overlayOffset, size: overlayBytes.length, entropy: entropy(overlayBytes) } }
+    ...(overlaySize > 0
+      ? { overlay: { offset: overlayOffset, size: overlaySize, entropy: entropyOfParts(present.map((p) => p.data)) } }
       : {}),
     signature: check.info,
   };

@@ -12,6 +12,7 @@ import type { BinaryInfo, SignatureInfo } from "./types.js";
 
 export { COMPARE_THRESHOLDS, compareBinaries } from "./compare.js";
 export { entropy } from "./entropy.js";
+export { BINARY_FINDINGS } from "./findings.js";
 export { BINARY_LIMITS } from "./limits.js";
 export { type BinaryFormat, sniffBinary } from "./sniff.js";
 export type { BinaryInfo, SectionInfo, SignatureInfo } from "./types.js";
@@ -21,48 +22,50 @@ function notABinary(file: string): never {
 }
 
 /**
- * Parses a binary (synchronously: signatures are checked with node:crypto).
+ * Parses a binary and checks its signature in one pass (one parse, one Authenticode hash): what
+ * {@link analyzeBinary} and {@link checkSignature} return together, for a pipeline that wants both.
  * @throws ScanFormatError `SCAN_BAD_PE` / `SCAN_BAD_ELF` / `SCAN_BAD_MACHO` on malformed input,
  * `SCAN_BAD_BINARY` when the bytes are none of these.
  * @throws ScanLimitError `SCAN_LIMIT_*` when a table is over its bound ({@link BINARY_LIMITS}).
  */
-export function analyzeBinary(bytes: Uint8Array, file: string): BinaryInfo {
+export function readBinary(bytes: Uint8Array, file: string): { info: BinaryInfo; findings: Finding[] } {
   switch (sniffBinary(bytes)) {
-    case "pe":
-      return analyzePe(bytes, file).binary;
+    case "pe": {
+      const { binary, findings } = analyzePe(bytes, file);
+      return { info: binary, findings };
+    }
     case "elf":
-      return analyzeElf(bytes, file);
-    case "macho":
-      return analyzeMacho(bytes, file).binary;
+      // ELF has no standard embedded signature.
+      return { info: analyzeElf(bytes, file), findings: [] };
+    case "macho": {
+      const { binary, findings } = analyzeMacho(bytes, file);
+      return { info: binary, findings };
+    }
     default:
       return notABinary(file);
   }
 }
 
 /**
+ * Parses a binary, its signature included (synchronously: signatures are checked with node:crypto).
+ * @throws as {@link readBinary}.
+ */
+export function analyzeBinary(bytes: Uint8Array, file: string): BinaryInfo {
+  return readBinary(bytes, file).info;
+}
+
+/**
  * Layer 2 on one file: the signature and every structural problem of it (Authenticode digest
- * mismatch, data after the PKCS#7 blob inside the certificate table, an overlay after the table,
- * a table that is not the last thing in the file, malformed entries; Mach-O code signature
- * missing on an executable...). Async for the pipeline's sake; the work is synchronous.
- * @throws as {@link analyzeBinary}.
+ * mismatch, signer signature invalid, data after the PKCS#7 blob inside the certificate table,
+ * an overlay after the table, a table that is not the last thing in the file, malformed entries;
+ * Mach-O code signature missing on an executable, ad-hoc, malformed, data after it). Async for
+ * the contract's sake; the work is synchronous.
+ * @throws as {@link readBinary}.
  */
 export async function checkSignature(
   bytes: Uint8Array,
   file: string,
 ): Promise<{ info: SignatureInfo; findings: Finding[] }> {
-  switch (sniffBinary(bytes)) {
-    case "pe": {
-      const { info, findings } = analyzePe(bytes, file);
-      return { info, findings };
-    }
-    case "elf":
-      // ELF has no standard embedded signature; parse it anyway so hostile bytes fail here too.
-      return { info: analyzeElf(bytes, file).signature, findings: [] };
-    case "macho": {
-      const { binary, findings } = analyzeMacho(bytes, file);
-      return { info: binary.signature, findings };
-    }
-    default:
-      return notABinary(file);
-  }
+  const { info, findings } = readBinary(bytes, file);
+  return { info: info.signature, findings };
 }

@@ -22,10 +22,35 @@ export interface WriteElfOptions {
   readonly endian?: "little" | "big";
   /** e_machine; x86-64 (62) or i386 (3) by default, by class. */
   readonly machine?: number;
+  /** Symbol version names the library defines (.gnu.version_d), oldest first: `LIBAV_5.0`. */
+  readonly versionDefinitions?: readonly string[];
 }
 
-const SHT = { progbits: 1, strtab: 3, dynamic: 6, dynsym: 11 } as const;
-const DT = { null: 0, needed: 1, strtab: 5, symtab: 6, strsz: 10, syment: 11, soname: 14, flags1: 0x6ffffffb } as const;
+/** The System V ELF hash of a name (vd_hash). */
+function elfHash(name: string): number {
+  let h = 0;
+  for (const c of Buffer.from(name, "latin1")) {
+    h = ((h << 4) + c) >>> 0;
+    const g = h & 0xf0000000;
+    if (g !== 0) h ^= g >>> 24;
+    h &= ~g >>> 0;
+  }
+  return h >>> 0;
+}
+
+const SHT = { progbits: 1, strtab: 3, dynamic: 6, dynsym: 11, verdef: 0x6ffffffd } as const;
+const DT = {
+  null: 0,
+  needed: 1,
+  strtab: 5,
+  symtab: 6,
+  strsz: 10,
+  syment: 11,
+  soname: 14,
+  flags1: 0x6ffffffb,
+  verdef: 0x6ffffffc,
+  verdefnum: 0x6ffffffd,
+} as const;
 
 class StringTable {
   private readonly parts: Buffer[] = [Buffer.alloc(1)];
@@ -65,6 +90,10 @@ export function writeElf(options: WriteElfOptions): Uint8Array {
   const neededOffsets = options.needed.map((n) => dynstr.add(n));
   const sonameOffset = options.soname === undefined ? undefined : dynstr.add(options.soname);
   const symbolOffsets = options.undefinedSymbols.map((s) => dynstr.add(s));
+  // Version definitions: the base one (the file itself, VER_FLG_BASE), then each named version.
+  const versions = options.versionDefinitions ?? [];
+  const verdefNames = versions.length > 0 ? [options.soname ?? "", ...versions] : [];
+  const verdefNameOffsets = verdefNames.map((n) => dynstr.add(n));
   const dynstrBytes = dynstr.build();
 
   const phCount = options.executable ? 3 : 2;
@@ -79,6 +108,8 @@ export function writeElf(options: WriteElfOptions): Uint8Array {
   const dynsymSize = (symbolOffsets.length + 1) * w.sym;
   const dynsymAt = place(dynsymSize, 8);
   const dynstrAt = place(dynstrBytes.length, 1);
+  const verdefSize = verdefNames.length * 28;
+  const verdefAt = verdefSize > 0 ? place(verdefSize, 4) : 0;
   const dynEntries: [number, number][] = [
     ...neededOffsets.map((o): [number, number] => [DT.needed, o]),
     ...(sonameOffset === undefined ? [] : [[DT.soname, sonameOffset] as [number, number]]),
@@ -87,6 +118,9 @@ export function writeElf(options: WriteElfOptions): Uint8Array {
     [DT.strsz, dynstrBytes.length],
     [DT.syment, w.sym],
     ...(options.executable ? [[DT.flags1, 0x08000000] as [number, number]] : []), // DF_1_PIE
+    ...(verdefSize > 0
+      ? [[DT.verdef, verdefAt] as [number, number], [DT.verdefnum, verdefNames.length] as [number, number]]
+      : []),
     [DT.null, 0],
   ];
   const dynamicAt = place(dynEntries.length * w.dyn, 8);
@@ -153,6 +187,19 @@ export function writeElf(options: WriteElfOptions): Uint8Array {
     align: 8,
     entsize: w.dyn,
   });
+  if (verdefSize > 0) {
+    headers.push({
+      name: shstr.add(".gnu.version_d"),
+      type: SHT.verdef,
+      flags: A,
+      offset: verdefAt,
+      size: verdefSize,
+      link: dynsymIndex + 1,
+      info: verdefNames.length,
+      align: 4,
+      entsize: 0,
+    });
+  }
   options.sections.forEach((s, i) => {
     headers.push({
       name: shstr.add(s.name),
@@ -237,6 +284,17 @@ export function writeElf(options: WriteElfOptions): Uint8Array {
     out.writeUInt8(0x12, s + (is64 ? 4 : 12)); // STB_GLOBAL, STT_FUNC; st_shndx stays SHN_UNDEF
   });
   out.set(dynstrBytes, dynstrAt);
+  verdefNames.forEach((name, i) => {
+    const v = verdefAt + i * 28;
+    u16(1, v); // vd_version
+    u16(i === 0 ? 1 : 0, v + 2); // VER_FLG_BASE on the first
+    u16(i + 1, v + 4); // vd_ndx
+    u16(1, v + 6); // vd_cnt
+    u32(elfHash(name), v + 8);
+    u32(20, v + 12); // vd_aux
+    u32(i === verdefNames.length - 1 ? 0 : 28, v + 16); // vd_next
+    u32(verdefNameOffsets[i] ?? 0, v + 20); // vda_name
+  });
   dynEntries.forEach(([tag, value], i) => {
     addr(tag, dynamicAt + i * w.dyn);
     addr(value, dynamicAt + i * w.dyn + w.addr);

@@ -1,6 +1,6 @@
 /** External tools used as oracles by the binary tests (Debian's osslsigncode, readelf, objdump). */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,12 +14,16 @@ export function missing(tool: string, apt: string): string {
   return `${tool} is not installed (apt-get install -y ${apt}); this oracle check is skipped`;
 }
 
-/** Runs `tool` over files written to a temporary directory; returns stdout+stderr and the exit status. */
+/**
+ * Runs `tool` over files written to a temporary directory; returns stdout+stderr, the exit
+ * status, and the files named in `outputs` that the tool wrote (paths passed to `args` too).
+ */
 export function runTool(
   tool: string,
   args: (files: Record<string, string>) => string[],
   files: Record<string, Uint8Array | string>,
-): { output: string; status: number | null } {
+  outputs: readonly string[] = [],
+): { output: string; status: number | null; written: Record<string, Uint8Array | undefined> } {
   const dir = mkdtempSync(join(tmpdir(), "bulwark-oracle-"));
   try {
     const paths: Record<string, string> = {};
@@ -27,8 +31,14 @@ export function runTool(
       paths[name] = join(dir, name);
       writeFileSync(paths[name], data);
     }
+    for (const name of outputs) paths[name] = join(dir, name);
     const run = spawnSync(tool, args(paths), { encoding: "utf8" });
-    return { output: `${run.stdout ?? ""}${run.stderr ?? ""}`, status: run.status };
+    const written: Record<string, Uint8Array | undefined> = {};
+    for (const name of outputs) {
+      const path = join(dir, name);
+      written[name] = existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
+    }
+    return { output: `${run.stdout ?? ""}${run.stderr ?? ""}`, status: run.status, written };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
