@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import { ScanFormatError, ScanLimitError } from "../src/errors.js";
 import { loadIntel } from "../src/intel/index.js";
+import { write, zip } from "./intel-fixtures.js";
 
 const digest = (alg: string, s: string): string => createHash(alg).update(s).digest("hex");
 const TROJAN = "the trojanised ffmpeg library";
@@ -14,14 +15,6 @@ const TROJAN_SHA1 = digest("sha1", TROJAN);
 const TROJAN_MD5 = digest("md5", TROJAN);
 const CLEAN_SHA256 = digest("sha256", "a clean file");
 const NOW = new Date("2026-06-01T00:00:00Z");
-
-function write(dir: string, files: Record<string, string | object>): string {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
-  }
-  return dir;
-}
 
 const noNetwork = { urls: [], domains: [], ips: [] };
 
@@ -256,6 +249,32 @@ describe("MISP", () => {
       "e.json": { Event: { info: "x", Attribute: [{ type: "sha256", value: "xyz", to_ids: true }] } },
     });
     await assert.rejects(loadIntel(dir), { code: "SCAN_BAD_MISP" });
+  });
+});
+
+describe("zips of intel", () => {
+  test("a zip in the intel directory is read entry by entry (STIX bundle and OSV record)", async (t) => {
+    const dir = tempDir(t);
+    const osv = {
+      id: "GHSA-test-zip",
+      modified: "2026-01-01T00:00:00Z",
+      affected: [{ package: { ecosystem: "npm", name: "x" }, versions: ["1.0.0"] }],
+    };
+    const stix = bundle(stixIndicator("z", `[file:hashes.'SHA-256' = '${TROJAN_SHA256}']`));
+    writeFileSync(
+      join(dir, "all.zip"),
+      zip({ "a/stix.json": JSON.stringify(stix), "b/osv.json": JSON.stringify(osv) }),
+    );
+    const intel = await loadIntel(dir, { now: NOW });
+    assert.deepEqual(
+      intel.sources.map((s) => [s.file, s.kind, s.indicators]),
+      [
+        ["all.zip!/a/stix.json", "stix", 1],
+        ["all.zip!/b/osv.json", "osv", 1],
+      ],
+    );
+    assert.deepEqual(intel.matchFile("f", { sha256: TROJAN_SHA256 })[0]?.evidence.sources, ["all.zip!/a/stix.json"]);
+    assert.equal(intel.advisories.count, 1);
   });
 });
 
