@@ -12,8 +12,8 @@ export function write(dir: string, files: Record<string, string | object>): stri
   return dir;
 }
 
-/** A minimal zip (deflated entries, one central directory), as osv.dev's all.zip is laid out. */
-export function zip(entries: Record<string, string>): Buffer {
+/** A minimal zip (deflated entries, one central directory), as osv.dev's all.zip is laid out; `declaredSize` makes its headers lie. */
+export function zip(entries: Record<string, string>, options: { declaredSize?: number } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -36,7 +36,7 @@ export function zip(entries: Record<string, string>): Buffer {
       b.writeUInt32LE(0, p + 6); // time, date
       b.writeUInt32LE(crc32(data), p + 10);
       b.writeUInt32LE(packed.length, p + 14);
-      b.writeUInt32LE(data.length, p + 18);
+      b.writeUInt32LE(options.declaredSize ?? data.length, p + 18);
       b.writeUInt16LE(fileName.length, p + 22);
       if (central) b.writeUInt32LE(offset, 42);
       return b;

@@ -182,6 +182,16 @@ describe("OSV advisories matched against components", () => {
     await assert.rejects(loadOsv(path, { limits: { maxFileBytes: 100_000 } }), { code: "SCAN_LIMIT_FILE_SIZE" });
   });
 
+  test("rejects a zip entry whose header understates its size (zip bomb), while inflating", async (t) => {
+    const dir = tempDir(t);
+    const bomb = JSON.stringify({ ...lodashLike, details: "A".repeat(5_000_000) });
+    writeFileSync(join(dir, "lying.zip"), zip({ "a.json": bomb }, { declaredSize: 100 }));
+    await assert.rejects(loadOsv(join(dir, "lying.zip"), { limits: { maxFileBytes: 1_000_000 } }), {
+      code: "SCAN_LIMIT_FILE_SIZE",
+    });
+    await assert.rejects(loadOsv(join(dir, "lying.zip")), { code: "SCAN_BAD_ZIP" });
+  });
+
   test("rejects a corrupt zip with a typed error", async (t) => {
     const dir = tempDir(t);
     const path = join(dir, "all.zip");
