@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import { ScanFormatError, ScanLimitError } from "../src/errors.js";
-import { loadIntel } from "../src/intel/index.js";
+import { INTEL_FINDINGS, loadIntel } from "../src/intel/index.js";
 import { write, zip } from "./intel-fixtures.js";
 
 const digest = (alg: string, s: string): string => createHash(alg).update(s).digest("hex");
@@ -143,6 +143,7 @@ describe("STIX 2.1 bundles", () => {
       domains: ["x.raw.evil.example", "expired.example", "a.example", "observed.example"],
       ips: ["198.51.100.77", "2001:db8::1", "192.0.2.1"],
     });
+    for (const f of [...fileHits, ...net]) assert.ok(INTEL_FINDINGS.has(f.id), f.id);
     assert.deepEqual(net.map((f) => [f.id, f.severity, f.evidence.indicator, f.evidence.observed]).sort(), [
       ["intel.domain", "high", "observed.example", "observed.example"],
       ["intel.domain", "high", "raw.evil.example", "x.raw.evil.example"],

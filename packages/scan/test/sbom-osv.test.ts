@@ -7,7 +7,14 @@ import fc from "fast-check";
 import semver from "semver";
 import { ScanFormatError } from "../src/errors.js";
 import { loadIntel } from "../src/intel/index.js";
-import { affectedBySemverRange, type Component, cvss3BaseScore, loadOsv, type OsvEvent } from "../src/sbom/index.js";
+import {
+  affectedBySemverRange,
+  type Component,
+  cvss3BaseScore,
+  loadOsv,
+  type OsvEvent,
+  SBOM_FINDINGS,
+} from "../src/sbom/index.js";
 import { write, zip } from "./intel-fixtures.js";
 
 const lodashLike = {
@@ -98,6 +105,7 @@ describe("OSV advisories matched against components", () => {
     assert.deepEqual(summary(findings), expected);
     const [first] = findings;
     assert.equal(first?.id, "sbom.vulnerable-component");
+    assert.ok(SBOM_FINDINGS.has(first?.id ?? ""));
     assert.equal(first?.layer, "sbom");
     assert.deepEqual(first?.evidence.aliases, ["CVE-2026-0001"]);
     assert.equal(first?.evidence.package, "left-pad-ish");
