@@ -154,6 +154,16 @@ describe("STIX 2.1 bundles", () => {
     ]);
   });
 
+  test("a STIX 2.0 indicator (no pattern_type) is read as a STIX pattern", async (t) => {
+    const { pattern_type: _, ...legacy } = stixIndicator("20", "[domain-name:value = 'legacy.example']") as Record<
+      string,
+      unknown
+    >;
+    const dir = write(tempDir(t), { "v20.json": bundle(legacy) });
+    const intel = await loadIntel(dir, { now: NOW });
+    assert.equal(intel.matchNetwork("f", { ...noNetwork, domains: ["legacy.example"] }).length, 1);
+  });
+
   test("an indicator past valid_until is used when the scan's clock is before it", async (t) => {
     const dir = write(tempDir(t), { "bundle.json": bundle(...objects) });
     const intel = await loadIntel(dir, { now: new Date("2026-01-15T00:00:00Z") });
