@@ -254,9 +254,26 @@ describe("MISP", () => {
     assert.equal(intel.sources[0]?.indicators, 4);
   });
 
-  test("rejects a to_ids attribute with a malformed value", async (t) => {
+  test("a to_ids attribute with an unusable value (defanged, wrong digest length) is counted as skipped", async (t) => {
     const dir = write(tempDir(t), {
-      "e.json": { Event: { info: "x", Attribute: [{ type: "sha256", value: "xyz", to_ids: true }] } },
+      "e.json": {
+        Event: {
+          info: "x",
+          Attribute: [
+            { type: "sha256", value: "xyz", to_ids: true },
+            { type: "url", value: "hxxp://evil[.]example/", to_ids: true },
+            { type: "domain", value: "ok.example", to_ids: true },
+          ],
+        },
+      },
+    });
+    const intel = await loadIntel(dir);
+    assert.deepEqual(intel.sources, [{ file: "e.json", kind: "misp", indicators: 1, skipped: 2 }]);
+  });
+
+  test("rejects an attribute without a type or value", async (t) => {
+    const dir = write(tempDir(t), {
+      "e.json": { Event: { info: "x", Attribute: [{ type: "sha256", to_ids: true }] } },
     });
     await assert.rejects(loadIntel(dir), { code: "SCAN_BAD_MISP" });
   });
