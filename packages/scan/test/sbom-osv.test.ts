@@ -128,6 +128,8 @@ describe("OSV advisories matched against components", () => {
     assert.deepEqual(summary((await loadOsv(path)).match(components)), expected);
     // A zip inside the advisory directory is read too.
     assert.equal((await loadOsv(dir)).count, 3);
+    // A zip larger than the per-file limit is read from disk entry by entry, with the same result.
+    assert.deepEqual(summary((await loadOsv(path, { limits: { maxFileBytes: 600 } })).match(components)), expected);
   });
 
   test("OSV records in an intel directory reach the SBOM layer", async (t) => {
