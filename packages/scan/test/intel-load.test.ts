@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import { ScanFormatError, ScanLimitError } from "../src/errors.js";
-import { loadIntel } from "../src/intel/index.js";
+import { INTEL_FINDINGS, loadIntel } from "../src/intel/index.js";
+import { write, zip } from "./intel-fixtures.js";
 
 const digest = (alg: string, s: string): string => createHash(alg).update(s).digest("hex");
 const TROJAN = "the trojanised ffmpeg library";
@@ -14,14 +15,6 @@ const TROJAN_SHA1 = digest("sha1", TROJAN);
 const TROJAN_MD5 = digest("md5", TROJAN);
 const CLEAN_SHA256 = digest("sha256", "a clean file");
 const NOW = new Date("2026-06-01T00:00:00Z");
-
-function write(dir: string, files: Record<string, string | object>): string {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
-  }
-  return dir;
-}
 
 const noNetwork = { urls: [], domains: [], ips: [] };
 
@@ -81,7 +74,6 @@ describe("hash lists", () => {
     assert.deepEqual(intel.sources, [{ file: "feeds/recent.csv", kind: "hash-list", indicators: 4, skipped: 0 }]);
     const [f] = intel.matchFile("ffmpeg.dll", { sha256: TROJAN_SHA256 });
     assert.deepEqual(f?.evidence.names, ["SmoothOperator"]);
-    assert.deepEqual(f?.evidence.indicatorIds, ["line 3"]);
   });
 
   test("a CSV list with a plain header", async (t) => {
@@ -151,6 +143,7 @@ describe("STIX 2.1 bundles", () => {
       domains: ["x.raw.evil.example", "expired.example", "a.example", "observed.example"],
       ips: ["198.51.100.77", "2001:db8::1", "192.0.2.1"],
     });
+    for (const f of [...fileHits, ...net]) assert.ok(INTEL_FINDINGS.has(f.id), f.id);
     assert.deepEqual(net.map((f) => [f.id, f.severity, f.evidence.indicator, f.evidence.observed]).sort(), [
       ["intel.domain", "high", "observed.example", "observed.example"],
       ["intel.domain", "high", "raw.evil.example", "x.raw.evil.example"],
@@ -159,6 +152,16 @@ describe("STIX 2.1 bundles", () => {
       ["intel.ip", "high", "203.0.113.10", "https://203.0.113.10:8443/x"],
       ["intel.url", "high", "https://cdn.evil.example/a", "HTTPS://CDN.EVIL.EXAMPLE/a"],
     ]);
+  });
+
+  test("a STIX 2.0 indicator (no pattern_type) is read as a STIX pattern", async (t) => {
+    const { pattern_type: _, ...legacy } = stixIndicator("20", "[domain-name:value = 'legacy.example']") as Record<
+      string,
+      unknown
+    >;
+    const dir = write(tempDir(t), { "v20.json": bundle(legacy) });
+    const intel = await loadIntel(dir, { now: NOW });
+    assert.equal(intel.matchNetwork("f", { ...noNetwork, domains: ["legacy.example"] }).length, 1);
   });
 
   test("an indicator past valid_until is used when the scan's clock is before it", async (t) => {
@@ -251,11 +254,54 @@ describe("MISP", () => {
     assert.equal(intel.sources[0]?.indicators, 4);
   });
 
-  test("rejects a to_ids attribute with a malformed value", async (t) => {
+  test("a to_ids attribute with an unusable value (defanged, wrong digest length) is counted as skipped", async (t) => {
     const dir = write(tempDir(t), {
-      "e.json": { Event: { info: "x", Attribute: [{ type: "sha256", value: "xyz", to_ids: true }] } },
+      "e.json": {
+        Event: {
+          info: "x",
+          Attribute: [
+            { type: "sha256", value: "xyz", to_ids: true },
+            { type: "url", value: "hxxp://evil[.]example/", to_ids: true },
+            { type: "domain", value: "ok.example", to_ids: true },
+          ],
+        },
+      },
+    });
+    const intel = await loadIntel(dir);
+    assert.deepEqual(intel.sources, [{ file: "e.json", kind: "misp", indicators: 1, skipped: 2 }]);
+  });
+
+  test("rejects an attribute without a type or value", async (t) => {
+    const dir = write(tempDir(t), {
+      "e.json": { Event: { info: "x", Attribute: [{ type: "sha256", to_ids: true }] } },
     });
     await assert.rejects(loadIntel(dir), { code: "SCAN_BAD_MISP" });
+  });
+});
+
+describe("zips of intel", () => {
+  test("a zip in the intel directory is read entry by entry (STIX bundle and OSV record)", async (t) => {
+    const dir = tempDir(t);
+    const osv = {
+      id: "GHSA-test-zip",
+      modified: "2026-01-01T00:00:00Z",
+      affected: [{ package: { ecosystem: "npm", name: "x" }, versions: ["1.0.0"] }],
+    };
+    const stix = bundle(stixIndicator("z", `[file:hashes.'SHA-256' = '${TROJAN_SHA256}']`));
+    writeFileSync(
+      join(dir, "all.zip"),
+      zip({ "a/stix.json": JSON.stringify(stix), "b/osv.json": JSON.stringify(osv) }),
+    );
+    const intel = await loadIntel(dir, { now: NOW });
+    assert.deepEqual(
+      intel.sources.map((s) => [s.file, s.kind, s.indicators]),
+      [
+        ["all.zip!/a/stix.json", "stix", 1],
+        ["all.zip!/b/osv.json", "osv", 1],
+      ],
+    );
+    assert.deepEqual(intel.matchFile("f", { sha256: TROJAN_SHA256 })[0]?.evidence.sources, ["all.zip!/a/stix.json"]);
+    assert.equal(intel.advisories.count, 1);
   });
 });
 

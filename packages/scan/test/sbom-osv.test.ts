@@ -1,66 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { crc32, deflateRawSync } from "node:zlib";
 import { tempDir } from "@bulwark/testkit";
 import fc from "fast-check";
 import semver from "semver";
 import { ScanFormatError } from "../src/errors.js";
 import { loadIntel } from "../src/intel/index.js";
-import { affectedBySemverRange, type Component, cvss3BaseScore, loadOsv, type OsvEvent } from "../src/sbom/index.js";
-
-function write(dir: string, files: Record<string, string | object>): string {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
-  }
-  return dir;
-}
-
-/** A minimal zip (deflated entries, one central directory), as osv.dev's all.zip is laid out. */
-function zip(entries: Record<string, string>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, text] of Object.entries(entries)) {
-    const data = Buffer.from(text);
-    const packed = deflateRawSync(data);
-    const fileName = Buffer.from(name);
-    const header = (signature: number, central: boolean): Buffer => {
-      const b = Buffer.alloc(central ? 46 : 30);
-      let p = 0;
-      b.writeUInt32LE(signature, p);
-      p += 4;
-      if (central) {
-        b.writeUInt16LE(20, p);
-        p += 2;
-      }
-      b.writeUInt16LE(20, p); // version needed
-      b.writeUInt16LE(0, p + 2); // flags
-      b.writeUInt16LE(8, p + 4); // deflate
-      b.writeUInt32LE(0, p + 6); // time, date
-      b.writeUInt32LE(crc32(data), p + 10);
-      b.writeUInt32LE(packed.length, p + 14);
-      b.writeUInt32LE(data.length, p + 18);
-      b.writeUInt16LE(fileName.length, p + 22);
-      if (central) b.writeUInt32LE(offset, 42);
-      return b;
-    };
-    const local = Buffer.concat([header(0x04034b50, false), fileName, packed]);
-    centrals.push(Buffer.concat([header(0x02014b50, true), fileName]));
-    locals.push(local);
-    offset += local.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(centrals.length, 8);
-  end.writeUInt16LE(centrals.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
+import {
+  affectedBySemverRange,
+  type Component,
+  cvss3BaseScore,
+  loadOsv,
+  type OsvEvent,
+  SBOM_FINDINGS,
+} from "../src/sbom/index.js";
+import { write, zip } from "./intel-fixtures.js";
 
 const lodashLike = {
   schema_version: "1.6.0",
@@ -150,6 +105,7 @@ describe("OSV advisories matched against components", () => {
     assert.deepEqual(summary(findings), expected);
     const [first] = findings;
     assert.equal(first?.id, "sbom.vulnerable-component");
+    assert.ok(SBOM_FINDINGS.has(first?.id ?? ""));
     assert.equal(first?.layer, "sbom");
     assert.deepEqual(first?.evidence.aliases, ["CVE-2026-0001"]);
     assert.equal(first?.evidence.package, "left-pad-ish");
@@ -172,6 +128,8 @@ describe("OSV advisories matched against components", () => {
     assert.deepEqual(summary((await loadOsv(path)).match(components)), expected);
     // A zip inside the advisory directory is read too.
     assert.equal((await loadOsv(dir)).count, 3);
+    // A zip larger than the per-file limit is read from disk entry by entry, with the same result.
+    assert.deepEqual(summary((await loadOsv(path, { limits: { maxFileBytes: 600 } })).match(components)), expected);
   });
 
   test("OSV records in an intel directory reach the SBOM layer", async (t) => {
@@ -232,6 +190,16 @@ describe("OSV advisories matched against components", () => {
     const path = join(dir, "all.zip");
     writeFileSync(path, zip({ "big.json": JSON.stringify({ ...lodashLike, details: "A".repeat(200_000) }) }));
     await assert.rejects(loadOsv(path, { limits: { maxFileBytes: 100_000 } }), { code: "SCAN_LIMIT_FILE_SIZE" });
+  });
+
+  test("rejects a zip entry whose header understates its size (zip bomb), while inflating", async (t) => {
+    const dir = tempDir(t);
+    const bomb = JSON.stringify({ ...lodashLike, details: "A".repeat(5_000_000) });
+    writeFileSync(join(dir, "lying.zip"), zip({ "a.json": bomb }, { declaredSize: 100 }));
+    await assert.rejects(loadOsv(join(dir, "lying.zip"), { limits: { maxFileBytes: 1_000_000 } }), {
+      code: "SCAN_LIMIT_FILE_SIZE",
+    });
+    await assert.rejects(loadOsv(join(dir, "lying.zip")), { code: "SCAN_BAD_ZIP" });
   });
 
   test("rejects a corrupt zip with a typed error", async (t) => {

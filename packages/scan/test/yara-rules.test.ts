@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import fc from "fast-check";
 import { ScanFormatError } from "../src/errors.js";
 import { countRules, loadYaraRules } from "../src/yara/index.js";
-
-function write(dir: string, files: Record<string, string>): string {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+import { write } from "./intel-fixtures.js";
 
 const LOADER_RULES = `
 import "pe"

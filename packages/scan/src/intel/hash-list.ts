@@ -6,10 +6,27 @@
  * misreads would silently match nothing.
  */
 import { ScanFormatError, ScanLimitError } from "../errors.js";
-import { hashKindOf, type Indicator } from "./indicator.js";
+import { hashKindOf, type Indicator, type IndicatorSource } from "./indicator.js";
 import type { IntelLimits } from "./limits.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * One source object per distinct label: a list of a million digests shares a handful, where
+ * an object (and a line-number string) per digest would cost a hundred megabytes.
+ */
+function sharedSources(file: string): (name: string | undefined) => IndicatorSource {
+  const byName = new Map<string, IndicatorSource>();
+  return (name) => {
+    const key = name ?? "";
+    let source = byName.get(key);
+    if (source === undefined) {
+      source = { file, kind: "hash-list", name: key === "" ? undefined : key };
+      if (byName.size < 100_000) byName.set(key, source);
+    }
+    return source;
+  };
+}
 
 function lines(bytes: Uint8Array, file: string, limits: IntelLimits): string[] {
   let text: string;
@@ -36,6 +53,7 @@ function lines(bytes: Uint8Array, file: string, limits: IntelLimits): string[] {
  */
 export function readPlainHashList(bytes: Uint8Array, file: string, limits: IntelLimits): Indicator[] {
   const out: Indicator[] = [];
+  const source = sharedSources(file);
   lines(bytes, file, limits).forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
@@ -49,11 +67,7 @@ export function readPlainHashList(bytes: Uint8Array, file: string, limits: Intel
       );
     }
     const name = m[2]?.replace(/^#\s*/, "").trim();
-    out.push({
-      kind,
-      value: (m[1] as string).toLowerCase(),
-      source: { file, kind: "hash-list", id: `line ${i + 1}`, name: name === "" ? undefined : name },
-    });
+    out.push({ kind, value: (m[1] as string).toLowerCase(), source: source(name) });
   });
   return out;
 }
@@ -111,6 +125,7 @@ function headerOf(cells: readonly string[] | undefined): string[] | undefined {
  * @throws {ScanFormatError} `SCAN_BAD_HASH_LIST` when there is no hash column or a cell is not a digest.
  */
 export function readCsvHashList(bytes: Uint8Array, file: string, limits: IntelLimits): Indicator[] {
+  const source = sharedSources(file);
   let header: string[] | undefined;
   const out: Indicator[] = [];
   for (const [i, raw] of lines(bytes, file, limits).entries()) {
@@ -149,7 +164,7 @@ export function readCsvHashList(bytes: Uint8Array, file: string, limits: IntelLi
           { file },
         );
       }
-      out.push({ kind, value: cell.toLowerCase(), source: { file, kind: "hash-list", id: `line ${i + 1}`, name } });
+      out.push({ kind, value: cell.toLowerCase(), source: source(name) });
     });
   }
   if (header === undefined) {

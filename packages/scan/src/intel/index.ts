@@ -3,6 +3,7 @@
  * and matched against every file's hashes and the network indicators found in it.
  */
 export { listFiles, readBounded } from "./files.js";
+export { INTEL_FINDINGS } from "./findings.js";
 export { readCsvHashList, readPlainHashList, splitCsvLine } from "./hash-list.js";
 export {
   hashKindOf,

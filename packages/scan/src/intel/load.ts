@@ -1,15 +1,17 @@
 /**
  * Loading an intel directory: every hash list (`.txt`, `.csv`), STIX 2.1 bundle, MISP
- * event or feed file and OSV record (`.json`) under it, each recognised by its content.
+ * event or feed file and OSV record (`.json`, also inside `.zip` files such as osv.dev's
+ * `all.zip`) under it, each recognised by its content. Other files are not read.
  * A `.json` file that is none of these is an error: intel the scan cannot read must not
  * quietly match nothing.
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { ScanFormatError, ScanLimitError } from "../errors.js";
 import type { Finding } from "../finding.js";
 import type { Advisories } from "../sbom/index.js";
 import { addOsvDocument } from "../sbom/load.js";
 import { AdvisoryIndex, isOsvRecord } from "../sbom/osv.js";
+import { forEachJsonEntry } from "../sbom/zip.js";
 import { listFiles, readBounded } from "./files.js";
 import { readCsvHashList, readPlainHashList } from "./hash-list.js";
 import type { Indicator, IntelKind } from "./indicator.js";
@@ -77,15 +79,7 @@ export async function loadIntel(dir: string, options: LoadIntelOptions = {}): Pr
     }
     for (const i of indicators) index.add(i);
   };
-  const jsonFiles = files.filter((f) => f.toLowerCase().endsWith(".json"));
-  const listFilesOnly = files.filter((f) => /\.(txt|csv)$/i.test(f));
-  for (const file of jsonFiles) {
-    const doc = parseBoundedJson(
-      await readBounded(dir, file, limits.maxFileBytes),
-      file,
-      "SCAN_BAD_INTEL",
-      limits.maxJsonDepth,
-    );
+  const readDocument = (doc: unknown, file: string): void => {
     if (isStixBundle(doc)) {
       const read = readStixBundle(doc, file, now, limits);
       addAll(read.indicators);
@@ -106,7 +100,19 @@ export async function loadIntel(dir: string, options: LoadIntelOptions = {}): Pr
         { file },
       );
     }
+  };
+  const parse = (bytes: Uint8Array, file: string): unknown =>
+    parseBoundedJson(bytes, file, "SCAN_BAD_INTEL", limits.maxJsonDepth);
+  for (const file of files) {
+    const lower = file.toLowerCase();
+    if (lower.endsWith(".json")) {
+      readDocument(parse(await readBounded(dir, file, limits.maxFileBytes), file), file);
+    } else if (lower.endsWith(".zip")) {
+      // An osv.dev all.zip (or any zip of intel JSON), read one entry at a time.
+      await forEachJsonEntry(join(dir, file), file, limits, (entry, bytes) => readDocument(parse(bytes, entry), entry));
+    }
   }
+  const listFilesOnly = files.filter((f) => /\.(txt|csv)$/i.test(f));
   for (const file of listFilesOnly) {
     if (file.toLowerCase().endsWith("hashes.csv") && feedDirs.has(dirname(file))) continue;
     const bytes = await readBounded(dir, file, limits.maxFileBytes);

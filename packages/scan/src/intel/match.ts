@@ -28,7 +28,11 @@ export const MAX_EVIDENCE_SOURCES = 10;
 
 /** An index over indicators, built once, looked up per file. */
 export class IndicatorIndex {
-  private readonly hashes = new Map<string, IndicatorSource[]>();
+  private readonly hashes = {
+    sha256: new Map<string, IndicatorSource[]>(),
+    sha1: new Map<string, IndicatorSource[]>(),
+    md5: new Map<string, IndicatorSource[]>(),
+  };
   private readonly domains = new Map<string, IndicatorSource[]>();
   private readonly urls = new Map<string, IndicatorSource[]>();
   private readonly ips = new Map<string, IndicatorSource[]>();
@@ -39,14 +43,12 @@ export class IndicatorIndex {
   add(indicator: Indicator): void {
     const { kind, value, source } = indicator;
     let map: Map<string, IndicatorSource[]>;
-    let key = value;
     switch (kind) {
       case "sha256":
       case "sha1":
       case "md5":
         if (kind !== "sha256") this.algorithms.add(kind);
-        map = this.hashes;
-        key = `${kind}:${value}`;
+        map = this.hashes[kind];
         break;
       case "domain":
         map = this.domains;
@@ -64,8 +66,8 @@ export class IndicatorIndex {
         }
         break;
     }
-    const sources = map.get(key);
-    if (sources === undefined) map.set(key, [source]);
+    const sources = map.get(value);
+    if (sources === undefined) map.set(value, [source]);
     else if (sources.length < MAX_EVIDENCE_SOURCES) sources.push(source);
   }
 
@@ -74,7 +76,7 @@ export class IndicatorIndex {
     for (const algorithm of ["sha256", "sha1", "md5"] as const) {
       const digest = hashes[algorithm]?.toLowerCase();
       if (digest === undefined) continue;
-      const sources = this.hashes.get(`${algorithm}:${digest}`);
+      const sources = this.hashes[algorithm].get(digest);
       if (sources === undefined) continue;
       out.push({
         id: "intel.file-hash",

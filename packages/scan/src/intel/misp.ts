@@ -43,7 +43,7 @@ function flag(v: unknown): boolean {
   return v === true || v === 1 || v === "1" || v === "true";
 }
 
-/** What a MISP document gave: indicators, and how many `to_ids` attributes the scan cannot match. */
+/** What a MISP document gave: indicators, and how many `to_ids` attributes the scan cannot match on. */
 export interface MispRead {
   readonly indicators: Indicator[];
   readonly skipped: number;
@@ -110,11 +110,12 @@ function readAttributes(
     if (!flag(field(a, "to_ids")) || flag(field(a, "deleted"))) continue;
     const id = optionalString(a, "uuid", "Attribute", "SCAN_BAD_MISP", file) ?? eventId;
     const found = attributeIndicator(type, value);
+    // A type the scan does not match, or a value that cannot match anything (a defanged URL,
+    // a digest of the wrong length): counted, as STIX patterns outside the subset are.
     if (found === undefined) {
       state.skipped++;
       continue;
     }
-    if (found === "malformed") bad(file, `Attribute ${id ?? ""} of type ${type} has a malformed value`);
     const comment = optionalString(a, "comment", "Attribute", "SCAN_BAD_MISP", file);
     state.indicators.push({
       ...found,
@@ -123,17 +124,17 @@ function readAttributes(
   }
 }
 
-/** The indicator of one attribute; undefined for a type the scan does not match, "malformed" for a bad value. */
+/** The indicator of one attribute; undefined for a type the scan does not match or a value it cannot use. */
 function attributeIndicator(
   type: string,
   value: string,
-): { kind: IndicatorKind; value: string; name?: string } | "malformed" | undefined {
+): { kind: IndicatorKind; value: string; name?: string } | undefined {
   let name: string | undefined;
   let v = value;
   let t = type;
   if (type.startsWith("filename|")) {
     const bar = value.lastIndexOf("|");
-    if (bar === -1) return "malformed";
+    if (bar === -1) return undefined;
     name = value.slice(0, bar);
     v = value.slice(bar + 1);
     t = type.slice("filename|".length);
@@ -142,27 +143,27 @@ function attributeIndicator(
     case "sha256":
     case "sha1":
     case "md5": {
-      if (hashKindOf(v) !== t) return "malformed";
+      if (hashKindOf(v) !== t) return undefined;
       return name === undefined ? { kind: t, value: v.toLowerCase() } : { kind: t, value: v.toLowerCase(), name };
     }
     case "domain":
     case "hostname": {
       const d = normalizeDomain(v);
-      return d === undefined ? "malformed" : { kind: "domain", value: d };
+      return d === undefined ? undefined : { kind: "domain", value: d };
     }
     case "url": {
       const u = normalizeUrl(v);
-      return u === undefined ? "malformed" : { kind: "url", value: u };
+      return u === undefined ? undefined : { kind: "url", value: u };
     }
     case "ip-dst":
     case "ip-src": {
       const ip = normalizeIp(v);
-      return ip === undefined ? "malformed" : { kind: "ip", value: ip };
+      return ip === undefined ? undefined : { kind: "ip", value: ip };
     }
     case "ip-dst|port":
     case "ip-src|port": {
       const ip = normalizeIp(v.slice(0, Math.max(v.lastIndexOf("|"), 0)));
-      return ip === undefined ? "malformed" : { kind: "ip", value: ip };
+      return ip === undefined ? undefined : { kind: "ip", value: ip };
     }
     default:
       return undefined;

@@ -93,7 +93,8 @@ function fromIndicator(o: JsonRecord, id: string, file: string): { kind: Indicat
   const patternType = optionalString(o, "pattern_type", id, "SCAN_BAD_STIX", file);
   const pattern = optionalString(o, "pattern", id, "SCAN_BAD_STIX", file);
   if (pattern === undefined) bad(file, `${id} has no pattern`);
-  if (patternType !== "stix") return []; // Sigma, YARA, Snort...: another tool's language
+  // STIX 2.0 indicators have no pattern_type: their patterns are STIX patterns.
+  if (patternType !== "stix" && patternType !== undefined) return []; // Sigma, YARA, Snort...: another tool's language
   try {
     return equalityIndicators(parseStixPattern(pattern));
   } catch (e) {

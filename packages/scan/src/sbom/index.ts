@@ -30,3 +30,11 @@ export interface Advisories {
 export async function loadOsv(dir: string, options: LoadOsvOptions = {}): Promise<Advisories> {
   return loadOsvIndex(dir, options);
 }
+
+/** The finding id of the SBOM layer, with what it means and what to do (a SARIF rule's help). */
+export const SBOM_FINDINGS: ReadonlyMap<string, string> = new Map([
+  [
+    "sbom.vulnerable-component",
+    "A package or library the release bundles is affected by a published advisory (OSV). Update it to the fixed version named in the evidence, or record why the vulnerable code is not reachable.",
+  ],
+]);

@@ -12,6 +12,10 @@ import { countRules, diagnosticLocation } from "./rules-source.js";
 
 export { countRules } from "./rules-source.js";
 
+/** YARA findings are `yara.<rule>`: one id per rule, with this help (the rule's description is in the evidence). */
+export const YARA_FINDING_HELP =
+  "A YARA rule given with --rules matched the file; the rule's description and the matched strings with their offsets are in the evidence. Read what the rule detects, then look at the bytes at those offsets.";
+
 /** Compiled rules. */
 export interface YaraRules {
   /** How many rules were compiled, across every file. */
