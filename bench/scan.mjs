@@ -31,7 +31,7 @@ function script(n, seed) {
   const lines = [];
   let size = 0;
   for (let i = 0; size < n; i++) {
-    const line = `export function f${seed}_${i}(e, t) { const r = e.exports[t] ?? this.cache.get("k${i}"); if (!r) return fetch("https://api.vendor-${seed % 7}.com/v1/items/${i}"); return r.value * ${i} + Math.max(t.length, ${seed}); }\n`;
+    const line = `export function f${seed}_${i}(e, t) { const r = e.exports[t] ?? this.cache.get("k${i}"); if (!r) return fetch("https://api.vendor-${seed % 7}.com/v1/items/${seed}?page=" + ${i}); return r.value * ${i} + Math.max(t.length, ${seed}); }\n`;
     lines.push(line);
     size += line.length;
   }

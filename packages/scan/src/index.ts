@@ -15,6 +15,7 @@ export {
 } from "./archive/index.js";
 export {
   analyzeBinary,
+  BINARY_FINDINGS,
   BINARY_LIMITS,
   type BinaryFormat,
   type BinaryInfo,
@@ -22,6 +23,7 @@ export {
   checkSignature,
   compareBinaries,
   entropy,
+  readBinary,
   type SectionInfo,
   type SignatureInfo,
   sniffBinary,
@@ -39,10 +41,12 @@ export {
   SEVERITIES,
   type Severity,
 } from "./finding.js";
+export { CORE_FINDINGS, findingHelp } from "./findings-help.js";
 export { type Inspected, inspectFile } from "./inspect.js";
 export {
   DEFAULT_INTEL_LIMITS,
   type FileHashes,
+  INTEL_FINDINGS,
   type Intel,
   type IntelLimits,
   type IntelSource,
@@ -63,9 +67,16 @@ export {
   type LoadOsvOptions,
   loadOsv,
   purlOf,
+  SBOM_FINDINGS,
   type SbomSubject,
 } from "./sbom/index.js";
 export { type ScanOptions, type ScanProgress, type ScanResult, scanRelease } from "./scan.js";
 export { threeCxShape, verdictOf } from "./verdict.js";
 export { type ReleaseFile, type WalkItem, type WalkOptions, walkRelease } from "./walk.js";
-export { DEFAULT_YARA_LIMITS, loadYaraRules, type YaraLimits, type YaraRules } from "./yara/index.js";
+export {
+  DEFAULT_YARA_LIMITS,
+  loadYaraRules,
+  YARA_FINDING_HELP,
+  type YaraLimits,
+  type YaraRules,
+} from "./yara/index.js";

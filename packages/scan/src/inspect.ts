@@ -4,7 +4,7 @@
  * and the signature check (layer 2) find. What is kept is a {@link FileRecord}; the bytes go.
  */
 import { createHash } from "node:crypto";
-import { analyzeBinary, type BinaryInfo, checkSignature, entropy, sniffBinary } from "./binary/index.js";
+import { type BinaryInfo, entropy, readBinary, sniffBinary } from "./binary/index.js";
 import { extractNetworkIndicators } from "./diff/network.js";
 import { isPackageJson, parsePackageJson } from "./diff/npm.js";
 import { ScanFormatError, ScanLimitError } from "./errors.js";
@@ -22,9 +22,8 @@ export interface Inspected {
 async function inspectBinary(file: ReleaseFile): Promise<{ binary?: BinaryInfo; findings: Finding[] }> {
   if (sniffBinary(file.bytes) === undefined) return { findings: [] };
   try {
-    const info = analyzeBinary(file.bytes, file.path);
-    const signature = await checkSignature(file.bytes, file.path);
-    return { binary: { ...info, signature: signature.info }, findings: signature.findings };
+    const { info, findings } = readBinary(file.bytes, file.path);
+    return { binary: info, findings };
   } catch (error) {
     // A format the readers do not parse yet is not a finding about the file.
     if (error instanceof ScanFormatError && error.code === "SCAN_BAD_BINARY") return { findings: [] };

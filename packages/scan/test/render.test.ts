@@ -4,11 +4,14 @@
  * ruleId, ruleIndex, level, message and locations).
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import {
+  CORE_FINDINGS,
   fileUri,
+  findingHelp,
   renderJson,
   renderSarif,
   renderText,
@@ -43,7 +46,12 @@ interface SarifLog {
     tool: {
       driver: {
         name: string;
-        rules: Array<{ id: string; shortDescription: { text: string }; defaultConfiguration: { level: string } }>;
+        rules: Array<{
+          id: string;
+          shortDescription: { text: string };
+          help?: { text: string };
+          defaultConfiguration: { level: string };
+        }>;
       };
     };
     originalUriBaseIds: Record<string, unknown>;
@@ -73,6 +81,7 @@ function assertSarif(log: SarifLog): void {
     for (const rule of driver.rules) {
       assert.equal(typeof rule.id, "string");
       assert.equal(typeof rule.shortDescription?.text, "string");
+      assert.ok((rule.help?.text ?? "").length > 20, `${rule.id} has help text`);
       assert.ok(LEVELS.has(rule.defaultConfiguration.level));
     }
     assert.ok(Array.isArray(run.results));
@@ -129,5 +138,25 @@ describe("rendering a scan report", () => {
     assert.match(text, /MEDIUM {3}diff\.npm\.changed-version-unchanged {2}node_modules\/m\/package\.json/);
     assert.match(text, /info \(listed with --format json\): diff\.file\.changed ×2/);
     assert.doesNotMatch(text, /INFO /);
+  });
+
+  it("every finding id the pipeline emits has help text for SARIF and the docs, and every help text an emitter", () => {
+    const dir = path.join(import.meta.dirname, "..", "..", "src");
+    const files = [
+      "scan.ts",
+      "inspect.ts",
+      "verdict.ts",
+      ...readdirSync(path.join(dir, "diff")).map((n) => `diff/${n}`),
+    ];
+    const emitted = new Set<string>();
+    for (const file of files.filter((f) => f.endsWith(".ts"))) {
+      const text = readFileSync(path.join(dir, file), "utf8");
+      for (const m of text.matchAll(/"((?:diff|format|verdict)\.[a-z0-9.-]+)"/g)) emitted.add(m[1] ?? "");
+    }
+    // NETWORK_KINDS names its ids in a table: they are literals too.
+    assert.ok(emitted.size >= 15, [...emitted].join());
+    assert.deepEqual([...emitted].filter((id) => findingHelp(id) === undefined).sort(), []);
+    assert.deepEqual([...CORE_FINDINGS.keys()].filter((id) => !emitted.has(id)).sort(), []);
+    assert.equal(typeof findingHelp("yara.any_rule"), "string");
   });
 });

@@ -6,6 +6,7 @@
  * verdict in the run's.
  */
 import type { Finding, Severity } from "../finding.js";
+import { findingHelp } from "../findings-help.js";
 import type { ScanReport } from "../report.js";
 
 /** The SARIF version written. */
@@ -36,7 +37,7 @@ function rule(f: Finding) {
     id: f.id,
     name: f.id.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase()),
     shortDescription: { text: f.why },
-    help: { text: `${f.why}. See docs/scan.md#${f.id.replaceAll(".", "")} for what to do.` },
+    help: { text: findingHelp(f.id) ?? f.why },
     defaultConfiguration: { level: SARIF_LEVEL[f.severity] },
     properties: { layer: f.layer, tags: ["security", `bulwark-${f.layer}`] },
   };
