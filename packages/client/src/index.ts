@@ -37,6 +37,7 @@ export {
   readZipEntries,
   resolveLimits,
   type UnpackedSize,
+  type ZipReadOptions,
 } from "./archive/index.js";
 export {
   type ClientEvent,

@@ -40,6 +40,12 @@ const archives = fc.oneof(
   entries.map((es) => tar(es.map((e) => ({ name: e.name, data: e.data })))),
   entries.map((es) => gzip(tar(es.map((e) => ({ name: e.name, data: e.data }))))),
   entries.map((es) => zip(es.map((e) => ({ name: e.name, data: e.data })))),
+  entries.map((es) =>
+    zip(
+      es.map((e, i) => ({ name: e.name, data: e.data, descriptor: i % 2 === 0 })),
+      { zip64: true },
+    ),
+  ),
   entries.map((es) => asar(Object.fromEntries(es.map((e) => [e.name.replaceAll("/", "_"), e.data])))),
 );
 

@@ -4,7 +4,8 @@
  * names that climb out) with typed errors.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@bulwark/testkit";
@@ -14,7 +15,10 @@ import { asar, noise } from "./release-builders.js";
 
 async function walk(file: string, options: Parameters<typeof walkRelease>[1] = {}): Promise<WalkItem[]> {
   const items: WalkItem[] = [];
-  for await (const item of walkRelease(file, options)) items.push(item);
+  // A file's bytes are valid until the walk moves on (its buffer is reused): keep a copy.
+  for await (const item of walkRelease(file, options)) {
+    items.push(item.kind === "file" ? { ...item, bytes: Buffer.from(item.bytes) } : item);
+  }
   return items;
 }
 
@@ -53,6 +57,43 @@ describe("walking a release's archives", () => {
     assert.equal(leaf?.kind === "file" && leaf.bytes.toString(), "zip inside asar");
     const script = items.find((i) => i.path === "app/run.sh");
     assert.equal(script?.kind === "file" && script.executable, true);
+  });
+
+  it("reads zip64 archives: zip64 end record, extra fields, 8-byte data descriptors, nested too", async (t) => {
+    const dir = tempDir(t);
+    const z64 = zip(
+      [
+        { name: "a/readme.txt", data: "zip64 entry" },
+        { name: "b.bin", data: noise(3000), descriptor: true },
+      ],
+      { zip64: true },
+    );
+    writeFileSync(path.join(dir, "top.zip"), z64);
+    const top = await walk(path.join(dir, "top.zip"));
+    assert.deepEqual(paths(top), ["a/readme.txt", "b.bin"]);
+    assert.equal(top[0]?.kind === "file" && top[0].bytes.toString(), "zip64 entry");
+    writeFileSync(path.join(dir, "outer.tar"), tar([{ name: "inner.zip", data: z64 }]));
+    assert.deepEqual(paths(await walk(path.join(dir, "outer.tar"))), [
+      "inner.zip",
+      "inner.zip!/a/readme.txt",
+      "inner.zip!/b.bin",
+    ]);
+  });
+
+  it("reads a zip64 archive written by Info-ZIP (zip -fz), when zip is installed", async (t) => {
+    const dir = tempDir(t);
+    try {
+      execFileSync("zip", ["-v"], { stdio: "ignore" });
+    } catch {
+      t.skip("Info-ZIP zip is not installed (apt-get install zip): the writer-made zip64 case above still runs");
+      return;
+    }
+    mkdirSync(path.join(dir, "src"));
+    writeFileSync(path.join(dir, "src", "hello.txt"), "hello from Info-ZIP\n");
+    execFileSync("zip", ["-q", "-fz", "-r", path.join(dir, "info.zip"), "src"], { cwd: dir });
+    const items = await walk(path.join(dir, "info.zip"));
+    const hello = items.find((i) => i.path === "src/hello.txt");
+    assert.equal(hello?.kind === "file" && hello.bytes.toString(), "hello from Info-ZIP\n");
   });
 
   it("walks a folder in sorted order and reads a single file as itself", async (t) => {

@@ -223,6 +223,21 @@ export interface ZipOptions {
   /** Bytes written between the entries and the central directory. */
   readonly gap?: Buffer;
   readonly comment?: string;
+  /**
+   * Write zip64 forms (APPNOTE 4.3.14, 4.5.3): every entry's sizes and offset as 0xFFFFFFFF
+   * with a zip64 extra field, 8-byte sizes in data descriptors, and a zip64 end record and
+   * locator before an end record of 0xFFFF/0xFFFFFFFF.
+   */
+  readonly zip64?: boolean;
+}
+
+/** A zip64 extra field holding `values` as 8-byte integers. */
+function zip64Extra(values: readonly number[]): Buffer {
+  const extra = Buffer.alloc(4 + 8 * values.length);
+  extra.writeUInt16LE(0x0001, 0);
+  extra.writeUInt16LE(8 * values.length, 2);
+  values.forEach((v, i) => extra.writeBigUInt64LE(BigInt(v), 4 + 8 * i));
+  return extra;
 }
 
 /** A zip archive of `entries`. */
@@ -249,6 +264,8 @@ export function zip(entries: readonly ZipSpec[], options: ZipOptions = {}): Buff
       localOffset: f?.localOffset ?? offset,
     });
     const l = record(e.local, true);
+    const z64 = options.zip64 === true;
+    const localExtra = z64 ? zip64Extra([l.size, l.compressedSize]) : Buffer.alloc(0);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
@@ -257,12 +274,17 @@ export function zip(entries: readonly ZipSpec[], options: ZipOptions = {}): Buff
     local.writeUInt16LE(0x5a21, 10); // 11:17:02
     local.writeUInt16LE(0x5781, 12); // 2023-12-01 (MS-DOS date)
     local.writeUInt32LE(l.crc >>> 0, 14);
-    local.writeUInt32LE(l.compressedSize >>> 0, 18);
-    local.writeUInt32LE(l.size >>> 0, 22);
+    local.writeUInt32LE(z64 ? 0xffffffff : l.compressedSize >>> 0, 18);
+    local.writeUInt32LE(z64 ? 0xffffffff : l.size >>> 0, 22);
     local.writeUInt16LE(l.name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const descriptor = Buffer.alloc(e.descriptor ? 16 : 0);
-    if (e.descriptor) {
+    local.writeUInt16LE(localExtra.length, 28);
+    const descriptor = Buffer.alloc(e.descriptor ? (z64 ? 24 : 16) : 0);
+    if (e.descriptor && z64) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeBigUInt64LE(BigInt(packed.length), 8);
+      descriptor.writeBigUInt64LE(BigInt(data.length), 16);
+    } else if (e.descriptor) {
       descriptor.writeUInt32LE(0x08074b50, 0);
       descriptor.writeUInt32LE(crc, 4);
       descriptor.writeUInt32LE(packed.length, 8);
@@ -278,13 +300,15 @@ export function zip(entries: readonly ZipSpec[], options: ZipOptions = {}): Buff
     cd.writeUInt16LE(0x5a21, 12);
     cd.writeUInt16LE(0x5781, 14);
     cd.writeUInt32LE(c.crc >>> 0, 16);
-    cd.writeUInt32LE(c.compressedSize >>> 0, 20);
-    cd.writeUInt32LE(c.size >>> 0, 24);
+    cd.writeUInt32LE(z64 ? 0xffffffff : c.compressedSize >>> 0, 20);
+    cd.writeUInt32LE(z64 ? 0xffffffff : c.size >>> 0, 24);
     cd.writeUInt16LE(c.name.length, 28);
+    const centralExtra = z64 ? zip64Extra([c.size, c.compressedSize, c.localOffset]) : Buffer.alloc(0);
+    cd.writeUInt16LE(centralExtra.length, 30);
     cd.writeUInt32LE(((mode << 16) | (isDir ? 0x10 : 0)) >>> 0, 38);
-    cd.writeUInt32LE(c.localOffset >>> 0, 42);
-    central.push(Buffer.concat([cd, c.name]));
-    const entry = Buffer.concat([local, l.name, packed, descriptor]);
+    cd.writeUInt32LE(z64 ? 0xffffffff : c.localOffset >>> 0, 42);
+    central.push(Buffer.concat([cd, c.name, centralExtra]));
+    const entry = Buffer.concat([local, l.name, localExtra, packed, descriptor]);
     parts.push(entry);
     offset += entry.length;
   }
@@ -299,11 +323,26 @@ export function zip(entries: readonly ZipSpec[], options: ZipOptions = {}): Buff
   const directory = Buffer.concat(central);
   const comment = Buffer.from(options.comment ?? "");
   const eocd = Buffer.alloc(22);
+  const z64 = options.zip64 === true;
   eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(options.count ?? central.length, 8);
-  eocd.writeUInt16LE(options.count ?? central.length, 10);
-  eocd.writeUInt32LE(options.cdSize ?? directory.length, 12);
-  eocd.writeUInt32LE(options.cdOffset ?? offset, 16);
+  eocd.writeUInt16LE(z64 ? 0xffff : (options.count ?? central.length), 8);
+  eocd.writeUInt16LE(z64 ? 0xffff : (options.count ?? central.length), 10);
+  eocd.writeUInt32LE(z64 ? 0xffffffff : (options.cdSize ?? directory.length), 12);
+  eocd.writeUInt32LE(z64 ? 0xffffffff : (options.cdOffset ?? offset), 16);
   eocd.writeUInt16LE(comment.length, 20);
-  return Buffer.concat([...parts, directory, eocd, comment]);
+  if (!z64) return Buffer.concat([...parts, directory, eocd, comment]);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE((3 << 8) | 45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(BigInt(options.count ?? central.length), 24);
+  record.writeBigUInt64LE(BigInt(options.count ?? central.length), 32);
+  record.writeBigUInt64LE(BigInt(options.cdSize ?? directory.length), 40);
+  record.writeBigUInt64LE(BigInt(options.cdOffset ?? offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + directory.length), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([...parts, directory, record, locator, eocd, comment]);
 }

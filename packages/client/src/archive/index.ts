@@ -34,4 +34,4 @@ export { type ArchiveFormat, DEST_EXISTS, type ExtractResult } from "./staging.j
 export { readTarEntries } from "./tar.js";
 export { hasTarMagic } from "./tar-header.js";
 export { isZlibError, readZipEntries } from "./zip.js";
-export { bytesReader, type RandomAccessReader } from "./zip-directory.js";
+export { bytesReader, type RandomAccessReader, type ZipReadOptions } from "./zip-directory.js";

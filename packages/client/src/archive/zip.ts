@@ -10,7 +10,13 @@ import { crc32 } from "./crc32.js";
 import { type ArchiveEntry, noData } from "./entry.js";
 import { ARCHIVE_ERRORS, ArchiveError, entryLabel } from "./errors.js";
 import type { ExtractLimits } from "./limits.js";
-import { type RandomAccessReader, readAt, readZipDirectory, type ZipRecord } from "./zip-directory.js";
+import {
+  type RandomAccessReader,
+  readAt,
+  readZipDirectory,
+  type ZipReadOptions,
+  type ZipRecord,
+} from "./zip-directory.js";
 
 const READ_CHUNK = 64 * 1024;
 
@@ -106,8 +112,9 @@ export async function* readZipEntries(
   file: RandomAccessReader,
   fileSize: number,
   limits: ExtractLimits,
+  options: ZipReadOptions = {},
 ): AsyncGenerator<ArchiveEntry> {
-  for (const record of await readZipDirectory(file, fileSize, limits)) {
+  for (const record of await readZipDirectory(file, fileSize, limits, options)) {
     yield {
       path: record.name,
       type: record.type,

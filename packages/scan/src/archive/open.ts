@@ -142,7 +142,7 @@ export async function* archiveEntries(
       yield* readTarEntries(tarChunks(source, kind === "tar.gz", budget), budget);
     } else if (kind === "zip") {
       const { reader, size } = readerOf(source);
-      yield* readZipEntries(reader, size, budget.limits);
+      yield* readZipEntries(reader, size, budget.limits, { zip64: true });
     } else {
       const { reader, size } = readerOf(source);
       yield* readAsarEntries(reader, size, budget);
