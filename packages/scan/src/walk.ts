@@ -16,8 +16,8 @@ import {
   type ScanLimits,
   SNIFF_BYTES,
   sniffArchive,
+  translateArchiveError,
 } from "./archive/index.js";
-import { translateArchiveError } from "./archive/open.js";
 import { ScanFormatError, ScanLimitError } from "./errors.js";
 
 /** One file of a release, with its bytes. */

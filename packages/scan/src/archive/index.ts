@@ -11,4 +11,11 @@ export {
   resolveScanLimits,
   type ScanLimits,
 } from "./limits.js";
-export { type ArchiveKind, type ArchiveSource, archiveEntries, SNIFF_BYTES, sniffArchive } from "./open.js";
+export {
+  type ArchiveKind,
+  type ArchiveSource,
+  archiveEntries,
+  SNIFF_BYTES,
+  sniffArchive,
+  translateArchiveError,
+} from "./open.js";

@@ -28,10 +28,14 @@ export function renderText(report: ScanReport): string {
   lines.push(`verdict: ${report.verdict.toUpperCase()}`);
   lines.push(summary("release", report.release));
   if (report.previous !== undefined) lines.push(summary("previous", report.previous));
-  const ran = ["diff" as const, "signature" as const].filter((l) => report.layers[l]);
-  if (report.layers.intel !== undefined) ran.push(`intel (${report.layers.intel.indicators} indicators)` as never);
-  if (report.layers.yara !== undefined) ran.push(`yara (${report.layers.yara.rules} rules)` as never);
-  if (report.layers.sbom !== undefined) ran.push(`sbom (${report.layers.sbom.components} components)` as never);
+  const { layers } = report;
+  const ran = [
+    ...(layers.diff ? ["diff"] : []),
+    ...(layers.signature ? ["signature"] : []),
+    ...(layers.intel ? [`intel (${layers.intel.indicators} indicators)`] : []),
+    ...(layers.yara ? [`yara (${layers.yara.rules} rules)`] : []),
+    ...(layers.sbom ? [`sbom (${layers.sbom.components} components)`] : []),
+  ];
   lines.push(`layers: ${ran.join(", ") || "none"}`);
   const counts = Object.entries(report.counts)
     .filter(([, n]) => n > 0)
