@@ -29,7 +29,8 @@ With --scan, every staged release file is scanned first (\`bulwark scan\`, again
 product's previous published release file for the same platform), with --intel and --rules
 passed on. A file whose verdict is block is refused and nothing is published (exit 13),
 unless --scan-override "REASON" is given. Each decision, the verdict, the finding counts and
-any override reason are appended to DIR/release-gate.jsonl before anything is signed.
+any override reason are appended to DIR/release-gate.jsonl before anything is signed (with
+--dry-run the scan runs and refuses as usual, and nothing is recorded).
 
 Examples:
   bulwark repo publish ./updates --dry-run
