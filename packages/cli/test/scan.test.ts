@@ -143,6 +143,31 @@ describe("bulwark repo publish --scan", () => {
     assert.equal(log[2]?.previous, `${APP}/1.0.0/${APP}-1.0.0.tar.gz`);
   });
 
+  it("diffs each staged file against the same platform's highest earlier release", async (t) => {
+    const vendor = await Vendor.create(t);
+    const add = (version: string, platform: string) =>
+      vendor.add(version, tarGz(demoFiles(version, MODULE)), {
+        platform,
+        fileName: `${APP}-${version}-${platform}.tar.gz`,
+      });
+    await add("1.0.0", "linux-x64");
+    await add("1.1.0", "linux-x64");
+    await add("1.1.0", "win32-x64");
+    await vendor.publish();
+    await add("1.2.0", "linux-x64");
+    await add("1.2.0", "win32-x64");
+    const run = await runCli(["repo", "publish", vendor.dir, "--scan"]);
+    assert.equal(run.code, 0, run.stderr);
+    const log = readFileSync(path.join(vendor.dir, "release-gate.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { target: string; previous?: string });
+    assert.deepEqual(log.map((l) => [l.target, l.previous]).sort(), [
+      [`${APP}/1.2.0/${APP}-1.2.0-linux-x64.tar.gz`, `${APP}/1.1.0/${APP}-1.1.0-linux-x64.tar.gz`],
+      [`${APP}/1.2.0/${APP}-1.2.0-win32-x64.tar.gz`, `${APP}/1.1.0/${APP}-1.1.0-win32-x64.tar.gz`],
+    ]);
+  });
+
   it("--scan-override without --scan is a usage error", async (t) => {
     const vendor = await Vendor.create(t);
     assert.equal((await runCli(["repo", "publish", vendor.dir, "--scan-override", "x"])).code, 2);
