@@ -9,12 +9,15 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import {
+  BINARY_FINDINGS,
   CORE_FINDINGS,
   fileUri,
   findingHelp,
+  INTEL_FINDINGS,
   renderJson,
   renderSarif,
   renderText,
+  SBOM_FINDINGS,
   SCAN_SCHEMA,
   type ScanReport,
   scanRelease,
@@ -158,5 +161,15 @@ describe("rendering a scan report", () => {
     assert.deepEqual([...emitted].filter((id) => findingHelp(id) === undefined).sort(), []);
     assert.deepEqual([...CORE_FINDINGS.keys()].filter((id) => !emitted.has(id)).sort(), []);
     assert.equal(typeof findingHelp("yara.any_rule"), "string");
+  });
+
+  it("docs/scan.md names every finding id the layers document", () => {
+    const doc = readFileSync(path.join(import.meta.dirname, "..", "..", "..", "..", "docs", "scan.md"), "utf8");
+    const ids = [...CORE_FINDINGS.keys(), ...BINARY_FINDINGS.keys(), ...INTEL_FINDINGS.keys(), ...SBOM_FINDINGS.keys()];
+    assert.ok(ids.length > 40);
+    assert.deepEqual(
+      ids.filter((id) => !doc.includes(`\`${id}\``)),
+      [],
+    );
   });
 });
