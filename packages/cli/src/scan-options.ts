@@ -44,6 +44,8 @@ export interface ScanRequest {
   readonly sbom?: string | undefined;
   /** Print the report in this format; nothing printed when undefined. */
   readonly format?: ScanFormat | undefined;
+  /** How the progress line names the release and the previous one (default: their paths). */
+  readonly labels?: { readonly release: string; readonly previous?: string | undefined };
 }
 
 /** Scans `target` with progress on stderr, prints the report, and returns it. */
@@ -58,7 +60,11 @@ export async function runScan(ctx: Context, target: string, request: ScanRequest
       ...(request.rules === undefined ? {} : { rules: resolve(request.rules) }),
       sbom: request.sbom !== undefined,
       onProgress: (p) =>
-        counter.update(p.phase === "release" ? `scanning ${target}` : `scanning ${request.previous}`, p.files, p.bytes),
+        counter.update(
+          `scanning ${p.phase === "release" ? (request.labels?.release ?? target) : (request.labels?.previous ?? request.previous)}`,
+          p.files,
+          p.bytes,
+        ),
     });
   } finally {
     counter.finish();
@@ -89,7 +95,11 @@ export function scanGate(ctx: Context, request: Pick<ScanRequest, "intel" | "rul
       ctx.out.note(
         `scanning ${release.target}${release.previous === undefined ? " (no previous release to diff against)" : ` against ${release.previous.target}`}`,
       );
-      const report = await runScan(ctx, release.file, { ...request, previous: release.previous?.file });
+      const report = await runScan(ctx, release.file, {
+        ...request,
+        previous: release.previous?.file,
+        labels: { release: release.target, previous: release.previous?.target },
+      });
       const text = renderText({ ...report, release: { ...report.release, path: release.target } });
       if (report.verdict !== "clean") ctx.out.note(text.trimEnd());
       decisions.push({
