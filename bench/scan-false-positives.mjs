@@ -18,6 +18,9 @@ const SERIES = [
   ["@biomejs/cli-linux-x64", ["2.0.0", "2.0.4", "2.0.5", "2.0.6"]],
   ["@biomejs/cli-win32-x64", ["2.0.4", "2.0.5", "2.0.6"]],
   ["@biomejs/cli-darwin-arm64", ["2.0.4", "2.0.5", "2.0.6"]],
+  // Script-only controls: a large compiler bundle, and Electron's updater.
+  ["typescript", ["5.8.2", "5.8.3"]],
+  ["electron-updater", ["6.6.1", "6.6.2"]],
 ];
 
 const dir = path.join(os.tmpdir(), "bulwark-scan-false-positives");
