@@ -92,6 +92,7 @@ async function perFileFindings(layers: FileLayers, record: FileRecord, bytes: Bu
 /** One release walked: its inventory, the findings about its files, and its summary. */
 async function inspectRelease(
   target: string,
+  name: string,
   phase: ScanProgress["phase"],
   layers: FileLayers | undefined,
   options: ScanOptions,
@@ -103,7 +104,12 @@ async function inspectRelease(
   const stat = await fs.stat(target).catch((cause: unknown) => {
     throw cannotRead(target, cause);
   });
-  for await (const item of walkRelease(target, options.limits === undefined ? {} : { limits: options.limits })) {
+  const walkOptions = {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    // A single-file release is named after the new release's file on both sides of the diff.
+    singleFileName: path.basename(name),
+  };
+  for await (const item of walkRelease(target, walkOptions)) {
     if (item.kind === "unreadable") {
       findings.push({
         id: "format.archive.unreadable",
@@ -189,8 +195,10 @@ export async function scanRelease(target: string, options: ScanOptions = {}): Pr
   // Both releases are walked at once: one's decompression and reads overlap the other's
   // hashing and string search (memory: one file of each in memory at a time).
   const [next, old] = await Promise.all([
-    inspectRelease(target, "release", layers, options),
-    options.previous === undefined ? undefined : inspectRelease(options.previous, "previous", undefined, options),
+    inspectRelease(target, target, "release", layers, options),
+    options.previous === undefined
+      ? undefined
+      : inspectRelease(options.previous, target, "previous", undefined, options),
   ]);
   const findings = [...next.findings];
   let previous: ReleaseSummary | undefined;

@@ -58,6 +58,12 @@ export interface WalkOptions {
   readonly limits?: ScanLimits;
   /** Called after each file with the bytes of file content walked so far. */
   readonly onProgress?: (bytes: number) => void;
+  /**
+   * The name a release that is one file (not an archive or folder) gets; default its file
+   * name. The diff names both releases' single file alike (`MyApp-Setup.exe` against
+   * `MyApp-Setup-1.9.exe` compares the two binaries, not an added and a removed file).
+   */
+  readonly singleFileName?: string;
 }
 
 function cannotRead(file: string, cause: unknown): StorageError {
@@ -243,7 +249,8 @@ export async function* walkRelease(target: string, options: WalkOptions = {}): A
   try {
     const kind = sniffArchive(await headOf(handle, target));
     if (kind === undefined) {
-      yield* walker.visit(name, await walker.readFile(target, stat.size, name), (stat.mode & 0o111) !== 0, 0);
+      const single = options.singleFileName ?? name;
+      yield* walker.visit(single, await walker.readFile(target, stat.size, name), (stat.mode & 0o111) !== 0, 0);
       return;
     }
     // The top-level archive's entries are named as in the archive, not through its file name.

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -127,6 +128,17 @@ describe("the 3CX-shaped release", () => {
       report.findings.filter((f) => f.severity !== "low" && f.severity !== "info").map((f) => f.id),
       [],
     );
+  });
+
+  it("compares two single-file releases under different names as one binary (MyApp-1.9.dll against MyApp.dll)", async (t) => {
+    const dir = tempDir(t);
+    const previous = path.join(dir, "ffmpeg-1.9.dll");
+    const next = path.join(dir, "ffmpeg.dll");
+    writeFileSync(previous, PREVIOUS["app/ffmpeg.dll"] as Uint8Array);
+    writeFileSync(next, TROJANED["app/ffmpeg.dll"] as Uint8Array);
+    const { report } = await scanRelease(next, { previous });
+    assert.equal(byId(report.findings, "diff.binary.loader-import-added")?.file, "ffmpeg.dll");
+    assert.equal(byId(report.findings, "diff.file.added"), undefined);
   });
 
   it("bulwark scan exits 13 (block) and its SARIF names the pieces", async (t) => {
