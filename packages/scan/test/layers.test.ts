@@ -10,6 +10,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import { scanRelease } from "../src/index.js";
+import { writePe } from "./corpus/index.js";
 import { asar, type Files, writeTarGz } from "./release-builders.js";
 
 const RELEASE: Files = {
@@ -100,5 +101,21 @@ describe("layers 3-5 through the pipeline", () => {
     assert.equal(report.layers.sbom?.advisories, 1);
     const components = (sbom as { components: Array<{ name: string; version: string }> }).components;
     assert.ok(components.some((c) => c.name === "left-pad-ish" && c.version === "1.2.3"));
+  });
+
+  it("a PE truncated in its headers inside the release is a finding (format.binary.unreadable), not the end of the scan", async (t) => {
+    const dir = tempDir(t);
+    const pe = writePe({
+      dll: true,
+      sections: [{ name: ".text", data: new Uint8Array(4096), executable: true }],
+      imports: [],
+    });
+    const release = writeTarGz(path.join(dir, "app.tar.gz"), { ...RELEASE, "app/cut.dll": pe.subarray(0, 300) });
+    const { report } = await scanRelease(release);
+    const cut = report.findings.find((f) => f.id === "format.binary.unreadable");
+    assert.equal(cut?.file, "app/cut.dll");
+    assert.match(String(cut?.evidence.code), /^SCAN_(BAD|LIMIT)_/);
+    assert.equal(report.verdict, "review");
+    assert.equal(report.release.files, 7); // the scan went on past it
   });
 });
