@@ -96,6 +96,7 @@ async function inspectRelease(
   phase: ScanProgress["phase"],
   layers: FileLayers | undefined,
   options: ScanOptions,
+  stop: AbortSignal,
 ): Promise<{ inventory: Inventory; findings: Finding[]; summary: ReleaseSummary }> {
   const files = new Map<string, FileRecord>();
   const findings: Finding[] = [];
@@ -110,6 +111,8 @@ async function inspectRelease(
     singleFileName: path.basename(name),
   };
   for await (const item of walkRelease(target, walkOptions)) {
+    // The other release failed: the scan has failed, stop reading (the walk closes its files).
+    if (stop.aborted) break;
     if (item.kind === "unreadable") {
       findings.push({
         id: "format.archive.unreadable",
@@ -194,11 +197,17 @@ export async function scanRelease(target: string, options: ScanOptions = {}): Pr
   const layers: FileLayers = { ...(intel ? { intel } : {}), ...(yara ? { yara } : {}) };
   // Both releases are walked at once: one's decompression and reads overlap the other's
   // hashing and string search (memory: one file of each in memory at a time).
+  const stop = new AbortController();
+  const stopOnFailure = <T>(walk: Promise<T>): Promise<T> =>
+    walk.catch((error: unknown) => {
+      stop.abort();
+      throw error;
+    });
   const [next, old] = await Promise.all([
-    inspectRelease(target, target, "release", layers, options),
+    stopOnFailure(inspectRelease(target, target, "release", layers, options, stop.signal)),
     options.previous === undefined
       ? undefined
-      : inspectRelease(options.previous, target, "previous", undefined, options),
+      : stopOnFailure(inspectRelease(options.previous, target, "previous", undefined, options, stop.signal)),
   ]);
   const findings = [...next.findings];
   let previous: ReleaseSummary | undefined;

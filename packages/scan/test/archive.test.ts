@@ -10,7 +10,14 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "@bulwark/testkit";
 import { gzip, tar, zip } from "@bulwark/testkit/archives";
-import { ScanFormatError, ScanLimitError, type WalkItem, walkRelease } from "../src/index.js";
+import {
+  ScanFormatError,
+  ScanLimitError,
+  type ScanProgress,
+  scanRelease,
+  type WalkItem,
+  walkRelease,
+} from "../src/index.js";
 import { asar, noise } from "./release-builders.js";
 
 async function walk(file: string, options: Parameters<typeof walkRelease>[1] = {}): Promise<WalkItem[]> {
@@ -139,6 +146,24 @@ describe("walking a release's archives", () => {
       walk(file),
       (e: unknown) => e instanceof ScanLimitError && e.code === "SCAN_LIMIT_COMPRESSION_RATIO",
     );
+  });
+
+  it("a bomb in the new release stops the walk of the previous one too", async (t) => {
+    const dir = tempDir(t);
+    const bomb = path.join(dir, "bomb.zip");
+    writeFileSync(bomb, zip([{ name: "zeros", data: Buffer.alloc(8 * 1024 * 1024) }]));
+    const previous = path.join(dir, "previous");
+    mkdirSync(previous);
+    for (let i = 0; i < 3000; i++) writeFileSync(path.join(previous, `f${i}.txt`), `file ${i}`);
+    const seen: ScanProgress[] = [];
+    await assert.rejects(
+      scanRelease(bomb, { previous, onProgress: (p) => seen.push(p) }),
+      (e: unknown) => e instanceof ScanLimitError,
+    );
+    const atRefusal = seen.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(seen.length, atRefusal, "nothing more was walked after the refusal");
+    assert.ok(atRefusal < 3000);
   });
 
   it("refuses more entries than maxEntries (SCAN_LIMIT_ENTRIES), nested ones counted", async (t) => {
