@@ -19,6 +19,8 @@ export {
 } from "./config-file.js";
 export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
 export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
+export { type ListedRelease, listedReleases, targetFileState } from "./listed-releases.js";
+export { proofDestinations, type UnloggedRelease, unloggedReleases } from "./log/backfill.js";
 export {
   type AppendedToLog,
   type AppendToLogOptions,
@@ -69,6 +71,7 @@ export {
   type StagedChange,
   setRoleThreshold,
 } from "./operations/keys.js";
+export { type BackfillOptions, type BackfillResult, backfillLog } from "./operations/log-backfill.js";
 export { isoSeconds, withRepository } from "./operations/open.js";
 export {
   ONLINE_ROLES,
@@ -86,7 +89,7 @@ export {
   type ShortenedWindow,
 } from "./operations/refresh.js";
 export { type RemovedRelease, removeRelease } from "./operations/release-remove.js";
-export { listReleases, type ReleaseListing, targetFileState } from "./operations/releases-list.js";
+export { listReleases, type ReleaseListing } from "./operations/releases-list.js";
 export {
   keysOfRole,
   privateHalf,
@@ -182,4 +185,6 @@ export {
   type ReleaseQuorum,
   readAttestationFiles,
   requireReleaseQuorum,
+  type UnattestedRelease,
+  unattestedReleases,
 } from "./verified-builds.js";
