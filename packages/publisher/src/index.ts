@@ -20,7 +20,7 @@ export {
 export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
 export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
 export { type ListedRelease, listedReleases, targetFileState } from "./listed-releases.js";
-export { proofDestinations, type UnloggedRelease, unloggedReleases } from "./log/backfill.js";
+export { type UnloggedRelease, unloggedReleases } from "./log/backfill.js";
 export {
   type AppendedToLog,
   type AppendToLogOptions,
@@ -40,6 +40,7 @@ export {
 } from "./log/log-dir.js";
 export { isUrl, type LogLocation, openLogLocation, readPolicyFile, vkeyOption } from "./log/log-location.js";
 export { createNoteKeyFile, readNoteKeyFile } from "./log/note-keys.js";
+export { type ProofFile, proofDestinations, proofFiles } from "./log/proof-files.js";
 export { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "./log/release-logging.js";
 export {
   loadCosigner,

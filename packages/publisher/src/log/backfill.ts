@@ -7,11 +7,11 @@
  * what endpoints are offered.
  */
 import { promises as fs } from "node:fs";
-import path from "node:path";
-import { type LogPolicy, logPolicyQuorum, releaseProofPath, TlogError, verifyReleaseProof } from "@bulwark/tlog";
-import { hashPrefixedPath, type Repository } from "@bulwark/tuf";
+import { type LogPolicy, logPolicyQuorum, TlogError, verifyReleaseProof } from "@bulwark/tlog";
+import type { Repository } from "@bulwark/tuf";
 import { listedReleases } from "../listed-releases.js";
 import type { RepoDir } from "../store/repo-dir.js";
+import { proofDestinations } from "./proof-files.js";
 
 /** A listed release whose published file has no proof that satisfies the log policy. */
 export interface UnloggedRelease {
@@ -21,20 +21,6 @@ export interface UnloggedRelease {
   readonly path: string;
   /** `missing`: no proof beside it; `invalid`: a proof that does not verify against the policy. */
   readonly proof: "missing" | "invalid";
-}
-
-/**
- * Where a release file's proof is published under `targetsDir`: beside the file clients
- * fetch (hash-prefixed with consistent snapshots) and under the plain name, for people and tools.
- */
-export function proofDestinations(
-  targetsDir: string,
-  consistent: boolean,
-  target: { readonly path: string; readonly sha256: string },
-): string[] {
-  const fetched = consistent ? hashPrefixedPath(target.path, target.sha256) : target.path;
-  const names = [...new Set([releaseProofPath(fetched), releaseProofPath(target.path)])];
-  return names.map((name) => path.join(targetsDir, ...name.split("/")));
 }
 
 /**
@@ -48,13 +34,12 @@ export async function unloggedReleases(
   policy: LogPolicy,
   exclude: ReadonlySet<string> = new Set(),
 ): Promise<UnloggedRelease[]> {
-  const consistent = repo.root.signed.consistentSnapshot === true;
   const quorum = logPolicyQuorum(policy);
   const out: UnloggedRelease[] = [];
   for (const { release, target, state } of await listedReleases(repoDir, repo)) {
     if (state !== "published" || exclude.has(target.path)) continue;
     const sha256 = target.hashes.get("sha256") ?? "";
-    const [fetched] = proofDestinations(repoDir.paths.targets, consistent, { path: target.path, sha256 });
+    const [fetched] = proofDestinations(repoDir.paths.targets, repo, target.path);
     const bytes = fetched === undefined ? undefined : await fs.readFile(fetched).catch(() => undefined);
     let proof: UnloggedRelease["proof"] | undefined = bytes === undefined ? "missing" : undefined;
     if (bytes !== undefined) {

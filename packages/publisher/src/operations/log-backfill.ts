@@ -8,7 +8,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
-import { proofDestinations, type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
+import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
+import { proofFiles } from "../log/proof-files.js";
 import { logReleases, releaseEntries } from "../log/release-logging.js";
 import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
@@ -63,17 +64,12 @@ export async function backfillLog(dir: string, options: BackfillOptions = {}): P
       passphrases: repoDir.passphrases,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const consistent = repo.root.signed.consistentSnapshot === true;
     const files: string[] = [];
-    for (const r of releases) {
-      const proof = logged.proofs.get(r.path);
-      const sha256 = repo.targets(repo.roleForTarget(r.path)).signed.targets.get(r.path)?.hashes.get("sha256");
-      if (proof === undefined || sha256 === undefined) continue;
-      for (const dest of proofDestinations(repoDir.paths.targets, consistent, { path: r.path, sha256 })) {
-        await fs.mkdir(path.dirname(dest), { recursive: true });
-        await writeFileAtomic(dest, Buffer.from(proof));
-        files.push(path.relative(repoDir.paths.public, dest));
-      }
+    const paths = releases.map((r) => r.path);
+    for (const f of proofFiles(repoDir.paths.targets, repo, logged, paths)) {
+      await fs.mkdir(path.dirname(f.dest), { recursive: true });
+      await writeFileAtomic(f.dest, f.data);
+      files.push(path.relative(repoDir.paths.public, f.dest));
     }
     return {
       dryRun,

@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import { changeProofPath, type ReleaseChange, type ReleaseEntry } from "@bulwark/tlog";
+import type { ReleaseChange, ReleaseEntry } from "@bulwark/tlog";
 import {
   encodeName,
   hashPrefixedPath,
@@ -30,7 +30,8 @@ import {
   writeRepositoryFiles,
 } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
-import { proofDestinations, type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
+import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
+import { proofFiles } from "../log/proof-files.js";
 import { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
 import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
@@ -328,12 +329,6 @@ export class RepoDir {
     );
   }
 
-  /** The path and SHA-256 of a target as `repo` signs it. */
-  private signedTarget(repo: Repository, targetPath: string): { path: string; sha256: string } {
-    const target = repo.targets(repo.roleForTarget(targetPath)).signed.targets.get(targetPath);
-    return { path: targetPath, sha256: target?.hashes.get("sha256") ?? "" };
-  }
-
   /**
    * Signs what changed and writes it to public/: release files and their log proofs first,
    * then new versioned metadata, `timestamp.json` last. When the root being published names
@@ -376,29 +371,17 @@ export class RepoDir {
             passphrases: this.passphrases,
             ...(this.options.signal ? { signal: this.options.signal } : {}),
           });
-    // Each proof beside its release file, and under the plain name for people and tools.
-    const proofFiles = [...state.added, ...backfilled.map((b) => this.signedTarget(repo, b.path))].flatMap((t) => {
-      const proof = logged?.proofs.get(t.path);
-      if (proof === undefined) return [];
-      const dests = proofDestinations(this.paths.targets, consistent, t);
-      return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
-    });
-    // Each change's proof beside the file it changes: under the name clients fetch it by
-    // (hash-prefixed with consistent snapshots) and under the plain name.
-    for (const { path: changed, change } of options.changes ?? []) {
-      const proof = logged?.changeProofs.get(changed);
-      if (proof === undefined) continue;
-      const sha256 = repo.targets(repo.roleForTarget(changed)).signed.targets.get(changed)?.hashes.get("sha256");
-      const names = [changed, ...(consistent && sha256 !== undefined ? [hashPrefixedPath(changed, sha256)] : [])];
-      for (const name of names) {
-        const dest = path.join(this.paths.targets, ...changeProofPath(name, change.kind).split("/"));
-        proofFiles.push({ dest, data: Buffer.from(proof) });
-      }
-    }
+    const proofs = proofFiles(
+      this.paths.targets,
+      repo,
+      logged,
+      [...state.added, ...backfilled].map((t) => t.path),
+      options.changes,
+    );
     const report: PublishReport = {
       files: [
         ...targetFiles.map((t) => ({ path: path.relative(this.paths.public, t.dest), bytes: t.length })),
-        ...proofFiles.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
+        ...proofs.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
         ...changed.map((f) => ({ path: f.path, bytes: f.data.length })),
       ],
       targets: targetFiles.length,
@@ -417,7 +400,7 @@ export class RepoDir {
     };
     if (options.dryRun) return report;
     for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.options.onProgress);
-    for (const f of proofFiles) {
+    for (const f of proofs) {
       await fs.mkdir(path.dirname(f.dest), { recursive: true });
       await writeFileAtomic(f.dest, f.data);
     }
