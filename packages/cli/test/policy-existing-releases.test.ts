@@ -11,10 +11,11 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { CLIENT_ERRORS } from "@bulwark/client";
 import { APP, demoFiles, endpoint, installedFiles, Vendor } from "./e2e-helpers.js";
-import { runCli } from "./helpers.js";
+import { runCli, serveFolder } from "./helpers.js";
 import { enableLog, ORIGIN, proofFiles, publishJson } from "./transparency-helpers.js";
 import {
   attest,
@@ -46,13 +47,19 @@ describe("turning on the transparency log keeps earlier releases installable", (
     await vendor.add("1.0.0", v100);
     await vendor.publish();
 
-    const { set } = await enableLog(t, vendor);
+    const { set, logDir, logVkey } = await enableLog(t, vendor);
     // The policy command names the release clients would refuse, and what logs it.
     assert.match(set.stderr, /1 listed release file\(s\) have no proof in this log/);
     assert.match(set.stderr, /app 1\.0\.0 \(app\/1\.0\.0\/app-1\.0\.0\.tar\.gz\)/);
     assert.match(set.stderr, /bulwark log backfill /);
     assert.deepEqual(await unloggedInStatus(vendor), [UNLOGGED_100]);
 
+    const dry = await runCli(["repo", "publish", vendor.dir, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /Would log 1 release file\(s\) published earlier without a valid proof, and published their proofs: app 1\.0\.0/,
+    );
     const published = await publishJson(vendor);
     assert.equal(published.code, 0, published.stderr);
     const report = published.json<{ log: { origin: string; entries: number; backfilled: unknown[] } }>();
@@ -67,6 +74,16 @@ describe("turning on the transparency log keeps earlier releases installable", (
     const ep = endpoint(t, vendor);
     assert.deepEqual(await ep.client.update(), { action: "installed", to: "1.0.0" });
     assert.deepEqual(installedFiles(ep), demoFiles("1.0.0"));
+
+    // The monitor finds the backfilled entry listed by the repository: nothing to report.
+    const logUrl = await serveFolder(t, path.join(logDir, "public"));
+    writeFileSync(path.join(vendor.work, "root.json"), vendor.root());
+    const monitor = await runCli([
+      ...["log", "monitor", "--log", logUrl, "--log-vkey", logVkey, "--repo", vendor.server.url],
+      ...["--root", path.join(vendor.work, "root.json"), "--json"],
+    ]);
+    assert.equal(monitor.code, 0, monitor.stdout);
+    assert.equal(monitor.json<{ ok: boolean }>().ok, true);
 
     // Nothing is left to log: the next publish logs only its own release.
     await vendor.add("1.0.1", genuineBuild("1.0.1"));

@@ -8,7 +8,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { LogPolicy } from "@bulwark/tlog";
 import { encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
 import type { PublisherOptions } from "../options.js";
 import type { RepoConfig } from "../store/config.js";
@@ -210,7 +212,7 @@ export async function repositoryStatus(dir: string, options: PublisherOptions = 
   reader.topLevel();
   reader.delegations();
   const staged = await repoDir.stagedState();
-  const policy = logPolicyIn(repo.root.signed);
+  const policy = readableLogPolicy(repo);
   const log =
     policy === undefined
       ? undefined
@@ -241,5 +243,15 @@ function safeRole(repo: Repository, targetPath: string): string {
     return repo.roleForTarget(targetPath);
   } catch {
     return "targets";
+  }
+}
+
+/** The log policy of the root the next publish signs; undefined when it has none or it does not parse (status still shows the rest). */
+function readableLogPolicy(repo: Repository): LogPolicy | undefined {
+  try {
+    return logPolicyIn(repo.root.signed);
+  } catch (error) {
+    if (error instanceof PublisherError && error.code === PUBLISHER_ERRORS.BAD_LOG_POLICY) return undefined;
+    throw error;
   }
 }
