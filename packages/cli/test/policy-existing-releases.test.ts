@@ -16,7 +16,7 @@ import { describe, it } from "node:test";
 import { CLIENT_ERRORS } from "@bulwark/client";
 import { APP, demoFiles, endpoint, installedFiles, Vendor } from "./e2e-helpers.js";
 import { runCli, serveFolder } from "./helpers.js";
-import { enableLog, ORIGIN, proofFiles, publishJson } from "./transparency-helpers.js";
+import { enableLog, ORIGIN, proofFiles, publishJson, TestWitness, vendorWithLog } from "./transparency-helpers.js";
 import {
   attest,
   errorOf,
@@ -133,6 +133,28 @@ describe("turning on the transparency log keeps earlier releases installable", (
     assert.deepEqual(again.json<{ releases: unknown[] }>().releases, []);
     // The replacement proof verifies as clients verify it.
     assert.deepEqual(await endpoint(t, vendor).client.update(), { action: "installed", to: "1.0.0" });
+  });
+
+  it("replacing a witness in root re-logs the releases whose proofs the new witnesses never cosigned", async (t) => {
+    const { vendor, logVkey, witnesses } = await vendorWithLog(t);
+    const v100 = genuineBuild("1.0.0");
+    await vendor.add("1.0.0", v100);
+    await vendor.publish();
+    const [w1] = witnesses as [TestWitness, TestWitness];
+    const w3 = await TestWitness.start(t, "w3", logVkey);
+    const set = await runCli([
+      ...["log", "policy", "set", vendor.dir, "--log-dir", path.join(vendor.work, "release-log")],
+      ...["--threshold", "2", "--witness", w1.option(), "--witness", w3.option()],
+    ]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr, /app 1\.0\.0 \(app\/1\.0\.0\/app-1\.0\.0\.tar\.gz: its proof does not verify\)/);
+    const published = await publishJson(vendor);
+    assert.equal(published.code, 0, published.stderr);
+    const log = published.json<{ log: { backfilled: unknown[]; cosignedBy: string[] } }>().log;
+    assert.deepEqual(log.backfilled, [{ ...UNLOGGED_100, proof: "invalid" }]);
+    assert.deepEqual(log.cosignedBy, ["w1", "w3"]);
+    const ep = endpoint(t, vendor);
+    assert.deepEqual(await ep.client.update(), { action: "installed", to: "1.0.0" });
   });
 
   it("bulwark log backfill under a root without a log policy is a usage error", async (t) => {
