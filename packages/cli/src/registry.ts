@@ -164,6 +164,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/log-monitor.js")).default,
   },
   {
+    name: "log backfill",
+    summary: "log every listed release that has no valid proof (published before the log policy)",
+    load: async () => (await import("./commands/log-backfill.js")).default,
+  },
+  {
     name: "log policy set",
     summary: "require every release to be in a transparency log, cosigned by k witnesses (next root)",
     load: async () => (await import("./commands/log-policy-set.js")).default,

@@ -91,6 +91,10 @@ export const PUBLISHER_ERRORS = {
   BAD_LOG_POLICY: "BAD_LOG_POLICY",
   /** The root requires a log and bulwark.json names no log folder. */
   NO_RELEASE_LOG: "NO_RELEASE_LOG",
+  /** A command that needs the root's log policy, under a root without one. */
+  NO_LOG_POLICY: "NO_LOG_POLICY",
+  /** Listed releases lack attestations that satisfy a new release policy (verified builds). */
+  UNATTESTED_RELEASES: "UNATTESTED_RELEASES",
   /** bulwark.json's log folder is not the root's log. */
   LOG_MISMATCH: "LOG_MISMATCH",
   /** A release entry could not be made (its role was not signed). */
@@ -157,6 +161,7 @@ export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.BAD_POLICY,
   PUBLISHER_ERRORS.BUILDER_KEY_IS_REPOSITORY_KEY,
   PUBLISHER_ERRORS.NO_RELEASE_LOG,
+  PUBLISHER_ERRORS.NO_LOG_POLICY,
   PUBLISHER_ERRORS.LOG_MISMATCH,
   PUBLISHER_ERRORS.BAD_VKEY,
   PUBLISHER_ERRORS.LOG_VKEY_REQUIRED,

@@ -2,6 +2,7 @@ import path from "node:path";
 import { publish } from "@bulwark/publisher";
 import { describeRemaining } from "@bulwark/tuf";
 import { defineCommand } from "../command.js";
+import { describeUnlogged } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
 
 export default defineCommand({
@@ -19,9 +20,11 @@ that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed 
 When the root names a transparency log (\`bulwark log policy set\`), every release file of
 the publish is appended to the log folder bulwark.json names (one batch, under its lock),
 the root's witnesses are asked to cosign, and each file's proof is published beside it as
-<file>.tlog-proof. Fewer than K cosignatures fail the publish before anything is written
-(exit 1): the previous state keeps serving; the entries stay in the log, and the next
-publish logs the releases again.
+<file>.tlog-proof. Listed releases published before the policy (or whose proof no longer
+verifies against it) are logged in the same batch, and their proofs published too (see
+\`bulwark log backfill\`). Fewer than K cosignatures fail the publish before anything is
+written (exit 1): the previous state keeps serving; the entries stay in the log, and the
+next publish logs the releases again.
 
 Example:
   bulwark repo publish ./updates --dry-run`,
@@ -67,6 +70,11 @@ Example:
       const last = BigInt(log.size ?? "0") - 1n;
       ctx.out.line(
         `Logged ${log.entries} release file(s) in ${log.origin} (entries ${log.firstIndex}..${last}), cosigned by ${log.cosignedBy?.join(", ")}.`,
+      );
+    }
+    if (log !== undefined && log.backfilled.length > 0) {
+      ctx.out.line(
+        `${log.firstIndex === undefined ? "Would log" : "Logged"} ${log.backfilled.length} release file(s) published earlier without a valid proof, and published their proofs: ${describeUnlogged(log.backfilled)}.`,
       );
     }
     ctx.out.note(

@@ -80,7 +80,15 @@ export async function verifiedBuildsScenes(kit: SceneKit): Promise<void> {
     await must(["attest", "keygen", "--out", dir(`${name.toLowerCase()}.pem`)]);
     policy.push("--builder", `${builderId(name)}=${dir(`${name.toLowerCase()}.pub.json`)}`);
   }
-  await must(policy);
+  // The earlier demo-app releases were never attested: `policy set` names them and refuses
+  // unless told that clients trusting the new root may refuse them.
+  const set = await must([...policy, "--allow-unattested-existing"]);
+  const unattested = (set.unattested as Array<{ version: string }> | undefined) ?? [];
+  if (unattested.length > 0) {
+    kit.say(
+      `  demo-app ${unattested.map((u) => u.version).join(", ")} came before any builder: clients under the new root refuse them (--allow-unattested-existing)`,
+    );
+  }
   const published = await must(["repo", "publish", kit.repo]);
   await kit.sync();
   const rootVersion = (published.versions as Record<string, number> | undefined)?.root;

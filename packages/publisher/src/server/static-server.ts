@@ -1,7 +1,7 @@
 /**
- * A static HTTP server for a repository's public tree (`metadata/`, `targets/`): for
- * development, demos and tests, and the reference for how a CDN or web server should serve
- * one. The server is never trusted by clients (every byte is verified against signed
+ * A static HTTP server for a repository's public tree (`metadata/`, `targets/`), or a
+ * transparency log's (`checkpoint`, `tile/`): for development, demos and tests, and the
+ * reference for how a CDN or web server should serve one. The server is never trusted by clients (every byte is verified against signed
  * metadata), so what matters here is that it never serves anything outside its root and
  * that caches never pin a file that changes in place:
  *
@@ -10,6 +10,8 @@
  * - versioned metadata (`metadata/N.role.json`) and hash-prefixed targets
  *   (`targets/**\/<sha256 or sha512 hex>.<name>`) never change under their name:
  *   `Cache-Control: public, max-age=31536000, immutable`.
+ * - a transparency log's tiles (`tile/**`, c2sp.org/tlog-tiles) never change under their
+ *   name either: immutable; its `checkpoint` changes in place: `no-cache`.
  * - 404s are `no-cache` too: a cached 404 for `metadata/N.root.json` would hide a root
  *   rotation from every client behind that cache.
  *
@@ -93,6 +95,9 @@ export function cacheControlFor(relPath: string): string {
   const name = segments.at(-1) ?? "";
   if (segments[0] === "metadata" && segments.length === 2 && VERSIONED_METADATA.test(name)) return CACHE_IMMUTABLE;
   if (segments[0] === "targets" && segments.length >= 2 && HASH_PREFIXED.test(name)) return CACHE_IMMUTABLE;
+  // A transparency log's tiles and entry bundles (c2sp.org/tlog-tiles) never change under
+  // their name, partial ones included; only its checkpoint changes in place.
+  if (segments[0] === "tile" && segments.length >= 3) return CACHE_IMMUTABLE;
   return CACHE_REVALIDATE;
 }
 

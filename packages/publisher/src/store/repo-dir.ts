@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import { changeProofPath, type ReleaseChange, type ReleaseEntry, releaseProofPath } from "@bulwark/tlog";
+import type { ReleaseChange, ReleaseEntry } from "@bulwark/tlog";
 import {
   encodeName,
   hashPrefixedPath,
@@ -30,6 +30,8 @@ import {
   writeRepositoryFiles,
 } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
+import { proofFiles } from "../log/proof-files.js";
 import { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
 import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
@@ -64,6 +66,8 @@ export interface PublishReport {
     readonly firstIndex?: string;
     readonly size?: string;
     readonly cosignedBy?: readonly string[];
+    /** Releases published earlier without a valid proof, logged (to log) with this publish. */
+    readonly backfilled: readonly UnloggedRelease[];
   };
 }
 
@@ -160,10 +164,11 @@ export class RepoDir {
   }
 
   /**
-   * The repository as published, with the staged changes applied, keys loaded on demand.
+   * The repository as published, with the staged changes applied (unless `staged` is
+   * false), keys loaded on demand.
    * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`.
    */
-  async load(): Promise<Repository> {
+  async load(options: { readonly staged?: boolean } = {}): Promise<Repository> {
     const names = await fs.readdir(this.paths.metadata).catch(() => [] as string[]);
     const roots = names
       .map((n) => /^(\d+)\.root\.json$/.exec(n))
@@ -208,7 +213,7 @@ export class RepoDir {
       signerSource: (role, keyids) => keys.signersFor(role, keyids),
       now: this.now,
     });
-    await this.applyStaged(repo);
+    if (options.staged !== false) await this.applyStaged(repo);
     return repo;
   }
 
@@ -351,8 +356,14 @@ export class RepoDir {
       return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
     });
     const policy = options.unlogged ? undefined : logPolicyIn(repo.root.signed);
+    // Listed releases published before the root required the log (or under another log
+    // policy) are logged with this publish, so that no client refuses them afterwards.
+    const backfilled =
+      policy === undefined ? [] : await unloggedReleases(this, repo, policy, new Set(state.added.map((t) => t.path)));
     const entries =
-      policy === undefined ? [] : [...releaseEntries(repo, state.added), ...changeEntries(repo, options.changes ?? [])];
+      policy === undefined
+        ? []
+        : [...releaseEntries(repo, [...state.added, ...backfilled]), ...changeEntries(repo, options.changes ?? [])];
     const logged =
       policy === undefined || entries.length === 0 || options.dryRun
         ? undefined
@@ -360,30 +371,17 @@ export class RepoDir {
             passphrases: this.passphrases,
             ...(this.options.signal ? { signal: this.options.signal } : {}),
           });
-    // Each proof beside its release file, and under the plain name for people and tools.
-    const proofFiles = targetFiles.flatMap((t) => {
-      const proof = logged?.proofs.get(t.path);
-      if (proof === undefined) return [];
-      const plain = path.join(this.paths.targets, ...releaseProofPath(t.path).split("/"));
-      const dests = [...new Set([releaseProofPath(t.dest), plain])];
-      return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
-    });
-    // Each change's proof beside the file it changes: under the name clients fetch it by
-    // (hash-prefixed with consistent snapshots) and under the plain name.
-    for (const { path: changed, change } of options.changes ?? []) {
-      const proof = logged?.changeProofs.get(changed);
-      if (proof === undefined) continue;
-      const sha256 = repo.targets(repo.roleForTarget(changed)).signed.targets.get(changed)?.hashes.get("sha256");
-      const names = [changed, ...(consistent && sha256 !== undefined ? [hashPrefixedPath(changed, sha256)] : [])];
-      for (const name of names) {
-        const dest = path.join(this.paths.targets, ...changeProofPath(name, change.kind).split("/"));
-        proofFiles.push({ dest, data: Buffer.from(proof) });
-      }
-    }
+    const proofs = proofFiles(
+      this.paths.targets,
+      repo,
+      logged,
+      [...state.added, ...backfilled].map((t) => t.path),
+      options.changes,
+    );
     const report: PublishReport = {
       files: [
         ...targetFiles.map((t) => ({ path: path.relative(this.paths.public, t.dest), bytes: t.length })),
-        ...proofFiles.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
+        ...proofs.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
         ...changed.map((f) => ({ path: f.path, bytes: f.data.length })),
       ],
       targets: targetFiles.length,
@@ -396,11 +394,13 @@ export class RepoDir {
         ),
         timestamp: repo.timestamp.signed.version,
       },
-      ...(policy === undefined || entries.length === 0 ? {} : { log: logReport(policy.origin, entries, logged) }),
+      ...(policy === undefined || entries.length === 0
+        ? {}
+        : { log: logReport(policy.origin, entries, logged, backfilled) }),
     };
     if (options.dryRun) return report;
     for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.options.onProgress);
-    for (const f of proofFiles) {
+    for (const f of proofs) {
       await fs.mkdir(path.dirname(f.dest), { recursive: true });
       await writeFileAtomic(f.dest, f.data);
     }
@@ -411,10 +411,16 @@ export class RepoDir {
 }
 
 /** The `log` part of a publish report. */
-function logReport(origin: string, entries: readonly ReleaseEntry[], logged: LoggedReleases | undefined) {
+function logReport(
+  origin: string,
+  entries: readonly ReleaseEntry[],
+  logged: LoggedReleases | undefined,
+  backfilled: readonly UnloggedRelease[],
+) {
   return {
     origin,
     entries: entries.length,
+    backfilled,
     ...(logged === undefined
       ? {}
       : {
