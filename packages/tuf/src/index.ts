@@ -59,6 +59,7 @@ export { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./updater/config.js"
 export { type Fetcher, type FetchOptions, readAll } from "./updater/fetcher.js";
 export { FileFetcher } from "./updater/file-fetcher.js";
 export {
+  type DownloadLimits,
   HTTP_FETCHER_DEFAULTS,
   HttpFetcher,
   type HttpFetcherOptions,

@@ -196,7 +196,12 @@ describe("slow retrieval attacks over loopback HTTP", () => {
       const u = new Updater({
         metadataDir: env.metadataDir,
         metadataBaseUrl: `http://127.0.0.1:${port}/metadata`,
-        fetcher: new HttpFetcher({ idleTimeoutMs: 300, graceMs: 500, minBytesPerSecond: 1000, connectTimeoutMs: 500 }),
+        fetcher: new HttpFetcher({
+          idleTimeoutMs: 300,
+          rateWindowMs: 500,
+          minBytesPerSecond: 1000,
+          connectTimeoutMs: 500,
+        }),
       });
       const before = readDir(env.metadataDir);
       const start = performance.now();
