@@ -22,7 +22,14 @@ export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, 
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
 export { hashPrefixedPath } from "./models/canonical-layout.js";
 export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";
-export { computeHashes, HashVerifier, isSupportedHash, verifyHashes } from "./models/hashes.js";
+export {
+  computeHashes,
+  HashVerifier,
+  isSupportedHash,
+  longerThanSigned,
+  shorterThanSigned,
+  verifyHashes,
+} from "./models/hashes.js";
 export { MetaFile } from "./models/meta-file.js";
 export {
   type AnySigned,

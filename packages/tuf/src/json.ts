@@ -103,6 +103,11 @@ export function parseJsonUncheckedDepth(input: Uint8Array | string): JsonValue {
       throw new FormatError("the document is not valid UTF-8", { cause, code: "JSON_PARSE" });
     }
   }
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new FormatError("the document starts with a byte-order mark (U+FEFF), which JSON does not allow", {
+      code: "JSON_PARSE",
+    });
+  }
   if (!LOSSY_NUMBER.test(text)) {
     let value: JsonValue;
     try {

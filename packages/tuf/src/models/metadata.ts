@@ -144,7 +144,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
 
   /** Like {@link fromBytes}, from parsed JSON. */
   static fromJSON(json: JsonValue, expectedType?: string, options: ParseOptions = {}): Metadata {
-    const label = expectedType ?? "metadata";
+    const label = options.label ?? expectedType ?? "metadata";
     const r = FieldReader.of(json, label, 1);
     const signedObj = r.object("signed");
     const type = signedObj._type;
