@@ -10,7 +10,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
   BulwarkError,
+  type DownloadLimits,
   type Fetcher,
+  HttpFetcher,
   readFileIfExists,
   Updater,
   type UpdaterConfig,
@@ -90,6 +92,13 @@ export interface UpdateClientOptions extends RootRequirements {
   readonly healthCheck?: HealthCheck;
   /** Where bytes come from; the `@bulwark/tuf` HttpFetcher (bounded, with Range support) by default. */
   readonly fetcher?: Fetcher;
+  /**
+   * Limits of the default fetcher (ignored with {@link fetcher}): the slow-retrieval guard
+   * (at least `minBytesPerSecond`, 4 KiB/s, over every `rateWindowMs`, 10 s), the deadline of
+   * each file (`deadlineBaseMs`, 60 s, plus its signed length at `deadlineBytesPerSecond`,
+   * 16 KiB/s) and the connect and idle timeouts (15 s each). See `HTTP_FETCHER_DEFAULTS`.
+   */
+  readonly downloadLimits?: DownloadLimits;
   /** Bounds and switches of the TUF updater (`DEFAULT_UPDATER_CONFIG` of `@bulwark/tuf` by default). */
   readonly updaterConfig?: Partial<UpdaterConfig>;
   /** Limits on a release's attestations (verified builds); {@link ATTESTATION_LIMITS} by default. */
@@ -118,6 +127,8 @@ export class UpdateClient extends EventEmitter {
   private readonly journal: Journal;
   private readonly metadataDir: string;
   private readonly downloads: string;
+  /** The fetcher every download of this client goes through. */
+  private readonly fetcher: Fetcher;
   private readonly installer: Installer;
   private clientIdCache: string | undefined;
 
@@ -132,6 +143,7 @@ export class UpdateClient extends EventEmitter {
     this.journal = new Journal(path.join(options.dataDir, "journal.json"));
     this.metadataDir = path.join(options.dataDir, "metadata");
     this.downloads = path.join(options.dataDir, "downloads");
+    this.fetcher = options.fetcher ?? new HttpFetcher(options.downloadLimits);
     this.installer = new Installer(this.journal, options.install, options.healthCheck, this.downloads, (e) =>
       this.emitEvent(e),
     );
@@ -173,7 +185,7 @@ export class UpdateClient extends EventEmitter {
       targetBaseUrl: this.options.targetsUrl,
       targetDir: this.downloads,
       ...(hasRoot || this.options.trustedRoot === undefined ? {} : { bootstrap: this.options.trustedRoot }),
-      ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
+      fetcher: this.fetcher,
       ...(this.options.updaterConfig ? { config: this.options.updaterConfig } : {}),
     });
   }

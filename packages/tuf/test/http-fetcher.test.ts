@@ -23,7 +23,7 @@ const FAST: HttpFetcherOptions = {
   connectTimeoutMs: 1500,
   idleTimeoutMs: 1500,
   minBytesPerSecond: 1,
-  graceMs: 1500,
+  rateWindowMs: 1500,
 };
 
 const MiB = 1024 * 1024;
@@ -279,14 +279,28 @@ describe("HttpFetcher: slow-retrieval attack", () => {
         }),
     },
     {
-      name: "rejects a server that trickles one byte every 100 ms (slow-retrieval attack, average rate)",
-      // The idle timeout never fires; only the average-rate check after graceMs can.
-      options: { ...FAST, idleTimeoutMs: 1000, graceMs: 800, minBytesPerSecond: 100 },
+      name: "rejects a server that trickles one byte every 100 ms (slow-retrieval attack, rate over a window)",
+      // The idle timeout never fires; only the rate check, once a window has passed, can.
+      options: { ...FAST, idleTimeoutMs: 1000, rateWindowMs: 800, minBytesPerSecond: 100 },
       firesAfterMs: 800,
       start: () =>
         startHttp((_req, res) => {
           res.writeHead(200);
           res.flushHeaders();
+          const timer = setInterval(() => res.write("x"), 100);
+          res.on("close", () => clearInterval(timer));
+        }),
+    },
+    {
+      name: "rejects a server that bursts 500 KB and then trickles one byte every 100 ms (slow-retrieval attack, burst then trickle)",
+      // Averaged since the start, the burst would keep this download above 100 bytes/s for
+      // over 80 minutes; over a sliding window, it counts only while it is in the window.
+      options: { ...FAST, idleTimeoutMs: 1000, rateWindowMs: 800, minBytesPerSecond: 100 },
+      firesAfterMs: 800,
+      start: () =>
+        startHttp((_req, res) => {
+          res.writeHead(200);
+          res.write(Buffer.alloc(500_000, 0x61));
           const timer = setInterval(() => res.write("x"), 100);
           res.on("close", () => clearInterval(timer));
         }),
@@ -602,6 +616,48 @@ describe("HttpFetcher: redirects", () => {
       );
     });
   }
+});
+
+describe("HttpFetcher: the deadline of each file, from its signed length", () => {
+  /** Sends one byte every 20 ms (50 bytes/s): always above a 10 bytes/s window rate. */
+  const dripping = () =>
+    startHttp((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write("a"), 20);
+      res.on("close", () => clearInterval(timer));
+    });
+
+  it("a server that stays just above the window rate fails at the file's deadline (slow-retrieval attack, steady drip)", async () => {
+    await withServer(await dripping(), async ({ url }) => {
+      // 300 ms + 2,000 bytes at 10,000 bytes/s = 500 ms for this file; the drip needs 40 s.
+      const fetcher = new HttpFetcher({
+        ...FAST,
+        rateWindowMs: 200,
+        minBytesPerSecond: 10,
+        deadlineBaseMs: 300,
+        deadlineBytesPerSecond: 10_000,
+      });
+      assert.equal(fetcher.deadlineMs(2000), 500);
+      const started = Date.now();
+      await assert.rejects(
+        readAll(fetcher, url, { maxLength: 2000 }),
+        (e: unknown) =>
+          isError(SlowRetrievalError, "DOWNLOAD_SLOW")(e) &&
+          /within 500 ms, the deadline for a file of at most 2000 bytes/.test((e as Error).message),
+      );
+      const took = Date.now() - started;
+      assert.ok(took >= 450 && took < 1500, `took ${took} ms`);
+    });
+  });
+
+  it("the deadline grows with the file's signed length: a larger file gets longer", () => {
+    const fetcher = new HttpFetcher();
+    assert.equal(fetcher.deadlineMs(0), 60_000);
+    assert.equal(fetcher.deadlineMs(100 * MiB), 60_000 + 6_400_000);
+    assert.ok(fetcher.deadlineMs(512 * 1024) < 100_000, "a root-sized file gets under 100 s");
+    assert.equal(new HttpFetcher({ deadlineBytesPerSecond: 0 }).deadlineMs(MiB), Number.POSITIVE_INFINITY);
+    assert.equal(new HttpFetcher({ totalTimeoutMs: 5000 }).deadlineMs(100 * MiB), 5000);
+  });
 });
 
 describe("HttpFetcher: the overall time limit", () => {

@@ -116,6 +116,7 @@ export class Agent {
       ...(config.requirePolicies ? { requirePolicies: config.requirePolicies } : {}),
       ...(config.minRootVersion === undefined ? {} : { minRootVersion: config.minRootVersion }),
       ...(hooks.fetcher ? { fetcher: hooks.fetcher } : {}),
+      ...(config.download ? { downloadLimits: config.download } : {}),
       // Stuck on a revoked version is the one client event an operator must act on.
       log: (e) => this.log(e.event === "running-revoked" ? "error" : "info", e),
     };

@@ -15,6 +15,7 @@
  *     "requirePolicies": { "releasePolicy": true, "logPolicy": true },
  *     "minRootVersion": 3,
  *     "limits": { "maxUnpackedSize": "500MiB", "maxFiles": 20000 },
+ *     "download": { "minRate": "4KiB", "rateWindow": "10s", "deadlineBase": "60s", "deadlineRate": "16KiB" },
  *     "log": "/var/log/bulwark/agent.jsonl"
  *   }
  *
@@ -30,6 +31,7 @@ import {
   type RootRequirements,
 } from "@bulwark/client";
 import { durationField, parseConfigFile, SCHEMA_KEY } from "@bulwark/publisher";
+import type { DownloadLimits } from "@bulwark/tuf";
 import { z } from "zod";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -73,6 +75,8 @@ export interface AgentConfig extends RootRequirements {
   readonly poll: { readonly intervalMs: number; readonly jitterMs: number; readonly maxBackoffMs: number };
   /** Bounds on unpacking a release archive (the directory strategy), over the client's defaults. */
   readonly limits?: DirectoryStrategyOptions;
+  /** The slow-retrieval guard, per-file deadline and timeouts of downloads, over the client's defaults. */
+  readonly download?: DownloadLimits;
   readonly log?: string;
 }
 
@@ -136,6 +140,23 @@ const LIMITS = z
   })
   .describe("bounds on unpacking a release archive (the directory strategy); the client's defaults otherwise");
 
+const DOWNLOAD = z
+  .strictObject({
+    minRate: sizeField(
+      "the slowest a download may be, in bytes per second over any rateWindow, before it is dropped as a slow-retrieval attack; default 4KiB",
+    ).optional(),
+    rateWindow: durationField("the sliding window minRate is judged over; default 10s").optional(),
+    deadlineBase: durationField(
+      "each file's deadline is this plus its signed length at deadlineRate; default 60s",
+    ).optional(),
+    deadlineRate: sizeField("bytes per second the per-file deadline allows for; default 16KiB").optional(),
+    connectTimeout: durationField("time to connect and get response headers; default 15s").optional(),
+    idleTimeout: durationField("longest silence in the middle of a download; default 15s").optional(),
+  })
+  .describe(
+    "limits of every download (metadata and releases): a server that is too slow is dropped (slow-retrieval attack); the client's defaults otherwise",
+  );
+
 /** The schema of the agent configuration (what the file holds, before paths are resolved). */
 export const AGENT_CONFIG_SCHEMA = z
   .strictObject({
@@ -191,6 +212,7 @@ export const AGENT_CONFIG_SCHEMA = z
       .optional()
       .describe("the lowest root version accepted (the version the app was built with, say)"),
     limits: LIMITS.optional(),
+    download: DOWNLOAD.optional(),
     log: z.string().min(1).optional().describe("also append the JSON-lines log to this file"),
   })
   .check((ctx) => {
@@ -231,7 +253,7 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
     cmd !== undefined && /[\\/]/.test(cmd) && !path.isAbsolute(cmd)
       ? [rel(cmd), ...args]
       : [...(cmd === undefined ? [] : [cmd]), ...args];
-  const { repository, install, healthCheck, poll = {}, limits } = json;
+  const { repository, install, healthCheck, poll = {}, limits, download } = json;
   const ms = (seconds: number | undefined, fallback: number) => (seconds ?? fallback) * 1000;
   return {
     file: path.resolve(file),
@@ -264,6 +286,7 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
     ...(json.requirePolicies ? { requirePolicies: requiredPolicies(json.requirePolicies) } : {}),
     ...(json.minRootVersion === undefined ? {} : { minRootVersion: json.minRootVersion }),
     ...(limits ? { limits: extractLimits(limits) } : {}),
+    ...(download ? { download: downloadLimits(download) } : {}),
     ...(json.log === undefined ? {} : { log: rel(json.log) }),
   };
 }
@@ -274,6 +297,20 @@ function requiredPolicies(p: { releasePolicy?: boolean | undefined; logPolicy?: 
     ...(p.releasePolicy === undefined ? {} : { releasePolicy: p.releasePolicy }),
     ...(p.logPolicy === undefined ? {} : { logPolicy: p.logPolicy }),
   };
+}
+
+/** The config's `download` in the client's terms. */
+function downloadLimits(d: z.output<typeof DOWNLOAD>): DownloadLimits {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  const limits = {
+    minBytesPerSecond: d.minRate,
+    rateWindowMs: ms(d.rateWindow),
+    deadlineBaseMs: ms(d.deadlineBase),
+    deadlineBytesPerSecond: d.deadlineRate,
+    connectTimeoutMs: ms(d.connectTimeout),
+    idleTimeoutMs: ms(d.idleTimeout),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as DownloadLimits;
 }
 
 /** The config's `limits` in the client's terms. */
