@@ -12,6 +12,7 @@ import { describe, it } from "node:test";
 import { rolloutPosition } from "@bulwark/client";
 import type { KeyEntry } from "@bulwark/publisher";
 import { Metadata, type Root } from "@bulwark/tuf";
+import { whatNext } from "../src/quickstart/what-next.js";
 import { type CliRun, runCli, tempDir } from "./helpers.js";
 
 const PASSPHRASE = { BULWARK_PASSPHRASE: "quickstart demo passphrase" };
@@ -177,6 +178,14 @@ describe("bulwark quickstart", () => {
       versions: Record<string, number>;
     }>();
     assert.equal(published.versions.root, 4);
+  });
+
+  it("without --keep, what to try next says how to keep the world, and points at the docs", () => {
+    const text = whatNext({ dir: "/tmp/bulwark-quickstart-x", kept: false }, "p", 4).join("\n");
+    assert.match(text, /`bulwark quickstart --keep \.\/bulwark-tour` makes the same world in \.\/bulwark-tour/);
+    assert.doesNotMatch(text, /bulwark-quickstart-x|bulwark repo status/, "no commands for a world that is gone");
+    for (const doc of ["README.md", "docs/agent.md", "docs/transparency-log.md", "docs/verified-builds.md"])
+      assert.ok(text.includes(doc), `what next lacks ${doc}`);
   });
 
   it("refuses --keep with a folder that holds anything, and writes nothing there", async (t) => {
