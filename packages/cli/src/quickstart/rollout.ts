@@ -35,6 +35,7 @@ export async function stagedRolloutScene(kit: SceneKit, endpoints: Endpoints, fi
   kit.step("The vendor publishes demo-app 1.1.0 to 50 % of endpoints first (a staged rollout, in signed metadata)");
   await must(["release", "add", kit.repo, file, "--name", "demo-app", "--version", "1.1.0"]);
   await must(["release", "rollout", kit.repo, RELEASE, "--percent", "50"]);
+  kit.say("  the rollout publishes the staged 1.1.0 at 50 % at once: it is never offered to every endpoint");
   await kit.sync();
   const got = new Map<string, string>();
   const check = async (percent: number, names: readonly string[]) => {
