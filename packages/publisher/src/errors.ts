@@ -135,6 +135,8 @@ export const PUBLISHER_ERRORS = {
   BELOW_THRESHOLD: "BELOW_THRESHOLD",
   /** A policy change would replace an online key that is held elsewhere (an external signer, offline). */
   ONLINE_KEY_ELSEWHERE: "ONLINE_KEY_ELSEWHERE",
+  /** An offline key for a role other than root, which an offline key can never sign. */
+  OFFLINE_NOT_ROOT: "OFFLINE_NOT_ROOT",
 } as const;
 
 /** The codes that mean the caller's input or configuration is wrong (a CLI's usage error, an HTTP 400). */
@@ -154,6 +156,7 @@ export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.BAD_CHANNEL,
   PUBLISHER_ERRORS.BAD_PLATFORM,
   PUBLISHER_ERRORS.BAD_PERCENT,
+  PUBLISHER_ERRORS.OFFLINE_NOT_ROOT,
   PUBLISHER_ERRORS.RELEASE_PUBLISHED,
   PUBLISHER_ERRORS.NO_RELEASE_POLICY,
   PUBLISHER_ERRORS.SOURCE_DIGEST_REQUIRED,
