@@ -20,9 +20,9 @@ that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed 
 When the root names a transparency log (\`bulwark log policy set\`), every release file of
 the publish is appended to the log folder bulwark.json names (one batch, under its lock),
 the root's witnesses are asked to cosign, and each file's proof is published beside it as
-<file>.tlog-proof. Listed releases published before the policy (or whose proof no longer
-verifies against it) are logged in the same batch, and their proofs published too (see
-\`bulwark log backfill\`). Fewer than K cosignatures fail the publish before anything is
+<file>.tlog-proof. The publish that turns the log on (or changes its policy) also logs the
+listed releases published before it (or whose proof no longer verifies against it) in the
+same batch, and publishes their proofs (see \`bulwark log backfill\`). Fewer than K cosignatures fail the publish before anything is
 written (exit 1): the previous state keeps serving; the entries stay in the log, and the
 next publish logs the releases again.
 

@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
-import type { ReleaseChange, ReleaseEntry } from "@bulwark/tlog";
+import { logPolicyJsonIn, type ReleaseChange, type ReleaseEntry } from "@bulwark/tlog";
 import {
   encodeName,
   hashPrefixedPath,
@@ -347,6 +347,7 @@ export class RepoDir {
     } = {},
   ): Promise<PublishReport> {
     const state = await this.stagedState();
+    const previousPolicy = ((r) => (r === undefined ? undefined : logPolicyJsonIn(r.signed)))(repo.publishedRoot());
     const changed: RepositoryFile[] = await repo.publish();
     const root = changed.find((f) => /^metadata\/\d+\.root\.json$/.test(f.path));
     if (root !== undefined) changed.splice(changed.length - 1, 0, { path: "metadata/root.json", data: root.data });
@@ -356,10 +357,13 @@ export class RepoDir {
       return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
     });
     const policy = options.unlogged ? undefined : logPolicyIn(repo.root.signed);
-    // Listed releases published before the root required the log (or under another log
-    // policy) are logged with this publish, so that no client refuses them afterwards.
-    const backfilled =
-      policy === undefined ? [] : await unloggedReleases(this, repo, policy, new Set(state.added.map((t) => t.path)));
+    // The publish that turns the log on (or changes its policy) logs the listed releases
+    // published before it (or under the earlier policy), so that no client refuses them
+    // afterwards. Later, `bulwark log backfill` does it; `repo status` lists what needs it.
+    const policyChanged = policy !== undefined && logPolicyJsonIn(repo.root.signed) !== previousPolicy;
+    const backfilled = policyChanged
+      ? await unloggedReleases(this, repo, policy, new Set(state.added.map((t) => t.path)))
+      : [];
     const entries =
       policy === undefined
         ? []
