@@ -15,7 +15,7 @@ import {
   parseJson,
   type RepositorySource,
 } from "@bulwark/tuf";
-import { isLoopback, loopbackNote } from "./common.js";
+import { isLoopback, loopbackNote, transportOf } from "./common.js";
 import { baseName, type DetectedKind, detectFeed } from "./detect.js";
 import { auditElectron } from "./electron.js";
 import { AuditInputError, FEED_ERRORS, FETCH_ERRORS, FeedFetchError, INPUT_ERRORS } from "./errors.js";
@@ -258,21 +258,25 @@ async function repositoryAudit(
 
 function documentAudit(kind: DetectedKind, fetched: Fetched): FeedAudit {
   const name = baseName(fetched.location);
+  const withTransport = (audit: FeedAudit): FeedAudit => ({
+    ...audit,
+    facts: [...audit.facts, ["transport", transportOf(fetched.location)]],
+  });
   try {
     switch (kind) {
       case "electron-updater":
-        return auditElectron(fetched.bytes, fetched.location, name);
+        return withTransport(auditElectron(fetched.bytes, fetched.location, name));
       case "sparkle":
-        return auditSparkle(fetched.bytes, fetched.location);
+        return withTransport(auditSparkle(fetched.bytes, fetched.location));
       case "squirrel-windows":
-        return auditSquirrel(fetched.bytes, fetched.location);
+        return withTransport(auditSquirrel(fetched.bytes, fetched.location));
       case "tuf-metadata":
       case "unknown":
-        return auditUnknown(fetched.bytes, fetched.location);
+        return auditUnknown(fetched.bytes, fetched.location); // names its transport itself
     }
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
-    return unreadable(FEED_TYPE[kind], error);
+    return withTransport(unreadable(FEED_TYPE[kind], error));
   }
 }
 

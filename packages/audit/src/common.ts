@@ -86,6 +86,13 @@ export function plainHttpFindings(
   return out;
 }
 
+/** How the feed itself was read, for the facts: https, plain HTTP (loopback or not), or a local file. */
+export function transportOf(location: string): string {
+  if (/^https:\/\//i.test(location)) return "https";
+  if (!/^http:\/\//i.test(location)) return "local file";
+  return isLoopback(location) ? "plain HTTP on loopback (a local test)" : "plain HTTP (no TLS)";
+}
+
 /** The note for a feed read from this machine's loopback address: plain HTTP, but a local test's. */
 export function loopbackNote(url: string, where: string): Finding {
   return finding(

@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { listen, tempDir } from "@bulwark/testkit";
 import { auditFeed } from "../src/audit.js";
-import { buildMachineSeverity, isLoopback } from "../src/common.js";
+import { buildMachineSeverity, isLoopback, transportOf } from "../src/common.js";
 import { ATTACKS } from "../src/finding.js";
 import { allFindingIds } from "../src/finding-ids.js";
 import type { AuditReport } from "../src/report.js";
@@ -248,6 +248,16 @@ describe("transport: plain HTTP, and a local test's loopback address", () => {
     const note = r.findings.find((f) => f.id === "transport.loopback");
     assert.equal(note?.severity, "info");
     assert.match(note?.title ?? "", /plain HTTP on this machine's loopback address/);
+    assert.equal(r.feed.facts.find((f) => f.name === "transport")?.value, "plain HTTP on loopback (a local test)");
+  });
+
+  it("the transport fact says plain HTTP, https or a local file", () => {
+    assert.deepEqual(
+      ["http://updates.example.com/latest.yml", "https://updates.example.com/latest.yml", "/tmp/latest.yml"].map(
+        transportOf,
+      ),
+      ["plain HTTP (no TLS)", "https", "local file"],
+    );
   });
 
   it("loopback is 127.0.0.0/8, ::1 and localhost, nothing else", () => {
