@@ -202,6 +202,7 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
       ),
     );
   }
+  if (platform === "windows" || platform === "unknown") findings.push(...unsafeFileNames(files));
   findings.push(...platformFindings(platform, name));
   const attacks = electronAttacks(platform);
   findings.push(
@@ -224,6 +225,42 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
   if (released !== undefined) facts.push(["release date", released]);
   if (staging !== undefined) facts.push(["staged rollout", `${String(staging)}%`]);
   return { type: "electron-updater", facts, findings, attacks };
+}
+
+/** Characters a shell or PowerShell gives a meaning to, and control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters have no place in a file name
+const SHELL_META = /['"`$;&|<>\u0000-\u001f]/;
+
+/** The file name a download is saved under: the URL's last path segment, decoded. */
+function fileNameOf(url: string): string {
+  const pathPart = url.replace(/[?#].*$/, "");
+  const segment = pathPart.slice(pathPart.lastIndexOf("/") + 1);
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Installer names with quotes or shell characters: older electron-updater passed the
+ * downloaded file's name unescaped to the PowerShell command that checks its Authenticode
+ * signature, and a quote made that check fail open (the 2020 signature-validation bypass).
+ */
+function unsafeFileNames(files: readonly FeedFile[]): Finding[] {
+  return files
+    .filter((f) => SHELL_META.test(fileNameOf(f.url)))
+    .slice(0, 3)
+    .map((f) =>
+      finding(
+        "electron.unsafe-file-name",
+        "high",
+        `the installer's file name ${JSON.stringify(fileNameOf(f.url))} holds quote or shell characters: older electron-updater versions passed it unescaped to the PowerShell signature check, which then failed open (the 2020 signature-validation bypass)`,
+        `${f.where}.url: ${f.url}`,
+        "Why does the file name hold these characters, and does the app ship electron-updater from electron-builder 22.3.5 or later (February 2020), where the bypass was fixed?",
+        f.url,
+      ),
+    );
 }
 
 function platformFindings(platform: ElectronPlatform, name: string): Finding[] {

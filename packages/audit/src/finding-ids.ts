@@ -67,6 +67,7 @@ export const FINDING_IDS = [
   "electron.bad-hash",
   "electron.incomplete",
   "electron.staged-rollout",
+  "electron.unsafe-file-name",
   // Sparkle
   "sparkle.unsigned-enclosure",
   "sparkle.dsa-only",

@@ -232,6 +232,22 @@ describe("hostile inputs: what was refused, and why", () => {
   }
 });
 
+describe("electron-updater: a file name built for the 2020 signature-check bypass", () => {
+  it("a quote in a Windows installer's name is a high finding; spaces are fine", async (t) => {
+    const r = await audit(t, "latest.yml", electron(`  - url: "v'ulnerable-Setup-2.0.0.exe"`));
+    const f = r.findings.find((x) => x.id === "electron.unsafe-file-name");
+    assert.equal(f?.severity, "high", ids(r));
+    assert.match(f?.title ?? "", /failed open \(the 2020 signature-validation bypass\)/);
+    const fine = await audit(t, "latest.yml", electron("  - url: Example Setup 2.0.0.exe"));
+    assert.ok(!fine.findings.some((x) => x.id === "electron.unsafe-file-name"), ids(fine));
+    const encoded = await audit(t, "latest.yml", electron("  - url: https://example.com/a%27b-Setup.exe"));
+    assert.ok(
+      encoded.findings.some((x) => x.id === "electron.unsafe-file-name"),
+      ids(encoded),
+    );
+  });
+});
+
 describe("transport: plain HTTP, and a local test's loopback address", () => {
   it("a plain-http download URL in a feed says plain HTTP clearly", async (t) => {
     const r = await audit(t, "latest.yml", electron("  - url: http://downloads.example.com/Example-Setup-2.0.0.exe"));
