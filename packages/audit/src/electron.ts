@@ -50,6 +50,8 @@ export interface ElectronFeed {
   /** `stagingPercentage` as written, when present. */
   readonly stagingPercentage?: YamlValue;
   readonly releaseDate?: string;
+  /** The legacy top-level `path` and `sha512`, when `files` is there too (older clients read them). */
+  readonly legacy?: { readonly path: string; readonly sha512?: string };
 }
 
 const SHA512_BASE64 = /^[A-Za-z0-9+/]{86}==$/;
@@ -99,11 +101,17 @@ export function readElectronFeed(doc: YamlValue): ElectronFeed {
   }
   const version = str(doc, "version");
   const releaseDate = str(doc, "releaseDate");
+  const legacySha = str(doc, "sha512");
+  const legacyForm =
+    legacy !== undefined && files[0]?.where !== "path"
+      ? { legacy: { path: legacy, ...(legacySha === undefined ? {} : { sha512: legacySha }) } }
+      : {};
   const staging = doc.get("stagingPercentage");
   return {
     files,
     ...(version === undefined ? {} : { version }),
     ...(releaseDate === undefined ? {} : { releaseDate }),
+    ...legacyForm,
     ...(staging === undefined ? {} : { stagingPercentage: staging }),
   };
 }
@@ -177,6 +185,7 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
       );
     }
   }
+  findings.push(...legacyMismatch(feed));
   const feedUrls = [
     { url: location, where: `the feed itself: ${location}` },
     ...files.map((f) => ({ url: f.url, where: `${f.where}.url: ${f.url}` })),
@@ -225,6 +234,31 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
   if (released !== undefined) facts.push(["release date", released]);
   if (staging !== undefined) facts.push(["staged rollout", `${String(staging)}%`]);
   return { type: "electron-updater", facts, findings, attacks };
+}
+
+/**
+ * The legacy top-level `path`/`sha512` name a file of `files` and its digest, as
+ * electron-builder writes them; older electron-updater versions read only these, so a
+ * disagreement serves old clients a different file than new ones.
+ */
+function legacyMismatch(feed: ElectronFeed): Finding[] {
+  const { legacy } = feed;
+  if (legacy === undefined) return [];
+  const same = feed.files.find((f) => f.url === legacy.path);
+  const digestDiffers = same !== undefined && legacy.sha512 !== undefined && same.sha512 !== legacy.sha512;
+  if (same !== undefined && !digestDiffers) return [];
+  return [
+    finding(
+      "electron.legacy-mismatch",
+      "medium",
+      same === undefined
+        ? `the legacy top-level path ${legacy.path} is not one of the files: clients that read path (older electron-updater versions) get a different file than the others`
+        : `the legacy top-level sha512 of ${legacy.path} differs from the one in files: clients that read it (older electron-updater versions) check a different digest`,
+      `path: ${legacy.path}${legacy.sha512 === undefined ? "" : `, sha512: ${legacy.sha512.slice(0, 16)}…`}`,
+      "Was the feed edited by hand after electron-builder wrote it? Which file do old clients install?",
+      legacy.path,
+    ),
+  ];
 }
 
 /** Characters a shell or PowerShell gives a meaning to, and control characters. */

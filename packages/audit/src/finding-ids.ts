@@ -68,9 +68,11 @@ export const FINDING_IDS = [
   "electron.incomplete",
   "electron.staged-rollout",
   "electron.unsafe-file-name",
+  "electron.legacy-mismatch",
   // Sparkle
   "sparkle.unsigned-enclosure",
   "sparkle.dsa-only",
+  "sparkle.bad-signature",
   "sparkle.feed-unsigned",
   "sparkle.feed-signed",
   "sparkle.feed-signature-length",

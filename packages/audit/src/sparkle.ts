@@ -20,6 +20,8 @@ interface Enclosure {
   readonly item: string;
   readonly url: string;
   readonly ed: boolean;
+  /** The EdDSA signature as written, when present. */
+  readonly edValue?: string;
   readonly dsa: boolean;
   /** An installer package (`sparkle:installationType` package or interactive-package, or a .pkg): Sparkle cannot check its version. */
   readonly pkg: boolean;
@@ -31,10 +33,12 @@ const PACKAGE_TYPES = new Set(["package", "interactive-package"]);
 function enclosureOf(el: XmlElement, item: string, itemType: string | undefined): Enclosure {
   const url = attribute(el, "", "url") ?? "";
   const type = attribute(el, SPARKLE_NS, "installationType") ?? itemType;
+  const edValue = attribute(el, SPARKLE_NS, "edSignature") ?? "";
   return {
     item,
     url,
-    ed: (attribute(el, SPARKLE_NS, "edSignature") ?? "") !== "",
+    ed: edValue !== "",
+    ...(edValue === "" ? {} : { edValue }),
     dsa: (attribute(el, SPARKLE_NS, "dsaSignature") ?? "") !== "",
     pkg: (type !== undefined && PACKAGE_TYPES.has(type)) || /\.m?pkg(?:$|[?#])/i.test(url),
     line: el.line,
@@ -108,6 +112,22 @@ export function auditSparkle(bytes: Uint8Array, location: string): FeedAudit {
         `update ${e.item} has only a legacy DSA signature (deprecated by Sparkle)`,
         `line ${e.line}: <enclosure url="${e.url}"> sparkle:dsaSignature, no sparkle:edSignature`,
         "When does the app move to EdDSA (ed25519) signatures?",
+        e.url,
+      ),
+    );
+  }
+  // An Ed25519 signature is 64 bytes: 88 base64 characters. Anything else is refused by Sparkle.
+  const malformed = enclosures.filter(
+    (e) => e.edValue !== undefined && !/^[A-Za-z0-9+/]{86}==$/.test(e.edValue.trim()),
+  );
+  for (const e of malformed.slice(0, 5)) {
+    findings.push(
+      finding(
+        "sparkle.bad-signature",
+        "medium",
+        `update ${e.item}: sparkle:edSignature is not a 64-byte Ed25519 signature in base64, so Sparkle refuses the update`,
+        `line ${e.line}: sparkle:edSignature="${(e.edValue ?? "").slice(0, 24)}${(e.edValue ?? "").length > 24 ? "…" : ""}"`,
+        "Was the appcast written by hand, or edited after sign_update / generate_appcast?",
         e.url,
       ),
     );

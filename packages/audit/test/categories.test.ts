@@ -248,6 +248,32 @@ describe("electron-updater: a file name built for the 2020 signature-check bypas
   });
 });
 
+describe("feeds edited by hand: fields that disagree, signatures that cannot verify", () => {
+  it("a legacy path that is not one of the files: older clients get another file", async (t) => {
+    const text = electron().replace("path: Example-Setup-2.0.0.exe", "path: Other-Setup-1.0.0.exe");
+    const r = await audit(t, "latest.yml", text);
+    assert.equal(severityOf(r, "electron.legacy-mismatch"), "medium", ids(r));
+    const digest = electron().replace(/^sha512: .*$/m, `sha512: ${"A".repeat(86)}==`);
+    assert.match(
+      (await audit(t, "latest.yml", digest)).findings.find((f) => f.id === "electron.legacy-mismatch")?.title ?? "",
+      /legacy top-level sha512 .* differs/,
+    );
+    assert.ok(!(await audit(t, "latest.yml", electron())).findings.some((f) => f.id === "electron.legacy-mismatch"));
+  });
+
+  it("an edSignature that is not 64 bytes of base64: Sparkle refuses the update", async (t) => {
+    const r = await audit(
+      t,
+      "appcast.xml",
+      appcast('url="https://example.com/Example-2.0.zip" sparkle:edSignature="c2lnbmF0dXJl"'),
+    );
+    assert.equal(severityOf(r, "sparkle.bad-signature"), "medium", ids(r));
+    assert.ok(
+      !(await audit(t, "appcast.xml", appcast(ARCHIVE))).findings.some((f) => f.id === "sparkle.bad-signature"),
+    );
+  });
+});
+
 describe("transport: plain HTTP, and a local test's loopback address", () => {
   it("a plain-http download URL in a feed says plain HTTP clearly", async (t) => {
     const r = await audit(t, "latest.yml", electron("  - url: http://downloads.example.com/Example-Setup-2.0.0.exe"));
