@@ -33,12 +33,14 @@ export function cliPassphrases(ctx: Pick<Context, "env" | "prompt">): Passphrase
   return new Passphrases(cliPassphrase(ctx));
 }
 
-/** Progress bars on stderr, one per hashed or copied file; none with --json or --quiet. */
+/** Progress on stderr, one bar per hashed or copied file, as the run's progress mode says. */
 function progressBars(ctx: Context): ((event: ProgressEvent) => void) | undefined {
-  if (ctx.out.json || ctx.out.quiet) return undefined;
+  const mode = ctx.out.progress;
+  if (mode === "off") return undefined;
   const bars = new Map<string, Progress>();
   return (event) => {
-    if (event.phase === "start") bars.set(event.label, new Progress(ctx.out.streams.stderr, event.label, event.total));
+    if (event.phase === "start")
+      bars.set(event.label, new Progress(ctx.out.streams.stderr, event.label, event.total, mode));
     else if (event.phase === "advance") bars.get(event.label)?.tick(event.bytes);
     else {
       bars.get(event.label)?.finish();

@@ -35,6 +35,8 @@ export const PUBLISHER_ERRORS = {
   WHICH_KEY: "WHICH_KEY",
   /** An external signer command failed or answered a bad signature. */
   EXTERNAL_SIGNER: "EXTERNAL_SIGNER",
+  /** The caller aborted the operation (`options.signal`) at a point where nothing was changed yet. */
+  INTERRUPTED: "INTERRUPTED",
   /** Another process holds the repository's (or log's) lock. */
   LOCKED: "LOCKED",
   /** The folder holds no bulwark.json. */

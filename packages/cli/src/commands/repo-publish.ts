@@ -16,6 +16,13 @@ With nothing staged it says "nothing to publish" and writes nothing (no new time
 that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed command
 (*.tmp, staged/targets/.incoming-*) are removed first, and listed.
 
+Ctrl+C (SIGINT) or SIGTERM stops it cleanly at the next safe point (between chunks of a
+release file being copied, between files, waiting on witnesses, just before timestamp.json
+is replaced): the files it had written are removed, public/ is as it was, the releases stay
+staged, and it exits 130 (143 for SIGTERM). Once it has begun replacing timestamp.json it
+finishes, and says so. A second Ctrl+C stops the process at once; the next publish removes
+what that leaves. Large release files show progress on a terminal (--progress elsewhere).
+
 When the root names a transparency log (\`bulwark log policy set\`), every release file of
 the publish is appended to the log folder bulwark.json names (one batch, under its lock),
 the root's witnesses are asked to cosign, and each file's proof is published beside it as
@@ -36,7 +43,7 @@ Example:
   ],
   async run({ positionals, options }, ctx) {
     const dirArg = positionals.DIR;
-    const { hashedBins, rootNotice, ...report } = await publish(dirArg, {
+    const { hashedBins, rootNotice, interruptedAfterCommit, ...report } = await publish(dirArg, {
       ...publisherOptions(ctx),
       dryRun: options.dryRun,
       newRoot: options.newRoot,
@@ -68,6 +75,9 @@ Example:
       ctx.out.line(
         `Logged ${log.entries} release file(s) in ${log.origin} (entries ${log.firstIndex}..${last}), cosigned by ${log.cosignedBy?.join(", ")}.`,
       );
+    }
+    if (interruptedAfterCommit) {
+      ctx.out.warn("interrupted after the new state was committed: publishing was finished, not stopped");
     }
     ctx.out.note(
       report.dryRun

@@ -35,6 +35,7 @@ import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
 import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
 import { copyHashed } from "./copy-hashed.js";
+import { isInterrupt, stopIfAborted } from "./interrupt.js";
 import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
 import { Passphrases } from "./passphrases.js";
@@ -273,7 +274,7 @@ export class RepoDir {
   /**
    * Copies a release file into staged/targets/ (hashing it on the way, with progress),
    * atomically. Returns its length and SHA-256.
-   * @throws {PublisherError} `NOT_A_FILE`, `READ_FAILED`.
+   * @throws {PublisherError} `NOT_A_FILE`, `READ_FAILED`, `INTERRUPTED` (the options' signal).
    */
   async stageFile(file: string): Promise<{ length: number; sha256: string }> {
     await fs.mkdir(this.paths.stagedTargets, { recursive: true });
@@ -282,8 +283,16 @@ export class RepoDir {
     const tmp = path.join(this.paths.stagedTargets, `.incoming-${randomBytes(6).toString("hex")}`);
     let copied: { length: number; sha256: string };
     try {
-      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.options.onProgress);
+      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.options.onProgress, {
+        signal: this.options.signal,
+        what: "adding the release",
+      });
     } catch (cause) {
+      if (isInterrupt(cause)) {
+        // Nothing staged: no empty staged/ folder either.
+        for (const dir of [this.paths.stagedTargets, this.paths.staged]) await fs.rmdir(dir).catch(() => undefined);
+        throw cause;
+      }
       throw new PublisherError(PUBLISHER_ERRORS.READ_FAILED, `cannot read ${file}: ${(cause as Error).message}`, {
         cause,
       });
@@ -341,6 +350,7 @@ export class RepoDir {
       changes?: ReadonlyArray<{ readonly path: string; readonly change: ReleaseChange }>;
     } = {},
   ): Promise<PublishReport> {
+    stopIfAborted(this.options.signal, "publishing");
     const state = await this.stagedState();
     const changed: RepositoryFile[] = await repo.publish();
     const root = changed.find((f) => /^metadata\/\d+\.root\.json$/.test(f.path));
@@ -399,14 +409,68 @@ export class RepoDir {
       ...(policy === undefined || entries.length === 0 ? {} : { log: logReport(policy.origin, entries, logged) }),
     };
     if (options.dryRun) return report;
-    for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.options.onProgress);
-    for (const f of proofFiles) {
-      await fs.mkdir(path.dirname(f.dest), { recursive: true });
-      await writeFileAtomic(f.dest, f.data);
+    // Nothing is published until timestamp.json is replaced: a failure or an interrupt before
+    // that puts back what this publish wrote, so public/ is byte for byte as it was.
+    const signal = this.options.signal;
+    const undo = new PublicUndo(this.paths.public);
+    try {
+      for (const t of targetFiles) {
+        stopIfAborted(signal, "publishing");
+        await undo.creating(t.dest);
+        await publishTarget(this.paths.stagedTargets, t, this.options.onProgress, signal);
+      }
+      for (const f of proofFiles) {
+        stopIfAborted(signal, "publishing");
+        await undo.replacing(f.dest);
+        await fs.mkdir(path.dirname(f.dest), { recursive: true });
+        await writeFileAtomic(f.dest, f.data);
+      }
+      // The last safe point: past it the publish commits and finishes, even if interrupted.
+      stopIfAborted(signal, "publishing");
+    } catch (error) {
+      await undo.run();
+      throw error;
     }
     await writeRepositoryFiles(this.paths.public, changed);
     await fs.rm(this.paths.staged, { recursive: true, force: true });
     return report;
+  }
+}
+
+/** What a publish wrote to public/ before its commit point, to put back if it stops there. */
+class PublicUndo {
+  private readonly files: Array<{ readonly file: string; readonly old: Buffer | undefined }> = [];
+
+  constructor(private readonly root: string) {}
+
+  /** `file` is about to be made, unless it exists. */
+  async creating(file: string): Promise<void> {
+    if ((await fs.stat(file).catch(() => undefined)) === undefined) this.files.push({ file, old: undefined });
+  }
+
+  /** `file` is about to be written: keeps its bytes when it exists. */
+  async replacing(file: string): Promise<void> {
+    this.files.push({ file, old: await readFileIfExists(file) });
+  }
+
+  /** Removes the new files (and the folders left empty: public/ had none) and puts back the replaced ones. */
+  async run(): Promise<void> {
+    for (const { file, old } of this.files.reverse()) {
+      if (old !== undefined) {
+        await writeFileAtomic(file, old);
+        continue;
+      }
+      await fs.rm(file, { force: true });
+      for (let dir = path.dirname(file); dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
+        if (
+          !(await fs.rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+      }
+    }
   }
 }
 
