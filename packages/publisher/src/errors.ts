@@ -47,6 +47,13 @@ export const PUBLISHER_ERRORS = {
   NOT_PUBLISHED: "NOT_PUBLISHED",
   /** The published state names a file that is missing. */
   BROKEN_REPOSITORY: "BROKEN_REPOSITORY",
+  /**
+   * A file of the repository folder does not parse or verify (published metadata, the staged
+   * working state): the error names it; `bulwark repo repair` rebuilds from the last good state.
+   */
+  CORRUPT_FILE: "CORRUPT_FILE",
+  /** `repo repair` found no good published state to rebuild from (a root needs its offline keys). */
+  UNREPAIRABLE: "UNREPAIRABLE",
   /** A release file is not a regular file. */
   NOT_A_FILE: "NOT_A_FILE",
   /** A release file cannot be read. */

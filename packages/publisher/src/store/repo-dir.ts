@@ -15,7 +15,7 @@
  * beside it as `<file>.tlog-proof` (not a TUF target: it is self-authenticating).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { promises as fs, readFileSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { changeProofPath, type ReleaseChange, type ReleaseEntry, releaseProofPath } from "@bulwark/tlog";
 import {
@@ -24,8 +24,10 @@ import {
   Metadata,
   Repository,
   type RepositoryFile,
+  Root,
   readFileIfExists,
   type TargetFile,
+  type Targets,
   writeFileAtomic,
   writeRepositoryFiles,
 } from "@bulwark/tuf";
@@ -40,18 +42,10 @@ import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
 import { Passphrases } from "./passphrases.js";
 import { publishTarget } from "./publish-target.js";
+import { corruptFile, problemOf, readPublished } from "./published.js";
+import { parseStagedState, type StagedState, type StagedTarget } from "./staged-state.js";
 
-/** A target added since the last publish, whose bytes wait in staged/targets/. */
-export interface StagedTarget {
-  readonly path: string;
-  readonly sha256: string;
-  readonly length: number;
-}
-
-interface StagedState {
-  added: StagedTarget[];
-  resign: string[];
-}
+export type { StagedState, StagedTarget } from "./staged-state.js";
 
 /** What a publish did (or, with `--dry-run`, would do). */
 export interface PublishReport {
@@ -165,46 +159,14 @@ export class RepoDir {
    * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`.
    */
   async load(): Promise<Repository> {
-    const names = await fs.readdir(this.paths.metadata).catch(() => [] as string[]);
-    const roots = names
-      .map((n) => /^(\d+)\.root\.json$/.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    const timestamp = await readFileIfExists(path.join(this.paths.metadata, "timestamp.json"));
-    if (roots.length === 0 || timestamp === undefined) {
-      throw new PublisherError(PUBLISHER_ERRORS.NOT_PUBLISHED, `${this.paths.metadata} has no published metadata`, {
-        hint: "run `bulwark repo init` first",
-      });
-    }
-    const ts = Metadata.fromBytes(timestamp, "timestamp");
-    const rootFiles = await Promise.all(
-      roots.map((v) => fs.readFile(path.join(this.paths.metadata, `${v}.root.json`))),
-    );
-    // Without consistent snapshots, metadata files carry no version in their names.
-    const consistent = Metadata.fromBytes(rootFiles.at(-1) as Buffer, "root").signed.consistentSnapshot === true;
-    const named = (role: string, version: number) => `${consistent ? `${version}.` : ""}${encodeName(role)}.json`;
-    const snapshotVersion = ts.signed.snapshotMeta.version;
-    const snapshot = await readFileIfExists(path.join(this.paths.metadata, named("snapshot", snapshotVersion)));
-    if (snapshot === undefined) {
-      throw new PublisherError(
-        PUBLISHER_ERRORS.BROKEN_REPOSITORY,
-        `timestamp.json names snapshot version ${snapshotVersion}, which is missing`,
-      );
-    }
+    const published = await readPublished(this.dir, this.paths.metadata, (await this.stagedState()).base);
     let repo: Repository | undefined;
     const keys = this.keyStore(() => repo);
     repo = Repository.open({
-      roots: rootFiles,
-      timestamp,
-      snapshot,
-      loadTargets: (role, version) => {
-        try {
-          return readFileSync(path.join(this.paths.metadata, named(role, version)));
-        } catch {
-          return undefined;
-        }
-      },
+      roots: published.roots,
+      timestamp: published.timestamp,
+      snapshot: published.snapshot,
+      loadTargets: published.loadTargets,
       expiry: this.config.expiry,
       signerSource: (role, keyids) => keys.signersFor(role, keyids),
       now: this.now,
@@ -218,21 +180,38 @@ export class RepoDir {
     for (const file of files) {
       if (!file.endsWith(".json")) continue;
       const role = decodeURIComponent(file.slice(0, -".json".length));
-      const bytes = await fs.readFile(path.join(this.paths.stagedMetadata, file));
-      if (role === "root") repo.stageRoot(Metadata.fromBytes(bytes, "root"));
-      else repo.stageTargets(role, Metadata.fromBytes(bytes, "targets"));
+      const md = await this.stagedRole(file);
+      if (md.signed instanceof Root) repo.stageRoot(md as Metadata<Root>);
+      else repo.stageTargets(role, md as Metadata<Targets>);
     }
     for (const role of (await this.stagedState()).resign) if (role === "snapshot") repo.resignSnapshot();
   }
 
+  /**
+   * A working copy in staged/metadata/ (`root.json` or a targets role), parsed.
+   * @throws {PublisherError} `CORRUPT_FILE` naming it.
+   */
+  async stagedRole(file: string): Promise<Metadata<Root> | Metadata<Targets>> {
+    const bytes = await fs.readFile(path.join(this.paths.stagedMetadata, file));
+    try {
+      return file === "root.json" ? Metadata.fromBytes(bytes, "root") : Metadata.fromBytes(bytes, "targets");
+    } catch (error) {
+      throw corruptFile(this.dir, `staged/metadata/${file}`, problemOf(error), error);
+    }
+  }
+
+  /**
+   * The working state (staged/state.json), empty when nothing is staged.
+   * @throws {PublisherError} `CORRUPT_FILE` when it does not parse.
+   */
   async stagedState(): Promise<StagedState> {
     const bytes = await readFileIfExists(this.paths.state);
     if (bytes === undefined) return { added: [], resign: [] };
-    const state = JSON.parse(bytes.toString("utf8")) as Partial<StagedState>;
-    return { added: state.added ?? [], resign: state.resign ?? [] };
+    return parseStagedState(this.dir, bytes);
   }
 
-  private async saveState(state: StagedState): Promise<void> {
+  /** Writes the working state (staged/state.json). */
+  async saveState(state: StagedState): Promise<void> {
     await fs.mkdir(this.paths.staged, { recursive: true });
     await writeFileAtomic(this.paths.state, Buffer.from(`${JSON.stringify(state, null, 2)}\n`));
   }
