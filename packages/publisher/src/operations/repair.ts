@@ -9,9 +9,10 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { encodeName, type Metadata, type Targets, writeFileAtomic } from "@bulwark/tuf";
+import { encodeName, type Metadata, readFileIfExists, type Targets, writeFileAtomic } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
+import { rebuildConfig } from "../store/config-rebuild.js";
 import { findLastGood, type LastGood, type RepairAction } from "../store/last-good.js";
 import { problemOf } from "../store/published.js";
 import { RepoDir, type StagedState, type StagedTarget } from "../store/repo-dir.js";
@@ -43,11 +44,23 @@ export interface RepairResult {
  *   snapshot), `NOT_A_REPOSITORY`, `BAD_CONFIG`, `LOCKED`, `NOT_PUBLISHED`.
  */
 export async function repairRepository(dir: string, options: RepairOptions = {}): Promise<RepairResult> {
-  const repoDir = await RepoDir.open(dir, options);
+  const dryRun = options.dryRun === true;
+  const abs = path.resolve(options.cwd ?? process.cwd(), dir);
+  const configBytes = await readFileIfExists(path.join(abs, "bulwark.json"));
+  // A bulwark.json that is not JSON at all is rebuilt; one with a wrong field is the user's to fix.
+  const rebuilt = configBytes !== undefined && !isJson(configBytes) ? await rebuildConfig(abs) : undefined;
+  const repoDir = rebuilt ? RepoDir.create(abs, rebuilt.config, options) : await RepoDir.open(dir, options);
   return repoDir.locked(async () => {
-    const dryRun = options.dryRun === true;
     const { paths } = repoDir;
     const actions: RepairAction[] = [];
+    if (rebuilt !== undefined) {
+      actions.push({
+        file: "bulwark.json",
+        problem: "not valid JSON",
+        action: `rebuilt from the published root and the key files in keys/ (${rebuilt.config.keys.length} key(s)); check it: ${rebuilt.notRecovered.join("; ")}`,
+      });
+      if (!dryRun) await repoDir.saveConfig(rebuilt.config);
+    }
     if (!dryRun) {
       for (const file of await removeStrays(repoDir.dir, [repoDir.dir, paths.keys, paths.public, paths.staged])) {
         actions.push({ file, problem: "a temporary file left by an interrupted command", action: "removed" });
@@ -72,6 +85,15 @@ export async function repairRepository(dir: string, options: RepairOptions = {})
       publishNeeded: lastGood.base !== undefined || state.added.length > 0 || kept.size > 0,
     };
   });
+}
+
+function isJson(bytes: Uint8Array): boolean {
+  try {
+    JSON.parse(Buffer.from(bytes).toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function snapshotVersionOf(name: string): number {

@@ -126,7 +126,7 @@ export class RepoDir {
         },
       );
     }
-    return new RepoDir(abs, parseConfig(bytes), options);
+    return new RepoDir(abs, parseConfig(bytes, dir), options);
   }
 
   /** A repository folder object for a new repository (see `initRepository`). */
