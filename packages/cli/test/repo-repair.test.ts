@@ -126,7 +126,10 @@ describe("a corrupted repository file is named, and repo repair rebuilds from th
         const repair = await runCli(["repo", "repair", vendor.dir, "--json"]);
         assert.equal(repair.code, 0, repair.stderr);
         const actions = repair.json<{ actions: Array<{ file: string; problem: string; action: string }> }>().actions;
-        assert.ok(actions.some((a) => a.file === file && a.problem !== "" && a.action !== ""), JSON.stringify(actions));
+        assert.ok(
+          actions.some((a) => a.file === file && a.problem !== "" && a.action !== ""),
+          JSON.stringify(actions),
+        );
 
         const list = await runCli(["release", "list", vendor.dir, "--json"]);
         assert.equal(list.code, 0, list.stderr);

@@ -84,6 +84,6 @@ Example:
         ? "dry run: nothing was written"
         : `published ${report.files.length} file(s) to ${path.join(path.resolve(ctx.cwd, dirArg), "public")}`,
     );
-    return { data: report };
+    return { data: interruptedAfterCommit ? { ...report, interruptedAfterCommit } : report };
   },
 });

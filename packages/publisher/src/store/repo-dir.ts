@@ -6,11 +6,11 @@
  *   DIR/public/                 the static tree clients read: metadata/, targets/
  *   DIR/staged/metadata/        working copies of roles changed since the last publish
  *   DIR/staged/targets/<sha256> release files waiting to be published
- *   DIR/staged/state.json       targets added, roles to re-sign
+ *   DIR/staged/state.json       targets added, roles to re-sign, the repair base (staged-state.ts)
  *   DIR/.bulwark.lock           held while a command changes the repository
  *
- * The published state in public/ is the source of truth; staged/ holds what the next
- * publish will sign. A publish writes new versioned files first and timestamp.json last;
+ * The published state in public/ is the source of truth, verified as a client would each
+ * time it is loaded (published.ts); staged/ holds what the next publish will sign. A publish writes new versioned files first and timestamp.json last;
  * under a root that names a transparency log, each release file's proof is published
  * beside it as `<file>.tlog-proof` (not a TUF target: it is self-authenticating).
  */
@@ -155,8 +155,11 @@ export class RepoDir {
   }
 
   /**
-   * The repository as published, with the staged changes applied, keys loaded on demand.
-   * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`.
+   * The repository as published (verified as a client would, see published.ts; on the
+   * repair base when `repo repair` recorded one), with the staged changes applied, keys
+   * loaded on demand.
+   * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`,
+   *   `CORRUPT_FILE` naming a published or staged file that does not parse or verify.
    */
   async load(): Promise<Repository> {
     const published = await readPublished(this.dir, this.paths.metadata, (await this.stagedState()).base);
