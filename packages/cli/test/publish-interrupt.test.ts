@@ -143,6 +143,7 @@ describe("progress of release add and repo publish", () => {
     assert.match(publish.stderr, /^copying big\.bin: 100% 64\.0 MiB of 64\.0 MiB, [\d.]+ MiB\/s$/m);
     assert.ok(publish.json<{ targets: number }>().targets >= 1, "stdout is pure JSON");
     assert.doesNotMatch(publish.stdout, /MiB/);
+    assert.doesNotMatch(publish.stderr, /index\.json/, "no progress for a file smaller than 1 MiB");
   });
 
   it("shows none where stderr is not a terminal unless forced", async (t) => {

@@ -10,8 +10,8 @@
  *   DIR/.bulwark.lock           held while a command changes the repository
  *
  * The published state in public/ is the source of truth, verified as a client would each
- * time it is loaded (published.ts); staged/ holds what the next publish will sign. A publish writes new versioned files first and timestamp.json last;
- * under a root that names a transparency log, each release file's proof is published
+ * time it is loaded (published.ts); staged/ holds what the next publish will sign. A
+ * publish writes new versioned files first and timestamp.json last; under a root that names a transparency log, each release file's proof is published
  * beside it as `<file>.tlog-proof` (not a TUF target: it is self-authenticating).
  */
 import { createHash, randomBytes } from "node:crypto";
