@@ -255,10 +255,11 @@ export class RepoDir {
 
   /**
    * Copies a release file into staged/targets/ (hashing it on the way, with progress),
-   * atomically. Returns its length and SHA-256.
+   * atomically. Returns its length and SHA-256, and whether its staged copy is new (see
+   * {@link dropUnlisted}).
    * @throws {PublisherError} `NOT_A_FILE`, `READ_FAILED`, `INTERRUPTED` (the options' signal).
    */
-  async stageFile(file: string): Promise<{ length: number; sha256: string }> {
+  async stageFile(file: string): Promise<{ length: number; sha256: string; created: boolean }> {
     await fs.mkdir(this.paths.stagedTargets, { recursive: true });
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new PublisherError(PUBLISHER_ERRORS.NOT_A_FILE, `${file} is not a regular file`);
@@ -270,17 +271,27 @@ export class RepoDir {
         what: "adding the release",
       });
     } catch (cause) {
-      if (isInterrupt(cause)) {
-        // Nothing staged: no empty staged/ folder either.
-        for (const dir of [this.paths.stagedTargets, this.paths.staged]) await fs.rmdir(dir).catch(() => undefined);
-        throw cause;
-      }
+      if (isInterrupt(cause)) throw cause;
       throw new PublisherError(PUBLISHER_ERRORS.READ_FAILED, `cannot read ${file}: ${(cause as Error).message}`, {
         cause,
       });
     }
-    await fs.rename(tmp, path.join(this.paths.stagedTargets, copied.sha256));
-    return copied;
+    const dest = path.join(this.paths.stagedTargets, copied.sha256);
+    const created = (await fs.stat(dest).catch(() => undefined)) === undefined;
+    await fs.rename(tmp, dest);
+    return { ...copied, created };
+  }
+
+  /**
+   * After a failed or interrupted `release add`: removes the staged copies among `sha256s`
+   * that the working state does not list, and staged/ itself when that leaves it empty.
+   */
+  async dropUnlisted(sha256s: readonly string[]): Promise<void> {
+    const listed = new Set((await this.stagedState().catch(() => ({ added: [] }))).added.map((t) => t.sha256));
+    for (const sha256 of sha256s) {
+      if (!listed.has(sha256)) await fs.rm(path.join(this.paths.stagedTargets, sha256), { force: true });
+    }
+    for (const dir of [this.paths.stagedTargets, this.paths.staged]) await fs.rmdir(dir).catch(() => undefined);
   }
 
   /** Stages bytes made here (a release index) as a release file. */
