@@ -45,6 +45,23 @@ interface Case {
   readonly code: string;
   /** 1.1.0 is staged when the fault happens (for the working state's files). */
   readonly staged?: "kept" | "lost";
+  /** Before 1.0.0 is released. */
+  readonly setup?: (vendor: Vendor) => Promise<void>;
+  /** The commands that read the file (default: `release list` and `repo publish`). */
+  readonly readBy?: ReadonlyArray<readonly string[]>;
+}
+
+/** A delegated role `plugins` with two plugin releases published one after the other (versions 1 and 2). */
+async function withPlugins(vendor: Vendor): Promise<void> {
+  assert.equal((await runCli(["role", "delegate", vendor.dir, "plugins", "--paths", "plugins/*"])).code, 0);
+  for (const version of ["1.0.0", "2.0.0"]) {
+    const file = path.join(vendor.work, `p-${version}.tgz`);
+    writeFileSync(file, `plugin ${version}`);
+    const target = `plugins/p-${version}.tgz`;
+    const add = ["release", "add", vendor.dir, file, "--name", "p", "--version", version, "--target", target];
+    assert.equal((await runCli(add)).code, 0);
+    assert.equal((await runCli(["repo", "publish", vendor.dir])).code, 0);
+  }
 }
 
 const CASES: readonly Case[] = [
@@ -74,6 +91,15 @@ const CASES: readonly Case[] = [
     code: "CORRUPT_FILE",
   },
   {
+    kind: "a delegated role",
+    file: (dir) => newest(dir, "plugins"),
+    corruptions: ["truncated", "a wrong signature"],
+    code: "CORRUPT_FILE",
+    setup: withPlugins,
+    // Read where a command walks the delegations; a publish that changes nothing there does not.
+    readBy: [["release", "list"]],
+  },
+  {
     kind: "the staged state",
     file: () => "staged/state.json",
     corruptions: ["truncated", "garbage"],
@@ -94,6 +120,7 @@ describe("a corrupted repository file is named, and repo repair rebuilds from th
     for (const how of c.corruptions) {
       it(`${c.kind}, ${how}`, async (t) => {
         const vendor = await Vendor.create(t);
+        await c.setup?.(vendor);
         await vendor.release("1.0.0");
         const ep = endpoint(t, vendor);
         assert.equal((await ep.client.update()).action, "installed");
@@ -105,10 +132,11 @@ describe("a corrupted repository file is named, and repo repair rebuilds from th
         writeFileSync(abs, CORRUPT[how](readFileSync(abs)));
 
         // Every command that reads the repository names the file and the way out.
-        for (const argv of [
-          ["release", "list", vendor.dir, "--json"],
-          ["repo", "publish", vendor.dir, "--json"],
+        for (const words of c.readBy ?? [
+          ["release", "list"],
+          ["repo", "publish"],
         ]) {
+          const argv = [...words, vendor.dir, "--json"];
           const run = await runCli(argv);
           assert.notEqual(run.code, 0, `${argv.join(" ")} must refuse`);
           const { error } = run.json<{ error: { code: string; message: string; hint?: string } }>();

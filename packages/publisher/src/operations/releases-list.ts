@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { compareSemver, parseSemver, releaseOf } from "@bulwark/client";
 import { releaseProofPath } from "@bulwark/tlog";
-import { hashPrefixedPath, type Repository, type TargetFile } from "@bulwark/tuf";
+import { hashPrefixedPath, type Repository, type TargetFile, UsageError } from "@bulwark/tuf";
 import type { PublisherOptions } from "../options.js";
 import { RepoDir } from "../store/repo-dir.js";
 
@@ -54,8 +54,10 @@ function allTargets(repo: Repository): TargetFile[] {
     let targets: ReadonlyMap<string, TargetFile>;
     try {
       targets = repo.targets(role).signed.targets;
-    } catch {
-      continue; // a role snapshot names that is no longer delegated
+    } catch (error) {
+      // A role snapshot names that is no longer delegated; a corrupt one is an error.
+      if (error instanceof UsageError) continue;
+      throw error;
     }
     for (const [p, t] of targets) if (!out.has(p)) out.set(p, t);
   }
