@@ -97,7 +97,10 @@ const CASES: readonly Case[] = [
     code: "CORRUPT_FILE",
     setup: withPlugins,
     // Read where a command walks the delegations; a publish that changes nothing there does not.
-    readBy: [["release", "list"]],
+    readBy: [
+      ["release", "list"],
+      ["repo", "status"],
+    ],
   },
   {
     kind: "the staged state",

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
 import type { RepoConfig } from "../store/config.js";
 import { type RefreshKind, refreshWindow } from "../store/refresh-window.js";
@@ -64,7 +65,8 @@ class StatusReader {
     if (!this.pending.has(name)) {
       try {
         return this.repo.targets(name);
-      } catch {
+      } catch (error) {
+        if (isCorrupt(error)) throw error;
         return undefined;
       }
     }
@@ -122,7 +124,8 @@ class StatusReader {
     let md: Metadata<Targets>;
     try {
       md = this.repo.targets(delegator);
-    } catch {
+    } catch (error) {
+      if (isCorrupt(error)) throw error;
       return;
     }
     const d = md.signed.delegations;
@@ -219,6 +222,11 @@ export async function repositoryStatus(dir: string, options: PublisherOptions = 
     })),
     pendingRoles: repo.pendingRoles(),
   };
+}
+
+/** A corrupt file is reported, never shown as a role that is not there. */
+function isCorrupt(error: unknown): boolean {
+  return error instanceof PublisherError && error.code === PUBLISHER_ERRORS.CORRUPT_FILE;
 }
 
 function safeRole(repo: Repository, targetPath: string): string {
