@@ -41,6 +41,7 @@ import { isInterrupt, stopIfAborted } from "./interrupt.js";
 import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
 import { Passphrases } from "./passphrases.js";
+import { PublicUndo } from "./public-undo.js";
 import { publishTarget } from "./publish-target.js";
 import { corruptFile, problemOf, readPublished } from "./published.js";
 import { parseStagedState, type StagedState, type StagedTarget } from "./staged-state.js";
@@ -405,7 +406,7 @@ export class RepoDir {
     // Nothing is published until timestamp.json is replaced: a failure or an interrupt before
     // that puts back what this publish wrote, so public/ is byte for byte as it was.
     const signal = this.options.signal;
-    const undo = new PublicUndo(this.paths.public);
+    const undo = new PublicUndo();
     try {
       for (const t of targetFiles) {
         stopIfAborted(signal, "publishing");
@@ -427,43 +428,6 @@ export class RepoDir {
     await writeRepositoryFiles(this.paths.public, changed);
     await fs.rm(this.paths.staged, { recursive: true, force: true });
     return report;
-  }
-}
-
-/** What a publish wrote to public/ before its commit point, to put back if it stops there. */
-class PublicUndo {
-  private readonly files: Array<{ readonly file: string; readonly old: Buffer | undefined }> = [];
-
-  constructor(private readonly root: string) {}
-
-  /** `file` is about to be made, unless it exists. */
-  async creating(file: string): Promise<void> {
-    if ((await fs.stat(file).catch(() => undefined)) === undefined) this.files.push({ file, old: undefined });
-  }
-
-  /** `file` is about to be written: keeps its bytes when it exists. */
-  async replacing(file: string): Promise<void> {
-    this.files.push({ file, old: await readFileIfExists(file) });
-  }
-
-  /** Removes the new files (and the folders left empty: public/ had none) and puts back the replaced ones. */
-  async run(): Promise<void> {
-    for (const { file, old } of this.files.reverse()) {
-      if (old !== undefined) {
-        await writeFileAtomic(file, old);
-        continue;
-      }
-      await fs.rm(file, { force: true });
-      for (let dir = path.dirname(file); dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
-        if (
-          !(await fs.rmdir(dir).then(
-            () => true,
-            () => false,
-          ))
-        )
-          break;
-      }
-    }
   }
 }
 
