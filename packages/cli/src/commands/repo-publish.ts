@@ -19,7 +19,8 @@ that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed 
 Ctrl+C (SIGINT) or SIGTERM stops it cleanly at the next safe point (between chunks of a
 release file being copied, between files, waiting on witnesses, just before timestamp.json
 is replaced): the files it had written are removed, public/ is as it was, the releases stay
-staged, and it exits 130 (143 for SIGTERM). Once it has begun replacing timestamp.json it
+staged, and it exits 130 (143 for SIGTERM); entries it had appended to the release log
+stay there, as after a witness failure. Once it has begun replacing timestamp.json it
 finishes, and says so. A second Ctrl+C stops the process at once; the next publish removes
 what that leaves. Large release files show progress on a terminal (--progress elsewhere).
 
