@@ -15,16 +15,22 @@ signatures) — and checks the working state in staged/.
     (UNREPAIRABLE, exit 1): root is signed by the offline root keys; restore it from a backup.
   - When timestamp.json, the snapshot or a targets role is corrupt, the newest snapshot that
     verifies with every role it lists becomes the base of the next publish, which re-signs
-    snapshot and timestamp (and any role with a newer, lost version) numbered past every
-    version on disk, so no client refuses the repaired state as a rollback. Changes made after
-    that snapshot must be made again; the report says which roles.
+    snapshot and timestamp numbered past every version on disk, so no client refuses the
+    repaired state as a rollback. A role with a newer version on disk is re-signed too: from
+    that version when it is intact and signed by its delegator's keys (nothing is lost), else
+    from its last good one (changes made after it must be made again: the report says so).
+    A timestamp.json whose version cannot be read is replaced by one numbered from the clock
+    (seconds since 1970): above any version a client can hold, since each publish adds one.
   - A working copy in staged/metadata/ that does not parse is discarded; staged/state.json is
     rebuilt from the working copies and the release files in staged/targets/ when it does
     not parse; a staged release no working copy lists is unstaged.
   - Temporary files left by a killed command are removed.
+  - A bulwark.json that is not JSON at all is rebuilt from the newest root (which key signs
+    which role) and the key files under keys/; expiry and refresh windows go back to the
+    defaults, and keys with no file here and the log folder are listed to add back by hand.
+    A bulwark.json with a wrong field is not touched: the error names the field to fix.
 
-It signs and publishes nothing: run \`bulwark repo publish DIR\` next. bulwark.json is not
-rebuilt (it says where the keys are): a bad one is named with the field that is wrong.
+It signs and publishes nothing: run \`bulwark repo publish DIR\` next.
 
 --json prints:
   { "dryRun": boolean, "publishNeeded": boolean, "rebuiltFrom"?: { "snapshot": number },
