@@ -81,7 +81,7 @@ export async function repairRepository(dir: string, options: RepairOptions = {})
     return {
       dryRun,
       actions,
-      ...(lastGood.base === undefined ? {} : { rebuiltFrom: { snapshot: snapshotVersionOf(lastGood.base.snapshot) } }),
+      ...(lastGood.base === undefined ? {} : { rebuiltFrom: { snapshot: lastGood.snapshot } }),
       publishNeeded: lastGood.base !== undefined || state.added.length > 0 || kept.size > 0,
     };
   });
@@ -94,10 +94,6 @@ function isJson(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
-}
-
-function snapshotVersionOf(name: string): number {
-  return Number(/^(\d+)\./.exec(name)?.[1] ?? 0);
 }
 
 /**

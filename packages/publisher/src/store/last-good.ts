@@ -32,6 +32,8 @@ export interface RepairAction {
 export interface LastGood {
   /** Set when the current published state is corrupt: what the next publish builds on. */
   readonly base?: RepairBase;
+  /** The version of the last good snapshot. */
+  readonly snapshot: number;
   /** The good copies of the roles to re-sign (role to its bytes at its last good version). */
   readonly restage: ReadonlyMap<string, Buffer>;
 }
@@ -83,13 +85,16 @@ export async function findLastGood(
     actions.push({ ...problem, action: "not used: the next publish builds on an older, good snapshot" });
   }
   if (good === undefined) {
+    const found = actions.map((a) => `${a.file}: ${a.problem}`).join("; ");
     throw new PublisherError(
       PUBLISHER_ERRORS.UNREPAIRABLE,
-      "no published snapshot verifies with all the targets roles it lists: there is no good state to rebuild from",
+      `no published snapshot verifies with all the targets roles it lists, so there is no good state to rebuild from (${found || "no snapshot on disk"})`,
       { hint: "restore public/metadata/ from a backup of the repository" },
     );
   }
-  if (current !== undefined && good.md.signed.version === current.snapshot) return { restage: new Map() };
+  if (current !== undefined && good.md.signed.version === current.snapshot) {
+    return { restage: new Map(), snapshot: current.snapshot };
+  }
 
   // The next publish must number past every version a client may have seen.
   const unreadable = tsBytes === undefined ? undefined : parsedVersion(tsBytes);
@@ -124,7 +129,11 @@ export async function findLastGood(
     }
   }
   const snapshotVersion = Math.max(good.md.signed.version, ...(onDisk.get("snapshot") ?? []));
-  return { base: { snapshot: good.name, timestampVersion, snapshotVersion, roles }, restage };
+  return {
+    base: { snapshot: good.name, timestampVersion, snapshotVersion, roles },
+    restage,
+    snapshot: good.md.signed.version,
+  };
 }
 
 /** The roles with versions on disk newer than `snapshot` lists: "targets" first, newest versions first. */
