@@ -95,7 +95,7 @@ export async function publish(dir: string, options: PublishOptions = {}): Promis
     return {
       dryRun,
       nothingToPublish: false,
-      interruptedAfterCommit: signal?.aborted === true,
+      interruptedAfterCommit: !dryRun && signal?.aborted === true,
       removedStrays,
       ...report,
       ...(bins === undefined ? {} : { hashedBins: { bins, threshold: repoDir.config.hashedBinsThreshold } }),
