@@ -86,7 +86,8 @@ describe("an interrupted repo publish changes nothing", () => {
       assert.deepEqual(strays(dir), [], "no temporary file left");
 
       const list = await runCli(["release", "list", dir, "--json"]);
-      assert.match(list.stdout, /"staged"/);
+      const releases = list.json<{ releases: Array<{ target: string; state: string }> }>().releases;
+      assert.equal(releases.find((r) => r.target === "app/1.0.0/big.bin")?.state, "staged", "still staged");
       const again = await runCli(["repo", "publish", dir, "--json"]);
       assert.equal(again.code, 0, again.stderr);
       assert.ok(
