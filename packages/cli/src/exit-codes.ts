@@ -24,6 +24,10 @@ export const EXIT = {
    * update metadata is stale or expired, so it can neither roll back nor update.
    */
   RUNNING_REVOKED: 11,
+  /** Interrupted by SIGINT (Ctrl+C) before anything was changed (128 + 2, as shells report it). */
+  SIGINT: 130,
+  /** Stopped by SIGTERM before anything was changed (128 + 15). */
+  SIGTERM: 143,
 } as const;
 
 /** The exit codes as documented in the top-level help. */
@@ -35,4 +39,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   4   the repository is locked by another bulwark process
   5   incident: a witness holds a checkpoint signed with the log key that this log never produced
   10  \`repo refresh\` re-signed and published metadata
-  11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)`;
+  11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)
+  130 interrupted (Ctrl+C, SIGINT) at a safe point: nothing was changed (a second Ctrl+C stops at once)
+  143 stopped by SIGTERM at a safe point: nothing was changed`;

@@ -69,6 +69,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/repo-verify.js")).default,
   },
   {
+    name: "repo repair",
+    summary: "rebuild a repository's working state from its last good published metadata",
+    load: async () => (await import("./commands/repo-repair.js")).default,
+  },
+  {
     name: "repo refresh",
     summary: "re-sign timestamp, snapshot and targets roles before they expire (for cron and CI)",
     load: async () => (await import("./commands/repo-refresh.js")).default,

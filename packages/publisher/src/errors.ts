@@ -35,6 +35,8 @@ export const PUBLISHER_ERRORS = {
   WHICH_KEY: "WHICH_KEY",
   /** An external signer command failed or answered a bad signature. */
   EXTERNAL_SIGNER: "EXTERNAL_SIGNER",
+  /** The caller aborted the operation (`options.signal`) at a point where nothing was changed yet. */
+  INTERRUPTED: "INTERRUPTED",
   /** Another process holds the repository's (or log's) lock. */
   LOCKED: "LOCKED",
   /** The folder holds no bulwark.json. */
@@ -45,6 +47,13 @@ export const PUBLISHER_ERRORS = {
   NOT_PUBLISHED: "NOT_PUBLISHED",
   /** The published state names a file that is missing. */
   BROKEN_REPOSITORY: "BROKEN_REPOSITORY",
+  /**
+   * A file of the repository folder does not parse or verify (published metadata, the staged
+   * working state): the error names it; `bulwark repo repair` rebuilds from the last good state.
+   */
+  CORRUPT_FILE: "CORRUPT_FILE",
+  /** `repo repair` found no good published state to rebuild from (a root needs its offline keys). */
+  UNREPAIRABLE: "UNREPAIRABLE",
   /** A release file is not a regular file. */
   NOT_A_FILE: "NOT_A_FILE",
   /** A release file cannot be read. */

@@ -91,6 +91,7 @@ export {
 } from "./operations/refresh.js";
 export { type RemovedRelease, removeRelease } from "./operations/release-remove.js";
 export { listReleases, type ReleaseListing } from "./operations/releases-list.js";
+export { type RepairAction, type RepairOptions, type RepairResult, repairRepository } from "./operations/repair.js";
 export {
   keysOfRole,
   privateHalf,

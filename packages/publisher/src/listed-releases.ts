@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { type Release, releaseOf } from "@bulwark/client";
-import { hashPrefixedPath, type Repository, type TargetFile } from "@bulwark/tuf";
+import { hashPrefixedPath, type Repository, type TargetFile, UsageError } from "@bulwark/tuf";
 import { readIndex } from "./releases.js";
 import type { RepoDir } from "./store/repo-dir.js";
 
@@ -32,8 +32,10 @@ export function allTargets(repo: Repository): TargetFile[] {
     let targets: ReadonlyMap<string, TargetFile>;
     try {
       targets = repo.targets(role).signed.targets;
-    } catch {
-      continue; // a role snapshot names that is no longer delegated
+    } catch (error) {
+      // A role snapshot names that is no longer delegated; a corrupt one is an error.
+      if (error instanceof UsageError) continue;
+      throw error;
     }
     for (const [p, t] of targets) if (!out.has(p)) out.set(p, t);
   }

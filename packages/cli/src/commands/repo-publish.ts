@@ -17,6 +17,14 @@ With nothing staged it says "nothing to publish" and writes nothing (no new time
 that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed command
 (*.tmp, staged/targets/.incoming-*) are removed first, and listed.
 
+Ctrl+C (SIGINT) or SIGTERM stops it cleanly at the next safe point (between chunks of a
+release file being copied, between files, waiting on witnesses, just before timestamp.json
+is replaced): the files it had written are removed, public/ is as it was, the releases stay
+staged, and it exits 130 (143 for SIGTERM); entries it had appended to the release log
+stay there, as after a witness failure. Once it has begun replacing timestamp.json it
+finishes, and says so. A second Ctrl+C stops the process at once; the next publish removes
+what that leaves. Large release files show progress on a terminal (--progress elsewhere).
+
 When the root names a transparency log (\`bulwark log policy set\`), every release file of
 the publish is appended to the log folder bulwark.json names (one batch, under its lock),
 the root's witnesses are asked to cosign, and each file's proof is published beside it as
@@ -39,7 +47,7 @@ Example:
   ],
   async run({ positionals, options }, ctx) {
     const dirArg = positionals.DIR;
-    const { hashedBins, rootNotice, ...report } = await publish(dirArg, {
+    const { hashedBins, rootNotice, interruptedAfterCommit, ...report } = await publish(dirArg, {
       ...publisherOptions(ctx),
       dryRun: options.dryRun,
       newRoot: options.newRoot,
@@ -77,11 +85,14 @@ Example:
         `${log.firstIndex === undefined ? "Would log" : "Logged"} ${log.backfilled.length} release file(s) published earlier without a valid proof, and published their proofs: ${describeUnlogged(log.backfilled)}.`,
       );
     }
+    if (interruptedAfterCommit) {
+      ctx.out.warn("interrupted after the new state was committed: publishing was finished, not stopped");
+    }
     ctx.out.note(
       report.dryRun
         ? "dry run: nothing was written"
         : `published ${report.files.length} file(s) to ${path.join(path.resolve(ctx.cwd, dirArg), "public")}`,
     );
-    return { data: report };
+    return { data: interruptedAfterCommit ? { ...report, interruptedAfterCommit } : report };
   },
 });

@@ -69,7 +69,8 @@ class StatusReader {
     if (!this.pending.has(name)) {
       try {
         return this.repo.targets(name);
-      } catch {
+      } catch (error) {
+        if (isCorrupt(error)) throw error;
         return undefined;
       }
     }
@@ -127,7 +128,8 @@ class StatusReader {
     let md: Metadata<Targets>;
     try {
       md = this.repo.targets(delegator);
-    } catch {
+    } catch (error) {
+      if (isCorrupt(error)) throw error;
       return;
     }
     const d = md.signed.delegations;
@@ -236,6 +238,11 @@ export async function repositoryStatus(dir: string, options: PublisherOptions = 
     pendingRoles: repo.pendingRoles(),
     ...(log === undefined ? {} : { log }),
   };
+}
+
+/** A corrupt file is reported, never shown as a role that is not there. */
+function isCorrupt(error: unknown): boolean {
+  return error instanceof PublisherError && error.code === PUBLISHER_ERRORS.CORRUPT_FILE;
 }
 
 function safeRole(repo: Repository, targetPath: string): string {

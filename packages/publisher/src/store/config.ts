@@ -182,14 +182,15 @@ function defined<T extends object>(o: T | undefined): Partial<{ [K in keyof T]: 
 }
 
 /**
- * Parses `bulwark.json`.
+ * Parses `bulwark.json` of the repository folder `dir` (as the user named it, for the hint).
  * @throws {ConfigError} `BAD_CONFIG`, naming every wrong field and unknown key.
  */
-export function parseConfig(bytes: Uint8Array): RepoConfig {
+export function parseConfig(bytes: Uint8Array, dir = "DIR"): RepoConfig {
   return parseConfigFile(REPO_CONFIG_SCHEMA, bytes, {
     file: "bulwark.json",
     code: PUBLISHER_ERRORS.BAD_CONFIG,
     hint: `fix the field (the schema is ${REPO_CONFIG_SCHEMA_FILE}), or run \`bulwark repo init\` again in a new folder`,
+    unreadableHint: `run \`bulwark repo repair ${dir}\`: it rebuilds bulwark.json from the published root and the key files in keys/ (add --dry-run to see what it would do first)`,
   });
 }
 
