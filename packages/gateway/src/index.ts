@@ -1,0 +1,4 @@
+/**
+ * @bulwark/gateway: the organisation gateway. See docs/gateway.md.
+ */
+export {};
