@@ -367,6 +367,13 @@ export class UpdateClient extends EventEmitter {
         });
         continue;
       }
+      if (release === undefined && repositories.unmapped(entry.target)) {
+        this.emitEvent({
+          event: "not-mapped",
+          version: entry.version,
+          message: `${entry.target} matches no mapping of the map file, so no repository is asked for it (patterns are TUF delegation paths: * does not cross /; a release file is NAME/VERSION/FILE)`,
+        });
+      }
       // Only what the signed target entry says counts; an index that disagrees is ignored.
       if (release === undefined || release.name !== this.options.name || release.version !== entry.version) continue;
       if (release.channel !== this.channel) continue;

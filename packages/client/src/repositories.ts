@@ -5,7 +5,7 @@
  * whom. Under a map file only a target that a threshold of repositories list alike counts.
  */
 import { promises as fs } from "node:fs";
-import type { TargetFile, Updater } from "@bulwark/tuf";
+import { matchesPathPattern, type TargetFile, type Updater } from "@bulwark/tuf";
 import { downloadedPath, downloadVerified } from "./download.js";
 import { type IndexEntry, indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { type Agreement, resolveTarget } from "./tap4/consensus.js";
@@ -54,6 +54,16 @@ export class Repositories {
       this.byName(name).updater.getTargetInfo(p),
     );
     return agreement === undefined ? undefined : this.merged(agreement);
+  }
+
+  /**
+   * Whether a TAP 4 map leaves `targetPath` to no repository (no mapping's paths match it):
+   * such a target is never found, which an operator should hear about.
+   */
+  unmapped(targetPath: string): boolean {
+    return (
+      this.map !== undefined && !this.map.mapping.some((m) => m.paths.some((p) => matchesPathPattern(targetPath, p)))
+    );
   }
 
   private byName(name: string): FollowedRepository {
