@@ -5,7 +5,7 @@
  * only when both sign the same bytes as the same release.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { DirectoryStrategy, mapFileFromJSON, NoConsensusError, type Release, UpdateClient } from "@bulwark/client";
@@ -14,6 +14,16 @@ import { tarGz } from "../src/quickstart/demo-archive.js";
 import { agentConfig, agentOnce, logLines, runningVersion, vendorRepository } from "./agent-helpers.js";
 import { APP, currentLink, demoFiles, endpoint, releaseOf, Vendor } from "./e2e-helpers.js";
 import { tempDir } from "./helpers.js";
+import {
+  attest,
+  type Builder,
+  bundleOf,
+  genuineBuild,
+  listDirectly,
+  SOURCE,
+  vendorWithPolicy,
+  writeArtifact,
+} from "./verified-builds-helpers.js";
 
 /** The two parties: the software vendor, and the organisation whose gateway approves releases. */
 async function parties(t: TestLike): Promise<{ vendor: Vendor; org: Vendor }> {
@@ -206,4 +216,49 @@ describe("bulwark agent with a TAP 4 map", () => {
       assert.equal(refusal?.version, "6.6.6");
     });
   }
+});
+
+describe("TAP 4 keeps each repository's own root policies", () => {
+  it("refuses a release both sign alike when the vendor's builder quorum is not met (CLIENT_NO_BUILD_QUORUM)", async (t) => {
+    const { vendor, builders } = await vendorWithPolicy(t);
+    const [a, b] = builders as [Builder, Builder];
+    const org = await Vendor.create(t);
+    const ep = tap4Endpoint(t, vendor, org);
+    /** Both list the same build as `version`; the vendor publishes the attestations of `by`. */
+    async function listBoth(version: string, by: readonly Builder[]): Promise<Release> {
+      const bytes = genuineBuild("1.2.0");
+      const file = writeArtifact(vendor.work, `app-${version}.tar.gz`, bytes);
+      const attestations = [];
+      for (const builder of by) attestations.push(readFileSync(await attest(builder, file, { version })));
+      const listing = { version, fileName: `app-${version}.tar.gz`, bytes, custom: { source: SOURCE } };
+      await listDirectly(vendor, { ...listing, bundle: bundleOf(...attestations) });
+      await listDirectly(org, listing);
+      return releaseOf({ client: ep.client } as never, version);
+    }
+    // A and B attest it: 2 of the vendor's 3 builders, as its root requires.
+    await ep.client.install(await listBoth("3.0.0", [a, b]));
+    assert.ok(ep.events.some((e) => e.event === "builds-verified" && e.repository === "vendor"));
+    // Only A attests it: both repositories sign it alike, and the vendor's policy still refuses it.
+    await assert.rejects(ep.client.install(await listBoth("3.0.1", [a])), { code: "CLIENT_NO_BUILD_QUORUM" });
+    assert.equal(currentLink(ep as never), path.join("versions", "3.0.0"));
+  });
+
+  it("holds each repository's root to its own requirements (trust.NAME.minRootVersion)", async (t) => {
+    const { vendor, org } = await parties(t);
+    await releaseBoth(vendor, org, "1.0.0");
+    const setup = agentConfig(t, vendorRepository(vendor), {
+      repository: undefined,
+      ...bothMap(vendor, org),
+      trust: { vendor: { root: "vendor-root.json" }, org: { root: "org-root.json", minRootVersion: 2 } },
+      healthCheck: undefined,
+      log: undefined,
+    });
+    const dir = path.dirname(setup.config);
+    writeFileSync(path.join(dir, "vendor-root.json"), vendor.root());
+    writeFileSync(path.join(dir, "org-root.json"), org.root());
+    const run = await agentOnce(setup);
+    const failure = logLines(run.stdout).find((l) => l.event === "cycle-failed");
+    assert.equal(failure?.code, "CLIENT_OUTDATED_ROOT");
+    assert.match(String(failure?.message), /version 1, below 2/);
+  });
 });

@@ -38,10 +38,13 @@ function badMap(json: unknown, field: RegExp): void {
 describe("parseMapFile", () => {
   it("reads a TAP 4 map file, a / appended to each repository URL", () => {
     const map = parseMapFile(JSON.stringify(GOOD));
-    assert.deepEqual([...map.repositories], [
-      ["vendor", ["https://updates.vendor.example/"]],
-      ["org", ["https://gateway.example.org/repo/"]],
-    ]);
+    assert.deepEqual(
+      [...map.repositories],
+      [
+        ["vendor", ["https://updates.vendor.example/"]],
+        ["org", ["https://gateway.example.org/repo/"]],
+      ],
+    );
     assert.deepEqual(map.mapping, GOOD.mapping);
   });
 
@@ -67,7 +70,11 @@ describe("parseMapFile", () => {
     ],
     ["a threshold of 0", { ...GOOD, mapping: [{ ...GOOD.mapping[0], threshold: 0 }] }, /threshold/],
     ["a fractional threshold", { ...GOOD, mapping: [{ ...GOOD.mapping[0], threshold: 1.5 }] }, /threshold/],
-    ["a threshold above the repositories named", { ...GOOD, mapping: [{ ...GOOD.mapping[0], threshold: 3 }] }, /more than/],
+    [
+      "a threshold above the repositories named",
+      { ...GOOD, mapping: [{ ...GOOD.mapping[0], threshold: 3 }] },
+      /more than/,
+    ],
     ["terminating as a string", { ...GOOD, mapping: [{ ...GOOD.mapping[0], terminating: "yes" }] }, /terminating/],
     ["no paths", { ...GOOD, mapping: [{ ...GOOD.mapping[0], paths: [] }] }, /paths/],
     ["an unknown mapping field", { ...GOOD, mapping: [{ ...GOOD.mapping[0], priority: 1 }] }, /unknown field/],
@@ -128,7 +135,8 @@ function release(bytes: string, fields: { version?: string; channel?: string; re
     channel: fields.channel ?? "stable",
     released: `2026-01-0${bytes.length % 9}T00:00:00Z`,
   });
-  if (fields.revoked) target.custom = { ...target.custom, bulwark: { ...(target.custom?.bulwark as object), revoked: { at: "x" } } };
+  if (fields.revoked)
+    target.custom = { ...target.custom, bulwark: { ...(target.custom?.bulwark as object), revoked: { at: "x" } } };
   return target;
 }
 
