@@ -5,7 +5,7 @@
  * whom. Under a map file only a target that a threshold of repositories list alike counts.
  */
 import { promises as fs } from "node:fs";
-import { matchesPathPattern, type TargetFile, type Updater } from "@bulwark/tuf";
+import { matchesPathPattern, type TargetFile, type Updater, UsageError } from "@bulwark/tuf";
 import { downloadedPath, downloadVerified } from "./download.js";
 import { type IndexEntry, indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
 import { type Agreement, resolveTarget } from "./tap4/consensus.js";
@@ -69,7 +69,7 @@ export class Repositories {
   private byName(name: string): FollowedRepository {
     const found = this.all.find((r) => r.name === name);
     // The map file's parser guarantees every mapped name is a repository.
-    if (found === undefined) throw new Error(`repository ${name} is not followed`);
+    if (found === undefined) throw new UsageError(`repository ${name} is not followed`, { code: "CLIENT_USAGE" });
     return found;
   }
 

@@ -120,6 +120,7 @@ export async function resolveTarget(
   lookup: (repository: string, targetPath: string) => Promise<TargetFile | undefined>,
 ): Promise<Agreement | undefined> {
   let refusal: NoConsensusError | undefined;
+  // TAP 4: mappings are tried in order; only those whose paths match the target are asked.
   for (const mapping of map.mapping) {
     if (!mapping.paths.some((p) => matchesPathPattern(targetPath, p))) continue;
     const listings: Listing[] = [];
@@ -127,8 +128,10 @@ export async function resolveTarget(
       listings.push({ repository, target: await lookup(repository, targetPath) });
     }
     const found = findConsensus(mapping, targetPath, listings);
+    // TAP 4: the first mapping whose repositories reach its threshold decides.
     if (!(found instanceof NoConsensusError)) return found;
     if (listings.some((l) => l.target !== undefined)) refusal = found;
+    // TAP 4: a terminating mapping without agreement ends the search (no later mapping is asked).
     if (mapping.terminating) break;
   }
   if (refusal !== undefined) throw refusal;
