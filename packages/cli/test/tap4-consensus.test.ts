@@ -169,6 +169,24 @@ describe("TAP 4: the vendor's and the organisation's repositories must agree", (
   });
 });
 
+describe("TAP 4: either party's kill switch works", () => {
+  for (const who of ["vendor", "org"] as const) {
+    it(`rolls back a release the ${who} revokes, though the other still lists it`, async (t) => {
+      const { vendor, org } = await parties(t);
+      await releaseBoth(vendor, org, "1.0.0");
+      const ep = tap4Endpoint(t, vendor, org);
+      await ep.client.update();
+      await releaseBoth(vendor, org, "1.1.0");
+      assert.deepEqual(await ep.client.update(), { action: "installed", from: "1.0.0", to: "1.1.0" });
+      await (who === "vendor" ? vendor : org).revoke("1.1.0", `pulled by the ${who}`);
+      const outcome = await ep.client.update();
+      assert.equal(outcome.action, "rolled-back");
+      assert.match((outcome as { reason: string }).reason, new RegExp(`pulled by the ${who}`));
+      assert.equal(currentLink(ep as never), path.join("versions", "1.0.0"));
+    });
+  }
+});
+
 async function rejectsNoConsensus(promise: Promise<unknown>): Promise<NoConsensusError> {
   let caught: NoConsensusError | undefined;
   await assert.rejects(promise, (error: unknown) => {
