@@ -4,7 +4,7 @@
  * a version, changes the bytes of a version it served, or stops verifying raises an alert,
  * and the release it concerns is recorded as suspicious, with the evidence.
  */
-import { RepositoryError } from "@bulwark/tuf";
+import { BadVersionNumberError, RepositoryError } from "@bulwark/tuf";
 import { checkSourceConfig } from "./config.js";
 import { electronOffers, sparkleOffers, squirrelOffers } from "./feeds.js";
 import { type FetchContext, fetchFeed } from "./fetch.js";
@@ -44,10 +44,17 @@ export async function pollSource(config: SourceConfig, ctx: PollContext): Promis
         offers = await tufOffers(config, ctx.workDir);
       } catch (error) {
         if (!(error instanceof RepositoryError)) throw error;
-        const alert = await notVerifying(config.id, ctx.memory, undefined, {
-          code: error.code,
-          detail: error.message,
-        });
+        const evidence = { code: error.code, detail: error.message };
+        // TUF itself refuses metadata older than what this gateway trusts: that is a rollback.
+        const alert: SourceAlert =
+          error instanceof BadVersionNumberError
+            ? {
+                sourceId: config.id,
+                kind: "version-rollback",
+                message: `the repository went back: ${error.message}`,
+                evidence,
+              }
+            : await notVerifying(config.id, ctx.memory, undefined, evidence);
         return { sourceId: config.id, changed: false, records: [], alerts: [alert] };
       }
       return takeOffers(config, offers, ctx);
