@@ -4,8 +4,11 @@
  * a version, changes the bytes of a version it served, or stops verifying raises an alert,
  * and the release it concerns is recorded as suspicious, with the evidence.
  */
+
+import type { KeyObject } from "node:crypto";
 import { BadVersionNumberError, RepositoryError } from "@bulwark/tuf";
-import { checkSourceConfig } from "./config.js";
+import { checkSourceConfig, type SourceKeys } from "./config.js";
+import { SourceConfigError } from "./errors.js";
 import { electronOffers, sparkleOffers, squirrelOffers } from "./feeds.js";
 import { type FetchContext, fetchFeed } from "./fetch.js";
 import type { SeenRelease, SourceMemory } from "./memory.js";
@@ -66,7 +69,7 @@ export async function pollSource(config: SourceConfig, ctx: PollContext): Promis
         config.kind === "electron"
           ? electronOffers(answer.bytes, config.feedUrl)
           : config.kind === "sparkle"
-            ? sparkleOffers(answer.bytes, config.feedUrl, keys.key as never)
+            ? sparkleOffers(answer.bytes, config.feedUrl, sparkleKey(keys))
             : squirrelOffers(answer.bytes, config.feedUrl);
       const result = await takeOffers(config, offers, ctx);
       // Last: a poll that failed half way is done again in full.
@@ -74,6 +77,11 @@ export async function pollSource(config: SourceConfig, ctx: PollContext): Promis
       return result;
     }
   }
+}
+
+function sparkleKey(keys: SourceKeys): KeyObject {
+  if (keys.key === undefined) throw new SourceConfigError("a Sparkle source needs the app's EdDSA public key");
+  return keys.key;
 }
 
 /** The alert of a release (or a source) that does not verify: `stopped-verifying` when it did before. */
