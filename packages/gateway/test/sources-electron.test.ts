@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { type ElectronSourceConfig, pollSource, SourceFeedError } from "../src/index.js";
+import { type ElectronSourceConfig, pollSource, SourceFeedError, SourceFetchError } from "../src/index.js";
 import { pollContext, sha256, sha512, type VendorServer, vendorServer } from "./sources-helpers.js";
 
 function latestYml(version: string, file: string, data: Uint8Array, hash = sha512(data)): string {
@@ -183,6 +183,25 @@ describe("electron-updater source", () => {
       record?.checks.map((c) => [c.check, c.ok]),
       [["size", false]],
     );
+  });
+
+  test("rejects slow retrieval: a stalled download fails the poll, and nothing is remembered", async (t) => {
+    const server = await vendorServer(t);
+    const ctx = pollContext(t, { idleTimeoutMs: 200 });
+    const config: ElectronSourceConfig = { kind: "electron", id: "acme-win", feedUrl: `${server.url}latest.yml` };
+    const file = publish(server, "1.0.0", Buffer.from("installer 1.0.0"));
+    server.stalled.add(file);
+    await assert.rejects(pollSource(config, ctx), (e: unknown) => {
+      assert.ok(e instanceof SourceFetchError);
+      assert.equal(e.code, "SOURCE_FETCH_FAILED");
+      assert.match(e.message, /slow retrieval/);
+      return true;
+    });
+    assert.deepEqual(await ctx.memory.releases(), []);
+    assert.equal(await ctx.memory.validators(config.feedUrl), undefined);
+    // The next poll, with the server healthy again, takes the release.
+    server.stalled.delete(file);
+    assert.equal((await pollSource(config, ctx)).records[0]?.status, "verified");
   });
 
   test("a document that is not a feed is a typed error, and nothing is remembered", async (t) => {

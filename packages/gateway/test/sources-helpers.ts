@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { listen, type TestLike, tempDir } from "@bulwark/testkit";
+import type { DownloadLimits } from "@bulwark/tuf";
 import { httpFetchContext, InMemorySourceMemory, type PollContext } from "../src/index.js";
 
 /** One request the server answered. */
@@ -28,6 +29,8 @@ export interface VendorServer {
   etags: boolean;
   /** Paths whose body never ends (an endless-data attack). */
   readonly endless: Set<string>;
+  /** Paths answered with headers and then silence (a slow-retrieval attack). */
+  readonly stalled: Set<string>;
 }
 
 /** Starts a vendor server that lives as long as the test. */
@@ -40,12 +43,14 @@ export async function vendorServer(
   );
   const log: Served[] = [];
   const endless = new Set<string>();
+  const stalled = new Set<string>();
   const server: VendorServer = {
     url: "",
     files: map,
     log,
     etags: true,
     endless,
+    stalled,
     fetched: (p) => log.filter((s) => s.path === p && s.status === 200).length,
   };
   const url = await listen(t, (req, res) => {
@@ -66,6 +71,12 @@ export async function vendorServer(
       return;
     }
     const data = map.get(p);
+    if (stalled.has(p) && data !== undefined) {
+      answer(200);
+      res.writeHead(200, { "content-length": data.length });
+      res.write(data.subarray(0, 1));
+      return;
+    }
     if (data === undefined) {
       answer(404);
       res.writeHead(404).end();
@@ -89,11 +100,14 @@ export async function vendorServer(
 }
 
 /** A poll context with a fresh memory and staging folder. */
-export function pollContext(t: TestLike): PollContext & { memory: InMemorySourceMemory } {
+export function pollContext(
+  t: TestLike,
+  downloadLimits: DownloadLimits = {},
+): PollContext & { memory: InMemorySourceMemory } {
   const dir = tempDir(t, "bulwark-sources-");
   return {
     memory: new InMemorySourceMemory(),
-    fetch: httpFetchContext(`${dir}/staging`, {}, { minBytesPerSecond: 0 }),
+    fetch: httpFetchContext(`${dir}/staging`, {}, { minBytesPerSecond: 0, ...downloadLimits }),
     workDir: `${dir}/work`,
   };
 }

@@ -58,7 +58,7 @@ export async function pollSource(config: SourceConfig, ctx: PollContext): Promis
                 evidence,
               }
             : await notVerifying(config.id, ctx.memory, undefined, evidence);
-        return { sourceId: config.id, changed: false, records: [], alerts: [alert] };
+        return { sourceId: config.id, changed: true, records: [], alerts: [alert] };
       }
       return takeOffers(config, offers, ctx);
     }
@@ -129,22 +129,25 @@ async function takeOffers(config: SourceConfig, offers: readonly Offer[], ctx: P
     const prior = byVersion.get(offer.version);
     if (prior !== undefined && prior.declared === offer.declared) continue;
     if (prior === undefined && offer.version !== newest) continue;
-    const record = await takeOffer(config, offer, prior, alerts, ctx);
+    const record = await recordRelease(config, offer, await offer.verify(ctx.fetch), prior, alerts, ctx);
     if (record !== undefined) records.push(record);
   }
   return { sourceId: config.id, changed: records.length > 0 || alerts.length > 0, records, alerts };
 }
 
-/** Fetches, checks and remembers one offer; undefined when it is the same bytes as before. */
-export async function takeOffer(
+/**
+ * Compares a fetched and checked version with what the source served before, raises its
+ * alerts (also pushed onto `alerts`), remembers it, and makes its record; undefined when it
+ * is the same bytes as before, described differently.
+ */
+export async function recordRelease(
   config: SourceConfig,
   offer: Pick<Offer, "version" | "declared">,
+  result: Verification,
   prior: SeenRelease | undefined,
   alerts: SourceAlert[],
   ctx: PollContext,
-  verified?: Verification,
 ): Promise<ReleaseRecord | undefined> {
-  const result = verified ?? (await (offer as Offer).verify(ctx.fetch));
   const installers = result.artifacts.filter((a) => a.role === "installer");
   const sha256 = Object.fromEntries(installers.map((a) => [a.name, a.sha256]));
   const own: SourceAlert[] = alerts.filter((a) => a.version === offer.version);

@@ -152,7 +152,7 @@ export interface SourceAlert {
 /** What one poll found. */
 export interface PollResult {
   readonly sourceId: string;
-  /** False when the feed answered 304 Not Modified (nothing was fetched) or offered nothing new. */
+  /** False when the feed answered 304 Not Modified (nothing was fetched) or offered nothing new: no record, no alert. */
   readonly changed: boolean;
   readonly records: readonly ReleaseRecord[];
   /** Alerts of this poll: those of the records, and those about versions served before. */

@@ -8,7 +8,7 @@ import type { SourceKeys } from "./config.js";
 import { stageIfModified } from "./fetch.js";
 import type { Expectation } from "./offer.js";
 import { checkStaged } from "./offer.js";
-import { type PollContext, takeOffer } from "./poll.js";
+import { type PollContext, recordRelease } from "./poll.js";
 import type { PollResult, SourceAlert, UrlSourceConfig } from "./types.js";
 
 /** One poll of a plain URL source. */
@@ -68,10 +68,14 @@ export async function urlPoll(config: UrlSourceConfig, keys: SourceKeys, ctx: Po
   const record =
     earlier >= 0 && prior === undefined
       ? undefined
-      : await takeOffer(config, { version, declared: staged.sha256 }, prior, alerts, ctx, {
-          artifacts: [artifact],
-          checks,
-        });
+      : await recordRelease(
+          config,
+          { version, declared: staged.sha256 },
+          { artifacts: [artifact], checks },
+          prior,
+          alerts,
+          ctx,
+        );
   await ctx.memory.setValidators(config.url, staged.validators);
   return { sourceId: config.id, changed: true, records: record === undefined ? [] : [record], alerts };
 }
