@@ -41,7 +41,10 @@ class Vendor {
     for (const f of this.repo.files()) this.server.files.set(f.path, f.data);
   }
 
-  async release(version: string, extra: { attestations?: string[]; source?: string } = {}): Promise<TargetFile> {
+  async release(
+    version: string,
+    extra: { attestations?: string[]; source?: string; data?: Buffer } = {},
+  ): Promise<TargetFile> {
     const target = addRelease(this.repo, { name: APP, version, data: bytesOf(version), ...extra });
     await this.repo.publish();
     this.sync();
@@ -112,6 +115,42 @@ describe("Bulwark/TUF repository source", () => {
     assert.deepEqual(
       result.alerts.map((a) => [a.kind, a.evidence.code, a.evidence.lastVerified]),
       [["stopped-verifying", "TUF_UNSIGNED_METADATA", "1.0.0"]],
+    );
+  });
+
+  test("rejects unsigned metadata (signatures stripped): the source stops verifying", async (t) => {
+    const vendor = await Vendor.create(t);
+    await vendor.release("1.0.0");
+    const ctx = pollContext(t);
+    await pollSource(vendor.config(), ctx);
+    await vendor.release("1.1.0");
+    const timestamp = JSON.parse(
+      Buffer.from(vendor.server.files.get("metadata/timestamp.json") as Uint8Array).toString(),
+    );
+    vendor.server.files.set("metadata/timestamp.json", Buffer.from(JSON.stringify({ ...timestamp, signatures: [] })));
+    const result = await pollSource(vendor.config(), ctx);
+    assert.deepEqual(result.records, []);
+    assert.deepEqual(
+      result.alerts.map((a) => [a.kind, a.evidence.code]),
+      [["stopped-verifying", "TUF_UNSIGNED_METADATA"]],
+    );
+  });
+
+  test("rejects the same version with other bytes, even signed with the vendor's targets key", async (t) => {
+    const vendor = await Vendor.create(t);
+    await vendor.release("1.0.0");
+    const ctx = pollContext(t);
+    await pollSource(vendor.config(), ctx);
+    await vendor.release("1.0.0", { data: bytesOf("1.0.0", " rebuilt with a backdoor") });
+    const [record] = (await pollSource(vendor.config(), ctx)).records;
+    assert.equal(record?.status, "suspicious");
+    assert.deepEqual(
+      record?.alerts.map((a) => a.kind),
+      ["bytes-changed"],
+    );
+    assert.ok(
+      record?.checks.every((c) => c.ok),
+      "the signatures hold: only the history catches it",
     );
   });
 
