@@ -49,6 +49,8 @@ export interface FetchContext {
   readonly feedFetcher: Fetcher;
   /** Artifacts: redirects to other hosts too (the bytes are checked, not the host). */
   readonly artifactFetcher: Fetcher;
+  /** TUF repositories: no redirects, as a TUF client fetches from where it is configured. */
+  readonly tufFetcher: Fetcher;
   /** Where fetched artifacts are kept, by SHA-256. */
   readonly stagingDir: string;
 }
@@ -60,13 +62,15 @@ export function httpFetchContext(
   downloadLimits: DownloadLimits = {},
 ): FetchContext {
   const bounds = { ...SOURCE_LIMITS, ...limits };
-  const make = (sameHostOnly: boolean) =>
-    new HttpFetcher({
-      ...downloadLimits,
-      userAgent: "bulwark-gateway",
-      redirects: { max: bounds.maxRedirects, sameHostOnly },
-    });
-  return { limits: bounds, feedFetcher: make(true), artifactFetcher: make(false), stagingDir };
+  const make = (max: number, sameHostOnly: boolean) =>
+    new HttpFetcher({ ...downloadLimits, userAgent: "bulwark-gateway", redirects: { max, sameHostOnly } });
+  return {
+    limits: bounds,
+    feedFetcher: make(bounds.maxRedirects, true),
+    artifactFetcher: make(bounds.maxRedirects, false),
+    tufFetcher: make(0, true),
+    stagingDir,
+  };
 }
 
 /** A feed fetched conditionally. */
@@ -146,7 +150,10 @@ export interface StagedFile {
  * @throws {SourceFetchError} unreachable, an HTTP error, more than `maxBytes`, or too slow.
  */
 export async function stageArtifact(ctx: FetchContext, url: string, maxBytes: number): Promise<StagedFile> {
-  return (await stream(ctx, url, maxBytes, {})) as StagedFile & { validators: FeedValidators };
+  const staged = await stream(ctx, url, maxBytes, {});
+  // Only a conditional request is answered 304.
+  if (staged === undefined) throw new SourceFetchError(`${url} answered 304 to an unconditional request`);
+  return staged;
 }
 
 /**

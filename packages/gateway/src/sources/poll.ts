@@ -44,7 +44,7 @@ export async function pollSource(config: SourceConfig, ctx: PollContext): Promis
     case "tuf": {
       let offers: Offer[];
       try {
-        offers = await tufOffers(config, ctx.workDir);
+        offers = await tufOffers(config, ctx.workDir, ctx.fetch.tufFetcher);
       } catch (error) {
         if (!(error instanceof RepositoryError)) throw error;
         const evidence = { code: error.code, detail: error.message };

@@ -8,15 +8,21 @@ import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { type ClientEvent, type Release, UpdateClient } from "@bulwark/client";
-import { BulwarkError, DownloadError, syncDirectory } from "@bulwark/tuf";
+import { BulwarkError, DownloadError, type Fetcher, syncDirectory } from "@bulwark/tuf";
 import type { FetchContext } from "./fetch.js";
 import type { Offer, Verification } from "./offer.js";
 import type { Check, TufSourceConfig } from "./types.js";
 import { newestVersion } from "./versions.js";
 
 /** The update client of a TUF source, keeping its metadata under `workDir`. */
-export function tufClient(config: TufSourceConfig, workDir: string, log: (e: ClientEvent) => void): UpdateClient {
+export function tufClient(
+  config: TufSourceConfig,
+  workDir: string,
+  fetcher: Fetcher,
+  log: (e: ClientEvent) => void,
+): UpdateClient {
   return new UpdateClient({
+    fetcher,
     name: config.product,
     ...(config.channel === undefined ? {} : { channel: config.channel }),
     ...(config.platform === undefined ? {} : { platform: config.platform }),
@@ -33,9 +39,9 @@ export function tufClient(config: TufSourceConfig, workDir: string, log: (e: Cli
  * @throws {RepositoryError} (of @bulwark/tuf) when the metadata must not be trusted.
  * @throws {DownloadError} when the repository cannot be reached.
  */
-export async function tufOffers(config: TufSourceConfig, workDir: string): Promise<Offer[]> {
+export async function tufOffers(config: TufSourceConfig, workDir: string, fetcher: Fetcher): Promise<Offer[]> {
   const events: ClientEvent[] = [];
-  const client = tufClient(config, workDir, (e) => events.push(e));
+  const client = tufClient(config, workDir, fetcher, (e) => events.push(e));
   const releases = (await client.releases()).filter((r) => r.revoked === undefined);
   const newest = newestVersion(releases.map((r) => r.version));
   const release = releases.find((r) => r.version === newest);
