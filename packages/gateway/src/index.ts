@@ -1,4 +1,6 @@
 /**
  * @bulwark/gateway: the organisation gateway. See docs/gateway.md.
  */
-export {};
+
+// Sources (issue 16 item 2): polling vendors' feeds, verifying and recording each release.
+export * from "./sources/index.js";
