@@ -1,0 +1,109 @@
+/**
+ * The gateway's first schema: sources, the upstream releases seen on them with the evidence of
+ * how each was verified, alerts, approvals, the audit trail and the job queue. JSON is kept as
+ * text (parsed at the boundary); timestamps are integer milliseconds since 1970 (UTC).
+ */
+import type { DialectSql } from "../database.js";
+import type { Migration } from "../migrate.js";
+
+/** The states of an upstream release, in the order a release normally moves through them. */
+export const RELEASE_STATES = [
+  "fetched",
+  "verified",
+  "quarantined",
+  "scanned",
+  "approved",
+  "published",
+  "blocked",
+] as const;
+
+/** The states of a job in the queue. */
+export const JOB_STATES = ["queued", "running", "done", "dead"] as const;
+
+const quoted = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(", ");
+
+function statements(d: DialectSql): string[] {
+  return [
+    `CREATE TABLE sources (
+      id ${d.serialKey},
+      name TEXT NOT NULL UNIQUE,
+      kind TEXT NOT NULL,
+      config ${d.json} NOT NULL,
+      created_at ${d.bigint} NOT NULL,
+      updated_at ${d.bigint} NOT NULL,
+      last_polled_at ${d.bigint}
+    )`,
+    `CREATE TABLE releases (
+      id ${d.serialKey},
+      source_id ${d.bigint} NOT NULL REFERENCES sources (id),
+      version TEXT NOT NULL,
+      url TEXT NOT NULL,
+      sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+      size ${d.bigint} NOT NULL CHECK (size >= 0),
+      state TEXT NOT NULL CHECK (state IN (${quoted(RELEASE_STATES)})),
+      evidence ${d.json} NOT NULL,
+      created_at ${d.bigint} NOT NULL,
+      updated_at ${d.bigint} NOT NULL,
+      UNIQUE (source_id, version, url)
+    )`,
+    "CREATE INDEX releases_by_state ON releases (state, updated_at)",
+    "CREATE INDEX releases_by_sha256 ON releases (sha256)",
+    `CREATE TABLE alerts (
+      id ${d.serialKey},
+      source_id ${d.bigint} REFERENCES sources (id),
+      release_id ${d.bigint} REFERENCES releases (id),
+      kind TEXT NOT NULL,
+      severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+      message TEXT NOT NULL,
+      evidence ${d.json} NOT NULL,
+      created_at ${d.bigint} NOT NULL,
+      resolved_at ${d.bigint},
+      resolved_by TEXT
+    )`,
+    "CREATE INDEX alerts_open ON alerts (resolved_at, created_at)",
+    `CREATE TABLE approvals (
+      id ${d.serialKey},
+      release_id ${d.bigint} NOT NULL REFERENCES releases (id),
+      ring TEXT NOT NULL,
+      approver TEXT NOT NULL,
+      decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),
+      comment TEXT,
+      created_at ${d.bigint} NOT NULL,
+      UNIQUE (release_id, ring, approver)
+    )`,
+    // Append-only: the gateway never updates or deletes these rows; later, each is also
+    // appended to a transparency log, whose index is kept here.
+    `CREATE TABLE audit_entries (
+      id ${d.serialKey},
+      created_at ${d.bigint} NOT NULL,
+      actor TEXT NOT NULL,
+      action TEXT NOT NULL,
+      subject_type TEXT NOT NULL,
+      subject_id TEXT NOT NULL,
+      details ${d.json} NOT NULL,
+      log_index ${d.bigint}
+    )`,
+    "CREATE INDEX audit_by_subject ON audit_entries (subject_type, subject_id, id)",
+    `CREATE TABLE jobs (
+      id ${d.serialKey},
+      kind TEXT NOT NULL,
+      payload ${d.json} NOT NULL,
+      unique_key TEXT,
+      state TEXT NOT NULL CHECK (state IN (${quoted(JOB_STATES)})),
+      run_at ${d.bigint} NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+      locked_by TEXT,
+      locked_until ${d.bigint},
+      last_error TEXT,
+      created_at ${d.bigint} NOT NULL,
+      updated_at ${d.bigint} NOT NULL
+    )`,
+    // A unique key deduplicates only while a job with it is waiting or running.
+    "CREATE UNIQUE INDEX jobs_unique_pending ON jobs (unique_key) WHERE unique_key IS NOT NULL AND state IN ('queued', 'running')",
+    "CREATE INDEX jobs_ready ON jobs (state, run_at, id)",
+  ];
+}
+
+/** Migration 1. */
+export const initial: Migration = { version: 1, name: "initial", statements };
