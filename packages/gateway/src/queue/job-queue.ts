@@ -6,7 +6,7 @@
  * the holder of the newest claim can complete or fail a job, so each job is completed once.
  *
  * Claiming is `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (workers never wait on each
- * other's rows) and a write transaction on SQLite (one writer at a time). See ADR 14.
+ * other's rows) and a write transaction on SQLite (one writer at a time). See ADR 17.
  */
 import { UsageError } from "@bulwark/tuf";
 import { type Database, placeholders, type Queryable } from "../db/database.js";
