@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, test } from "node:test";
 import { UsageError } from "@bulwark/tuf";
-import { isPostgresUrl, migrate, PostgresDatabase, parsePostgresUrl, redactUrl } from "../src/index.js";
+import BetterSqlite3 from "better-sqlite3";
+import {
+  isPostgresUrl,
+  migrate,
+  PostgresDatabase,
+  parsePostgresUrl,
+  redactUrl,
+  SqliteDatabase,
+  StorageError,
+} from "../src/index.js";
 import { BACKENDS, withDatabase } from "./db-backends.js";
 
 for (const backend of BACKENDS) {
@@ -18,6 +30,12 @@ for (const backend of BACKENDS) {
         assert.equal(row?.log_index, null);
         assert.equal(row?.details, '{"note":"it\'s $1"}');
         assert.equal(typeof row?.id, "number");
+      }));
+
+    test("execute counts the rows of a statement that returns rows", () =>
+      withDatabase(backend, async (db) => {
+        await migrate(db);
+        assert.equal(await db.execute("SELECT version FROM schema_migrations"), 1);
       }));
 
     test("a transaction commits when its work resolves and rolls back when it throws", () =>
@@ -83,12 +101,37 @@ test("a bad PostgreSQL URL is refused without echoing its password", () => {
 test("an unreachable PostgreSQL is DB_UNAVAILABLE with a hint", async () => {
   // Port 1 on loopback: nothing listens there.
   const db = new PostgresDatabase("postgres://nobody@127.0.0.1:1/none");
+  const unavailable = (e: unknown) => e instanceof StorageError && e.code === "DB_UNAVAILABLE" && e.hint !== undefined;
   try {
-    await assert.rejects(
-      migrate(db),
-      (e: unknown) => e instanceof Error && "code" in e && e.code === "DB_UNAVAILABLE" && "hint" in e,
-    );
+    await assert.rejects(migrate(db), unavailable);
+    await assert.rejects(db.query("SELECT 1"), unavailable);
   } finally {
     await db.close();
+  }
+});
+
+test("a SQLite file locked by another process past the busy timeout is DB_BUSY, not a hang", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bulwark-gw-busy-"));
+  const file = path.join(dir, "gateway.sqlite");
+  const db = new SqliteDatabase(file, { busyTimeoutMs: 1 });
+  // Another connection, as another process would, holds the write lock.
+  const other = new BetterSqlite3(file);
+  try {
+    await migrate(db);
+    other.exec("BEGIN IMMEDIATE");
+    await assert.rejects(
+      db.transaction(async () => {}),
+      (e: unknown) => e instanceof StorageError && e.code === "DB_BUSY",
+    );
+    await assert.rejects(
+      db.execute("INSERT INTO sources (name, kind, config, created_at, updated_at) VALUES ('x', 'url', '{}', 1, 1)"),
+      { code: "DB_BUSY" },
+    );
+    other.exec("COMMIT");
+    await db.transaction(async () => {});
+  } finally {
+    other.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -55,18 +55,37 @@ export function parsePostgresUrl(url: string): URL {
   return parsed;
 }
 
+/**
+ * A connection that failed (refused, reset, timed out: Node's `E…` codes, not PostgreSQL's
+ * five-character SQLSTATEs) becomes `DB_UNAVAILABLE`; errors of the statement itself pass.
+ */
+function translate(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return error;
+  return new StorageError("DB_UNAVAILABLE", `cannot reach PostgreSQL: ${(error as Error).message}`, {
+    cause: error,
+    hint: "Check that PostgreSQL is running and that the --database URL is right.",
+  });
+}
+
 class PostgresStatements implements Queryable {
   readonly dialect = "postgres" as const;
   constructor(readonly client: pg.Pool | pg.PoolClient) {}
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    const result = await this.client.query(sql, params as SqlValue[]);
-    return result.rows as Row[];
+    try {
+      return (await this.client.query(sql, params as SqlValue[])).rows as Row[];
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const result = await this.client.query(sql, params as SqlValue[]);
-    return result.rowCount ?? 0;
+    try {
+      return (await this.client.query(sql, params as SqlValue[])).rowCount ?? 0;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 }
 
@@ -100,11 +119,8 @@ export class PostgresDatabase implements Database {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
-    } catch (cause) {
-      throw new StorageError("DB_UNAVAILABLE", `cannot connect to PostgreSQL: ${(cause as Error).message}`, {
-        cause,
-        hint: "Check that PostgreSQL is running and that the --database URL is right.",
-      });
+    } catch (error) {
+      throw translate(error);
     }
     let broken: unknown;
     try {

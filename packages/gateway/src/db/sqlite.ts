@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import type { Database, Queryable, Row, SqlValue } from "./database.js";
+import { StorageError } from "./errors.js";
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -47,7 +48,9 @@ class SqliteStatements implements Queryable {
   }
 
   executeSync(sql: string, params: readonly SqlValue[]): number {
-    return this.#prepare(sql).run(bind(params)).changes;
+    const statement = this.#prepare(sql);
+    // A statement that returns rows (a SELECT, or RETURNING) cannot be run(): count its rows.
+    return statement.reader ? statement.all(bind(params)).length : statement.run(bind(params)).changes;
   }
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
@@ -57,6 +60,15 @@ class SqliteStatements implements Queryable {
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.executeSync(sql, params);
   }
+}
+
+/** Another process held the write lock past the busy timeout: a typed error; others pass. */
+function translate(error: unknown): unknown {
+  if ((error as { code?: unknown }).code !== "SQLITE_BUSY") return error;
+  return new StorageError("DB_BUSY", "the SQLite database stayed locked by another process", {
+    cause: error,
+    hint: "Another gateway process holds a long write on the same file; for several processes, use PostgreSQL.",
+  });
 }
 
 /**
@@ -72,10 +84,16 @@ export class SqliteDatabase implements Database {
   readonly #statements: SqliteStatements;
   readonly #turns: { last: Promise<void> };
 
-  /** Opens (creating when missing) the database file at `file`, and its folder. */
-  constructor(readonly file: string) {
+  /**
+   * Opens (creating when missing) the database file at `file`, and its folder.
+   * `busyTimeoutMs`: how long to wait for another process's write lock ({@link SQLITE_BUSY_TIMEOUT_MS}).
+   */
+  constructor(
+    readonly file: string,
+    options: { busyTimeoutMs?: number } = {},
+  ) {
     mkdirSync(path.dirname(file), { recursive: true });
-    const connection = new BetterSqlite3(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+    const connection = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS });
     connection.pragma("journal_mode = WAL");
     // The audit trail and job states must survive a power cut once committed.
     connection.pragma("synchronous = FULL");
@@ -105,17 +123,33 @@ export class SqliteDatabase implements Database {
   }
 
   query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.#exclusive(async () => this.#statements.querySync(sql, params));
+    return this.#exclusive(async () => {
+      try {
+        return this.#statements.querySync(sql, params);
+      } catch (error) {
+        throw translate(error);
+      }
+    });
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.#exclusive(async () => this.#statements.executeSync(sql, params));
+    return this.#exclusive(async () => {
+      try {
+        return this.#statements.executeSync(sql, params);
+      } catch (error) {
+        throw translate(error);
+      }
+    });
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
       const connection = this.#statements.connection;
-      connection.exec("BEGIN IMMEDIATE");
+      try {
+        connection.exec("BEGIN IMMEDIATE");
+      } catch (error) {
+        throw translate(error);
+      }
       try {
         const result = await work(this.#statements);
         connection.exec("COMMIT");
