@@ -67,8 +67,13 @@ for (const backend of BACKENDS) {
         for (const worker of workers) worker.child.stdin?.end("go\n");
         const [first, second] = await Promise.all(workers.map(completions));
         assert.ok(first && second);
-        // Both took part, no job was completed twice, and together they did every job.
-        assert.ok(first.length > 0 && second.length > 0, `split ${first.length}/${second.length}`);
+        // On PostgreSQL both take part (SKIP LOCKED: neither waits for the other). SQLite's
+        // lock is not fair: a process waiting for it sleeps and retries while the holder takes
+        // it again, so one process may do most or all of the work; the split is reported.
+        if (backend.name === "postgres") {
+          assert.ok(first.length > 0 && second.length > 0, `split ${first.length}/${second.length}`);
+        }
+        // No job was completed twice, and together they did every job.
         const all = [...first, ...second].sort((a, b) => a - b);
         assert.equal(new Set(all).size, all.length, "a job was completed twice");
         assert.deepEqual(

@@ -9,7 +9,7 @@
  * other's rows) and a write transaction on SQLite (one writer at a time). See ADR 17.
  */
 import { UsageError } from "@bulwark/tuf";
-import { type Database, placeholders, type Queryable } from "../db/database.js";
+import { type Database, placeholders, type Queryable, type Row } from "../db/database.js";
 import { StorageError } from "../db/errors.js";
 import { type Job, type JobState, parseJob } from "./job.js";
 
@@ -114,26 +114,34 @@ export class JobQueue {
   async claim(workerId: string, kinds: readonly string[]): Promise<Job | null> {
     if (kinds.length === 0) return null;
     const now = this.#now();
-    const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    return this.db.transaction(async (tx) => {
-      await tx.execute(
-        `UPDATE jobs SET state = 'dead', locked_by = NULL, locked_until = NULL, updated_at = $1,
-           last_error = 'the lease ran out on the last attempt (the worker stopped or stalled)'
-         WHERE state = 'running' AND locked_until <= $1 AND attempts >= max_attempts`,
-        [now],
+    const params = [workerId, now + this.#leaseMs, now, ...kinds];
+    const sweep = (nowParam: string) =>
+      `UPDATE jobs SET state = 'dead', locked_by = NULL, locked_until = NULL, updated_at = ${nowParam},
+         last_error = 'the lease ran out on the last attempt (the worker stopped or stalled)'
+       WHERE state = 'running' AND locked_until <= ${nowParam} AND attempts >= max_attempts`;
+    const take = (lock: string) =>
+      `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+       WHERE id = (
+         SELECT id FROM jobs
+         WHERE ((state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until <= $3))
+           AND attempts < max_attempts AND kind IN (${placeholders(kinds.length, 3)})
+         ORDER BY run_at, id LIMIT 1 ${lock}
+       ) RETURNING *`;
+    let row: Row | undefined;
+    if (this.db.dialect === "postgres") {
+      // One statement, one round trip: SKIP LOCKED passes over rows other workers are claiming.
+      [row] = await this.db.query(
+        `WITH swept AS (${sweep("$3")} RETURNING id) ${take("FOR UPDATE SKIP LOCKED")}`,
+        params,
       );
-      const [row] = await tx.query(
-        `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
-         WHERE id = (
-           SELECT id FROM jobs
-           WHERE ((state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until <= $3))
-             AND attempts < max_attempts AND kind IN (${placeholders(kinds.length, 3)})
-           ORDER BY run_at, id LIMIT 1 ${lock}
-         ) RETURNING *`,
-        [workerId, now + this.#leaseMs, now, ...kinds],
-      );
-      return row === undefined ? null : parseJob(row);
-    });
+    } else {
+      // SQLite has no writing CTEs; the write transaction makes the two statements one step.
+      row = await this.db.transaction(async (tx) => {
+        await tx.execute(sweep("$1"), [now]);
+        return (await tx.query(take(""), params))[0];
+      });
+    }
+    return row === undefined ? null : parseJob(row);
   }
 
   /** Extends the lease of a claimed job; false when the claim was lost (the job was taken over). */
