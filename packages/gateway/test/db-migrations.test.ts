@@ -70,6 +70,24 @@ for (const backend of BACKENDS) {
         await assert.rejects(db.query("SELECT * FROM half_done"));
       }));
 
+    test("an audit entry cannot be rewritten or deleted; its log index is set once (a rewritten audit trail)", () =>
+      withDatabase(backend, async (db) => {
+        await migrate(db);
+        const [entry] = await db.query(
+          `INSERT INTO audit_entries (created_at, actor, action, subject_type, subject_id, details)
+           VALUES (1, 'alice', 'release.approve', 'release', '7', '{}') RETURNING id`,
+        );
+        const id = Number(entry?.id);
+        const appendOnly = /append-only/;
+        await assert.rejects(db.execute("UPDATE audit_entries SET actor = 'mallory' WHERE id = $1", [id]), appendOnly);
+        await assert.rejects(db.execute("UPDATE audit_entries SET details = '{\"x\":1}'"), appendOnly);
+        await assert.rejects(db.execute("DELETE FROM audit_entries WHERE id = $1", [id]), appendOnly);
+        assert.equal(await db.execute("UPDATE audit_entries SET log_index = 41 WHERE id = $1", [id]), 1);
+        await assert.rejects(db.execute("UPDATE audit_entries SET log_index = 42 WHERE id = $1", [id]), appendOnly);
+        const [row] = await db.query("SELECT actor, log_index FROM audit_entries WHERE id = $1", [id]);
+        assert.deepEqual([row?.actor, row?.log_index], ["alice", 41]);
+      }));
+
     test("migrations must be numbered 1, 2, 3 without gaps", () =>
       withDatabase(backend, async (db) => {
         const skipped: Migration = { version: 3, name: "skipped", statements: () => [] };

@@ -199,6 +199,55 @@ for (const backend of BACKENDS) {
         assert.deepEqual(seen, ["a"]);
         assert.deepEqual(await queue.counts(), { queued: 1, running: 0, done: 1, dead: 1 });
       }));
+
+    test("a worker whose lease was taken over mid-job is told (signal) and records nothing", () =>
+      withDatabase(backend, async (db) => {
+        const { queue, time } = await queueOn(db);
+        const { id } = await queue.enqueue("scan", {});
+        let takeover: Job | null = null;
+        const worker = new Worker(queue, {
+          id: "stalled",
+          heartbeatMs: 1,
+          handlers: {
+            scan: async (_job, { signal }) => {
+              // The worker stalls past its lease; another claims the job.
+              time.advance(LEASE);
+              takeover = await queue.claim("w2", ["scan"]);
+              await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+            },
+          },
+        });
+        assert.equal(await worker.runOnce(), "lost");
+        const job = await queue.get(id);
+        assert.deepEqual([job?.state, job?.lockedBy, job?.attempts], ["running", "w2", 2]);
+        await queue.complete(claimed(takeover));
+      }));
+
+    test("a started worker runs jobs as they arrive and stops cleanly", () =>
+      withDatabase(backend, async (db) => {
+        const { queue } = await queueOn(db);
+        const seen: unknown[] = [];
+        let finish = () => {};
+        const allDone = new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        const worker = new Worker(queue, {
+          id: "w",
+          pollMs: 5,
+          handlers: {
+            poll: async (job) => {
+              seen.push(job.payload);
+              if (seen.length === 3) finish();
+            },
+          },
+        });
+        worker.start();
+        for (const n of [1, 2, 3]) await queue.enqueue("poll", n);
+        await allDone;
+        await worker.stop();
+        assert.deepEqual(seen, [1, 2, 3]);
+        assert.deepEqual(await queue.counts(), { queued: 0, running: 0, done: 3, dead: 0 });
+      }));
   });
 }
 

@@ -37,6 +37,8 @@ export interface Database extends Queryable {
 
 /** The SQL fragments that differ between the dialects, so a schema is written once. */
 export interface DialectSql {
+  /** For the rare statement that has no common form (triggers). */
+  readonly dialect: Dialect;
   /** An auto-numbered 64-bit primary key column type. */
   readonly serialKey: string;
   /** A 64-bit integer (timestamps in milliseconds, sizes). */
@@ -47,8 +49,13 @@ export interface DialectSql {
 
 /** The fragments of each dialect. */
 export const DIALECT_SQL: Readonly<Record<Dialect, DialectSql>> = {
-  sqlite: { serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT", bigint: "INTEGER", json: "TEXT" },
-  postgres: { serialKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", bigint: "BIGINT", json: "TEXT" },
+  sqlite: { dialect: "sqlite", serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT", bigint: "INTEGER", json: "TEXT" },
+  postgres: {
+    dialect: "postgres",
+    serialKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    bigint: "BIGINT",
+    json: "TEXT",
+  },
 };
 
 /** `$1, $2, …, $n` starting after `from` placeholders: for `IN (…)` lists. */

@@ -22,6 +22,35 @@ export const JOB_STATES = ["queued", "running", "done", "dead"] as const;
 
 const quoted = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(", ");
 
+const AUDIT_COLUMNS = "id, created_at, actor, action, subject_type, subject_id, details";
+const APPEND_ONLY = "audit_entries is append-only";
+
+/**
+ * Audit entries are never changed or deleted, and their transparency-log index is set once.
+ * (Against the gateway's own bugs: an operator with the database can drop a trigger, which is
+ * why the entries also go to a transparency log.)
+ */
+function appendOnly(d: DialectSql): string[] {
+  if (d.dialect === "sqlite") {
+    const abort = `BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}'); END`;
+    return [
+      `CREATE TRIGGER audit_entries_no_update BEFORE UPDATE OF ${AUDIT_COLUMNS} ON audit_entries ${abort}`,
+      `CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries ${abort}`,
+      `CREATE TRIGGER audit_entries_log_index_once BEFORE UPDATE OF log_index ON audit_entries
+       WHEN OLD.log_index IS NOT NULL ${abort}`,
+    ];
+  }
+  const run = "FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse()";
+  return [
+    `CREATE FUNCTION audit_entries_refuse() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN RAISE EXCEPTION '${APPEND_ONLY}'; END $$`,
+    `CREATE TRIGGER audit_entries_no_update BEFORE UPDATE OF ${AUDIT_COLUMNS} ON audit_entries ${run}`,
+    `CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries ${run}`,
+    `CREATE TRIGGER audit_entries_log_index_once BEFORE UPDATE OF log_index ON audit_entries
+     FOR EACH ROW WHEN (OLD.log_index IS NOT NULL) EXECUTE FUNCTION audit_entries_refuse()`,
+  ];
+}
+
 function statements(d: DialectSql): string[] {
   return [
     `CREATE TABLE sources (
@@ -71,8 +100,8 @@ function statements(d: DialectSql): string[] {
       created_at ${d.bigint} NOT NULL,
       UNIQUE (release_id, ring, approver)
     )`,
-    // Append-only: the gateway never updates or deletes these rows; later, each is also
-    // appended to a transparency log, whose index is kept here.
+    // Append-only (see appendOnly); each entry also goes to a transparency log, whose index
+    // is kept here once it is known.
     `CREATE TABLE audit_entries (
       id ${d.serialKey},
       created_at ${d.bigint} NOT NULL,
@@ -84,6 +113,7 @@ function statements(d: DialectSql): string[] {
       log_index ${d.bigint}
     )`,
     "CREATE INDEX audit_by_subject ON audit_entries (subject_type, subject_id, id)",
+    ...appendOnly(d),
     `CREATE TABLE jobs (
       id ${d.serialKey},
       kind TEXT NOT NULL,
