@@ -18,6 +18,7 @@ import { describeMachine } from "./machine.mjs";
 import { measureScenario } from "./measure.mjs";
 import { benchPublish } from "./publish.mjs";
 import { renderReport } from "./report.mjs";
+import { benchServe, renderServeBench } from "./serve.mjs";
 import { BIG_TARGET_FREE_BYTES, readSettings } from "./settings.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -95,12 +96,15 @@ const logBench = await benchLog({ work, quick: settings.quick });
 log("key files…");
 const keyFileBench = await benchKeyFile({ quick: settings.quick });
 
+log("serving polls: bulwark serve and nginx…");
+const serveBench = await benchServe({ work, root: bins.publicDir, quick: settings.quick });
+
 log("gateway storage…");
 const gatewayStorage = await benchGatewayStorage({ work, quick: settings.quick });
 
 const writers = [...flats, indented, bins];
 const report = renderReport({ machine, settings, limits, limitsInput, rows, publish, writers, notes });
-const markdown = `${report.markdown}\n${renderLogBench(logBench)}\n${renderKeyFileBench(keyFileBench)}\n${renderGatewayStorageBench(gatewayStorage)}`;
+const markdown = `${report.markdown}\n${renderLogBench(logBench)}\n${renderKeyFileBench(keyFileBench)}\n${renderServeBench(serveBench)}\n${renderGatewayStorageBench(gatewayStorage)}`;
 log(`\n${markdown}`);
 if (!settings.quick) {
   const file = path.join(here, "results", `${machine.date.slice(0, 10)}-${machine.host}.md`);

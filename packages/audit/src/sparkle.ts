@@ -51,6 +51,59 @@ function versionOf(item: XmlElement): string {
   return (el ? textOf(el) : undefined) ?? (enc ? attribute(enc, SPARKLE_NS, "version") : undefined) ?? "?";
 }
 
+/** One update an appcast offers, as Sparkle reads its `<enclosure>`. */
+export interface AppcastEnclosure {
+  /** `sparkle:version` of the item (or of the enclosure), the bundle version Sparkle compares; `?` when absent. */
+  readonly version: string;
+  /** `sparkle:shortVersionString`, the version shown to people, when present. */
+  readonly shortVersion?: string;
+  readonly url: string;
+  /** The enclosure's `length` attribute, when it is a decimal number. */
+  readonly length?: number;
+  /** `sparkle:edSignature` as written (base64 of a 64-byte Ed25519 signature), when present. */
+  readonly edSignature?: string;
+  /** A delta update (inside `<sparkle:deltas>`), applied to an installed version. */
+  readonly delta: boolean;
+  /** The line of the `<enclosure>` in the appcast. */
+  readonly line: number;
+}
+
+function appcastEnclosure(el: XmlElement, item: XmlElement, delta: boolean): AppcastEnclosure {
+  const shortEl = childElement(item, SPARKLE_NS, "shortVersionString");
+  const short = (shortEl ? textOf(shortEl) : undefined) ?? attribute(el, SPARKLE_NS, "shortVersionString");
+  const versionEl = childElement(item, SPARKLE_NS, "version");
+  const version = (versionEl ? textOf(versionEl) : undefined) ?? attribute(el, SPARKLE_NS, "version") ?? short ?? "?";
+  const length = attribute(el, "", "length");
+  const ed = attribute(el, SPARKLE_NS, "edSignature");
+  return {
+    version: version.trim(),
+    ...(short === undefined ? {} : { shortVersion: short.trim() }),
+    url: attribute(el, "", "url") ?? "",
+    ...(length !== undefined && /^\d{1,15}$/.test(length.trim()) ? { length: Number(length.trim()) } : {}),
+    ...(ed === undefined || ed.trim() === "" ? {} : { edSignature: ed.trim() }),
+    delta,
+    line: el.line,
+  };
+}
+
+/**
+ * The enclosures of a Sparkle appcast, full updates and deltas, in document order.
+ * @throws {FeedFormatError} when it is not well-formed XML, declares a DTD or entities, or is not RSS.
+ */
+export function readAppcast(bytes: Uint8Array): AppcastEnclosure[] {
+  const doc = readXml(bytes);
+  if (doc.root.local !== "rss")
+    throw new FeedFormatError("AUDIT_BAD_XML", `XML: the root element is <${doc.root.name}>, not <rss>`);
+  const channel = childElement(doc.root, "", "channel");
+  const out: AppcastEnclosure[] = [];
+  for (const item of channel ? childElements(channel, "", "item") : []) {
+    for (const e of childElements(item, "", "enclosure")) out.push(appcastEnclosure(e, item, false));
+    const deltas = childElement(item, SPARKLE_NS, "deltas");
+    for (const e of deltas ? childElements(deltas, "", "enclosure") : []) out.push(appcastEnclosure(e, item, true));
+  }
+  return out;
+}
+
 /**
  * Audits a Sparkle appcast.
  * @throws {FeedFormatError} when it is not well-formed XML, declares a DTD or entities, or is not RSS.

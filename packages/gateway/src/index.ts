@@ -36,3 +36,6 @@ export {
   Worker,
   type WorkerOptions,
 } from "./queue/worker.js";
+
+// Sources (issue 16 item 2): polling vendors' feeds, verifying and recording each release.
+export * from "./sources/index.js";

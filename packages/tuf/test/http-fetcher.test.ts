@@ -699,3 +699,27 @@ describe("HttpFetcher: the overall time limit", () => {
     });
   });
 });
+
+describe("HttpFetcher conditional requests", () => {
+  it("sends the headers of one fetch, and reports the answer's status and headers", async () => {
+    const server = await startHttp((req, res) => {
+      if (req.headers["if-none-match"] === '"v1"') res.writeHead(304, { etag: '"v1"' }).end();
+      else res.writeHead(200, { etag: '"v1"', "content-length": 2 }).end("ok");
+    });
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher(FAST);
+      const seen: Array<[number, unknown]> = [];
+      const onResponse = (status: number, headers: Readonly<Record<string, unknown>>) =>
+        seen.push([status, headers.etag]);
+      assert.equal((await readAll(fetcher, url, { maxLength: MiB, onResponse })).toString(), "ok");
+      await assert.rejects(
+        readAll(fetcher, url, { maxLength: MiB, headers: { "if-none-match": '"v1"' }, onResponse }),
+        (e: unknown) => e instanceof DownloadHttpError && e.status === 304,
+      );
+      assert.deepEqual(seen, [
+        [200, '"v1"'],
+        [304, '"v1"'],
+      ]);
+    });
+  });
+});

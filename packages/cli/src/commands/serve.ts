@@ -158,7 +158,11 @@ targets and log tiles as immutable: the headers a CDN in front of them should se
 If-None-Match, and single byte ranges (resumed downloads) are supported.
 
 With --json, one line {"url": ..., "kind": "repository"|"log"} is printed on stdout once
-listening, and the access log goes to stderr as JSON lines.
+listening, and the access log goes to stderr as JSON lines; --quiet turns it off.
+
+One Node.js process without TLS: for development, demos, tests and small fleets behind a
+TLS proxy. In front of real clients use nginx, Caddy or an object store and CDN, configured
+as docs/serving.md shows (the same caching headers).
 
 Examples:
   bulwark serve ./updates --port 8080

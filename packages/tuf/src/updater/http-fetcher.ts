@@ -119,6 +119,7 @@ export class HttpFetcher implements Fetcher {
     const deadline = Date.now() + allowedMs;
     const { res, url } = await this.follow(asked, options, deadline);
     const status = res.statusCode ?? 0;
+    options.onResponse?.(status, res.headers);
     if (status !== 200 && status !== 206) {
       // destroy, not resume: an error page may be endless too.
       res.destroy();
@@ -251,7 +252,11 @@ export class HttpFetcher implements Fetcher {
     if (!isHttps && parsed.protocol !== "http:") {
       return Promise.reject(new NetworkError(`unsupported URL scheme ${parsed.protocol} in ${url}`));
     }
-    const headers: Record<string, string> = { "user-agent": this.opts.userAgent, ...this.opts.headers };
+    const headers: Record<string, string> = {
+      "user-agent": this.opts.userAgent,
+      ...this.opts.headers,
+      ...options.headers,
+    };
     if (options.offset !== undefined && options.offset > 0) headers.range = `bytes=${options.offset}-`;
     return new Promise((resolve, reject) => {
       const req = (isHttps ? https : http).get(
