@@ -14,6 +14,7 @@ export { JOB_STATES, RELEASE_STATES } from "./db/migrations/0001-initial.js";
 export { MIGRATIONS } from "./db/migrations/index.js";
 export { isPostgresUrl, openDatabase } from "./db/open.js";
 export { POSTGRES_POOL_SIZE, PostgresDatabase, parsePostgresUrl, redactUrl } from "./db/postgres.js";
+export { DatabaseSourceMemory } from "./db/source-memory.js";
 export { SQLITE_BUSY_TIMEOUT_MS, SqliteDatabase } from "./db/sqlite.js";
 export type { Job, JobState } from "./queue/job.js";
 export { parseJob } from "./queue/job.js";

@@ -11,7 +11,17 @@ import {
 } from "../src/index.js";
 import { BACKENDS, withDatabase } from "./db-backends.js";
 
-const TABLES = ["alerts", "approvals", "audit_entries", "jobs", "releases", "schema_migrations", "sources"];
+const TABLES = [
+  "alerts",
+  "approvals",
+  "audit_entries",
+  "feed_validators",
+  "jobs",
+  "releases",
+  "schema_migrations",
+  "source_versions",
+  "sources",
+];
 const SHA = "a".repeat(64);
 
 for (const backend of BACKENDS) {

@@ -8,7 +8,7 @@ import { BulwarkError } from "@bulwark/tuf";
 
 /**
  * The database, queue or blob store is not in a state this code can safely work with.
- * Codes: `DB_SCHEMA_NEWER`, `DB_MIGRATION_FAILED`, `DB_UNAVAILABLE`, `DB_BUSY`, `QUEUE_LEASE_LOST`,
+ * Codes: `DB_SCHEMA_NEWER`, `DB_MIGRATION_FAILED`, `DB_UNAVAILABLE`, `DB_BUSY`, `DB_BAD_ROW`, `QUEUE_LEASE_LOST`,
  * `QUEUE_BAD_ROW`, `BLOB_NOT_FOUND`, `BLOB_HASH_MISMATCH`, `BLOB_TOO_LARGE`.
  */
 export class StorageError extends BulwarkError {
@@ -23,6 +23,7 @@ export type StorageErrorCode =
   | "DB_MIGRATION_FAILED"
   | "DB_UNAVAILABLE"
   | "DB_BUSY"
+  | "DB_BAD_ROW"
   | "QUEUE_LEASE_LOST"
   | "QUEUE_BAD_ROW"
   | "BLOB_NOT_FOUND"

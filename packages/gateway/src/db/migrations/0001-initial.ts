@@ -62,6 +62,27 @@ function statements(d: DialectSql): string[] {
       updated_at ${d.bigint} NOT NULL,
       last_polled_at ${d.bigint}
     )`,
+    // What each source's poller remembers between polls (sources/memory.ts): the feed's HTTP
+    // validators, and every version it served with the bytes of each file and what the feed
+    // declared for it, so a rollback or changed bytes is caught after a restart too.
+    `CREATE TABLE feed_validators (
+      source_id ${d.bigint} NOT NULL REFERENCES sources (id),
+      url TEXT NOT NULL,
+      etag TEXT,
+      last_modified TEXT,
+      updated_at ${d.bigint} NOT NULL,
+      PRIMARY KEY (source_id, url)
+    )`,
+    `CREATE TABLE source_versions (
+      id ${d.serialKey},
+      source_id ${d.bigint} NOT NULL REFERENCES sources (id),
+      version TEXT NOT NULL,
+      files ${d.json} NOT NULL,
+      declared TEXT NOT NULL,
+      verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
+      seen_at ${d.bigint} NOT NULL,
+      UNIQUE (source_id, version)
+    )`,
     `CREATE TABLE releases (
       id ${d.serialKey},
       source_id ${d.bigint} NOT NULL REFERENCES sources (id),
