@@ -1,13 +1,15 @@
 // `npm run bench [-- --quick] [-- --runs N] [-- --bound S]`: Bulwark's client and tuf-js 5.0.1,
 // each as whole processes, against repositories generated with @bulwark/tuf and served on
 // 127.0.0.1; this machine's limits measured in the same run; `bulwark repo publish` timed;
-// the release log and opening an encrypted key file measured.
+// the release log and opening an encrypted key file measured; the gateway's job queue (two
+// worker processes, SQLite and PostgreSQL) and blob store.
 // Prints a Markdown report with each goal from the issues marked met or not, and (not with
 // --quick) writes it to bench/results/<date>-<host>.md. Timings never fail the run; a client
 // that fails (not one that is slow) makes it exit 1.
 import { mkdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchGatewayStorage, renderGatewayStorageBench } from "./gateway-storage.mjs";
 import { bigTargetRepository, binsRepository, flatRepository, sizeName } from "./generate.mjs";
 import { benchKeyFile, renderKeyFileBench } from "./key-file.mjs";
 import { measureLimits } from "./limits.mjs";
@@ -97,9 +99,12 @@ const keyFileBench = await benchKeyFile({ quick: settings.quick });
 log("serving polls: bulwark serve and nginx…");
 const serveBench = await benchServe({ work, root: bins.publicDir, quick: settings.quick });
 
+log("gateway storage…");
+const gatewayStorage = await benchGatewayStorage({ work, quick: settings.quick });
+
 const writers = [...flats, indented, bins];
 const report = renderReport({ machine, settings, limits, limitsInput, rows, publish, writers, notes });
-const markdown = `${report.markdown}\n${renderLogBench(logBench)}\n${renderKeyFileBench(keyFileBench)}\n${renderServeBench(serveBench)}`;
+const markdown = `${report.markdown}\n${renderLogBench(logBench)}\n${renderKeyFileBench(keyFileBench)}\n${renderServeBench(serveBench)}\n${renderGatewayStorageBench(gatewayStorage)}`;
 log(`\n${markdown}`);
 if (!settings.quick) {
   const file = path.join(here, "results", `${machine.date.slice(0, 10)}-${machine.host}.md`);

@@ -77,7 +77,7 @@ export async function benchServe({ work, root, quick }) {
     const proc =
       name === "nginx"
         ? startNginx(nginx, work, root, port)
-        : spawn(process.execPath, [BULWARK, "serve", path.dirname(root), "--port", String(port), "--quiet"], {
+        : spawn(process.execPath, [BULWARK, "serve", root, "--port", String(port), "--quiet"], {
             stdio: "ignore",
           });
     try {
