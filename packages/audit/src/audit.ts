@@ -15,6 +15,7 @@ import {
   parseJson,
   type RepositorySource,
 } from "@bulwark/tuf";
+import { isLoopback, loopbackNote, transportOf } from "./common.js";
 import { baseName, type DetectedKind, detectFeed } from "./detect.js";
 import { auditElectron } from "./electron.js";
 import { AuditInputError, FEED_ERRORS, FETCH_ERRORS, FeedFetchError, INPUT_ERRORS } from "./errors.js";
@@ -28,8 +29,9 @@ import {
   readLocal,
 } from "./fetch-feed.js";
 import { allUnknown, type FeedAudit, type FeedType, finding } from "./finding.js";
+import type { FindingId } from "./finding-ids.js";
 import { type AuditReport, buildReport, type ReportSource } from "./report.js";
-import { ENTITY_REFUSED, UNREADABLE } from "./rubric.js";
+import { ENTITY_REFUSED, LIMIT_EXCEEDED, UNREADABLE } from "./rubric.js";
 import { auditSparkle } from "./sparkle.js";
 import { auditSquirrel } from "./squirrel.js";
 import { auditTuf } from "./tuf/audit-tuf.js";
@@ -236,12 +238,14 @@ async function repositoryAudit(
     });
     if (!/^http:/i.test(source.label)) return audit;
     // TUF does not rely on the transport: plain http exposes what clients fetch, nothing more.
-    const http = finding(
-      "transport.plain-http",
-      "info",
-      "metadata is served over plain http: every file is verified, but anyone on the path sees what clients fetch",
-      `the repository itself: ${source.label}`,
-    );
+    const http = isLoopback(source.label)
+      ? loopbackNote(source.label, `the repository itself: ${source.label}`)
+      : finding(
+          "transport.plain-http",
+          "info",
+          "metadata is served over plain HTTP (no TLS): every file is still verified, but anyone on the path sees what clients fetch",
+          `the repository itself: ${source.label}`,
+        );
     return { ...audit, findings: [...audit.findings, http] };
   } catch (error) {
     // Only a root that does not parse gets here: every later failure is a finding of the walk.
@@ -254,46 +258,61 @@ async function repositoryAudit(
 
 function documentAudit(kind: DetectedKind, fetched: Fetched): FeedAudit {
   const name = baseName(fetched.location);
+  const withTransport = (audit: FeedAudit): FeedAudit => ({
+    ...audit,
+    facts: [...audit.facts, ["transport", transportOf(fetched.location)]],
+  });
   try {
     switch (kind) {
       case "electron-updater":
-        return auditElectron(fetched.bytes, fetched.location, name);
+        return withTransport(auditElectron(fetched.bytes, fetched.location, name));
       case "sparkle":
-        return auditSparkle(fetched.bytes, fetched.location);
+        return withTransport(auditSparkle(fetched.bytes, fetched.location));
       case "squirrel-windows":
-        return auditSquirrel(fetched.bytes, fetched.location);
+        return withTransport(auditSquirrel(fetched.bytes, fetched.location));
       case "tuf-metadata":
       case "unknown":
-        return auditUnknown(fetched.bytes, fetched.location);
+        return auditUnknown(fetched.bytes, fetched.location); // names its transport itself
     }
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
-    return unreadable(FEED_TYPE[kind], error);
+    return withTransport(unreadable(FEED_TYPE[kind], error));
   }
 }
 
-/** The audit of a feed that does not parse: one finding, every attack unknown, graded F. */
+/** What the reader refused, for the finding's title: the construct or the bound, in plain words. */
+function refusal(error: BulwarkError): { id: FindingId; title: string; ask: string } {
+  const what = error.message.replace(/^(?:YAML|XML|RELEASES): /, "");
+  switch (error.code) {
+    case FEED_ERRORS.XML_ENTITY:
+      return {
+        id: ENTITY_REFUSED,
+        title: `refused, not read: ${what}`,
+        ask: "Why does the feed carry a DTD or entity declarations? Update clients' XML parsers may expand them.",
+      };
+    case FEED_ERRORS.TOO_LARGE:
+    case FEED_ERRORS.TOO_DEEP:
+      return {
+        id: LIMIT_EXCEEDED,
+        title: `refused at the audit's resource bound, not read further: ${what}`,
+        ask: "Is this the feed the app reads? A real feed is a few kilobytes, flat and without aliases; this shape is built to exhaust a parser's memory or stack.",
+      };
+    default:
+      return {
+        id: UNREADABLE,
+        title: `the feed cannot be read: ${what}`,
+        ask: "Is this the feed the app reads? As served, it does not parse.",
+      };
+  }
+}
+
+/** The audit of a feed that does not parse, or was refused at a bound: one finding, every attack unknown, graded F. */
 function unreadable(type: FeedType, error: BulwarkError): FeedAudit {
-  const entity = error.code === FEED_ERRORS.XML_ENTITY;
-  const f = entity
-    ? finding(
-        ENTITY_REFUSED,
-        "high",
-        "entity expansion refused: the feed declares a DTD or entities, which the audit never expands (billion laughs, external entities)",
-        error.message,
-        "Why does the feed carry a DTD or entity declarations? Update clients' XML parsers may expand them.",
-      )
-    : finding(
-        UNREADABLE,
-        "high",
-        `the ${type} feed cannot be read: ${error.message}`,
-        error.message,
-        "Is this the feed the app reads? As served, it does not parse.",
-      );
+  const { id, title, ask } = refusal(error);
   return {
     type,
     facts: [["parse error", `${error.code}: ${error.message}`]],
-    findings: [f],
+    findings: [finding(id, "high", title, `${type} feed: ${error.message}`, ask)],
     attacks: allUnknown("the feed could not be read"),
   };
 }

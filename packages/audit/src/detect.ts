@@ -27,7 +27,7 @@ function decodeURIComponentSafe(text: string): string {
 /** The feed type of a document named `name` with these bytes. */
 export function detectFeed(name: string, bytes: Uint8Array): DetectedKind {
   if (ELECTRON_NAME.test(name)) return "electron-updater";
-  if (name.toUpperCase() === "RELEASES") return "squirrel-windows";
+  if (/^RELEASES(?:-[\w.-]+)?$/i.test(name)) return "squirrel-windows"; // Velopack: RELEASES-{channel}
   if (/(?:^|\.)(?:root|timestamp|snapshot|targets)\.json$/i.test(name)) return "tuf-metadata";
   const head = Buffer.from(bytes.subarray(0, 64 * 1024))
     .toString("utf8")

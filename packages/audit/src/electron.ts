@@ -4,7 +4,15 @@
  * so everything in it is the server's word; what remains is each platform's own check of
  * the downloaded installer, which this audit states and cannot see from the feed.
  */
-import { noExpiry, noIndependentBuilds, plainHttpFindings } from "./common.js";
+import {
+  noExpiry,
+  noIndependentBuilds,
+  noRollbackProtection,
+  noTransparencyLog,
+  otherHostFindings,
+  plainHttpFindings,
+} from "./common.js";
+import { legacyMismatch, unsafeFileNames } from "./electron-files.js";
 import { FeedFormatError } from "./errors.js";
 import { type AttackVerdict, type FeedAudit, type Finding, finding } from "./finding.js";
 import { parseFeedYaml, type YamlMap, type YamlValue } from "./yaml-feed.js";
@@ -43,6 +51,8 @@ export interface ElectronFeed {
   /** `stagingPercentage` as written, when present. */
   readonly stagingPercentage?: YamlValue;
   readonly releaseDate?: string;
+  /** The legacy top-level `path` and `sha512`, when `files` is there too (older clients read them). */
+  readonly legacy?: { readonly path: string; readonly sha512?: string };
 }
 
 const SHA512_BASE64 = /^[A-Za-z0-9+/]{86}==$/;
@@ -92,11 +102,17 @@ export function readElectronFeed(doc: YamlValue): ElectronFeed {
   }
   const version = str(doc, "version");
   const releaseDate = str(doc, "releaseDate");
+  const legacySha = str(doc, "sha512");
+  const legacyForm =
+    legacy !== undefined && files[0]?.where !== "path"
+      ? { legacy: { path: legacy, ...(legacySha === undefined ? {} : { sha512: legacySha }) } }
+      : {};
   const staging = doc.get("stagingPercentage");
   return {
     files,
     ...(version === undefined ? {} : { version }),
     ...(releaseDate === undefined ? {} : { releaseDate }),
+    ...legacyForm,
     ...(staging === undefined ? {} : { stagingPercentage: staging }),
   };
 }
@@ -170,11 +186,21 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
       );
     }
   }
+  findings.push(...legacyMismatch(feed));
   const feedUrls = [
     { url: location, where: `the feed itself: ${location}` },
     ...files.map((f) => ({ url: f.url, where: `${f.where}.url: ${f.url}` })),
   ];
   findings.push(...plainHttpFindings(feedUrls, "high", "change the feed and the files it lists"));
+  findings.push(...otherHostFindings(location, feedUrls.slice(1)));
+  findings.push(
+    noRollbackProtection(
+      "electron-updater installs whatever the unsigned feed names as newer than the running version, so an older build the vendor signed, relabelled with a higher version, installs",
+      `${name}: version: ${version ?? "(absent)"} is not signed`,
+      "Does the app check the version of the downloaded installer itself, or sign the feed?",
+    ),
+  );
+  findings.push(noTransparencyLog(name));
   const staging = feed.stagingPercentage;
   if (staging !== undefined) {
     findings.push(
@@ -186,11 +212,16 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
       ),
     );
   }
+  if (platform === "windows" || platform === "unknown") findings.push(...unsafeFileNames(files));
   findings.push(...platformFindings(platform, name));
+  const attacks = electronAttacks(platform);
   findings.push(
     noIndependentBuilds(
       `${name}: nothing records who built ${files[0]?.url ?? "the installer"}`,
-      "the vendor's code-signing certificate",
+      platform === "linux"
+        ? "nothing at all (Linux packages are not checked)"
+        : "the vendor's code-signing certificate",
+      attacks[0]?.verdict ?? "unknown",
     ),
   );
   const facts: Array<[string, string]> = [
@@ -203,7 +234,7 @@ export function auditElectron(bytes: Uint8Array, location: string, name: string)
   const released = feed.releaseDate;
   if (released !== undefined) facts.push(["release date", released]);
   if (staging !== undefined) facts.push(["staged rollout", `${String(staging)}%`]);
-  return { type: "electron-updater", facts, findings, attacks: electronAttacks(platform) };
+  return { type: "electron-updater", facts, findings, attacks };
 }
 
 function platformFindings(platform: ElectronPlatform, name: string): Finding[] {

@@ -3,6 +3,7 @@
  * and, for each attack of the TUF threat model and the 3CX build-machine case, whether an
  * attacker who controls the update server could carry it out.
  */
+import type { FindingId } from "./finding-ids.js";
 
 /** The JSON schema identifier of `bulwark audit --json`; bumped on any incompatible change. */
 export const AUDIT_SCHEMA = "bulwark.dev/audit@v1";
@@ -69,9 +70,9 @@ export interface FeedAudit {
   readonly attacks: readonly AttackVerdict[];
 }
 
-/** A finding, with empty `ask` for `info` unless given. */
+/** A finding, with empty `ask` for `info` unless given; `id` must be one the docs list ({@link FindingId}). */
 export function finding(
-  id: string,
+  id: FindingId,
   severity: Severity,
   title: string,
   evidence: string,

@@ -8,6 +8,7 @@
 export { AUDIT_TOOL_VERSION, type AuditOptions, auditFeed } from "./audit.js";
 export { type AuditComparison, COMPARE_SCHEMA, compareReports, comparisonText } from "./compare.js";
 export { type DetectedKind, detectFeed } from "./detect.js";
+export { type ElectronFeed, type FeedFile, readElectronFeed } from "./electron.js";
 export {
   AuditInputError,
   FEED_ERRORS,
@@ -28,6 +29,9 @@ export {
   type Severity,
   type Verdict,
 } from "./finding.js";
+export { parseReleases, RELEASES_LIMITS, type ReleasesEntry, type ReleasesFile } from "./releases-file.js";
 export { painter, reportMarkdown, reportText, type TextStyle, textTable } from "./render.js";
 export { type AuditReport, parseReport, type ReportSource } from "./report.js";
 export { GRADES, type Grade, grade, worse } from "./rubric.js";
+export { type AppcastEnclosure, readAppcast, SPARKLE_NS } from "./sparkle.js";
+export { parseFeedYaml, YAML_LIMITS, type YamlLimits, type YamlMap, type YamlValue } from "./yaml-feed.js";

@@ -4,7 +4,7 @@
  *
  * | grade | rule |
  * |---|---|
- * | F | any critical finding (the server can make clients install code of its choice), or a feed that cannot be read or recognised |
+ * | F | any critical finding (the server can make clients install code of its choice), or a feed that cannot be read, was refused at a bound, or is not recognised |
  * | D | three or more high findings, or two high and at least one medium |
  * | C | two high findings, or one high with at least one medium |
  * | B | one high finding alone, or medium findings only |
@@ -22,9 +22,11 @@ export const GRADES: readonly Grade[] = ["A", "B", "C", "D", "F"];
 export const UNREADABLE = "feed.unreadable";
 /** A feed whose XML declares a DTD or entities: refused, never expanded. */
 export const ENTITY_REFUSED = "feed.entity-expansion-refused";
+/** A feed refused at one of the reader's bounds (size, nesting, nodes, aliases): never read further. */
+export const LIMIT_EXCEEDED = "feed.limit-exceeded";
 /** A feed of no type the audit knows. */
 export const UNRECOGNISED = "feed.unrecognised";
-const NOTHING_VOUCHED_FOR: ReadonlySet<string> = new Set([UNREADABLE, ENTITY_REFUSED, UNRECOGNISED]);
+const NOTHING_VOUCHED_FOR: ReadonlySet<string> = new Set([UNREADABLE, ENTITY_REFUSED, LIMIT_EXCEEDED, UNRECOGNISED]);
 
 /** How many findings there are of each severity. */
 export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {

@@ -5,7 +5,7 @@
  * the feed itself, in a trailing `<!-- sparkle-signatures: … -->` comment. The public keys
  * are in the app (SUPublicEDKey), not in the feed, so signatures are found, not verified.
  */
-import { noExpiry, noIndependentBuilds, plainHttpFindings } from "./common.js";
+import { noExpiry, noIndependentBuilds, noRollbackProtection, noTransparencyLog, plainHttpFindings } from "./common.js";
 import { FeedFormatError } from "./errors.js";
 import { type AttackVerdict, type FeedAudit, type Finding, finding } from "./finding.js";
 import { attribute, childElement, childElements, descendants, readXml, textOf, type XmlElement } from "./xml-reader.js";
@@ -20,16 +20,27 @@ interface Enclosure {
   readonly item: string;
   readonly url: string;
   readonly ed: boolean;
+  /** The EdDSA signature as written, when present. */
+  readonly edValue?: string;
   readonly dsa: boolean;
+  /** An installer package (`sparkle:installationType` package or interactive-package, or a .pkg): Sparkle cannot check its version. */
+  readonly pkg: boolean;
   readonly line: number;
 }
 
-function enclosureOf(el: XmlElement, item: string): Enclosure {
+const PACKAGE_TYPES = new Set(["package", "interactive-package"]);
+
+function enclosureOf(el: XmlElement, item: string, itemType: string | undefined): Enclosure {
+  const url = attribute(el, "", "url") ?? "";
+  const type = attribute(el, SPARKLE_NS, "installationType") ?? itemType;
+  const edValue = attribute(el, SPARKLE_NS, "edSignature") ?? "";
   return {
     item,
-    url: attribute(el, "", "url") ?? "",
-    ed: (attribute(el, SPARKLE_NS, "edSignature") ?? "") !== "",
+    url,
+    ed: edValue !== "",
+    ...(edValue === "" ? {} : { edValue }),
     dsa: (attribute(el, SPARKLE_NS, "dsaSignature") ?? "") !== "",
+    pkg: (type !== undefined && PACKAGE_TYPES.has(type)) || /\.m?pkg(?:$|[?#])/i.test(url),
     line: el.line,
   };
 }
@@ -38,6 +49,59 @@ function versionOf(item: XmlElement): string {
   const el = childElement(item, SPARKLE_NS, "version") ?? childElement(item, SPARKLE_NS, "shortVersionString");
   const enc = childElement(item, "", "enclosure");
   return (el ? textOf(el) : undefined) ?? (enc ? attribute(enc, SPARKLE_NS, "version") : undefined) ?? "?";
+}
+
+/** One update an appcast offers, as Sparkle reads its `<enclosure>`. */
+export interface AppcastEnclosure {
+  /** `sparkle:version` of the item (or of the enclosure), the bundle version Sparkle compares; `?` when absent. */
+  readonly version: string;
+  /** `sparkle:shortVersionString`, the version shown to people, when present. */
+  readonly shortVersion?: string;
+  readonly url: string;
+  /** The enclosure's `length` attribute, when it is a decimal number. */
+  readonly length?: number;
+  /** `sparkle:edSignature` as written (base64 of a 64-byte Ed25519 signature), when present. */
+  readonly edSignature?: string;
+  /** A delta update (inside `<sparkle:deltas>`), applied to an installed version. */
+  readonly delta: boolean;
+  /** The line of the `<enclosure>` in the appcast. */
+  readonly line: number;
+}
+
+function appcastEnclosure(el: XmlElement, item: XmlElement, delta: boolean): AppcastEnclosure {
+  const shortEl = childElement(item, SPARKLE_NS, "shortVersionString");
+  const short = (shortEl ? textOf(shortEl) : undefined) ?? attribute(el, SPARKLE_NS, "shortVersionString");
+  const versionEl = childElement(item, SPARKLE_NS, "version");
+  const version = (versionEl ? textOf(versionEl) : undefined) ?? attribute(el, SPARKLE_NS, "version") ?? short ?? "?";
+  const length = attribute(el, "", "length");
+  const ed = attribute(el, SPARKLE_NS, "edSignature");
+  return {
+    version: version.trim(),
+    ...(short === undefined ? {} : { shortVersion: short.trim() }),
+    url: attribute(el, "", "url") ?? "",
+    ...(length !== undefined && /^\d{1,15}$/.test(length.trim()) ? { length: Number(length.trim()) } : {}),
+    ...(ed === undefined || ed.trim() === "" ? {} : { edSignature: ed.trim() }),
+    delta,
+    line: el.line,
+  };
+}
+
+/**
+ * The enclosures of a Sparkle appcast, full updates and deltas, in document order.
+ * @throws {FeedFormatError} when it is not well-formed XML, declares a DTD or entities, or is not RSS.
+ */
+export function readAppcast(bytes: Uint8Array): AppcastEnclosure[] {
+  const doc = readXml(bytes);
+  if (doc.root.local !== "rss")
+    throw new FeedFormatError("AUDIT_BAD_XML", `XML: the root element is <${doc.root.name}>, not <rss>`);
+  const channel = childElement(doc.root, "", "channel");
+  const out: AppcastEnclosure[] = [];
+  for (const item of channel ? childElements(channel, "", "item") : []) {
+    for (const e of childElements(item, "", "enclosure")) out.push(appcastEnclosure(e, item, false));
+    const deltas = childElement(item, SPARKLE_NS, "deltas");
+    for (const e of deltas ? childElements(deltas, "", "enclosure") : []) out.push(appcastEnclosure(e, item, true));
+  }
+  return out;
 }
 
 /**
@@ -56,10 +120,12 @@ export function auditSparkle(bytes: Uint8Array, location: string): FeedAudit {
   const facts: Array<[string, string]> = [["items", String(items.length)]];
   for (const item of items) {
     const v = versionOf(item);
-    for (const e of childElements(item, "", "enclosure")) enclosures.push(enclosureOf(e, v));
+    const typeEl = childElement(item, SPARKLE_NS, "installationType");
+    const itemType = typeEl ? textOf(typeEl) : undefined;
+    for (const e of childElements(item, "", "enclosure")) enclosures.push(enclosureOf(e, v, itemType));
     const deltas = childElement(item, SPARKLE_NS, "deltas");
     for (const e of deltas ? childElements(deltas, "", "enclosure") : [])
-      enclosures.push(enclosureOf(e, `${v} (delta)`));
+      enclosures.push(enclosureOf(e, `${v} (delta)`, itemType));
     for (const name of ["releaseNotesLink", "fullReleaseNotesLink"]) {
       const el = childElement(item, SPARKLE_NS, name);
       if (el) links.push({ url: textOf(el), where: `item ${v}, line ${el.line}: <${el.name}>` });
@@ -103,6 +169,22 @@ export function auditSparkle(bytes: Uint8Array, location: string): FeedAudit {
       ),
     );
   }
+  // An Ed25519 signature is 64 bytes: 88 base64 characters. Anything else is refused by Sparkle.
+  const malformed = enclosures.filter(
+    (e) => e.edValue !== undefined && !/^[A-Za-z0-9+/]{86}==$/.test(e.edValue.trim()),
+  );
+  for (const e of malformed.slice(0, 5)) {
+    findings.push(
+      finding(
+        "sparkle.bad-signature",
+        "medium",
+        `update ${e.item}: sparkle:edSignature is not a 64-byte Ed25519 signature in base64, so Sparkle refuses the update`,
+        `line ${e.line}: sparkle:edSignature="${(e.edValue ?? "").slice(0, 24)}${(e.edValue ?? "").length > 24 ? "…" : ""}"`,
+        "Was the appcast written by hand, or edited after sign_update / generate_appcast?",
+        e.url,
+      ),
+    );
+  }
   const text = Buffer.from(bytes).toString("utf8");
   const signed = SIGNED_FEED.exec(text);
   findings.push(...feedSignatureFindings(signed, text, bytes.length));
@@ -113,10 +195,24 @@ export function auditSparkle(bytes: Uint8Array, location: string): FeedAudit {
   ];
   findings.push(...plainHttpFindings(urls, unsigned.length > 0 ? "high" : "medium", "see and change what clients get"));
   findings.push(...plainHttpFindings(links, "medium", "change the release notes shown in the update window"));
+  const packages = enclosures.filter((e) => e.pkg);
+  const firstPackage = packages[0];
+  if (firstPackage !== undefined && signed === null) {
+    findings.push(
+      noRollbackProtection(
+        "Sparkle checks an app bundle's version against the installed one before installing it, but cannot look inside an installer package, and the appcast that labels the package's version is not signed: an older signed package can be served as the newest",
+        `line ${firstPackage.line}: <enclosure url="${firstPackage.url}"> is an installer package (${packages.length} of ${enclosures.length})`,
+        "Can the vendor sign the appcast (Sparkle 2.9 signed feeds) and set SURequireSignedFeed, or ship app bundles instead of packages?",
+      ),
+    );
+  }
+  findings.push(noTransparencyLog("appcast"));
+  const attacks = sparkleAttacks(signed !== null, unsigned.length, enclosures.length, packages.length);
   findings.push(
     noIndependentBuilds(
       `appcast: nothing records who built ${enclosures[0]?.url ?? "the archives"}`,
       "the vendor's EdDSA key",
+      attacks[0]?.verdict ?? "unknown",
     ),
   );
   const platforms = new Set(
@@ -133,12 +229,8 @@ export function auditSparkle(bytes: Uint8Array, location: string): FeedAudit {
     ],
     ["feed signature", signed ? "Sparkle signed feed (not verified: the key is in the app)" : "none"],
   );
-  return {
-    type: "sparkle",
-    facts,
-    findings,
-    attacks: sparkleAttacks(signed !== null, unsigned.length, enclosures.length),
-  };
+  if (packages.length > 0) facts.push(["installer packages", `${packages.length} of ${enclosures.length}`]);
+  return { type: "sparkle", facts, findings, attacks };
 }
 
 function itemFindings(item: XmlElement, v: string, findings: Finding[]): void {
@@ -195,7 +287,7 @@ function feedSignatureFindings(signed: RegExpExecArray | null, text: string, tot
       finding(
         "sparkle.feed-unsigned",
         "high",
-        "the appcast itself is not signed: the server can relabel an older signed build as the newest (rollback), mark updates critical, or drop them, per client",
+        "the appcast itself is not signed: the server chooses, per client, which of the vendor's signed builds is offered as the newest, can mark updates critical, or drop them",
         "no <!-- sparkle-signatures: --> block at the end of the appcast",
         "Can the vendor sign the appcast (Sparkle 2.9 signed feeds) and set SURequireSignedFeed in the app?",
       ),
@@ -226,7 +318,28 @@ function feedSignatureFindings(signed: RegExpExecArray | null, text: string, tot
   return out;
 }
 
-function sparkleAttacks(feedSigned: boolean, unsigned: number, total: number): AttackVerdict[] {
+function sparkleAttacks(feedSigned: boolean, unsigned: number, total: number, packages: number): AttackVerdict[] {
+  const rollback: AttackVerdict =
+    packages === 0
+      ? {
+          attack: "rollback",
+          verdict: "prevented",
+          detail:
+            "Sparkle installs an app bundle only if its own version is newer than the installed one, whatever the appcast says",
+        }
+      : feedSigned
+        ? {
+            attack: "rollback",
+            verdict: "limited",
+            detail:
+              "installer packages' versions are only the appcast's word; the appcast is signed, which holds if the app requires signed feeds (SURequireSignedFeed)",
+          }
+        : {
+            attack: "rollback",
+            verdict: "possible",
+            detail:
+              "Sparkle cannot check an installer package's version, and the unsigned appcast can label an older signed package as the newest",
+          };
   return [
     unsigned > 0 || total === 0
       ? {
@@ -240,17 +353,7 @@ function sparkleAttacks(feedSigned: boolean, unsigned: number, total: number): A
           verdict: "prevented",
           detail: "every archive needs the vendor's EdDSA signature",
         },
-    feedSigned
-      ? {
-          attack: "rollback",
-          verdict: "limited",
-          detail: "versions are signed with the feed; Sparkle offers only versions newer than the installed one",
-        }
-      : {
-          attack: "rollback",
-          verdict: "possible",
-          detail: "versions are the server's word: an older signed archive can be labelled as the newest",
-        },
+    rollback,
     { attack: "freeze", verdict: "possible", detail: "appcasts never expire: an old one can be served forever" },
     feedSigned
       ? { attack: "mix-and-match", verdict: "prevented", detail: "the whole appcast is signed as one" }

@@ -1,66 +1,66 @@
 /**
- * The audit of a Squirrel.Windows `RELEASES` file: one line per package, `SHA1 filename
- * size`. Squirrel checks a download's SHA-1 and size against this same unsigned file and
- * verifies no signature, so whoever controls the server (or, over http, the network)
- * chooses what is installed.
+ * The audit of a Squirrel.Windows (or Velopack) `RELEASES` file (read by releases-file.ts):
+ * one line per package, `SHA1 file size`. Squirrel checks a download's SHA-1 and size
+ * against this same unsigned file and verifies no signature, so whoever controls the
+ * server (or, over http, the network) chooses what is installed.
  */
-import { noExpiry, noIndependentBuilds, plainHttpFindings } from "./common.js";
-import { decodeUtf8, FEED_ERRORS, FeedFormatError } from "./errors.js";
-import { type AttackVerdict, type FeedAudit, finding } from "./finding.js";
+import {
+  noExpiry,
+  noIndependentBuilds,
+  noRollbackProtection,
+  noTransparencyLog,
+  otherHostFindings,
+  plainHttpFindings,
+} from "./common.js";
+import { type AttackVerdict, type FeedAudit, type Finding, finding } from "./finding.js";
+import { parseReleases, type ReleasesEntry } from "./releases-file.js";
 
-/** Lines read at most (a real RELEASES file has a few dozen). */
-export const MAX_RELEASES_LINES = 100_000;
+export { looksLikeReleases, parseReleases, RELEASES_LIMITS, type ReleasesEntry } from "./releases-file.js";
 
-const LINE = /^([0-9a-fA-F]{40})\s+(\S+)\s+(\d+)$/;
-
-/** One package line. */
-export interface SquirrelEntry {
-  readonly sha1: string;
-  readonly file: string;
-  readonly size: number;
-  readonly line: number;
+function evidenceOf(e: ReleasesEntry): string {
+  return `line ${e.line}: ${e.text.trim()}`;
 }
 
-/**
- * Reads the package lines of a RELEASES file.
- * @throws {FeedFormatError} `AUDIT_BAD_ENCODING`, or `AUDIT_TOO_LARGE` past {@link MAX_RELEASES_LINES} lines,
- * or a line that is not `SHA1 filename size`.
- */
-export function parseReleases(bytes: Uint8Array): SquirrelEntry[] {
-  const lines = decodeUtf8(bytes)
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n/);
-  if (lines.length > MAX_RELEASES_LINES)
-    throw new FeedFormatError(FEED_ERRORS.TOO_LARGE, `more than ${MAX_RELEASES_LINES} lines`);
-  const entries: SquirrelEntry[] = [];
-  for (const [i, raw] of lines.entries()) {
-    const text = raw.trim();
-    if (text === "") continue;
-    const m = LINE.exec(text);
-    if (m === null) throw new FeedFormatError(FEED_ERRORS.RELEASES, "RELEASES: expected `SHA1 filename size`", i + 1);
-    entries.push({ sha1: (m[1] as string).toLowerCase(), file: m[2] as string, size: Number(m[3]), line: i + 1 });
+function stagingFindings(entries: readonly ReleasesEntry[], stray: ReturnType<typeof parseReleases>["strayStaging"]) {
+  const out: Finding[] = [];
+  for (const e of entries.filter((x) => x.stagingPercentage !== undefined).slice(0, 5)) {
+    const pct = e.stagingPercentage as number;
+    out.push(
+      finding(
+        "squirrel.staged-rollout",
+        "info",
+        `${e.name} is staged to ${pct}% of users: each client decides from a random ID it keeps locally; the unsigned percentage is the server's word`,
+        evidenceOf(e),
+        "",
+        e.name,
+      ),
+    );
   }
-  if (entries.length === 0) throw new FeedFormatError(FEED_ERRORS.RELEASES, "RELEASES: no package lines");
-  return entries;
-}
-
-/** True when `text` looks like a RELEASES file (its first non-empty line is a package line). */
-export function looksLikeReleases(text: string): boolean {
-  const first = text
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n/)
-    .find((l) => l.trim() !== "");
-  return first !== undefined && LINE.test(first.trim());
+  for (const s of stray.slice(0, 3)) {
+    out.push(
+      finding(
+        "squirrel.staged-rollout",
+        "info",
+        `a staged-rollout percentage (${s.percentage}%) stands on a line of its own: Squirrel applies a percentage only to the package line it ends, so this one stages nothing`,
+        `line ${s.line}: ${s.text}`,
+        "",
+        `line ${s.line}`,
+      ),
+    );
+  }
+  return out;
 }
 
 /** Audits a Squirrel.Windows RELEASES file fetched from `location`. */
 export function auditSquirrel(bytes: Uint8Array, location: string): FeedAudit {
-  const entries = parseReleases(bytes);
-  const full = entries.filter((e) => /-full\.nupkg$/i.test(e.file));
-  const deltas = entries.filter((e) => /-delta\.nupkg$/i.test(e.file));
+  const file = parseReleases(bytes);
+  const { entries } = file;
+  const full = entries.filter((e) => !e.delta);
+  const deltas = entries.filter((e) => e.delta);
   const newest = full.at(-1) ?? entries.at(-1);
-  const first = entries[0] as SquirrelEntry;
-  const evidence = `line ${first.line}: ${first.sha1.toUpperCase()} ${first.file} ${first.size}`;
+  const first = entries[0];
+  const evidence = first === undefined ? "RELEASES lists no package" : evidenceOf(first);
+  const urls = entries.map((e) => ({ url: e.url ?? e.file, where: evidenceOf(e) }));
   const findings = [
     finding(
       "squirrel.no-signature",
@@ -77,32 +77,47 @@ export function auditSquirrel(bytes: Uint8Array, location: string): FeedAudit {
       "Why SHA-1? Even with a signature, a SHA-1 digest would let a chosen-prefix collision swap a package.",
     ),
     noExpiry("RELEASES"),
+    noRollbackProtection(
+      "versions are file names in an unsigned file, and Squirrel.Windows installs the newest full package RELEASES lists even when it is older than the installed version",
+      newest === undefined ? "RELEASES lists no package" : `${evidenceOf(newest)} (the version is in the file name)`,
+      "How would the app notice being handed an older, known-vulnerable release?",
+    ),
     ...plainHttpFindings(
-      [
-        { url: location, where: `RELEASES itself: ${location}` },
-        ...entries.map((e) => ({ url: e.file, where: `line ${e.line}: ${e.file}` })),
-      ],
+      [{ url: location, where: `RELEASES itself: ${location}` }, ...urls],
       "critical",
       "replace the packages",
     ),
+    ...otherHostFindings(location, urls),
+    ...stagingFindings(entries, file.strayStaging),
+    noTransparencyLog("RELEASES"),
     noIndependentBuilds(
-      `RELEASES: nothing records who built ${newest?.file ?? "the packages"}`,
+      `RELEASES: nothing records who built ${newest?.name ?? "the packages"}`,
       "nothing at all (packages are not signed)",
+      "possible",
     ),
   ];
+  const staged = entries.filter((e) => e.stagingPercentage !== undefined);
   const facts: Array<[string, string]> = [
     ["packages", `${full.length} full, ${deltas.length} delta`],
-    ["newest", newest?.file ?? "(none)"],
+    ["newest", newest?.name ?? "(none)"],
     ["hashes", "SHA-1"],
     ["signature", "none"],
   ];
+  if (staged.length > 0)
+    facts.push(["staged rollout", staged.map((e) => `${e.name} ${e.stagingPercentage}%`).join(", ")]);
+  if (file.comments > 0) facts.push(["comment lines", String(file.comments)]);
   const attacks: AttackVerdict[] = [
     {
       attack: "arbitrary-install",
       verdict: "possible",
       detail: "the server writes the SHA-1 the package is checked against",
     },
-    { attack: "rollback", verdict: "possible", detail: "versions are file names in an unsigned file" },
+    {
+      attack: "rollback",
+      verdict: "possible",
+      detail:
+        "versions are file names in an unsigned file; Squirrel installs an older full package when RELEASES lists no newer one",
+    },
     { attack: "freeze", verdict: "possible", detail: "RELEASES never expires" },
     { attack: "mix-and-match", verdict: "possible", detail: "nothing binds the lines together" },
     { attack: "endless-data", verdict: "possible", detail: "the size is the server's word" },

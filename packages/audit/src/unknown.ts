@@ -2,7 +2,7 @@
  * A feed of no type the audit knows: reported as "unknown feed", with what can be learned
  * without understanding it (transport, digests and signature-like fields present).
  */
-import { plainHttpFindings } from "./common.js";
+import { plainHttpFindings, transportOf } from "./common.js";
 import { baseName } from "./detect.js";
 import { allUnknown, type FeedAudit, type Finding, finding } from "./finding.js";
 import { UNRECOGNISED } from "./rubric.js";
@@ -76,7 +76,7 @@ export function auditUnknown(bytes: Uint8Array, location: string): FeedAudit {
   }
   const facts: Array<[string, string]> = [
     ["content", `${kind}, ${bytes.length} bytes`],
-    ["transport", /^https:/i.test(location) ? "https" : /^http:/i.test(location) ? "plain http" : "local file"],
+    ["transport", transportOf(location)],
     ["digests", digests.join(", ") || "none seen"],
     ["signature fields", signatures ? "present" : "none seen"],
   ];

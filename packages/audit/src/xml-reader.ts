@@ -79,7 +79,8 @@ class XmlReader {
     private readonly s: string,
     private readonly limits: XmlLimits,
   ) {
-    if (s.length > limits.maxChars) this.fail(FEED_ERRORS.TOO_LARGE, `more than ${limits.maxChars} characters`);
+    if (s.length > limits.maxChars)
+      this.fail(FEED_ERRORS.TOO_LARGE, `more than ${limits.maxChars} characters (bound maxChars)`);
   }
 
   read(): XmlDocument {
@@ -108,7 +109,13 @@ class XmlReader {
         this.addText(parent.element, s.slice(lt + 9, close));
         this.pos = close + 3;
       } else if (/^<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(s.slice(lt, lt + 10))) {
-        this.fail(FEED_ERRORS.XML_ENTITY, "entity expansion refused: the document declares a DTD or entities");
+        this.pos = lt;
+        const construct = /^<!([A-Za-z]+)/.exec(s.slice(lt, lt + 10))?.[1]?.toUpperCase() ?? "DOCTYPE";
+        const entities = s.slice(lt, lt + 65536).includes("<!ENTITY") ? ", with entity declarations" : "";
+        this.fail(
+          FEED_ERRORS.XML_ENTITY,
+          `entity expansion refused: the document declares <!${construct}${entities}; DTDs are refused and no entity is ever expanded (billion laughs, external entities)`,
+        );
       } else if (s.startsWith("<!", lt)) this.fail(FEED_ERRORS.XML, "unsupported markup declaration");
       else if (s.startsWith("<?", lt)) this.processingInstruction();
       else if (s.startsWith("</", lt)) {
@@ -128,7 +135,10 @@ class XmlReader {
         if (root !== undefined && stack.length === 0) this.fail(FEED_ERRORS.XML, "more than one root element");
         const parent = stack[stack.length - 1];
         if (stack.length >= this.limits.maxDepth) {
-          this.fail(FEED_ERRORS.TOO_DEEP, `elements nested deeper than ${this.limits.maxDepth} levels`);
+          this.fail(
+            FEED_ERRORS.TOO_DEEP,
+            `elements nested deeper than ${this.limits.maxDepth} levels (bound maxDepth)`,
+          );
         }
         const { open, selfClosing } = this.startTag(parent?.scope ?? new Map([["xml", XML_NS]]));
         if (parent === undefined) root = open.element;
@@ -195,7 +205,10 @@ class XmlReader {
       if (value.includes("<")) this.fail(FEED_ERRORS.XML, `attribute ${attrName} contains <`);
       if (raw.some((a) => a.name === attrName)) this.fail(FEED_ERRORS.XML, `duplicate attribute ${attrName}`);
       if (raw.length >= this.limits.maxAttributes) {
-        this.fail(FEED_ERRORS.TOO_LARGE, `more than ${this.limits.maxAttributes} attributes on <${name}>`);
+        this.fail(
+          FEED_ERRORS.TOO_LARGE,
+          `more than ${this.limits.maxAttributes} attributes on <${name}> (bound maxAttributes)`,
+        );
       }
       raw.push({ name: attrName, value: this.decode(value, true) });
       this.pos = end + 1;
@@ -225,7 +238,7 @@ class XmlReader {
     NAME.lastIndex = this.pos;
     const m = NAME.exec(this.s);
     if (m === null) this.fail(FEED_ERRORS.XML, "expected a name");
-    if (m[0].length > 1024) this.fail(FEED_ERRORS.TOO_LARGE, "a name longer than 1024 characters");
+    if (m[0].length > 1024) this.fail(FEED_ERRORS.TOO_LARGE, "a name longer than 1024 characters (bound on names)");
     this.pos += m[0].length;
     return m[0];
   }
@@ -263,7 +276,10 @@ class XmlReader {
       if (Object.hasOwn(PREDEFINED, ref)) out += PREDEFINED[ref];
       else if (isXmlChar(cp)) out += String.fromCodePoint(cp);
       else if (/^[A-Za-z_][\w.-]*$/.test(ref)) {
-        this.fail(FEED_ERRORS.XML_ENTITY, `entity expansion refused: undeclared entity &${ref};`);
+        this.fail(
+          FEED_ERRORS.XML_ENTITY,
+          `entity expansion refused: &${ref}; is not one of XML's five predefined entities`,
+        );
       } else this.fail(FEED_ERRORS.XML, "a bare & (write &amp;) or a bad character reference");
       i = semi + 1;
     }
@@ -272,7 +288,10 @@ class XmlReader {
 
   private count(): void {
     if (++this.nodes > this.limits.maxNodes)
-      this.fail(FEED_ERRORS.TOO_LARGE, `more than ${this.limits.maxNodes} nodes`);
+      this.fail(
+        FEED_ERRORS.TOO_LARGE,
+        `more than ${this.limits.maxNodes} elements, text runs and comments (bound maxNodes)`,
+      );
   }
 
   private lineOf(pos: number): number {

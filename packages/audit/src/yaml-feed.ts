@@ -53,7 +53,8 @@ function fail(code: Code, message: string, line?: number, column?: number): neve
 export function parseFeedYaml(input: string | Uint8Array, limits: Partial<YamlLimits> = {}): YamlValue {
   const bounds: YamlLimits = { ...YAML_LIMITS, ...limits };
   const text = typeof input === "string" ? input : decodeUtf8(input);
-  if (text.length > bounds.maxChars) fail(FEED_ERRORS.TOO_LARGE, `more than ${bounds.maxChars} characters`);
+  if (text.length > bounds.maxChars)
+    fail(FEED_ERRORS.TOO_LARGE, `more than ${bounds.maxChars} characters (bound maxChars)`);
   try {
     refuseControlCharacters(text);
     checkNesting(text, bounds);
@@ -79,7 +80,12 @@ export function parseFeedYaml(input: string | Uint8Array, limits: Partial<YamlLi
       // yaml throws a ReferenceError for an excessive alias count (a resource exhaustion
       // attack), and for an alias to no anchor.
       const message = (error as Error).message;
-      if (/excessive alias count/i.test(message)) fail(FEED_ERRORS.TOO_LARGE, `aliases expand too far: ${message}`);
+      if (/excessive alias count/i.test(message)) {
+        fail(
+          FEED_ERRORS.TOO_LARGE,
+          `aliases expand too far: more than ${bounds.maxAliasCount} aliases resolved (bound maxAliasCount), an alias bomb (YAML's "billion laughs")`,
+        );
+      }
       fail(FEED_ERRORS.YAML, message);
     }
     return toYamlValue(value, bounds);
@@ -111,7 +117,8 @@ function checkNesting(text: string, bounds: YamlLimits): void {
   let scalarNext = false;
   let tokens = 0;
   for (const token of new Lexer().lex(text)) {
-    if (++tokens > bounds.maxNodes * 8) fail(FEED_ERRORS.TOO_LARGE, `more than ${bounds.maxNodes * 8} tokens`);
+    if (++tokens > bounds.maxNodes * 8)
+      fail(FEED_ERRORS.TOO_LARGE, `more than ${bounds.maxNodes * 8} tokens (bound maxNodes × 8)`);
     if (scalarNext) {
       // The source of a scalar: its text is never structure.
       scalarNext = false;
@@ -131,7 +138,13 @@ function checkNesting(text: string, bounds: YamlLimits): void {
         continue;
       case "[":
       case "{":
-        if (++flow > bounds.maxDepth) fail(FEED_ERRORS.TOO_DEEP, `nested deeper than ${bounds.maxDepth} levels`, line);
+        if (++flow > bounds.maxDepth) {
+          fail(
+            FEED_ERRORS.TOO_DEEP,
+            `flow collections nested deeper than ${bounds.maxDepth} levels (bound maxDepth)`,
+            line,
+          );
+        }
         break;
       case "]":
       case "}":
@@ -142,11 +155,15 @@ function checkNesting(text: string, bounds: YamlLimits): void {
       case ":":
         // Block indicators only: a flow mapping on one line may hold many keys.
         if (flow === 0 && ++indicators > 2 * bounds.maxDepth)
-          fail(FEED_ERRORS.TOO_DEEP, `nested deeper than ${bounds.maxDepth} levels`, line);
+          fail(
+            FEED_ERRORS.TOO_DEEP,
+            `block collections nested deeper than ${bounds.maxDepth} levels (bound maxDepth)`,
+            line,
+          );
         break;
       default:
         if (atLineStart && /^ +$/.test(token) && token.length > bounds.maxIndent) {
-          fail(FEED_ERRORS.TOO_DEEP, `indented more than ${bounds.maxIndent} columns`, line);
+          fail(FEED_ERRORS.TOO_DEEP, `indented more than ${bounds.maxIndent} columns (bound maxIndent)`, line);
         }
         line += countNewlines(token);
     }
@@ -168,9 +185,11 @@ function countNewlines(text: string): number {
 function toYamlValue(value: unknown, bounds: YamlLimits): YamlValue {
   let nodes = 0;
   const convert = (v: unknown, depth: number, put: (x: YamlValue) => void, work: Array<() => void>) => {
-    if (++nodes > bounds.maxNodes) fail(FEED_ERRORS.TOO_LARGE, `more than ${bounds.maxNodes} nodes`);
+    if (++nodes > bounds.maxNodes)
+      fail(FEED_ERRORS.TOO_LARGE, `more than ${bounds.maxNodes} nodes, aliases expanded (bound maxNodes)`);
     if (v instanceof Map || Array.isArray(v)) {
-      if (depth > bounds.maxDepth) fail(FEED_ERRORS.TOO_DEEP, `nested deeper than ${bounds.maxDepth} levels`);
+      if (depth > bounds.maxDepth)
+        fail(FEED_ERRORS.TOO_DEEP, `nested deeper than ${bounds.maxDepth} levels (bound maxDepth)`);
     }
     if (Array.isArray(v)) {
       const out: YamlValue[] = [];

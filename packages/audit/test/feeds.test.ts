@@ -32,8 +32,10 @@ const CASES: readonly Case[] = [
     findings: [
       ["electron.feed-unsigned", "high"],
       ["electron.windows-publisher-check", "high"],
-      ["build.no-independent-builders", "high"],
+      ["build.no-independent-builders", "medium"],
       ["feed.no-expiry", "medium"],
+      ["feed.no-rollback-protection", "medium"],
+      ["release.no-transparency-log", "low"],
       ["electron.staged-rollout", "info"],
     ],
     verdicts: { "arbitrary-install": "unknown", rollback: "possible", "build-machine": "possible" },
@@ -45,16 +47,22 @@ const CASES: readonly Case[] = [
     findings: [
       ["electron.feed-unsigned", "high"],
       ["electron.macos-code-signature", "info"],
+      ["build.no-independent-builders", "high"],
       ["feed.no-expiry", "medium"],
+      ["feed.no-rollback-protection", "medium"],
     ],
-    verdicts: { "arbitrary-install": "prevented", freeze: "possible" },
+    verdicts: { "arbitrary-install": "prevented", rollback: "possible", freeze: "possible" },
   },
   {
     file: "electron-linux/latest-linux.yml",
     type: "electron-updater",
     grade: "F",
-    findings: [["electron.linux-no-signature", "critical"]],
-    verdicts: { "arbitrary-install": "possible" },
+    findings: [
+      ["electron.linux-no-signature", "critical"],
+      ["build.no-independent-builders", "low"],
+      ["feed.no-rollback-protection", "medium"],
+    ],
+    verdicts: { "arbitrary-install": "possible", rollback: "possible" },
   },
   {
     file: "sparkle/appcast.xml",
@@ -67,8 +75,9 @@ const CASES: readonly Case[] = [
       ["sparkle.phased-rollout", "info"],
       ["sparkle.critical-update", "info"],
       ["sparkle.version-gate", "info"],
+      ["release.no-transparency-log", "low"],
     ],
-    verdicts: { "arbitrary-install": "prevented", rollback: "possible", "mix-and-match": "possible" },
+    verdicts: { "arbitrary-install": "prevented", rollback: "prevented", "mix-and-match": "possible" },
   },
   {
     file: "sparkle-signed/appcast.xml",
@@ -80,7 +89,7 @@ const CASES: readonly Case[] = [
     ],
     verdicts: {
       "arbitrary-install": "prevented",
-      rollback: "limited",
+      rollback: "prevented",
       "mix-and-match": "prevented",
       freeze: "possible",
     },
@@ -94,6 +103,7 @@ const CASES: readonly Case[] = [
       ["sparkle.dsa-only", "medium"],
       ["transport.plain-http", "high"],
       ["transport.plain-http", "medium"],
+      ["build.no-independent-builders", "medium"],
     ],
     verdicts: { "arbitrary-install": "limited" },
   },
@@ -104,8 +114,11 @@ const CASES: readonly Case[] = [
     findings: [
       ["squirrel.no-signature", "critical"],
       ["squirrel.sha1", "medium"],
+      ["feed.no-rollback-protection", "medium"],
+      ["release.no-transparency-log", "low"],
+      ["build.no-independent-builders", "low"],
     ],
-    verdicts: { "arbitrary-install": "possible", "endless-data": "possible" },
+    verdicts: { "arbitrary-install": "possible", rollback: "possible", "endless-data": "possible" },
   },
   {
     file: "unknown/update.json",

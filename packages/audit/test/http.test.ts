@@ -158,9 +158,9 @@ describe("auditFeed: hostile and broken servers", () => {
       "YAML aliases that expand without end",
       "/latest.yml",
       `a: &a [${"x,".repeat(99)}x]\nb: &b [${"*a,".repeat(99)}*a]\nc: &c [${"*b,".repeat(99)}*b]\nd: [${"*c,".repeat(99)}*c]\n`,
-      "feed.unreadable",
+      "feed.limit-exceeded",
     ],
-    ["deeply nested YAML", "/latest.yml", `${"- ".repeat(200_000)}x\n`, "feed.unreadable"],
+    ["deeply nested YAML", "/latest.yml", `${"- ".repeat(200_000)}x\n`, "feed.limit-exceeded"],
     [
       "malformed XML",
       "/appcast.xml",
@@ -173,7 +173,7 @@ describe("auditFeed: hostile and broken servers", () => {
       `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "${"x".repeat(100)}"><!ENTITY b "${"&a;".repeat(100)}"><!ENTITY c "${"&b;".repeat(100)}">]><rss>&c;</rss>`,
       "feed.entity-expansion-refused",
     ],
-    ["deeply nested XML", "/appcast.xml", `<rss>${"<a>".repeat(1_000_000)}`, "feed.unreadable"],
+    ["deeply nested XML", "/appcast.xml", `<rss>${"<a>".repeat(1_000_000)}`, "feed.limit-exceeded"],
     ["malformed JSON", "/metadata/root.json", '{"signed": {"_type": "root",', "feed.unreadable"],
     ["deeply nested JSON", "/metadata/root.json", deepJson, "feed.unreadable"],
   ];

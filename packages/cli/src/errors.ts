@@ -20,10 +20,22 @@ export function usage(message: string, hint?: string): CliError {
   return new CliError("CLI_USAGE", message, EXIT.USAGE, hint);
 }
 
+/**
+ * The reason a command is aborted with on SIGINT or SIGTERM. A library stops at its next
+ * safe point and throws an `INTERRUPTED` error with this as its cause; its exit code is the
+ * shell's for the signal (128 + its number).
+ */
+export function interrupted(signal: "SIGINT" | "SIGTERM"): CliError {
+  return new CliError("INTERRUPTED", `interrupted by ${signal}`, signal === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM);
+}
+
 /** The one translation from errors to exit codes (STYLE 4). */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof BulwarkError) {
+    if (error.code === PUBLISHER_ERRORS.INTERRUPTED) {
+      return error.cause instanceof CliError ? error.cause.exitCode : EXIT.SIGINT;
+    }
     if (error.code === "ROOT_SIGNATURES_NEEDED" || error.code === "SIGNERS_MISSING") return EXIT.NEEDS_SIGNATURES;
     if (error.code === PUBLISHER_ERRORS.LOCKED) return EXIT.LOCKED;
     if (error.code === PUBLISHER_ERRORS.RELEASE_GATE_REFUSED) return EXIT.SCAN_BLOCK;

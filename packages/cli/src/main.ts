@@ -7,16 +7,23 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BulwarkError } from "@bulwark/tuf";
 import type { Args, Command, Context, OptionSpec } from "./command.js";
-import { exitCodeFor, hintFor, usage } from "./errors.js";
+import { exitCodeFor, hintFor, interrupted, usage } from "./errors.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { COMMANDS } from "./registry.js";
 import { Output, type OutputStreams } from "./ui/output.js";
+import { progressMode } from "./ui/progress.js";
 import { type Prompter, TerminalPrompter } from "./ui/prompt.js";
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: "json", type: "boolean", description: "print the result as one JSON document on stdout" },
   { name: "quiet", short: "q", type: "boolean", description: "no progress or notes on stderr" },
+  {
+    name: "progress",
+    type: "boolean",
+    description:
+      "show progress on stderr even when it is not a terminal, or with --json or --quiet, as plain lines (also: BULWARK_PROGRESS=1)",
+  },
   { name: "no-color", type: "boolean", description: "no colours (also: NO_COLOR in the environment)" },
   { name: "help", short: "h", type: "boolean", description: "show help for the command" },
 ];
@@ -136,10 +143,14 @@ export async function main(
   io: { streams?: OutputStreams; env?: NodeJS.ProcessEnv; prompt?: Prompter; cwd?: string } = {},
 ): Promise<number> {
   const streams = io.streams ?? { stdout: process.stdout, stderr: process.stderr };
+  const env = io.env ?? process.env;
   const json = argv.includes("--json");
+  const quiet = argv.includes("--quiet") || argv.includes("-q");
+  const forced = argv.includes("--progress") || env.BULWARK_PROGRESS === "1";
   const out = new Output(streams, {
     json,
-    quiet: argv.includes("--quiet") || argv.includes("-q"),
+    quiet,
+    progress: progressMode(streams.stderr, { forced, json, quiet }),
     ...(argv.includes("--no-color") ? { color: false } : {}),
   });
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
@@ -150,10 +161,13 @@ export async function main(
     streams.stdout.write(`${version()}\n`);
     return EXIT.OK;
   }
+  // The first SIGINT or SIGTERM aborts the command, which stops at its next safe point and
+  // says so (exit 130 or 143); a second one ends the process at once, as usual.
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const onInt = () => controller.abort(interrupted("SIGINT"));
+  const onTerm = () => controller.abort(interrupted("SIGTERM"));
+  process.once("SIGINT", onInt);
+  process.once("SIGTERM", onTerm);
   try {
     const found = find(argv);
     if (found === undefined) {
@@ -171,7 +185,7 @@ export async function main(
     const ctx: Context = {
       out,
       prompt: io.prompt ?? new TerminalPrompter(),
-      env: io.env ?? process.env,
+      env,
       cwd: io.cwd ?? process.cwd(),
       now: Date.now,
       signal: controller.signal,
@@ -196,7 +210,7 @@ export async function main(
     }
     return code;
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
   }
 }

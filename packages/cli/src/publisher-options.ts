@@ -33,13 +33,22 @@ export function cliPassphrases(ctx: Pick<Context, "env" | "prompt">): Passphrase
   return new Passphrases(cliPassphrase(ctx));
 }
 
-/** Progress bars on stderr, one per hashed or copied file; none with --json or --quiet. */
+/** Files smaller than this are hashed or copied in a blink: no progress for them. */
+export const PROGRESS_MIN_BYTES = 2 ** 20;
+
+/**
+ * Progress on stderr, one bar per hashed or copied file of at least
+ * {@link PROGRESS_MIN_BYTES}, as the run's progress mode says.
+ */
 function progressBars(ctx: Context): ((event: ProgressEvent) => void) | undefined {
-  if (ctx.out.json || ctx.out.quiet) return undefined;
+  const mode = ctx.out.progress;
+  if (mode === "off") return undefined;
   const bars = new Map<string, Progress>();
   return (event) => {
-    if (event.phase === "start") bars.set(event.label, new Progress(ctx.out.streams.stderr, event.label, event.total));
-    else if (event.phase === "advance") bars.get(event.label)?.tick(event.bytes);
+    if (event.phase === "start") {
+      if (event.total < PROGRESS_MIN_BYTES) return;
+      bars.set(event.label, new Progress(ctx.out.streams.stderr, event.label, event.total, mode));
+    } else if (event.phase === "advance") bars.get(event.label)?.tick(event.bytes);
     else {
       bars.get(event.label)?.finish();
       bars.delete(event.label);

@@ -69,6 +69,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/repo-verify.js")).default,
   },
   {
+    name: "repo repair",
+    summary: "rebuild a repository's working state from its last good published metadata",
+    load: async () => (await import("./commands/repo-repair.js")).default,
+  },
+  {
     name: "repo refresh",
     summary: "re-sign timestamp, snapshot and targets roles before they expire (for cron and CI)",
     load: async () => (await import("./commands/repo-refresh.js")).default,
@@ -162,6 +167,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     name: "log monitor",
     summary: "report split views and logged releases the repository does not list",
     load: async () => (await import("./commands/log-monitor.js")).default,
+  },
+  {
+    name: "log backfill",
+    summary: "log every listed release that has no valid proof (published before the log policy)",
+    load: async () => (await import("./commands/log-backfill.js")).default,
   },
   {
     name: "log policy set",

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { listen, type TestLike } from "@bulwark/testkit";
 import { EXIT } from "../src/exit-codes.js";
 import { agentConfig, deadUrl, once_, status, statusRun, vendorRepository } from "./agent-helpers.js";
 import { Vendor } from "./e2e-helpers.js";
@@ -173,5 +174,55 @@ describe("running a revoked version on stale metadata", () => {
     assert.equal(human.code, EXIT.RUNNING_REVOKED);
     assert.match(human.stdout, /installed +1\.1\.0 \(REVOKED by the vendor\)/);
     assert.match(human.stdout, /REVOKED VERSION RUNNING: running 1\.1\.0, which the vendor revoked/);
+  });
+});
+
+describe("the agent's download limits (slow-retrieval attack)", () => {
+  /**
+   * A mirror that serves the vendor's metadata as it is, but sends a release file as an
+   * attacker would: the first half at once, then one byte every 300 ms.
+   */
+  async function burstThenTrickle(t: TestLike, vendor: Vendor) {
+    const base = await listen(t, (req, res) => {
+      const url = req.url ?? "/";
+      fetch(new URL(url.slice(1), vendor.server.url)).then(
+        async (r) => {
+          const body = Buffer.from(await r.arrayBuffer());
+          if (!url.startsWith("/targets/") || r.status !== 200) return void res.writeHead(r.status).end(body);
+          res.writeHead(200);
+          res.write(body.subarray(0, body.length >> 1));
+          let sent = body.length >> 1;
+          const timer = setInterval(() => res.write(body.subarray(sent, ++sent)), 300);
+          res.on("close", () => clearInterval(timer));
+        },
+        () => res.destroy(),
+      );
+    });
+    return { metadataUrl: `${base}metadata/`, targetsUrl: `${base}targets/`, root: vendor.root() };
+  }
+
+  it("drops a release download that bursts and then trickles, with the configured window, and installs nothing", async (t) => {
+    const vendor = await Vendor.create(t);
+    await vendor.release("1.0.0");
+    const setup = agentConfig(t, await burstThenTrickle(t, vendor), {
+      download: { minRate: "1KiB", rateWindow: "1s", idleTimeout: "20s" },
+    });
+    const started = Date.now();
+    const run = await once_(setup);
+    assert.equal(run.code, EXIT.FAILURE);
+    const s = await status(setup);
+    assert.equal(s.lastError?.code, "DOWNLOAD_SLOW", s.lastError?.message);
+    assert.match(s.lastError?.message ?? "", /bytes\/s over the last 1 s, under the 1024 bytes\/s allowed/);
+    assert.ok(Date.now() - started < 15_000, "dropped within the window, not after minutes");
+    assert.equal(installed(setup.appDir), null, "nothing installed");
+  });
+
+  it("refuses a download limit that is not a size or a duration, naming the field", async (t) => {
+    const setup = agentConfig(t, await nowhere(), { download: { minRate: "fast", rateWindow: 10, deadlinBase: "1m" } });
+    const run = await runCli(["agent", "--config", setup.config, "--once"]);
+    assert.equal(run.code, EXIT.USAGE, run.stderr);
+    assert.match(run.stderr, /`download.minRate`: must be a size/);
+    assert.match(run.stderr, /`download.rateWindow`/);
+    assert.match(run.stderr, /`download.deadlinBase`: unknown key; did you mean `deadlineBase`\?/);
   });
 });

@@ -1,5 +1,7 @@
 /** Test helpers: run `bulwark` in process (or as a real process) against temporary folders. */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -102,4 +104,20 @@ export async function serveFolder(t: { after(fn: () => void | Promise<void>): vo
 /** Publisher options that unlock every key of a test repository, for calling the library directly. */
 export function testOptions(now: () => number = Date.now): PublisherOptions {
   return { passphrase: async () => PASSPHRASE_ENV.BULWARK_PASSPHRASE, now };
+}
+
+/** Every file under `dir` with its sha256 (and every folder, as "dir"), for "nothing changed" checks. */
+export function snapshotTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) {
+        out.set(path.relative(dir, p), "dir");
+        walk(p);
+      } else out.set(path.relative(dir, p), createHash("sha256").update(readFileSync(p)).digest("hex"));
+    }
+  };
+  walk(dir);
+  return out;
 }

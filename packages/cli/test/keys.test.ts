@@ -368,18 +368,18 @@ describe("bulwark key and role commands", () => {
     const partner = externalKey(work, "partner");
     const given = ok(
       await runCli(["role", "delegate", dir, "partner", "--paths", "partner/*", "--public-key", partner.pub, "--json"]),
-    ).json<{ keys: Array<{ id: string; offline: boolean }> }>();
-    assert.equal(given.keys[0]?.offline, true);
+    ).json<{ keys: Array<{ id: string; scheme: KeyEntry["scheme"]; file?: string }> }>();
+    const partnerKey = given.keys[0];
+    assert.ok(partnerKey && partnerKey.file === undefined);
+    assert.ok(!keyEntries(dir).some((e) => e.id === partnerKey.id), "a key held elsewhere has no bulwark.json entry");
     const unsigned = await runCli(["repo", "publish", dir, "--json"]);
     assert.equal(unsigned.code, 3);
     assert.equal(errorCode(unsigned), "SIGNERS_MISSING");
-    const partnerId = given.keys[0]?.id;
-    saveKeyEntries(
-      dir,
-      keyEntries(dir).map((e) =>
-        e.id === partnerId ? { id: e.id, roles: e.roles, scheme: e.scheme, command: nodeSigner(work, partner.key) } : e,
-      ),
-    );
+    const partnerId = partnerKey.id;
+    saveKeyEntries(dir, [
+      ...keyEntries(dir),
+      { id: partnerId, roles: ["partner"], scheme: partnerKey.scheme, command: nodeSigner(work, partner.key) },
+    ]);
     assert.equal((await publish(dir)).partner, 1);
     const last = updater();
     await last.refresh();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -148,5 +149,51 @@ describe("offline root signing", () => {
     assert.equal(errorCode(tampered), "BAD_SIGNATURE");
     const staged = Metadata.fromBytes(readFileSync(path.join(dir, "staged", "metadata", "root.json")), "root");
     assert.equal(staged.signatures.size, 0, "nothing was imported");
+  });
+});
+
+describe('"offline": true where it has no effect', () => {
+  it("refuses a bulwark.json that marks the timestamp key offline (it signs unattended), saying why and what to do", async (t) => {
+    const dir = await initRepo(t, []);
+    const configFile = path.join(dir, "bulwark.json");
+    const config = JSON.parse(readFileSync(configFile, "utf8")) as { keys: KeyEntry[] };
+    const at = config.keys.findIndex((e) => e.roles.includes("timestamp"));
+    const entry = config.keys[at];
+    assert.ok(entry);
+    config.keys[at] = { id: entry.id, roles: entry.roles, scheme: entry.scheme, offline: true };
+    writeFileSync(configFile, JSON.stringify(config));
+
+    for (const argv of [
+      ["repo", "status", dir],
+      ["repo", "refresh", dir],
+    ]) {
+      const run = await runCli([...argv, "--json"]);
+      assert.equal(run.code, 2, `${argv.join(" ")}: ${run.stdout}`);
+      const error = run.json<{ error: { code: string; message: string } }>().error;
+      assert.equal(error.code, "BAD_CONFIG");
+      assert.match(error.message, new RegExp(`\`keys\\[${at}\\]\\.offline\`: "offline": true is for root keys only`));
+      assert.match(error.message, /bulwark repo export.*bulwark sign.*bulwark repo import/);
+      assert.match(error.message, /a timestamp key must sign here, at every publish/);
+      assert.match(error.message, /Give the key's "file", or an external signer "command"/);
+    }
+  });
+
+  it("refuses `key add --offline` for a snapshot key, and still takes an offline root key", async (t) => {
+    const dir = await initRepo(t, []);
+    const work = tempDir(t, "bulwark-offline-");
+    const pub = path.join(work, "key.pub.pem");
+    const { publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(pub, publicKey.export({ format: "pem", type: "spki" }));
+    const refused = await runCli(["key", "add", dir, "--role", "snapshot", "--offline", "--public-key", pub, "--json"]);
+    assert.equal(refused.code, 2);
+    const error = refused.json<{ error: { code: string; message: string; hint?: string } }>().error;
+    assert.equal(error.code, "OFFLINE_NOT_ROOT");
+    assert.match(error.message, /a snapshot key must sign here/);
+    assert.match(error.hint ?? "", /--external-command/);
+
+    ok(await runCli(["key", "add", dir, "--role", "root", "--offline", "--public-key", pub]));
+    const keys = (JSON.parse(readFileSync(path.join(dir, "bulwark.json"), "utf8")) as { keys: KeyEntry[] }).keys;
+    assert.ok(keys.some((e) => "offline" in e && e.roles.includes("root")));
+    ok(await runCli(["repo", "status", dir]));
   });
 });

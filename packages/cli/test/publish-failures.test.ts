@@ -4,26 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { PrivateKeySigner } from "@bulwark/tuf";
-import { initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
-
-/** Every file under `dir` with its sha256, for "nothing changed" checks. */
-function snapshotTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), createHash("sha256").update(readFileSync(p)).digest("hex"));
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { initRepo, PASSPHRASE_ENV, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 async function stageRelease(
   dir: string,

@@ -15,6 +15,7 @@ import { type AccessLogEntry, createStaticServer, SHUTDOWN_GRACE_MS } from "@bul
 import { rawRequest as request } from "@bulwark/testkit";
 import { Updater } from "@bulwark/tuf";
 import { BULWARK_BIN, initRepo, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
+import { startWitness } from "./transparency-helpers.js";
 
 describe("bulwark serve", () => {
   it("serves a repository that the TUF client refreshes from, and picks up a new publish", async (t) => {
@@ -127,6 +128,65 @@ describe("bulwark serve", () => {
       .split("\n")
       .find((l) => l.includes("warning"));
     assert.match(warning ?? "", /reachable from other machines/);
+  });
+
+  it("serves a transparency log folder: a data-availability witness and `log status` read it over HTTP", {
+    timeout: 60_000,
+  }, async (t) => {
+    const base = tempDir(t, "bulwark-serve-log-");
+    const at = (...p: string[]) => path.join(base, ...p);
+    const json = async (argv: string[]) => {
+      const run = await runCli([...argv, "--json"], { cwd: base });
+      assert.equal(run.code, 0, `${argv.join(" ")}: ${run.stdout}${run.stderr}`);
+      return run.json<Record<string, unknown>>();
+    };
+    const origin = "updates.example.com/log";
+    const init = await json(["log", "init", "log", "--origin", origin]);
+    const w1 = await json(["witness", "init", "--state", "w1", "--name", "w1.example/witness"]);
+
+    // `bulwark serve` finds the log folder (its log.json) and serves its public/ folder.
+    const proc = startBin(t, ["serve", at("log"), "--port", "0", "--json"]);
+    const line = JSON.parse(await proc.firstLine()) as { url: string; kind: string };
+    assert.equal(line.kind, "log");
+    // The witness cosigns only once it has read the new entries from the served log.
+    const witnessUrl = await startWitness(t, at("w1"), init.vkey as string, ["--log-url", line.url]);
+    writeFileSync(at("log", "witnesses.policy"), `witness w1 ${w1.vkey as string} ${witnessUrl}\nquorum w1\n`);
+    const data = "app 1.0.0";
+    const digest = (b: string) => createHash("sha256").update(b).digest("hex");
+    const entry = { name: "app", version: "1.0.0", path: "app/app-1.0.0.tar.gz", sha256: digest(data) };
+    writeFileSync(
+      at("e1.json"),
+      JSON.stringify({ ...entry, length: data.length, targets: { role: "targets", version: 1, sha256: digest("t") } }),
+    );
+    const appended = await json(["log", "append", "log", "--entry", "e1.json"]);
+    assert.deepEqual(
+      (appended.witnesses as Array<{ cosigned: boolean }>).map((w) => w.cosigned),
+      [true],
+    );
+    const fetched = proc
+      .stderr()
+      .split("\n")
+      .filter((l) => l.startsWith("{"));
+    assert.ok(
+      fetched.some((l) => (JSON.parse(l) as AccessLogEntry).path.startsWith("/tile/entries/")),
+      "the witness read the entries from the served log",
+    );
+
+    // `log status` reads the served checkpoint, verified, with the witness's cosignature.
+    const policy = at("witnesses.policy");
+    writeFileSync(policy, `witness w1 ${w1.vkey as string}\nquorum w1\n`);
+    const status = await json(["log", "status", line.url, "--log-vkey", init.vkey as string, "--witnesses", policy]);
+    assert.equal(status.size, "1");
+    assert.equal(status.quorum, true);
+
+    // Only the checkpoint changes in place; tiles are immutable.
+    const checkpoint = await request(line.url, "/checkpoint");
+    assert.equal(checkpoint.status, 200);
+    assert.equal(checkpoint.headers["cache-control"], "no-cache");
+    const tile = await request(line.url, "/tile/0/000.p/1");
+    assert.equal(tile.status, 200);
+    assert.equal(tile.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert.equal(await proc.stop("SIGTERM"), 0);
   });
 
   it("refuses what it cannot serve, with exit codes and hints", async (t) => {

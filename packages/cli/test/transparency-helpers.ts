@@ -21,7 +21,7 @@ import {
 } from "@bulwark/tlog";
 import { hashPrefixedPath, isJsonObject, type JsonObject } from "@bulwark/tuf";
 import { Vendor } from "./e2e-helpers.js";
-import { BULWARK_BIN, PASSPHRASE_ENV, runCli } from "./helpers.js";
+import { BULWARK_BIN, type CliRun, PASSPHRASE_ENV, runCli } from "./helpers.js";
 import { ok, openRepo, SEPARATE_ROOT, sha256, type TestLike } from "./verified-builds-helpers.js";
 
 /** The origin of every test log. */
@@ -87,22 +87,36 @@ export interface LoggedVendor {
 }
 
 /**
- * `repo init` (a root key apart from the online keys), `log init`, witnesses started, and
- * `log policy set --log-dir ... --threshold k` published as root version 2.
+ * `log init` beside `vendor`'s repository, witnesses started, and `log policy set --log-dir
+ * ... --threshold k` staged (not published); with the policy command's run.
  */
-export async function vendorWithLog(t: TestLike, names = ["w1", "w2"], threshold = 2): Promise<LoggedVendor> {
-  const vendor = await Vendor.create(t, SEPARATE_ROOT);
+export async function enableLog(
+  t: TestLike,
+  vendor: Vendor,
+  names = ["w1", "w2"],
+  threshold = 2,
+): Promise<LoggedVendor & { readonly set: CliRun }> {
   const logDir = path.join(vendor.work, "release-log");
   const init = await ok(["log", "init", logDir, "--origin", ORIGIN, "--json"]);
   const logVkey = init.json<{ vkey: string }>().vkey;
   const witnesses: TestWitness[] = [];
   for (const name of names) witnesses.push(await TestWitness.start(t, name, logVkey));
-  await ok([
+  const set = await ok([
     ...["log", "policy", "set", vendor.dir, "--log-dir", logDir, "--threshold", String(threshold)],
     ...witnesses.flatMap((w) => ["--witness", w.option()]),
   ]);
+  return { vendor, logDir, logVkey, witnesses, set };
+}
+
+/**
+ * `repo init` (a root key apart from the online keys), `log init`, witnesses started, and
+ * `log policy set --log-dir ... --threshold k` published as root version 2.
+ */
+export async function vendorWithLog(t: TestLike, names = ["w1", "w2"], threshold = 2): Promise<LoggedVendor> {
+  const vendor = await Vendor.create(t, SEPARATE_ROOT);
+  const { set: _, ...logged } = await enableLog(t, vendor, names, threshold);
   await vendor.publish();
-  return { vendor, logDir, logVkey, witnesses };
+  return logged;
 }
 
 /** The public files of a target's proof: beside the hash-prefixed file, and under the plain name. */

@@ -43,7 +43,14 @@ describe("release transparency: publish logs, clients require proofs", () => {
     const report = published.json<{
       log: { origin: string; entries: number; firstIndex: string; cosignedBy: string[] };
     }>();
-    assert.deepEqual(report.log, { origin: ORIGIN, entries: 1, firstIndex: "0", size: "1", cosignedBy: ["w1", "w2"] });
+    assert.deepEqual(report.log, {
+      origin: ORIGIN,
+      entries: 1,
+      backfilled: [],
+      firstIndex: "0",
+      size: "1",
+      cosignedBy: ["w1", "w2"],
+    });
 
     // The proof sits beside the artifact (hash-prefixed) and under the plain name; it is no TUF target.
     const files = proofFiles(vendor, P100, v100);
@@ -168,7 +175,11 @@ describe("release transparency: publish logs, clients require proofs", () => {
     const v110 = tarGz(demoFiles("1.1.0"));
     await vendor.add("1.1.0", v110);
     const dryRun = await runCli(["repo", "publish", vendor.dir, "--dry-run", "--json"]);
-    assert.deepEqual(dryRun.json<{ log: unknown }>().log, { origin: ORIGIN, entries: 1 }, "a dry run logs nothing");
+    assert.deepEqual(
+      dryRun.json<{ log: unknown }>().log,
+      { origin: ORIGIN, entries: 1, backfilled: [] },
+      "a dry run logs nothing",
+    );
     const failed = await publishJson(vendor);
     assert.equal(failed.code, 1, failed.stderr);
     const error = failed.json<{ error: { code: string; message: string; hint: string } }>().error;

@@ -214,10 +214,17 @@ describe("builder keys rotated out of the policy", () => {
     await early.client.update();
     assert.deepEqual(installedFiles(early), demoFiles("1.2.0"));
 
-    // B's key is replaced in a new root: its old attestations count for nothing.
+    // B's key is replaced in a new root: its old attestations count for nothing, so the
+    // change is refused, naming 1.2.0, until the vendor accepts that clients will refuse it.
     const [fresh] = (await makeBuilders(vendor.work, ["B2"])) as [Builder];
     const newB: Builder = { ...fresh, id: b.id };
-    assert.equal((await setPolicy(vendor.dir, [a, newB, c], 2)).code, 0);
+    const refused = await setPolicy(vendor.dir, [a, newB, c], 2, ["--json"]);
+    assert.equal(errorOf(refused).code, "UNATTESTED_RELEASES");
+    assert.match(
+      errorOf(refused).message,
+      /app 1\.2\.0 \(app\/1\.2\.0\/app-1\.2\.0\.tar\.gz: .*signed by no builder key/,
+    );
+    assert.equal((await setPolicy(vendor.dir, [a, newB, c], 2, ["--allow-unattested-existing"])).code, 0);
     await vendor.publish();
     const next = writeArtifact(vendor.work, "app-1.3.0.tar.gz", genuineBuild("1.3.0"));
     const stale = await releaseAdd(vendor.dir, next, "1.3.0", [await attest(a, next), await attest(b, next)]);

@@ -46,9 +46,10 @@ describe("withheld root update", () => {
     const stolen = path.join(tempDir(t, "bulwark-attacker-"), "repo");
     cpSync(vendor.dir, stolen, { recursive: true });
 
-    // The vendor adds verified builds; the same root version replaces the online keys.
+    // The vendor adds verified builds (1.0.0 was never attested); the same root version
+    // replaces the online keys.
     const builders = await makeBuilders(vendor.work, ["A", "B"]);
-    const set = await setPolicy(vendor.dir, builders, 2, ["--json"]);
+    const set = await setPolicy(vendor.dir, builders, 2, ["--json", "--allow-unattested-existing"]);
     assert.equal(set.code, 0, set.stderr);
     const rotated = set.json<{ rotated: Array<{ role: string; privateKey: string; oldKeyFile?: string }> }>().rotated;
     assert.deepEqual(rotated.map((r) => r.role).sort(), ["snapshot", "targets", "timestamp"]);

@@ -10,25 +10,31 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
   BulwarkError,
+  DownloadError,
+  type DownloadLimits,
   type Fetcher,
+  HttpFetcher,
   readFileIfExists,
   Updater,
   type UpdaterConfig,
   UsageError,
   writeFileAtomic,
 } from "@bulwark/tuf";
-import { type DownloadOptions, downloadedPath, downloadVerified } from "./download.js";
+import { type DownloadOptions, downloadVerified } from "./download.js";
 import { CLIENT_ERRORS, ClientError } from "./errors.js";
 import type { HealthCheck } from "./health.js";
 import { Installer } from "./install/installer.js";
 import type { InstallStrategy } from "./install/strategy.js";
 import { Journal, type JournalState, type JournalVersion, setAside } from "./journal.js";
-import { indexPath, parseReleaseIndex, type Release, releaseOf } from "./release.js";
+import type { Release } from "./release.js";
 import { checkBeforeDownload } from "./release-checks.js";
+import { type FollowedRepository, Repositories, type SignedRelease } from "./repositories.js";
 import { applyRememberedRevocations, rememberedRevocation, rememberRevocations } from "./revocations.js";
 import { inRollout } from "./rollout.js";
 import { checkRootRequirements, checkRootRequirementsOption, type RootRequirements } from "./root-requirements.js";
 import { compareSemver, parseSemver } from "./semver.js";
+import { NoConsensusError } from "./tap4/consensus.js";
+import type { MapFile } from "./tap4/map-file.js";
 import { LOG_PROOF_LIMITS, type LogProofLimits, trustedLogPolicy, unloggedRevocation } from "./transparency.js";
 import { ATTESTATION_LIMITS, type AttestationLimits } from "./verified-builds.js";
 
@@ -41,12 +47,38 @@ const REFUSAL_CODES: ReadonlySet<string> = new Set([
   CLIENT_ERRORS.BAD_LOG_PROOF,
   CLIENT_ERRORS.REVOKED,
   CLIENT_ERRORS.PLATFORM_MISMATCH,
+  CLIENT_ERRORS.NO_CONSENSUS,
   "TUF_LENGTH_OR_HASH_MISMATCH",
 ]);
 
 /** Whether `error` is a security check refusing a release (not a network or local failure). */
 function isRefusal(error: unknown): boolean {
   return error instanceof BulwarkError && (REFUSAL_CODES.has(error.code) || error.code.startsWith("ARCHIVE_"));
+}
+
+/**
+ * Refuses options that mix a single repository and a TAP 4 map, or name no repository.
+ * @throws {UsageError} `CLIENT_USAGE`.
+ */
+function checkRepositoriesOption(options: UpdateClientOptions): void {
+  const usage = (message: string) => new UsageError(message, { code: "CLIENT_USAGE" });
+  const { repositories } = options;
+  if (repositories === undefined) {
+    if (options.metadataUrl === undefined || options.targetsUrl === undefined) {
+      throw usage("metadataUrl and targetsUrl are required (or repositories, with a TAP 4 map)");
+    }
+    return;
+  }
+  if (options.metadataUrl !== undefined || options.targetsUrl !== undefined || options.trustedRoot !== undefined) {
+    throw usage("give either metadataUrl, targetsUrl and trustedRoot, or repositories, not both");
+  }
+  if (options.requirePolicies !== undefined || options.minRootVersion !== undefined) {
+    throw usage("with repositories, set requirePolicies and minRootVersion per repository (repositories.trust)");
+  }
+  for (const name of repositories.trust.keys()) {
+    if (!repositories.map.repositories.has(name)) throw usage(`repositories.trust names ${name}, not in the map`);
+  }
+  for (const trust of repositories.trust.values()) checkRootRequirementsOption(trust);
 }
 
 /** One structured log record; every step of the client emits one. */
@@ -71,12 +103,22 @@ export interface UpdateClientOptions extends RootRequirements {
   readonly platform?: string;
   /** The version running now, for apps whose install the client does not manage. */
   readonly currentVersion?: string;
-  /** Base URL of the repository's TUF metadata (`…/metadata/`). */
-  readonly metadataUrl: string;
-  /** Base URL of the repository's target files (`…/targets/`); log proofs are fetched beside them. */
-  readonly targetsUrl: string;
-  /** The root to trust on first use; afterwards dataDir/metadata/root.json is used. */
+  /** Base URL of the repository's TUF metadata (`…/metadata/`); not with {@link repositories}. */
+  readonly metadataUrl?: string;
+  /**
+   * Base URL of the repository's target files (`…/targets/`); log proofs are fetched beside
+   * them. Not with {@link repositories}.
+   */
+  readonly targetsUrl?: string;
+  /** The root to trust on first use; afterwards dataDir/metadata/root.json is used. Not with {@link repositories}. */
   readonly trustedRoot?: Uint8Array;
+  /**
+   * TAP 4: follow several repositories instead of one (each with its own pinned root and
+   * metadata in dataDir/repositories/NAME/), and accept a release only when the map file's
+   * threshold of them sign the same bytes as the same release. `requirePolicies` and
+   * `minRootVersion` then go per repository, in {@link RepositoryMapOptions.trust}.
+   */
+  readonly repositories?: RepositoryMapOptions;
   /** The client's own state: metadata, downloads, journal, client ID. */
   readonly dataDir: string;
   /** Stable per installation; generated and kept in dataDir when absent. */
@@ -90,6 +132,13 @@ export interface UpdateClientOptions extends RootRequirements {
   readonly healthCheck?: HealthCheck;
   /** Where bytes come from; the `@bulwark/tuf` HttpFetcher (bounded, with Range support) by default. */
   readonly fetcher?: Fetcher;
+  /**
+   * Limits of the default fetcher (ignored with {@link fetcher}): the slow-retrieval guard
+   * (at least `minBytesPerSecond`, 4 KiB/s, over every `rateWindowMs`, 10 s), the deadline of
+   * each file (`deadlineBaseMs`, 60 s, plus its signed length at `deadlineBytesPerSecond`,
+   * 16 KiB/s) and the connect and idle timeouts (15 s each). See `HTTP_FETCHER_DEFAULTS`.
+   */
+  readonly downloadLimits?: DownloadLimits;
   /** Bounds and switches of the TUF updater (`DEFAULT_UPDATER_CONFIG` of `@bulwark/tuf` by default). */
   readonly updaterConfig?: Partial<UpdaterConfig>;
   /** Limits on a release's attestations (verified builds); {@link ATTESTATION_LIMITS} by default. */
@@ -98,6 +147,20 @@ export interface UpdateClientOptions extends RootRequirements {
   readonly logProofLimits?: Partial<LogProofLimits>;
   /** Receives every event (also emitted as "event" on the client). */
   readonly log?: (event: ClientEvent) => void;
+}
+
+/** The repositories of a TAP 4 client: the map file, and what the client trusts of each repository. */
+export interface RepositoryMapOptions {
+  /** Which repositories are followed, and which must agree on which targets ({@link parseMapFile}). */
+  readonly map: MapFile;
+  /** Per repository named in the map: the root to trust on first use, and what its root must satisfy. */
+  readonly trust: ReadonlyMap<string, RepositoryTrust>;
+}
+
+/** What a TAP 4 client trusts of one repository. */
+export interface RepositoryTrust extends RootRequirements {
+  /** Its root to trust on first use; afterwards dataDir/repositories/NAME/metadata/root.json. */
+  readonly root?: Uint8Array;
 }
 
 /** What {@link UpdateClient.update} did. */
@@ -118,6 +181,8 @@ export class UpdateClient extends EventEmitter {
   private readonly journal: Journal;
   private readonly metadataDir: string;
   private readonly downloads: string;
+  /** The fetcher every download of this client goes through. */
+  private readonly fetcher: Fetcher;
   private readonly installer: Installer;
   private clientIdCache: string | undefined;
 
@@ -128,10 +193,12 @@ export class UpdateClient extends EventEmitter {
   constructor(readonly options: UpdateClientOptions) {
     super();
     checkRootRequirementsOption(options);
+    checkRepositoriesOption(options);
     this.channel = options.channel ?? "stable";
     this.journal = new Journal(path.join(options.dataDir, "journal.json"));
     this.metadataDir = path.join(options.dataDir, "metadata");
     this.downloads = path.join(options.dataDir, "downloads");
+    this.fetcher = options.fetcher ?? new HttpFetcher(options.downloadLimits);
     this.installer = new Installer(this.journal, options.install, options.healthCheck, this.downloads, (e) =>
       this.emitEvent(e),
     );
@@ -164,31 +231,62 @@ export class UpdateClient extends EventEmitter {
     return state.current?.version ?? this.options.currentVersion;
   }
 
-  private async updater(): Promise<Updater> {
-    await fs.mkdir(this.metadataDir, { recursive: true });
-    const hasRoot = (await readFileIfExists(path.join(this.metadataDir, "root.json"))) !== undefined;
-    return new Updater({
-      metadataDir: this.metadataDir,
-      metadataBaseUrl: this.options.metadataUrl,
-      targetBaseUrl: this.options.targetsUrl,
-      targetDir: this.downloads,
-      ...(hasRoot || this.options.trustedRoot === undefined ? {} : { bootstrap: this.options.trustedRoot }),
-      ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
-      ...(this.options.updaterConfig ? { config: this.options.updaterConfig } : {}),
-    });
+  /**
+   * Every followed repository, its metadata refreshed and its root held to the app's
+   * requirements.
+   * @throws {ClientError} `CLIENT_OUTDATED_ROOT` (see {@link RootRequirements}); what a
+   *   refresh throws (as `CLIENT_RUNNING_REVOKED` when the version running was seen revoked).
+   */
+  private async refreshed(): Promise<Repositories> {
+    const { repositories } = this.options;
+    if (repositories === undefined) {
+      const url = { metadataUrl: this.options.metadataUrl ?? "", targetsUrl: this.options.targetsUrl ?? "" };
+      const updater = await this.refreshedUpdater(this.metadataDir, [url], this.options.trustedRoot);
+      checkRootRequirements(updater.trustedSet.root.signed, this.options.name, this.options);
+      return new Repositories([{ name: "", updater }]);
+    }
+    const followed: FollowedRepository[] = [];
+    for (const [name, mirrors] of repositories.map.repositories) {
+      const trust = repositories.trust.get(name) ?? {};
+      const urls = mirrors.map((base) => ({ metadataUrl: `${base}metadata/`, targetsUrl: `${base}targets/` }));
+      const dir = path.join(this.options.dataDir, "repositories", name, "metadata");
+      const updater = await this.refreshedUpdater(dir, urls, trust.root);
+      checkRootRequirements(updater.trustedSet.root.signed, this.options.name, trust);
+      followed.push({ name, updater });
+    }
+    return new Repositories(followed, repositories.map);
   }
 
   /**
-   * Refreshes the TUF metadata, then holds the trusted root to the app's requirements.
-   * @throws {ClientError} `CLIENT_OUTDATED_ROOT` (see {@link RootRequirements}).
+   * An updater of one repository, refreshed from its first mirror that answers: a mirror
+   * that cannot be reached is skipped; one that serves bad metadata fails the refresh.
    */
-  private async refresh(updater: Updater): Promise<void> {
-    try {
-      await updater.refresh();
-    } catch (error) {
-      throw await this.runningRevoked(error);
+  private async refreshedUpdater(
+    metadataDir: string,
+    mirrors: ReadonlyArray<{ metadataUrl: string; targetsUrl: string }>,
+    trustedRoot: Uint8Array | undefined,
+  ): Promise<Updater> {
+    await fs.mkdir(metadataDir, { recursive: true });
+    const hasRoot = (await readFileIfExists(path.join(metadataDir, "root.json"))) !== undefined;
+    for (const [i, mirror] of mirrors.entries()) {
+      const updater = new Updater({
+        metadataDir,
+        metadataBaseUrl: mirror.metadataUrl,
+        targetBaseUrl: mirror.targetsUrl,
+        targetDir: this.downloads,
+        ...(hasRoot || trustedRoot === undefined ? {} : { bootstrap: trustedRoot }),
+        fetcher: this.fetcher,
+        ...(this.options.updaterConfig ? { config: this.options.updaterConfig } : {}),
+      });
+      try {
+        await updater.refresh();
+        return updater;
+      } catch (error) {
+        if (error instanceof DownloadError && i < mirrors.length - 1) continue;
+        throw await this.runningRevoked(error);
+      }
     }
-    checkRootRequirements(updater.trustedSet.root.signed, this.options.name, this.options);
+    throw new UsageError("a repository needs at least one URL", { code: "CLIENT_USAGE" });
   }
 
   /**
@@ -250,21 +348,33 @@ export class UpdateClient extends EventEmitter {
    *   (`requirePolicies`, `minRootVersion`): nothing is offered then.
    */
   async releases(): Promise<Release[]> {
-    const updater = await this.updater();
-    await this.refresh(updater);
-    const indexInfo = await updater.getTargetInfo(indexPath(this.options.name));
-    if (indexInfo === undefined) return [];
-    const file =
-      (await updater.findCachedTarget(indexInfo, downloadedPath(this.downloads, indexInfo))) ??
-      (await downloadVerified(updater.fetcherInUse, updater.targetUrl(indexInfo), indexInfo, this.downloads));
-    const index = parseReleaseIndex(await fs.readFile(file), this.options.name);
+    const repositories = await this.refreshed();
     const out: Release[] = [];
-    for (const entry of index.releases) {
+    for (const entry of await repositories.indexEntries(this.options.name, this.downloads)) {
       if (entry.channel !== this.channel) continue;
       if (entry.platform !== undefined && entry.platform !== this.options.platform) continue;
-      const target = await updater.getTargetInfo(entry.target);
-      if (target === undefined) continue;
-      const release = releaseOf(target);
+      let release: Release | undefined;
+      try {
+        release = (await repositories.resolve(entry.target))?.release;
+      } catch (error) {
+        // A release the repositories do not agree on is not offered, and said so (TAP 4).
+        if (!(error instanceof NoConsensusError)) throw error;
+        this.emitEvent({
+          event: "no-consensus",
+          version: entry.version,
+          message: error.message,
+          code: error.code,
+          agreeing: error.agreeing,
+        });
+        continue;
+      }
+      if (release === undefined && repositories.unmapped(entry.target)) {
+        this.emitEvent({
+          event: "not-mapped",
+          version: entry.version,
+          message: `${entry.target} matches no mapping of the map file, so no repository is asked for it (patterns are TUF delegation paths: * does not cross /; a release file is NAME/VERSION/FILE)`,
+        });
+      }
       // Only what the signed target entry says counts; an index that disagrees is ignored.
       if (release === undefined || release.name !== this.options.name || release.version !== entry.version) continue;
       if (release.channel !== this.channel) continue;
@@ -338,17 +448,30 @@ export class UpdateClient extends EventEmitter {
   private async downloadSigned(offer: Release, options: DownloadOptions): Promise<{ release: Release; file: string }> {
     this.checkPlatform(offer);
     await this.refuseSeenRevoked(offer);
-    const updater = await this.updater();
-    await this.refresh(updater);
-    const release = await this.signedRelease(updater, offer);
+    const { release, signers } = await this.signedRelease(await this.refreshed(), offer);
     this.checkPlatform(release);
-    await checkBeforeDownload(updater, release, {
-      product: this.options.name,
-      dir: this.downloads,
-      attestationLimits: { ...ATTESTATION_LIMITS, ...this.options.attestationLimits },
-      logProofLimits: { ...LOG_PROOF_LIMITS, ...this.options.logProofLimits },
-      emit: (event, message, details) => this.emitEvent({ event, version: release.version, message, ...details }),
-    });
+    // Each signing repository's own root policies (build quorum, log proof) apply to its own entry.
+    for (const signer of signers) {
+      const from = signer.repository.name === "" ? {} : { repository: signer.repository.name };
+      await checkBeforeDownload(signer.repository.updater, signer.release, {
+        product: this.options.name,
+        dir: this.downloads,
+        attestationLimits: { ...ATTESTATION_LIMITS, ...this.options.attestationLimits },
+        logProofLimits: { ...LOG_PROOF_LIMITS, ...this.options.logProofLimits },
+        emit: (event, message, details) =>
+          this.emitEvent({ event, version: release.version, message, ...details, ...from }),
+      });
+    }
+    if (signers.length > 1) {
+      this.emitEvent({
+        event: "consensus",
+        version: release.version,
+        message: `${release.target.path} is signed alike by ${signers.map((s) => s.repository.name).join(", ")}`,
+        repositories: signers.map((s) => s.repository.name),
+      });
+    }
+    // The bytes come once, from the first signer, and must match the hashes they all signed.
+    const updater = (signers[0] as SignedRelease["signers"][number]).repository.updater;
     this.emitEvent({
       event: "downloading",
       version: release.version,
@@ -373,19 +496,20 @@ export class UpdateClient extends EventEmitter {
   }
 
   /**
-   * The release `offer` names, read again from the refreshed signed target entry.
-   * @throws {ClientError} `CLIENT_RELEASE_WITHDRAWN` when the signed metadata no longer lists it.
+   * The release `offer` names, read again from the refreshed signed target entries.
+   * @throws {ClientError} `CLIENT_RELEASE_WITHDRAWN` when the signed metadata no longer lists
+   *   it; {@link NoConsensusError} `CLIENT_NO_CONSENSUS` when the repositories disagree on it.
    */
-  private async signedRelease(updater: Updater, offer: Release): Promise<Release> {
-    const target = await updater.getTargetInfo(offer.target.path);
-    const release = target === undefined ? undefined : releaseOf(target);
-    if (release === undefined || release.name !== offer.name || release.version !== offer.version) {
+  private async signedRelease(repositories: Repositories, offer: Release): Promise<SignedRelease> {
+    const signed = await repositories.resolve(offer.target.path);
+    const release = signed?.release;
+    if (signed === undefined || release?.name !== offer.name || release.version !== offer.version) {
       throw new ClientError(
         CLIENT_ERRORS.RELEASE_WITHDRAWN,
         `${offer.name} ${offer.version} is no longer listed as ${offer.target.path} in the signed metadata`,
       );
     }
-    return release;
+    return signed;
   }
 
   /** Refuses a version this client once saw revoked, however `release` was obtained. */
@@ -503,15 +627,22 @@ export class UpdateClient extends EventEmitter {
    * revocation is reported (`revocation-not-logged`) and the endpoint keeps running.
    */
   private async mayRollBackFrom(releases: readonly Release[], current: string): Promise<boolean> {
-    const updater = await this.updater();
-    await this.refresh(updater);
-    if (trustedLogPolicy(updater.trustedSet.root.signed) === undefined) return true;
+    const repositories = await this.refreshed();
+    const logged = (r: FollowedRepository) => trustedLogPolicy(r.updater.trustedSet.root.signed) !== undefined;
+    if (!repositories.all.some(logged)) return true;
     const running = releases.find((r) => r.version === current);
-    const why =
-      running === undefined
-        ? "the release is no longer listed, so its revocation's log proof cannot be checked"
-        : await unloggedRevocation(updater, running, { ...LOG_PROOF_LIMITS, ...this.options.logProofLimits });
-    if (why === undefined) return true;
+    const signed = running === undefined ? undefined : await repositories.resolve(running.target.path);
+    let why = "the release is no longer listed, so its revocation's log proof cannot be checked";
+    if (signed !== undefined) {
+      // A revocation counts when a repository that revoked it has no log policy, or logged it.
+      const revoking = signed.signers.filter((s) => s.release.revoked !== undefined);
+      for (const signer of revoking.length > 0 ? revoking : signed.signers) {
+        const limits = { ...LOG_PROOF_LIMITS, ...this.options.logProofLimits };
+        const reason = await unloggedRevocation(signer.repository.updater, signer.release, limits);
+        if (reason === undefined) return true;
+        why = reason;
+      }
+    }
     this.emitEvent({
       event: "revocation-not-logged",
       version: current,

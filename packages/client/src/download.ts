@@ -9,9 +9,11 @@ import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import {
   DownloadHttpError,
+  DownloadLengthMismatchError,
   type Fetcher,
   HashVerifier,
-  LengthOrHashMismatchError,
+  longerThanSigned,
+  shorterThanSigned,
   syncDirectory,
   type TargetFile,
 } from "@bulwark/tuf";
@@ -107,6 +109,11 @@ export async function downloadVerified(
       } catch (error) {
         // A server that cannot serve the range: start over next time.
         if (error instanceof DownloadHttpError && error.status === 416) await fs.rm(part, { force: true });
+        if (error instanceof DownloadLengthMismatchError) {
+          // The fetcher stops at the signed length: the same error as a file found too long.
+          await fs.rm(part, { force: true });
+          throw longerThanSigned(target.path, target.length);
+        }
         throw error;
       }
     }
@@ -116,9 +123,9 @@ export async function downloadVerified(
   }
   if (received !== target.length) {
     await fs.rm(part, { force: true });
-    throw new LengthOrHashMismatchError(
-      `${target.path}: received ${received} bytes, the signed length is ${target.length}`,
-    );
+    throw received > target.length
+      ? longerThanSigned(target.path, target.length)
+      : shorterThanSigned(target.path, received, target.length);
   }
   try {
     verifier.verify();

@@ -62,4 +62,13 @@ export const CLIENT_ERRORS = {
    * refresh error. Surface it loudly: the endpoint runs what its vendor revoked.
    */
   RUNNING_REVOKED: "CLIENT_RUNNING_REVOKED",
+  /** A TAP 4 map file (or the map in an agent configuration) is malformed; the message names the field. */
+  BAD_MAP_FILE: "CLIENT_BAD_MAP_FILE",
+  /**
+   * TAP 4: fewer than the mapping's threshold of repositories list the target with the same
+   * length, hashes and release (name, version, channel, platform, source): a release one
+   * party signed and the other never did. Nothing is downloaded; the error
+   * ({@link NoConsensusError}) names the repositories that agreed and what each one listed.
+   */
+  NO_CONSENSUS: "CLIENT_NO_CONSENSUS",
 } as const;

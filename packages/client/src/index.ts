@@ -42,6 +42,8 @@ export {
 export {
   type ClientEvent,
   MAX_REFUSED,
+  type RepositoryMapOptions,
+  type RepositoryTrust,
   UpdateClient,
   type UpdateClientOptions,
   type UpdateOutcome,
@@ -88,6 +90,7 @@ export {
   writeRollout,
 } from "./release.js";
 export { checkBeforeDownload, type ReleaseCheckOptions } from "./release-checks.js";
+export { type FollowedRepository, Repositories, type SignedRelease } from "./repositories.js";
 export { MAX_REMEMBERED_REVOCATIONS, MAX_REVOCATION_REASON_LENGTH } from "./revocations.js";
 export { inRollout, rolloutPosition } from "./rollout.js";
 export {
@@ -97,6 +100,23 @@ export {
   type RootRequirements,
 } from "./root-requirements.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
+export {
+  type Agreement,
+  consensusKey,
+  findConsensus,
+  type Listing,
+  NoConsensusError,
+  resolveTarget,
+} from "./tap4/consensus.js";
+export {
+  type MapFile,
+  mapFileFromJSON,
+  mapFileToJSON,
+  parseMapFile,
+  REPOSITORY_NAME,
+  type RepositoryMapping,
+  TAP4_VERSION,
+} from "./tap4/map-file.js";
 export {
   LOG_PROOF_LIMITS,
   type LoggedRelease,

@@ -17,6 +17,8 @@ export interface ConfigFileOptions {
   readonly code?: string;
   /** What to do next, shown with the error. */
   readonly hint?: string;
+  /** What to do next when the file is not JSON at all (truncated, overwritten); default {@link hint}. */
+  readonly unreadableHint?: string;
 }
 
 /** A config file that does not match its schema; `problems` lists every field at fault. */
@@ -44,7 +46,10 @@ export function parseConfigFile<S extends z.ZodType>(
   try {
     json = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch (error) {
-    throw new ConfigError(options.file, [`not valid JSON (${(error as Error).message})`], options);
+    throw new ConfigError(options.file, [`not valid JSON (${(error as Error).message})`], {
+      ...options,
+      hint: options.unreadableHint ?? options.hint,
+    });
   }
   return checkConfig(schema, json, options);
 }

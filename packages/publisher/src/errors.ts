@@ -35,6 +35,8 @@ export const PUBLISHER_ERRORS = {
   WHICH_KEY: "WHICH_KEY",
   /** An external signer command failed or answered a bad signature. */
   EXTERNAL_SIGNER: "EXTERNAL_SIGNER",
+  /** The caller aborted the operation (`options.signal`) at a point where nothing was changed yet. */
+  INTERRUPTED: "INTERRUPTED",
   /** Another process holds the repository's (or log's) lock. */
   LOCKED: "LOCKED",
   /** The folder holds no bulwark.json. */
@@ -45,6 +47,13 @@ export const PUBLISHER_ERRORS = {
   NOT_PUBLISHED: "NOT_PUBLISHED",
   /** The published state names a file that is missing. */
   BROKEN_REPOSITORY: "BROKEN_REPOSITORY",
+  /**
+   * A file of the repository folder does not parse or verify (published metadata, the staged
+   * working state): the error names it; `bulwark repo repair` rebuilds from the last good state.
+   */
+  CORRUPT_FILE: "CORRUPT_FILE",
+  /** `repo repair` found no good published state to rebuild from (a root needs its offline keys). */
+  UNREPAIRABLE: "UNREPAIRABLE",
   /** A release file is not a regular file. */
   NOT_A_FILE: "NOT_A_FILE",
   /** A release file cannot be read. */
@@ -93,6 +102,10 @@ export const PUBLISHER_ERRORS = {
   BAD_LOG_POLICY: "BAD_LOG_POLICY",
   /** The root requires a log and bulwark.json names no log folder. */
   NO_RELEASE_LOG: "NO_RELEASE_LOG",
+  /** A command that needs the root's log policy, under a root without one. */
+  NO_LOG_POLICY: "NO_LOG_POLICY",
+  /** Listed releases lack attestations that satisfy a new release policy (verified builds). */
+  UNATTESTED_RELEASES: "UNATTESTED_RELEASES",
   /** bulwark.json's log folder is not the root's log. */
   LOG_MISMATCH: "LOG_MISMATCH",
   /** A release entry could not be made (its role was not signed). */
@@ -133,6 +146,8 @@ export const PUBLISHER_ERRORS = {
   BELOW_THRESHOLD: "BELOW_THRESHOLD",
   /** A policy change would replace an online key that is held elsewhere (an external signer, offline). */
   ONLINE_KEY_ELSEWHERE: "ONLINE_KEY_ELSEWHERE",
+  /** An offline key for a role other than root, which an offline key can never sign. */
+  OFFLINE_NOT_ROOT: "OFFLINE_NOT_ROOT",
 } as const;
 
 /** The codes that mean the caller's input or configuration is wrong (a CLI's usage error, an HTTP 400). */
@@ -152,6 +167,7 @@ export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.BAD_CHANNEL,
   PUBLISHER_ERRORS.BAD_PLATFORM,
   PUBLISHER_ERRORS.BAD_PERCENT,
+  PUBLISHER_ERRORS.OFFLINE_NOT_ROOT,
   PUBLISHER_ERRORS.RELEASE_PUBLISHED,
   PUBLISHER_ERRORS.NO_RELEASE_POLICY,
   PUBLISHER_ERRORS.SOURCE_DIGEST_REQUIRED,
@@ -159,6 +175,7 @@ export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.BAD_POLICY,
   PUBLISHER_ERRORS.BUILDER_KEY_IS_REPOSITORY_KEY,
   PUBLISHER_ERRORS.NO_RELEASE_LOG,
+  PUBLISHER_ERRORS.NO_LOG_POLICY,
   PUBLISHER_ERRORS.LOG_MISMATCH,
   PUBLISHER_ERRORS.BAD_VKEY,
   PUBLISHER_ERRORS.LOG_VKEY_REQUIRED,

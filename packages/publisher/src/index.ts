@@ -19,6 +19,8 @@ export {
 } from "./config-file.js";
 export { PUBLISHER_ERRORS, PUBLISHER_USAGE_CODES, PublisherError } from "./errors.js";
 export { CommandSigner, EXTERNAL_SIGNER_TIMEOUT_MS } from "./external/command-signer.js";
+export { type ListedRelease, listedReleases, targetFileState } from "./listed-releases.js";
+export { type UnloggedRelease, unloggedReleases } from "./log/backfill.js";
 export {
   type AppendedToLog,
   type AppendToLogOptions,
@@ -38,6 +40,7 @@ export {
 } from "./log/log-dir.js";
 export { isUrl, type LogLocation, openLogLocation, readPolicyFile, vkeyOption } from "./log/log-location.js";
 export { createNoteKeyFile, readNoteKeyFile } from "./log/note-keys.js";
+export { type ProofFile, proofDestinations, proofFiles } from "./log/proof-files.js";
 export { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "./log/release-logging.js";
 export {
   loadCosigner,
@@ -69,6 +72,7 @@ export {
   type StagedChange,
   setRoleThreshold,
 } from "./operations/keys.js";
+export { type BackfillOptions, type BackfillResult, backfillLog } from "./operations/log-backfill.js";
 export { isoSeconds, withRepository } from "./operations/open.js";
 export {
   ONLINE_ROLES,
@@ -93,7 +97,8 @@ export {
   type ReleaseGate,
 } from "./operations/release-gate.js";
 export { type RemovedRelease, removeRelease } from "./operations/release-remove.js";
-export { listReleases, type ReleaseListing, targetFileState } from "./operations/releases-list.js";
+export { listReleases, type ReleaseListing } from "./operations/releases-list.js";
+export { type RepairAction, type RepairOptions, type RepairResult, repairRepository } from "./operations/repair.js";
 export {
   keysOfRole,
   privateHalf,
@@ -189,4 +194,6 @@ export {
   type ReleaseQuorum,
   readAttestationFiles,
   requireReleaseQuorum,
+  type UnattestedRelease,
+  unattestedReleases,
 } from "./verified-builds.js";

@@ -27,6 +27,12 @@ export interface PublisherOptions {
   readonly now?: () => number;
   /** Relative folder and file names are resolved against this. Default `process.cwd()`. */
   readonly cwd?: string;
-  /** Aborts waiting on witnesses. */
+  /**
+   * Aborts the operation at its next safe point: between chunks of a file being hashed or
+   * copied, between files, waiting on witnesses, and before a publish commits (replaces
+   * timestamp.json). It then throws `INTERRUPTED` (the signal's reason as its `cause`) with
+   * nothing changed; once a publish has committed it finishes and reports
+   * `interruptedAfterCommit`.
+   */
   readonly signal?: AbortSignal;
 }

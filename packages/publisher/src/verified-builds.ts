@@ -9,9 +9,12 @@ import path from "node:path";
 import {
   type ArtifactRef,
   AttestError,
+  describeQuorum,
   type InvalidAttestation,
   parseEnvelope,
+  policyForProduct,
   type QuorumResult,
+  type ReleasePolicies,
   type ReleasePolicy,
   releasePoliciesOf,
   requireQuorum,
@@ -20,9 +23,11 @@ import {
   splitAttestationBundle,
   verifyQuorum,
 } from "@bulwark/attest";
-import { ATTESTATION_LIMITS } from "@bulwark/client";
+import { ATTESTATION_LIMITS, parseSourceDigest, type Release } from "@bulwark/client";
 import type { Repository } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "./errors.js";
+import { listedReleases } from "./listed-releases.js";
+import type { RepoDir } from "./store/repo-dir.js";
 
 /** One envelope read from an attestation file, normalised to compact JSON. */
 export interface AttestationInput {
@@ -143,4 +148,72 @@ export function requireReleaseQuorum(
     else unused.push({ label: a.label, reason: reasonOf(single) });
   }
   return { result, counted, unused };
+}
+
+/** A listed release that a release policy's builders do not attest, and why. */
+export interface UnattestedRelease {
+  readonly name: string;
+  readonly version: string;
+  /** Its target path. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * The listed releases (published or staged) of the products `changed` names whose
+ * attestations do not satisfy the policy `policies` now sets for them, checked as a client
+ * checks them: k builders attesting the file's sha256, under its file name and signed
+ * version, from its signed source digest. Clients that trust a root with these policies
+ * refuse each of them.
+ * @param changed whether the policy governing a product changed (only those are checked).
+ * @throws {PublisherError} `TARGET_MISSING` when a listed bundle's file is missing.
+ */
+export async function unattestedReleases(
+  repoDir: RepoDir,
+  repo: Repository,
+  policies: ReleasePolicies,
+  changed: (product: string) => boolean,
+): Promise<UnattestedRelease[]> {
+  const out: UnattestedRelease[] = [];
+  for (const { release, target } of await listedReleases(repoDir, repo)) {
+    const policy = policyForProduct(policies, release.name);
+    if (policy === undefined || !changed(release.name)) continue;
+    const reason = await unattestedReason(repoDir, repo, policy, release);
+    if (reason !== undefined) out.push({ name: release.name, version: release.version, path: target.path, reason });
+  }
+  return out;
+}
+
+/** Why `release` does not satisfy `policy`, or undefined when it does. */
+async function unattestedReason(
+  repoDir: RepoDir,
+  repo: Repository,
+  policy: ReleasePolicy,
+  release: Release,
+): Promise<string | undefined> {
+  const sha256 = release.target.hashes.get("sha256");
+  if (sha256 === undefined) return "its signed target has no sha256";
+  const bundles = release.attestations ?? [];
+  if (bundles.length === 0) return "it has no attestations";
+  const source = release.source === undefined ? undefined : parseSourceDigest(release.source);
+  if (release.source !== undefined && source === undefined) return `its source digest ${release.source} is malformed`;
+  if (source === undefined && policy.require.sourceDigest) return "it names no source digest (`--source-digest`)";
+  if (bundles.length > ATTESTATION_LIMITS.maxBundles)
+    return `it lists more than ${ATTESTATION_LIMITS.maxBundles} bundles`;
+  const envelopes: Buffer[] = [];
+  for (const p of bundles) {
+    const bundle = repo.targets(repo.roleForTarget(p)).signed.targets.get(p);
+    if (bundle === undefined) return `its attestation bundle ${p} is not a signed target`;
+    if (bundle.length > ATTESTATION_LIMITS.maxBundleBytes) return `its attestation bundle ${p} is too large`;
+    try {
+      envelopes.push(...splitAttestationBundle(await repoDir.readTarget(bundle)));
+    } catch (error) {
+      if (!(error instanceof AttestError)) throw error;
+      return `its attestation bundle ${p} does not parse: ${error.message}`;
+    }
+  }
+  const name = release.target.path.slice(release.target.path.lastIndexOf("/") + 1);
+  const artifact = { name, sha256, version: release.version };
+  const result = verifyQuorum(policy, artifact, source, envelopes);
+  return result.ok ? undefined : describeQuorum(artifact, result);
 }

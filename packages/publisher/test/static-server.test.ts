@@ -248,6 +248,34 @@ describe("static server", () => {
     assert.equal(readFileSync(path.join(root, "targets", "leak"), "utf8"), SECRET);
   });
 
+  it("a remembered path swapped for a symlink out of the root is never followed (symlink swap)", async () => {
+    // Served once, so the server remembers where it leads; then the file is swapped for a
+    // link to the secret outside the root, as an attacker who can write inside it would.
+    mkdirSync(path.join(root, "swap"), { recursive: true });
+    const file = path.join(root, "swap", "file.json");
+    writeFileSync(file, "{}");
+    assert.equal((await get("/swap/file.json")).status, 200);
+    rmSync(file);
+    symlinkSync(path.join(base, "outside", "secret.txt"), file);
+    const res = await get("/swap/file.json");
+    assert.equal(res.status, 404);
+    assert.ok(!res.body.toString().includes("SECRET"));
+  });
+
+  it("a remembered path whose folder is swapped for a symlink out of the root is refused within a second (folder swap)", async () => {
+    const dir = path.join(root, "swapdir");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "secret.txt"), "inside");
+    assert.equal((await get("/swapdir/secret.txt")).body.toString(), "inside");
+    rmSync(dir, { recursive: true });
+    symlinkSync(path.join(base, "outside"), dir);
+    // The path is resolved again at least every second (PathCache's REVALIDATE_MS).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const res = await get("/swapdir/secret.txt");
+    assert.equal(res.status, 404);
+    assert.ok(!res.body.toString().includes("SECRET"));
+  });
+
   it("follows a symlink that stays inside the root", async () => {
     const res = await get("/targets/alias.json");
     assert.equal(res.status, 200);

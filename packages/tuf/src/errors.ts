@@ -88,6 +88,16 @@ export class LengthOrHashMismatchError extends RepositoryError {
   }
 }
 
+/**
+ * Metadata lists hashes for a file, none in an algorithm this client can compute (sha256,
+ * sha384, sha512, sha3-256, sha3-512): the file cannot be checked, so it is refused.
+ */
+export class UnsupportedHashError extends RepositoryError {
+  constructor(message: string) {
+    super("TUF_UNSUPPORTED_HASH_ALGORITHM", message);
+  }
+}
+
 /** A role, target or file name that is not allowed (for example one that escapes a directory). */
 export class UnsafeNameError extends RepositoryError {
   constructor(message: string) {

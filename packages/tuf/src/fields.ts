@@ -1,5 +1,5 @@
 import { MetadataFormatError } from "./errors.js";
-import { JsonFloat, type JsonObject, type JsonValue } from "./json.js";
+import { checkJsonDepth, JsonFloat, type JsonObject, type JsonValue } from "./json.js";
 
 /** Fields of a JSON object that a model does not know, kept for a lossless round-trip. */
 export type Unrecognized = Readonly<Record<string, JsonValue>>;
@@ -34,12 +34,17 @@ export class FieldReader {
     private readonly obj: JsonObject,
     /** Where this object sits, for error messages: `root.signed.roles["root"]`. */
     readonly where: string,
+    /**
+     * The object's nesting level in its document (the document is level 1): what it
+     * keeps unread is held to the one depth limit of every document (MAX_JSON_DEPTH).
+     */
+    readonly level: number,
   ) {}
 
-  /** Starts reading `value`, which must be a JSON object. */
-  static of(value: JsonValue | undefined, where: string): FieldReader {
+  /** Starts reading `value`, which must be a JSON object at nesting level `level`. */
+  static of(value: JsonValue | undefined, where: string, level: number): FieldReader {
     if (!isJsonObject(value)) throw new MetadataFormatError(`${where} must be an object, got ${describe(value)}`);
-    return new FieldReader(value, where);
+    return new FieldReader(value, where, level);
   }
 
   fail(name: string, expected: string, got: JsonValue | undefined): never {
@@ -116,13 +121,22 @@ export class FieldReader {
     return internOrder(Object.keys(this.obj));
   }
 
-  /** Every field not read so far. */
+  /**
+   * Every field not read so far, kept as it is, and so checked against the depth limit here.
+   * @throws {MetadataFormatError} when an unread field nests too deeply.
+   */
   rest(): Unrecognized {
     const keys = Object.keys(this.obj);
     if (keys.length === this.seen.size && keys.every((k) => this.seen.has(k))) return NO_FIELDS;
     const out: Record<string, JsonValue> = {};
     for (const key of keys) {
       if (!this.seen.has(key)) {
+        const where = `${this.where}.${key}`;
+        try {
+          checkJsonDepth(this.obj[key] as JsonValue, this.level + 1, where);
+        } catch (cause) {
+          throw new MetadataFormatError((cause as Error).message, { cause });
+        }
         Object.defineProperty(out, key, {
           value: this.obj[key],
           enumerable: true,

@@ -22,7 +22,14 @@ export { JsonFloat, type JsonObject, type JsonValue, MAX_JSON_DEPTH, parseJson, 
 export { Key, type SignatureScheme, SUPPORTED_SCHEMES } from "./keys.js";
 export { hashPrefixedPath } from "./models/canonical-layout.js";
 export { DelegatedRole, Delegations, SuccinctRoles } from "./models/delegations.js";
-export { computeHashes, HashVerifier, isSupportedHash, verifyHashes } from "./models/hashes.js";
+export {
+  computeHashes,
+  HashVerifier,
+  isSupportedHash,
+  longerThanSigned,
+  shorterThanSigned,
+  verifyHashes,
+} from "./models/hashes.js";
 export { MetaFile } from "./models/meta-file.js";
 export {
   type AnySigned,
@@ -59,6 +66,7 @@ export { DEFAULT_UPDATER_CONFIG, type UpdaterConfig } from "./updater/config.js"
 export { type Fetcher, type FetchOptions, readAll } from "./updater/fetcher.js";
 export { FileFetcher } from "./updater/file-fetcher.js";
 export {
+  type DownloadLimits,
   HTTP_FETCHER_DEFAULTS,
   HttpFetcher,
   type HttpFetcherOptions,

@@ -28,8 +28,45 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-/** Nesting deeper than this is refused by the exact parser: no legitimate TUF document comes close. */
+/**
+ * Values nested deeper than this (the document itself is level 1) are refused in every
+ * document, whatever else it contains: no legitimate TUF document comes close, and code
+ * that recurses into untrusted values must be able to rely on it.
+ */
 export const MAX_JSON_DEPTH = 512;
+
+/** The stable code of a document nested deeper than {@link MAX_JSON_DEPTH}. */
+export const JSON_TOO_DEEP = "JSON_TOO_DEEP";
+
+function tooDeep(where: string): FormatError {
+  return new FormatError(`${where} is nested deeper than ${MAX_JSON_DEPTH} levels`, { code: JSON_TOO_DEEP });
+}
+
+/**
+ * Refuses `value`, which sits at nesting level `level` of its document (the document is
+ * level 1), if anything in it is nested deeper than {@link MAX_JSON_DEPTH}. Iterative:
+ * safe on any input.
+ *
+ * @throws {FormatError} `JSON_TOO_DEEP`, naming `where`.
+ */
+export function checkJsonDepth(value: JsonValue, level: number, where: string): void {
+  if (level > MAX_JSON_DEPTH) throw tooDeep(where);
+  if (typeof value !== "object" || value === null || value instanceof JsonFloat) return;
+  const stack: Array<JsonValue[] | JsonObject> = [value];
+  const levels: number[] = [level];
+  while (stack.length > 0) {
+    const container = stack.pop() as JsonValue[] | JsonObject;
+    const childLevel = (levels.pop() as number) + 1;
+    const children = Array.isArray(container) ? container : Object.values(container);
+    for (const child of children) {
+      if (childLevel > MAX_JSON_DEPTH) throw tooDeep(where);
+      if (typeof child === "object" && child !== null && !(child instanceof JsonFloat)) {
+        stack.push(child);
+        levels.push(childLevel);
+      }
+    }
+  }
+}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -41,9 +78,21 @@ const LOSSY_NUMBER = /(?:^|[:[,])[ \t\r\n]*-?(?:\d{16}|\d+[.eE])/;
  * and floats stay distinguishable from integers. Duplicate keys keep the last value,
  * as Python's and Go's parsers do.
  *
- * @throws {FormatError} `JSON_PARSE` on invalid UTF-8, invalid JSON or excessive nesting.
+ * @throws {FormatError} `JSON_PARSE` on invalid UTF-8 or invalid JSON; `JSON_TOO_DEEP` when
+ *   anything is nested deeper than {@link MAX_JSON_DEPTH}.
  */
 export function parseJson(input: Uint8Array | string): JsonValue {
+  const value = parseJsonUncheckedDepth(input);
+  checkJsonDepth(value, 1, "the document");
+  return value;
+}
+
+/**
+ * {@link parseJson} for a caller that checks the depth itself, as it reads the value into
+ * a model of fixed shape ({@link FieldReader} checks what it keeps unread): saves a walk
+ * over large metadata. The exact parser still refuses deep nesting as it goes.
+ */
+export function parseJsonUncheckedDepth(input: Uint8Array | string): JsonValue {
   let text: string;
   if (typeof input === "string") {
     text = input;
@@ -53,6 +102,11 @@ export function parseJson(input: Uint8Array | string): JsonValue {
     } catch (cause) {
       throw new FormatError("the document is not valid UTF-8", { cause, code: "JSON_PARSE" });
     }
+  }
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new FormatError("the document starts with a byte-order mark (U+FEFF), which JSON does not allow", {
+      code: "JSON_PARSE",
+    });
   }
   if (!LOSSY_NUMBER.test(text)) {
     let value: JsonValue;
@@ -64,8 +118,6 @@ export function parseJson(input: Uint8Array | string): JsonValue {
         code: "JSON_PARSE",
       });
     }
-    // JSON.parse itself is iterative; code that recurses into untrusted values
-    // (canonical JSON) turns a stack overflow into a typed error.
     return value;
   }
   return new ExactParser(text).parseDocument();
@@ -95,7 +147,7 @@ class ExactParser {
   }
 
   private parseValue(depth: number): JsonValue {
-    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
+    if (depth > MAX_JSON_DEPTH) throw tooDeep(`the value at offset ${this.pos}`);
     this.skipWhitespace();
     const c = this.text[this.pos];
     switch (c) {

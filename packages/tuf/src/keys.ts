@@ -36,11 +36,11 @@ export class Key {
   ) {}
 
   /** @throws {MetadataFormatError} when a field is missing or of the wrong type. */
-  static fromJSON(value: JsonValue | undefined, where: string): Key {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 4): Key {
+    const r = FieldReader.of(value, where, level);
     const keytype = r.string("keytype");
     const scheme = r.string("scheme");
-    const keyvalReader = FieldReader.of(r.object("keyval"), `${where}.keyval`);
+    const keyvalReader = FieldReader.of(r.object("keyval"), `${where}.keyval`, level + 1);
     keyvalReader.string("public");
     const keyval = r.object("keyval");
     return withOrder(new Key(keytype, scheme, keyval, r.rest()), r);

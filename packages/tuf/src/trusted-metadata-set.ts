@@ -236,7 +236,7 @@ export class TrustedMetadataSet {
     }
     // 5.6.2: length and hashes as the snapshot lists them.
     meta.verifyLengthAndHashes(data, `${roleName}.json`);
-    const role = Metadata.fromBytes(data, "targets", this.parseOptions);
+    const role = Metadata.fromBytes(data, "targets", { ...this.parseOptions, label: roleName });
     // 5.6.3: signed by a threshold of the keys the delegator trusts for this role.
     verifyAsParsed(delegator, roleName, role);
     // 5.6.4: the version the snapshot lists (rollback, mix-and-match).

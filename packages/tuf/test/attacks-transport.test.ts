@@ -12,6 +12,7 @@ import {
   DEFAULT_UPDATER_CONFIG,
   DownloadLengthMismatchError,
   HttpFetcher,
+  LengthOrHashMismatchError,
   SlowRetrievalError,
   TargetFile,
   Updater,
@@ -45,6 +46,11 @@ interface EndlessCase extends Pick<AttackCase, "name" | "env" | "stage" | "act" 
   readonly path: (env: Env) => string;
   /** The most bytes the client may accept for it. */
   readonly limit: (env: Env) => number;
+  /**
+   * Whether that limit is the file's signed length (a length mismatch, as for a file found
+   * too long after the fact) or the client's bound for a file whose length is not signed.
+   */
+  readonly signed: boolean;
 }
 
 function listedLength(env: Env, role: string): number {
@@ -57,16 +63,19 @@ function listedLength(env: Env, role: string): number {
 const endless: EndlessCase[] = [
   {
     name: "stops an endless root N+1 at the root size limit",
+    signed: false,
     path: () => "metadata/2.root.json",
     limit: () => DEFAULT_UPDATER_CONFIG.rootMaxLength,
   },
   {
     name: "stops an endless timestamp at the timestamp size limit",
+    signed: false,
     path: () => "metadata/timestamp.json",
     limit: () => DEFAULT_UPDATER_CONFIG.timestampMaxLength,
   },
   {
     name: "stops an endless snapshot at the length timestamp lists",
+    signed: true,
     publish: touchAndPublish,
     path: () => "metadata/2.snapshot.json",
     limit: (env) => listedLength(env, "snapshot"),
@@ -74,6 +83,7 @@ const endless: EndlessCase[] = [
   },
   {
     name: "stops an endless snapshot at the snapshot size limit when timestamp lists no length",
+    signed: false,
     env: { metaHashes: false },
     publish: touchAndPublish,
     path: () => "metadata/2.snapshot.json",
@@ -82,6 +92,7 @@ const endless: EndlessCase[] = [
   },
   {
     name: "stops endless targets at the length snapshot lists",
+    signed: true,
     publish: touchAndPublish,
     path: () => "metadata/2.targets.json",
     limit: (env) => listedLength(env, "targets"),
@@ -89,6 +100,7 @@ const endless: EndlessCase[] = [
   },
   {
     name: "stops endless targets at the targets size limit when snapshot lists no length",
+    signed: false,
     env: { metaHashes: false },
     publish: touchAndPublish,
     path: () => "metadata/2.targets.json",
@@ -97,6 +109,7 @@ const endless: EndlessCase[] = [
   },
   {
     name: "stops an endless delegated role at the length snapshot lists",
+    signed: true,
     stage: (env) => publishDev(env),
     publish: (env) => touchAndPublish(env, "dev"),
     path: () => "metadata/2.dev.json",
@@ -106,6 +119,7 @@ const endless: EndlessCase[] = [
   },
   {
     name: "stops an endless target file at its signed length",
+    signed: true,
     stage: async (env) => {
       env.repo.addTarget({ path: APP, data: APP_DATA });
       await env.publish();
@@ -140,7 +154,13 @@ describe("endless data attacks", () => {
             elapsed = performance.now() - start;
           }
         },
-        error: { type: DownloadLengthMismatchError, code: "DOWNLOAD_TOO_LARGE" },
+        error: c.signed
+          ? {
+              type: LengthOrHashMismatchError,
+              code: "TUF_LENGTH_OR_HASH_MISMATCH",
+              message: /longer than its signed length/,
+            }
+          : { type: DownloadLengthMismatchError, code: "DOWNLOAD_TOO_LARGE", message: /endless-data attack/ },
       });
       const received = env.received.get(c.path(env)) ?? 0;
       const limit = c.limit(env);
@@ -196,7 +216,12 @@ describe("slow retrieval attacks over loopback HTTP", () => {
       const u = new Updater({
         metadataDir: env.metadataDir,
         metadataBaseUrl: `http://127.0.0.1:${port}/metadata`,
-        fetcher: new HttpFetcher({ idleTimeoutMs: 300, graceMs: 500, minBytesPerSecond: 1000, connectTimeoutMs: 500 }),
+        fetcher: new HttpFetcher({
+          idleTimeoutMs: 300,
+          rateWindowMs: 500,
+          minBytesPerSecond: 1000,
+          connectTimeoutMs: 500,
+        }),
       });
       const before = readDir(env.metadataDir);
       const start = performance.now();

@@ -23,7 +23,7 @@ const FAST: HttpFetcherOptions = {
   connectTimeoutMs: 1500,
   idleTimeoutMs: 1500,
   minBytesPerSecond: 1,
-  graceMs: 1500,
+  rateWindowMs: 1500,
 };
 
 const MiB = 1024 * 1024;
@@ -279,14 +279,28 @@ describe("HttpFetcher: slow-retrieval attack", () => {
         }),
     },
     {
-      name: "rejects a server that trickles one byte every 100 ms (slow-retrieval attack, average rate)",
-      // The idle timeout never fires; only the average-rate check after graceMs can.
-      options: { ...FAST, idleTimeoutMs: 1000, graceMs: 800, minBytesPerSecond: 100 },
+      name: "rejects a server that trickles one byte every 100 ms (slow-retrieval attack, rate over a window)",
+      // The idle timeout never fires; only the rate check, once a window has passed, can.
+      options: { ...FAST, idleTimeoutMs: 1000, rateWindowMs: 800, minBytesPerSecond: 100 },
       firesAfterMs: 800,
       start: () =>
         startHttp((_req, res) => {
           res.writeHead(200);
           res.flushHeaders();
+          const timer = setInterval(() => res.write("x"), 100);
+          res.on("close", () => clearInterval(timer));
+        }),
+    },
+    {
+      name: "rejects a server that bursts 500 KB and then trickles one byte every 100 ms (slow-retrieval attack, burst then trickle)",
+      // Averaged since the start, the burst would keep this download above 100 bytes/s for
+      // over 80 minutes; over a sliding window, it counts only while it is in the window.
+      options: { ...FAST, idleTimeoutMs: 1000, rateWindowMs: 800, minBytesPerSecond: 100 },
+      firesAfterMs: 800,
+      start: () =>
+        startHttp((_req, res) => {
+          res.writeHead(200);
+          res.write(Buffer.alloc(500_000, 0x61));
           const timer = setInterval(() => res.write("x"), 100);
           res.on("close", () => clearInterval(timer));
         }),
@@ -604,6 +618,48 @@ describe("HttpFetcher: redirects", () => {
   }
 });
 
+describe("HttpFetcher: the deadline of each file, from its signed length", () => {
+  /** Sends one byte every 20 ms (50 bytes/s): always above a 10 bytes/s window rate. */
+  const dripping = () =>
+    startHttp((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write("a"), 20);
+      res.on("close", () => clearInterval(timer));
+    });
+
+  it("a server that stays just above the window rate fails at the file's deadline (slow-retrieval attack, steady drip)", async () => {
+    await withServer(await dripping(), async ({ url }) => {
+      // 300 ms + 2,000 bytes at 10,000 bytes/s = 500 ms for this file; the drip needs 40 s.
+      const fetcher = new HttpFetcher({
+        ...FAST,
+        rateWindowMs: 200,
+        minBytesPerSecond: 10,
+        deadlineBaseMs: 300,
+        deadlineBytesPerSecond: 10_000,
+      });
+      assert.equal(fetcher.deadlineMs(2000), 500);
+      const started = Date.now();
+      await assert.rejects(
+        readAll(fetcher, url, { maxLength: 2000 }),
+        (e: unknown) =>
+          isError(SlowRetrievalError, "DOWNLOAD_SLOW")(e) &&
+          /within 500 ms, the deadline for a file of at most 2000 bytes/.test((e as Error).message),
+      );
+      const took = Date.now() - started;
+      assert.ok(took >= 450 && took < 1500, `took ${took} ms`);
+    });
+  });
+
+  it("the deadline grows with the file's signed length: a larger file gets longer", () => {
+    const fetcher = new HttpFetcher();
+    assert.equal(fetcher.deadlineMs(0), 60_000);
+    assert.equal(fetcher.deadlineMs(100 * MiB), 60_000 + 6_400_000);
+    assert.ok(fetcher.deadlineMs(512 * 1024) < 100_000, "a root-sized file gets under 100 s");
+    assert.equal(new HttpFetcher({ deadlineBytesPerSecond: 0 }).deadlineMs(MiB), Number.POSITIVE_INFINITY);
+    assert.equal(new HttpFetcher({ totalTimeoutMs: 5000 }).deadlineMs(100 * MiB), 5000);
+  });
+});
+
 describe("HttpFetcher: the overall time limit", () => {
   it("a server that drips its body fails at totalTimeoutMs, though never idle nor under the rate", async () => {
     const server = await startHttp((_req, res) => {
@@ -640,6 +696,30 @@ describe("HttpFetcher: the overall time limit", () => {
       const fetcher = new HttpFetcher({ ...FAST, redirects: { max: 100 }, totalTimeoutMs: 450 });
       await assert.rejects(readAll(fetcher, url, { maxLength: MiB }), isError(SlowRetrievalError, "DOWNLOAD_SLOW"));
       assert.ok(count >= 3 && count <= 6, `${count} requests`);
+    });
+  });
+});
+
+describe("HttpFetcher conditional requests", () => {
+  it("sends the headers of one fetch, and reports the answer's status and headers", async () => {
+    const server = await startHttp((req, res) => {
+      if (req.headers["if-none-match"] === '"v1"') res.writeHead(304, { etag: '"v1"' }).end();
+      else res.writeHead(200, { etag: '"v1"', "content-length": 2 }).end("ok");
+    });
+    await withServer(server, async ({ url }) => {
+      const fetcher = new HttpFetcher(FAST);
+      const seen: Array<[number, unknown]> = [];
+      const onResponse = (status: number, headers: Readonly<Record<string, unknown>>) =>
+        seen.push([status, headers.etag]);
+      assert.equal((await readAll(fetcher, url, { maxLength: MiB, onResponse })).toString(), "ok");
+      await assert.rejects(
+        readAll(fetcher, url, { maxLength: MiB, headers: { "if-none-match": '"v1"' }, onResponse }),
+        (e: unknown) => e instanceof DownloadHttpError && e.status === 304,
+      );
+      assert.deepEqual(seen, [
+        [200, '"v1"'],
+        [304, '"v1"'],
+      ]);
     });
   });
 });

@@ -6,8 +6,9 @@
 import { describeRemaining, isJsonObject, type Metadata, type Targets, TOP_LEVEL_ROLE_NAMES } from "@bulwark/tuf";
 import type { AttackVerdict, FeedAudit, Finding } from "../finding.js";
 import { finding } from "../finding.js";
-import { bulwarkPolicies } from "./bulwark-policies.js";
-import type { LoadedRepository } from "./inspect.js";
+import type { RoleKind } from "../finding-ids.js";
+import { type BulwarkPolicies, bulwarkPolicies } from "./bulwark-policies.js";
+import { type LoadedRepository, roleKind } from "./inspect.js";
 import {
   describeRole,
   keyMaterialFindings,
@@ -15,6 +16,8 @@ import {
   roleKeyFindings,
   roleKeys,
   rootKeyFindings,
+  targetsKeyOnline,
+  targetsKeyOnlineFinding,
 } from "./keys.js";
 import { delegationFindings, expiryFindings } from "./roles.js";
 
@@ -34,8 +37,17 @@ export function auditTuf(
     if (r !== undefined) roles.set(name, roleKeys(name, r.keyids, r.threshold, root.keys));
   }
   findings.push(...keyMaterialFindings(root.keys, "root"));
-  for (const r of roles.values()) findings.push(...roleKeyFindings(r, r.name, root.keys));
-  findings.push(...rootKeyFindings(root, roles));
+  for (const r of roles.values()) findings.push(...roleKeyFindings(r, roleKind(r.name), root.keys));
+  const rootFindings = rootKeyFindings(root, roles);
+  findings.push(...rootFindings);
+  const targetsOnline = targetsKeyOnline(roles);
+  if (targetsOnline !== undefined) findings.push(targetsKeyOnlineFinding(targetsOnline));
+  // A root key or the targets key kept online: whoever reaches the online signing machine holds every key it needs.
+  const onlineKey = rootFindings.some((f) => f.id === "tuf.root.key-online")
+    ? "a root key also signs an online role"
+    : targetsOnline === undefined
+      ? undefined
+      : `a targets key also signs ${targetsOnline}`;
   const targetsRole = roles.get("targets");
   if (targetsRole !== undefined && targetsRole.threshold <= 1 && targetsRole.distinct >= 1) {
     findings.push(
@@ -59,7 +71,7 @@ export function auditTuf(
       ),
     );
   }
-  const signed: Array<[string, string, Metadata["signed"]]> = [["root", "root", root]];
+  const signed: Array<[string, RoleKind, Metadata["signed"]]> = [["root", "root", root]];
   if (repo.timestamp) signed.push(["timestamp", "timestamp", repo.timestamp.signed]);
   if (repo.snapshot) signed.push(["snapshot", "snapshot", repo.snapshot.signed]);
   if (repo.targets) signed.push(["targets", "targets", repo.targets.signed]);
@@ -102,7 +114,7 @@ export function auditTuf(
     targetsRole === undefined
       ? "the targets key"
       : `the targets key${targetsRole.threshold > 1 ? `s (${targetsRole.threshold} of them)` : ""}`;
-  const policies = bulwarkPolicies(root, targetsSigner);
+  const policies = bulwarkPolicies(root, targetsSigner, onlineKey === undefined ? "prevented" : "possible");
   findings.push(...policies.findings);
   const bulwarkTargets = [...(repo.targets?.signed.targets.values() ?? [])].some(
     (t) => isJsonObject(t.custom ?? null) && Object.hasOwn(t.custom ?? {}, "bulwark"),
@@ -133,21 +145,102 @@ export function auditTuf(
     type,
     facts,
     findings,
-    attacks: attacks(repo, now, targetsSigner, policies.builderQuorum, policies.transparencyLog),
+    attacks: attacks(repo, now, { targetsSigner, onlineKey, policies }),
+  };
+}
+
+/** The earliest expiry among the roles a client checks, and whose it is. */
+function earliestExpiry(repo: LoadedRepository): { role: string; at: number } | undefined {
+  const roles: Array<[string, Metadata["signed"] | undefined]> = [
+    ["timestamp", repo.timestamp?.signed],
+    ["snapshot", repo.snapshot?.signed],
+    ["targets", repo.targets?.signed],
+    ["root", repo.root.signed],
+  ];
+  let earliest: { role: string; at: number } | undefined;
+  for (const [role, s] of roles) {
+    if (s !== undefined && (earliest === undefined || s.expiresAt < earliest.at)) earliest = { role, at: s.expiresAt };
+  }
+  return earliest;
+}
+
+function freezeVerdict(repo: LoadedRepository, now: number): AttackVerdict {
+  if (repo.timestamp === undefined)
+    return { attack: "freeze", verdict: "unknown", detail: "no timestamp metadata could be read" };
+  const earliest = earliestExpiry(repo) as { role: string; at: number };
+  const left = earliest.at - now;
+  if (left < 0) {
+    return {
+      attack: "freeze",
+      verdict: "limited",
+      detail: `${earliest.role} has already expired: clients refuse the repository now, so updates have stopped without any attacker; a replay changes nothing`,
+    };
+  }
+  return {
+    attack: "freeze",
+    verdict: left > 7 * DAY ? "possible" : "limited",
+    detail: `replaying the current metadata works until the first of it expires (${earliest.role}, in ${describeRemaining(left)}); then clients notice`,
   };
 }
 
 function attacks(
   repo: LoadedRepository,
   now: number,
-  targetsSigner: string,
-  quorum: string | undefined,
-  log: string | undefined,
+  context: { targetsSigner: string; onlineKey: string | undefined; policies: BulwarkPolicies },
 ): AttackVerdict[] {
-  const ts = repo.timestamp?.signed;
-  const freezeFor = ts === undefined ? undefined : ts.expiresAt - now;
-  const snapshotLength = ts?.snapshotMeta.length;
+  const { targetsSigner, onlineKey, policies } = context;
+  const quorum = policies.builderQuorum;
+  const log = policies.transparencyLog;
+  const snapshotLength = repo.timestamp?.signed.snapshotMeta.length;
   const needs = `${targetsSigner}${quorum ? ` and ${quorum}` : ""}`;
+  const targeted: AttackVerdict =
+    log !== undefined && policies.witnessing === "several"
+      ? {
+          attack: "targeted-release",
+          verdict: "prevented",
+          detail: `clients require a transparency-log proof (${log}): a release cannot be hidden from everyone else`,
+        }
+      : log !== undefined
+        ? {
+            attack: "targeted-release",
+            verdict: "limited",
+            detail: `clients require a transparency-log proof (${log}), but ${policies.witnessing === "none" ? "no witness" : "a single witness"} checks the log: with its operator, a release can be shown to chosen victims only`,
+          }
+        : {
+            attack: "targeted-release",
+            verdict: onlineKey === undefined ? "limited" : "possible",
+            detail:
+              onlineKey === undefined
+                ? `the server alone cannot make a release; with ${needs} stolen, a release could be shown to chosen victims only, as nothing makes releases public`
+                : `${onlineKey}: with the online machine, a release can be signed and shown to chosen victims only, as nothing makes releases public`,
+          };
+  const build: AttackVerdict = {
+    attack: "build-machine",
+    verdict: quorum === undefined ? "possible" : "prevented",
+    detail:
+      quorum === undefined
+        ? "a trojan built on the compromised build machine is signed and listed as usual, and installs"
+        : `clients need ${quorum} to attest the same digest: the other builders' digests would not match the trojan`,
+  };
+  if (onlineKey !== undefined) {
+    const because = `${onlineKey}, so it is kept online: whoever reaches the machine that re-signs timestamp holds it`;
+    return [
+      {
+        attack: "arbitrary-install",
+        verdict: quorum === undefined ? "possible" : "limited",
+        detail:
+          quorum === undefined
+            ? `${because}, and can sign any file as a release`
+            : `${because}; a release still needs ${quorum} to attest its digest`,
+      },
+      { attack: "rollback", verdict: "possible", detail: `${because}, and can sign older files under newer versions` },
+      { attack: "freeze", verdict: "possible", detail: `${because}, and can re-sign old metadata with any expiry` },
+      { attack: "mix-and-match", verdict: "possible", detail: `${because}, and can sign any combination of files` },
+      { attack: "endless-data", verdict: "possible", detail: `${because}, and can sign any length` },
+      targeted,
+      build,
+    ];
+  }
   return [
     {
       attack: "arbitrary-install",
@@ -159,13 +252,7 @@ function attacks(
       verdict: "prevented",
       detail: "every role's version is signed; clients refuse metadata older than what they have",
     },
-    freezeFor === undefined
-      ? { attack: "freeze", verdict: "unknown", detail: "no timestamp metadata could be read" }
-      : {
-          attack: "freeze",
-          verdict: freezeFor > 7 * DAY ? "possible" : "limited",
-          detail: `replaying the current timestamp works until it expires, ${freezeFor < 0 ? "which it has" : `in ${describeRemaining(freezeFor)}`}; then clients notice`,
-        },
+    freezeVerdict(repo, now),
     {
       attack: "mix-and-match",
       verdict: "prevented",
@@ -179,21 +266,7 @@ function attacks(
           ? "target lengths are signed; snapshot's length is not in timestamp, so clients rely on their own size limit for it"
           : "every file's length is signed (timestamp and root are bounded by client limits)",
     },
-    {
-      attack: "targeted-release",
-      verdict: log === undefined ? "limited" : "prevented",
-      detail:
-        log === undefined
-          ? `the server alone cannot make a release; with ${needs} stolen, a release could be shown to chosen victims only, as nothing makes releases public`
-          : `clients require a transparency-log proof (${log}): a release cannot be hidden from everyone else`,
-    },
-    {
-      attack: "build-machine",
-      verdict: quorum === undefined ? "possible" : "prevented",
-      detail:
-        quorum === undefined
-          ? "a trojan built on the compromised build machine is signed and listed as usual, and installs"
-          : `clients need ${quorum} to attest the same digest: the other builders' digests would not match the trojan`,
-    },
+    targeted,
+    build,
   ];
 }

@@ -12,15 +12,23 @@ import { AttestError, keyFingerprint, RELEASE_POLICY_FIELD, type ReleasePolicy }
 import { releasePoliciesOf } from "@bulwark/client";
 import { isJsonObject, type JsonValue, type Root } from "@bulwark/tuf";
 import { noIndependentBuilds } from "../common.js";
-import { type Finding, finding } from "../finding.js";
+import { type Finding, finding, type Verdict } from "../finding.js";
 
 /** The root field of the transparency-log policy. */
 export const TRANSPARENCY_LOG_FIELD = "x-bulwark-transparency-log";
+
+/** How many witnesses must cosign the log: none, one, or several. */
+export type Witnessing = "none" | "one" | "several";
 
 /** What the Bulwark policies of a root say, for facts, findings and the attack summary. */
 export interface BulwarkPolicies {
   /** True when root carries either policy field (the repository is a Bulwark one). */
   readonly present: boolean;
+  /**
+   * Whether the log's history is checked by others: `none` (no witness must cosign), `one`
+   * (one cosignature is enough: that witness can collude with the log), `several`.
+   */
+  readonly witnessing: Witnessing | undefined;
   /** The smallest builder threshold any product needs, when every product has a policy of k ≥ 2; else undefined. */
   readonly builderQuorum: string | undefined;
   readonly transparencyLog: string | undefined;
@@ -28,16 +36,31 @@ export interface BulwarkPolicies {
 }
 
 /** Reads and judges both policies of `root`. */
-export function bulwarkPolicies(root: Root, targetsSigner: string): BulwarkPolicies {
+export function bulwarkPolicies(
+  root: Root,
+  targetsSigner: string,
+  serverInstall: Verdict = "prevented",
+): BulwarkPolicies {
   const findings: Finding[] = [];
-  const builderQuorum = releasePolicy(root, targetsSigner, findings);
-  const transparencyLog = transparencyPolicy(root, findings);
+  const builderQuorum = releasePolicy(root, targetsSigner, serverInstall, findings);
+  const log = transparencyPolicy(root, findings);
   const present =
     Object.hasOwn(root.unrecognized, RELEASE_POLICY_FIELD) || Object.hasOwn(root.unrecognized, TRANSPARENCY_LOG_FIELD);
-  return { present, builderQuorum, transparencyLog, findings };
+  return {
+    present,
+    builderQuorum,
+    transparencyLog: log?.describe,
+    witnessing: log?.witnessing,
+    findings,
+  };
 }
 
-function releasePolicy(root: Root, targetsSigner: string, findings: Finding[]): string | undefined {
+function releasePolicy(
+  root: Root,
+  targetsSigner: string,
+  serverInstall: Verdict,
+  findings: Finding[],
+): string | undefined {
   const field = `root.signed["${RELEASE_POLICY_FIELD}"]`;
   let policies: ReturnType<typeof releasePoliciesOf>;
   try {
@@ -56,7 +79,7 @@ function releasePolicy(root: Root, targetsSigner: string, findings: Finding[]): 
     return undefined;
   }
   if (policies === undefined) {
-    findings.push(noIndependentBuilds(`${field} is absent`, targetsSigner));
+    findings.push(noIndependentBuilds(`${field} is absent`, targetsSigner, serverInstall));
     return undefined;
   }
   const scopes: Array<[string, ReleasePolicy]> = [...policies.products];
@@ -100,7 +123,13 @@ function releasePolicy(root: Root, targetsSigner: string, findings: Finding[]): 
   const [scope, policy] = weakest;
   const describe = `${policy.threshold} of ${policy.builders.length} builders`;
   if (policy.threshold < 2) {
-    findings.push(noIndependentBuilds(`${field}: ${scope} needs ${describe}`, `${targetsSigner} and one builder key`));
+    findings.push(
+      noIndependentBuilds(
+        `${field}: ${scope} needs ${describe}`,
+        `${targetsSigner} and one builder key`,
+        serverInstall,
+      ),
+    );
     return undefined;
   }
   findings.push(
@@ -116,7 +145,7 @@ function releasePolicy(root: Root, targetsSigner: string, findings: Finding[]): 
 
 const THRESHOLD_NAMES = ["witness_threshold", "threshold", "quorum", "k"];
 
-function transparencyPolicy(root: Root, findings: Finding[]): string | undefined {
+function transparencyPolicy(root: Root, findings: Finding[]): { describe: string; witnessing: Witnessing } | undefined {
   const field = `root.signed["${TRANSPARENCY_LOG_FIELD}"]`;
   if (!Object.hasOwn(root.unrecognized, TRANSPARENCY_LOG_FIELD)) {
     findings.push(
@@ -170,15 +199,29 @@ function transparencyPolicy(root: Root, findings: Finding[]): string | undefined
         "Which independent witnesses cosign the log, and how many must?",
       ),
     );
-  } else {
+    return { describe, witnessing: "none" };
+  }
+  findings.push(
+    finding(
+      "bulwark.transparency-log",
+      "info",
+      `clients require a proof that each release is in a transparency log (${describe})`,
+      `${field}: ${describe}`,
+    ),
+  );
+  const singleWitness = witnesses === 1 || threshold === 1;
+  if (singleWitness) {
     findings.push(
       finding(
-        "bulwark.transparency-log",
-        "info",
-        `clients require a proof that each release is in a transparency log (${describe})`,
+        "bulwark.transparency-log.single-witness",
+        "medium",
+        witnesses === 1
+          ? "a single witness cosigns the log: that one witness and the log operator together can show a victim a history nobody else sees (a split view)"
+          : `any one of the ${witnesses ?? "?"} witnesses is enough: that witness and the log operator together can show a victim a history nobody else sees (a split view)`,
         `${field}: ${describe}`,
+        "Can clients require at least two independent witnesses (threshold 2 of 3 or more)?",
       ),
     );
   }
-  return describe;
+  return { describe, witnessing: singleWitness ? "one" : "several" };
 }

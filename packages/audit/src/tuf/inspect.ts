@@ -18,6 +18,7 @@ import {
 } from "@bulwark/tuf";
 import { type FetchLimits, feedFetchError } from "../fetch-feed.js";
 import { type Finding, finding } from "../finding.js";
+import type { RoleKind } from "../finding-ids.js";
 
 /** Delegated targets roles read (one bin of a set of hashed bins counts as one). */
 export const MAX_DELEGATED_ROLES = 16;
@@ -34,8 +35,8 @@ export type LoadedRepository = Pick<
 };
 
 /** The role part of a finding ID: a top-level role's name, else "delegated" (names come from the repository). */
-export function roleKind(role: string): string {
-  return ["root", "timestamp", "snapshot", "targets"].includes(role) ? role : "delegated";
+export function roleKind(role: string): RoleKind {
+  return role === "root" || role === "timestamp" || role === "snapshot" || role === "targets" ? role : "delegated";
 }
 
 const DOES_NOT_VERIFY_ASK =

@@ -5,6 +5,7 @@
  */
 import type { Key, Root } from "@bulwark/tuf";
 import { type Finding, finding } from "../finding.js";
+import type { RoleKind } from "../finding-ids.js";
 
 /** RSA moduli below this many bits are a finding. */
 export const MIN_RSA_BITS = 2048;
@@ -80,7 +81,7 @@ export function describeRole(r: RoleKeysInfo): string {
 }
 
 /** Findings about one role's keys: unreachable thresholds, aliases, missing key IDs. */
-export function roleKeyFindings(r: RoleKeysInfo, kind: string, keys: ReadonlyMap<string, Key>): Finding[] {
+export function roleKeyFindings(r: RoleKeysInfo, kind: RoleKind, keys: ReadonlyMap<string, Key>): Finding[] {
   const out: Finding[] = [];
   const evidence = `${r.name}: keyids [${r.keyIds.map((id) => id.slice(0, 12)).join(", ")}], threshold ${r.threshold}`;
   const missing = r.keyIds.filter((id) => !keys.has(id));
@@ -199,4 +200,30 @@ export function rootKeyFindings(root: Root, roles: ReadonlyMap<string, RoleKeysI
     );
   }
   return out;
+}
+
+/** Whether a key that must stay online (timestamp, snapshot) also signs the list of releases. */
+export function targetsKeyOnline(roles: ReadonlyMap<string, RoleKeysInfo>): string | undefined {
+  const targets = roles.get("targets");
+  const root = roles.get("root");
+  if (targets === undefined) return undefined;
+  for (const online of ["timestamp", "snapshot"]) {
+    const o = roles.get(online);
+    const shared = o === undefined ? [] : [...o.identities].filter((i) => targets.identities.has(i));
+    // A root key shared too is already tuf.root.key-online.
+    if (shared.some((i) => !root?.identities.has(i))) return online;
+  }
+  return undefined;
+}
+
+/** The finding for {@link targetsKeyOnline}. */
+export function targetsKeyOnlineFinding(online: string): Finding {
+  return finding(
+    "tuf.targets.key-online",
+    "high",
+    `a targets key also signs ${online}: the key that lists releases is kept online, where whoever reaches the publishing machine can use it`,
+    `root.signed.roles.targets and roles.${online} share a key`,
+    `Why does the targets key sign ${online}? ${online} is re-signed automatically, so its key is online; the targets key should not be.`,
+    online,
+  );
 }

@@ -12,12 +12,13 @@
 import type { DelegatedRole, Key, Metadata, Signed, SuccinctRoles, Targets } from "@bulwark/tuf";
 import { describeRemaining } from "@bulwark/tuf";
 import { type Finding, finding, type Severity } from "../finding.js";
+import type { RoleKind } from "../finding-ids.js";
 import { type RoleKeysInfo, roleKeyFindings, roleKeys } from "./keys.js";
 
 const DAY = 86_400_000;
 
 /** Per role: remaining validity above which a finding is raised, and its severity. */
-export const EXPIRY_NORMS: Readonly<Record<string, ReadonlyArray<{ overMs: number; severity: Severity }>>> = {
+export const EXPIRY_NORMS: Readonly<Record<RoleKind, ReadonlyArray<{ overMs: number; severity: Severity }>>> = {
   timestamp: [
     { overMs: 30 * DAY, severity: "high" },
     { overMs: 7 * DAY, severity: "medium" },
@@ -41,7 +42,7 @@ export const EXPIRY_NORMS: Readonly<Record<string, ReadonlyArray<{ overMs: numbe
 };
 
 /** Findings about one role's expiry, judged at `now`. */
-export function expiryFindings(role: string, kind: string, signed: Signed, now: number): Finding[] {
+export function expiryFindings(role: string, kind: RoleKind, signed: Signed, now: number): Finding[] {
   const left = signed.expiresAt - now;
   const evidence = `${role}.json version ${signed.version}: "expires": "${new Date(signed.expiresAt).toISOString().replace(".000Z", "Z")}" (${left < 0 ? "expired" : `${describeRemaining(left)} left`})`;
   if (left < 0) {

@@ -11,12 +11,13 @@ import {
   type ClientEvent,
   CommandStrategy,
   DirectoryStrategy,
+  type RepositoryTrust,
   UpdateClient,
   type UpdateClientOptions,
   type UpdateOutcome,
 } from "@bulwark/client";
 import { BulwarkError, type Fetcher, readFileIfExists, writeFileAtomic } from "@bulwark/tuf";
-import type { AgentConfig } from "./config.js";
+import type { AgentConfig, AgentSource } from "./config.js";
 
 /** What `bulwark agent status` shows. */
 export interface AgentStatus {
@@ -85,6 +86,16 @@ export interface AgentHooks {
   readonly client?: (options: UpdateClientOptions) => Pick<UpdateClient, "update" | "currentVersion">;
 }
 
+/** The client's first trust anchors: the root file, or each TAP 4 repository's, read now. */
+async function trustedRoots(source: AgentSource): Promise<Pick<UpdateClientOptions, "trustedRoot" | "repositories">> {
+  if (source.kind === "repository") return { trustedRoot: await readFile(source.rootFile) };
+  const trust = new Map<string, RepositoryTrust>();
+  for (const [name, { rootFile, ...requirements }] of source.trust) {
+    trust.set(name, { ...requirements, root: await readFile(rootFile) });
+  }
+  return { repositories: { map: source.map, trust } };
+}
+
 export class Agent {
   private readonly options: UpdateClientOptions;
   private status: AgentStatus;
@@ -105,8 +116,9 @@ export class Agent {
       name: config.name,
       channel: config.channel,
       ...(config.platform ? { platform: config.platform } : {}),
-      metadataUrl: config.metadataUrl,
-      targetsUrl: config.targetsUrl,
+      ...(config.source.kind === "repository"
+        ? { metadataUrl: config.source.metadataUrl, targetsUrl: config.source.targetsUrl }
+        : {}),
       dataDir: config.dataDir,
       install:
         config.install.strategy === "directory"
@@ -116,6 +128,7 @@ export class Agent {
       ...(config.requirePolicies ? { requirePolicies: config.requirePolicies } : {}),
       ...(config.minRootVersion === undefined ? {} : { minRootVersion: config.minRootVersion }),
       ...(hooks.fetcher ? { fetcher: hooks.fetcher } : {}),
+      ...(config.download ? { downloadLimits: config.download } : {}),
       // Stuck on a revoked version is the one client event an operator must act on.
       log: (e) => this.log(e.event === "running-revoked" ? "error" : "info", e),
     };
@@ -173,7 +186,7 @@ export class Agent {
     }
     try {
       // The root file is only the first trust anchor; later roots come from the repository.
-      const options = { ...this.options, trustedRoot: await readFile(this.config.rootFile) };
+      const options = { ...this.options, ...(await trustedRoots(this.config.source)) };
       const client = this.hooks.client?.(options) ?? new UpdateClient(options);
       const outcome = await client.update();
       this.log("info", { event: "cycle", message: `update cycle: ${outcome.action}`, outcome });

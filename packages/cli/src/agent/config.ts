@@ -15,21 +15,38 @@
  *     "requirePolicies": { "releasePolicy": true, "logPolicy": true },
  *     "minRootVersion": 3,
  *     "limits": { "maxUnpackedSize": "500MiB", "maxFiles": 20000 },
+ *     "download": { "minRate": "4KiB", "rateWindow": "10s", "deadlineBase": "60s", "deadlineRate": "16KiB" },
  *     "log": "/var/log/bulwark/agent.jsonl"
  *   }
  *
+ * An organisation that gates a vendor's releases (TAP 4) replaces `repository` with the
+ * repositories that must all sign a release, and the root to trust of each:
+ *
+ *     "repositories": { "vendor": ["https://updates.vendor.example/"],
+ *                       "org": ["https://gateway.example.org/repo/"] },
+ *     "mapping": [{ "paths": ["*"], "repositories": ["vendor", "org"], "threshold": 2, "terminating": true }],
+ *     "trust": { "vendor": { "root": "vendor-root.json", "requirePolicies": { "logPolicy": true } },
+ *                "org": { "root": "org-root.json" } }
+ *
+ * (or `"map": "map.json"`, a TAP 4 map file, instead of `repositories` and `mapping`).
  * Relative paths are relative to the configuration file.
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
+  ClientError,
   type DirectoryStrategyOptions,
   HEALTH_CHECK_ATTEMPTS,
   HEALTH_CHECK_RETRY_DELAYS_MS,
   HEALTH_CHECK_TIMEOUT_MS,
+  type MapFile,
+  mapFileFromJSON,
+  parseMapFile,
+  REPOSITORY_NAME,
   type RootRequirements,
 } from "@bulwark/client";
-import { durationField, parseConfigFile, SCHEMA_KEY } from "@bulwark/publisher";
+import { ConfigError, durationField, parseConfigFile, SCHEMA_KEY } from "@bulwark/publisher";
+import type { DownloadLimits, JsonValue } from "@bulwark/tuf";
 import { z } from "zod";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -49,15 +66,29 @@ export const AGENT_CONFIG_OPTION = {
   default: DEFAULT_AGENT_CONFIG,
 } as const;
 
+/** What the agent trusts of one repository of a TAP 4 map. */
+export interface AgentTrust extends RootRequirements {
+  /** The repository's root to trust on first run. */
+  readonly rootFile: string;
+}
+
+/** Where releases come from: one repository, or several that must agree (TAP 4). */
+export type AgentSource =
+  | {
+      readonly kind: "repository";
+      readonly metadataUrl: string;
+      readonly targetsUrl: string;
+      readonly rootFile: string;
+    }
+  | { readonly kind: "map"; readonly map: MapFile; readonly trust: ReadonlyMap<string, AgentTrust> };
+
 /** The agent's configuration, paths resolved and durations in milliseconds. */
 export interface AgentConfig extends RootRequirements {
   readonly file: string;
   readonly name: string;
   readonly channel: string;
   readonly platform?: string;
-  readonly metadataUrl: string;
-  readonly targetsUrl: string;
-  readonly rootFile: string;
+  readonly source: AgentSource;
   readonly dataDir: string;
   readonly install:
     | { readonly strategy: "directory"; readonly dir: string }
@@ -73,6 +104,8 @@ export interface AgentConfig extends RootRequirements {
   readonly poll: { readonly intervalMs: number; readonly jitterMs: number; readonly maxBackoffMs: number };
   /** Bounds on unpacking a release archive (the directory strategy), over the client's defaults. */
   readonly limits?: DirectoryStrategyOptions;
+  /** The slow-retrieval guard, per-file deadline and timeouts of downloads, over the client's defaults. */
+  readonly download?: DownloadLimits;
   readonly log?: string;
 }
 
@@ -136,6 +169,63 @@ const LIMITS = z
   })
   .describe("bounds on unpacking a release archive (the directory strategy); the client's defaults otherwise");
 
+const DOWNLOAD = z
+  .strictObject({
+    minRate: sizeField(
+      "the slowest a download may be, in bytes per second over any rateWindow, before it is dropped as a slow-retrieval attack; default 4KiB",
+    ).optional(),
+    rateWindow: durationField("the sliding window minRate is judged over; default 10s").optional(),
+    deadlineBase: durationField(
+      "each file's deadline is this plus its signed length at deadlineRate; default 60s",
+    ).optional(),
+    deadlineRate: sizeField("bytes per second the per-file deadline allows for; default 16KiB").optional(),
+    connectTimeout: durationField("time to connect and get response headers; default 15s").optional(),
+    idleTimeout: durationField("longest silence in the middle of a download; default 15s").optional(),
+  })
+  .describe(
+    "limits of every download (metadata and releases): a server that is too slow is dropped (slow-retrieval attack); the client's defaults otherwise",
+  );
+
+const REQUIRE_POLICIES = z
+  .strictObject({
+    releasePolicy: z.boolean().optional().describe("refuse a root without a release policy for this product"),
+    logPolicy: z.boolean().optional().describe("refuse a root without a transparency-log policy"),
+  })
+  .describe("root policies this endpoint requires: nothing is installed under a root without them");
+
+const MIN_ROOT_VERSION = z
+  .int()
+  .min(1)
+  .describe("the lowest root version accepted (the version the app was built with, say)");
+
+const REPOSITORY_NAME_FIELD = z.string().regex(REPOSITORY_NAME);
+
+/** TAP 4's `repositories` and `mapping`, as the map file holds them (its own checks follow). */
+const MAP_FIELDS = {
+  repositories: z
+    .record(
+      REPOSITORY_NAME_FIELD,
+      z
+        .array(z.url({ protocol: /^https?$/ }))
+        .min(1)
+        .describe("the repository's mirrors: each the folder that holds its metadata/ and targets/"),
+    )
+    .optional()
+    .describe("TAP 4: the repositories followed, by name (instead of `repository`; with `mapping` and `trust`)"),
+  mapping: z
+    .array(
+      z.strictObject({
+        paths: z.array(z.string().min(1)).min(1).describe('target path patterns, e.g. ["*"] or ["app/*"]'),
+        repositories: z.array(REPOSITORY_NAME_FIELD).min(1).describe("the repositories asked, in order"),
+        threshold: z.int().min(1).describe("how many of them must sign the same bytes as the same release"),
+        terminating: z.boolean().describe("without agreement here, stop instead of trying the next mapping"),
+      }),
+    )
+    .min(1)
+    .optional()
+    .describe("TAP 4: which repositories must agree on which targets, tried in order"),
+};
+
 /** The schema of the agent configuration (what the file holds, before paths are resolved). */
 export const AGENT_CONFIG_SCHEMA = z
   .strictObject({
@@ -149,7 +239,25 @@ export const AGENT_CONFIG_SCHEMA = z
         targetsUrl: z.url({ protocol: /^https?$/ }).describe("the base URL of the release files (…/targets/)"),
         root: z.string().min(1).describe("the vendor's root metadata file: the trust anchor on first run"),
       })
-      .describe("where the vendor's repository is, and the root to trust first"),
+      .optional()
+      .describe("where the vendor's repository is, and the root to trust first (or a TAP 4 map: `repositories`)"),
+    ...MAP_FIELDS,
+    map: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("TAP 4: a map file holding `repositories` and `mapping` (instead of writing them here)"),
+    trust: z
+      .record(
+        REPOSITORY_NAME_FIELD,
+        z.strictObject({
+          root: z.string().min(1).describe("the repository's root metadata file: the trust anchor on first run"),
+          requirePolicies: REQUIRE_POLICIES.optional(),
+          minRootVersion: MIN_ROOT_VERSION.optional(),
+        }),
+      )
+      .optional()
+      .describe("TAP 4: for each repository of the map, the root to trust first and what its root must have"),
     dataDir: z.string().min(1).describe("the agent's state: metadata, downloads, journal, status"),
     install: z.discriminatedUnion("strategy", [DIRECTORY, COMMAND]).describe("how a verified release is installed"),
     healthCheck: z
@@ -178,22 +286,31 @@ export const AGENT_CONFIG_SCHEMA = z
         maxBackoff: durationField("the cap of the back-off after failures; 6h by default").optional(),
       })
       .optional(),
-    requirePolicies: z
-      .strictObject({
-        releasePolicy: z.boolean().optional().describe("refuse a root without a release policy for this product"),
-        logPolicy: z.boolean().optional().describe("refuse a root without a transparency-log policy"),
-      })
-      .optional()
-      .describe("root policies this endpoint requires: nothing is installed under a root without them"),
-    minRootVersion: z
-      .int()
-      .min(1)
-      .optional()
-      .describe("the lowest root version accepted (the version the app was built with, say)"),
+    requirePolicies: REQUIRE_POLICIES.optional(),
+    minRootVersion: MIN_ROOT_VERSION.optional(),
     limits: LIMITS.optional(),
+    download: DOWNLOAD.optional(),
     log: z.string().min(1).optional().describe("also append the JSON-lines log to this file"),
   })
   .check((ctx) => {
+    const v = ctx.value;
+    const problem = (path: string, message: string) =>
+      ctx.issues.push({ code: "custom", input: v, path: [path], message });
+    const sources = [v.repository, v.repositories ?? v.mapping, v.map].filter((x) => x !== undefined).length;
+    if (sources !== 1) {
+      problem(
+        "repository",
+        "give exactly one of `repository` (one repository), `repositories` with `mapping`, or `map` (TAP 4)",
+      );
+    } else if ((v.repositories === undefined) !== (v.mapping === undefined)) {
+      problem(v.repositories === undefined ? "repositories" : "mapping", "`repositories` and `mapping` go together");
+    }
+    const multi = v.repository === undefined;
+    if (multi && v.trust === undefined) problem("trust", "a TAP 4 map needs `trust`: the root of each repository");
+    if (!multi && v.trust !== undefined) problem("trust", "`trust` goes with a TAP 4 map, not with `repository`");
+    for (const field of ["requirePolicies", "minRootVersion"] as const) {
+      if (multi && v[field] !== undefined) problem(field, `with a TAP 4 map, set ${field} per repository in \`trust\``);
+    }
     if (ctx.value.limits !== undefined && ctx.value.install.strategy !== "directory") {
       ctx.issues.push({
         code: "custom",
@@ -231,16 +348,15 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
     cmd !== undefined && /[\\/]/.test(cmd) && !path.isAbsolute(cmd)
       ? [rel(cmd), ...args]
       : [...(cmd === undefined ? [] : [cmd]), ...args];
-  const { repository, install, healthCheck, poll = {}, limits } = json;
+  const { install, healthCheck, poll = {}, limits, download } = json;
+  const source = await agentSource(json, file, rel);
   const ms = (seconds: number | undefined, fallback: number) => (seconds ?? fallback) * 1000;
   return {
     file: path.resolve(file),
     name: json.name,
     channel: json.channel ?? "stable",
     ...(json.platform === undefined ? {} : { platform: json.platform }),
-    metadataUrl: repository.metadataUrl,
-    targetsUrl: repository.targetsUrl,
-    rootFile: rel(repository.root),
+    source,
     dataDir: rel(json.dataDir),
     install:
       install.strategy === "directory"
@@ -264,8 +380,74 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
     ...(json.requirePolicies ? { requirePolicies: requiredPolicies(json.requirePolicies) } : {}),
     ...(json.minRootVersion === undefined ? {} : { minRootVersion: json.minRootVersion }),
     ...(limits ? { limits: extractLimits(limits) } : {}),
+    ...(download ? { download: downloadLimits(download) } : {}),
     ...(json.log === undefined ? {} : { log: rel(json.log) }),
   };
+}
+
+/**
+ * Where the configuration says releases come from; a TAP 4 map is read (from its file when
+ * `map` names one) and checked, and every repository in it must have a root in `trust`.
+ * @throws {ConfigError} `BAD_AGENT_CONFIG`.
+ */
+async function agentSource(
+  json: z.output<typeof AGENT_CONFIG_SCHEMA>,
+  file: string,
+  rel: (p: string) => string,
+): Promise<AgentSource> {
+  const { repository } = json;
+  if (repository !== undefined) {
+    const { metadataUrl, targetsUrl } = repository;
+    return { kind: "repository", metadataUrl, targetsUrl, rootFile: rel(repository.root) };
+  }
+  const mapFile = json.map === undefined ? file : rel(json.map);
+  const bad = (problems: string[], cause?: unknown) =>
+    new ConfigError(mapFile, problems, {
+      code: "BAD_AGENT_CONFIG",
+      hint:
+        cause instanceof ClientError
+          ? cause.hint
+          : "docs/agent.md (Two repositories must agree) describes `repositories`, `mapping` and `trust`",
+    });
+  let map: MapFile;
+  try {
+    if (json.map === undefined) {
+      map = mapFileFromJSON({ repositories: json.repositories, mapping: json.mapping } as JsonValue);
+    } else {
+      let bytes: Buffer;
+      try {
+        bytes = await fs.readFile(mapFile);
+      } catch (cause) {
+        throw bad([`cannot read the map file (${(cause as Error).message})`]);
+      }
+      map = parseMapFile(bytes);
+    }
+  } catch (error) {
+    if (error instanceof ClientError) throw bad([error.message], error);
+    throw error;
+  }
+  const trustJson = json.trust ?? {};
+  const missing = [...map.repositories.keys()].filter((name) => trustJson[name] === undefined);
+  const extra = Object.keys(trustJson).filter((name) => !map.repositories.has(name));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new ConfigError(
+      file,
+      [
+        ...missing.map((n) => `trust.${n}: repository ${n} of the map needs its root here`),
+        ...extra.map((n) => `trust.${n}: ${n} is not a repository of the map`),
+      ],
+      { code: "BAD_AGENT_CONFIG", hint: "give `trust` one entry per repository of the map, with its root file" },
+    );
+  }
+  const trust = new Map<string, AgentTrust>();
+  for (const [name, t] of Object.entries(trustJson)) {
+    trust.set(name, {
+      rootFile: rel(t.root),
+      ...(t.requirePolicies ? { requirePolicies: requiredPolicies(t.requirePolicies) } : {}),
+      ...(t.minRootVersion === undefined ? {} : { minRootVersion: t.minRootVersion }),
+    });
+  }
+  return { kind: "map", map, trust };
 }
 
 /** The config's `requirePolicies`, without absent fields. */
@@ -274,6 +456,20 @@ function requiredPolicies(p: { releasePolicy?: boolean | undefined; logPolicy?: 
     ...(p.releasePolicy === undefined ? {} : { releasePolicy: p.releasePolicy }),
     ...(p.logPolicy === undefined ? {} : { logPolicy: p.logPolicy }),
   };
+}
+
+/** The config's `download` in the client's terms. */
+function downloadLimits(d: z.output<typeof DOWNLOAD>): DownloadLimits {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  const limits = {
+    minBytesPerSecond: d.minRate,
+    rateWindowMs: ms(d.rateWindow),
+    deadlineBaseMs: ms(d.deadlineBase),
+    deadlineBytesPerSecond: d.deadlineRate,
+    connectTimeoutMs: ms(d.connectTimeout),
+    idleTimeoutMs: ms(d.idleTimeout),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as DownloadLimits;
 }
 
 /** The config's `limits` in the client's terms. */

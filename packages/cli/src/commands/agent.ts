@@ -14,7 +14,10 @@ an interrupted install, rolls back a revoked release, installs the newest applic
 (verified, atomically, health-checked, rolled back on failure). Polls every poll.interval
 plus up to poll.jitter, backs off exponentially (from 30 s to poll.maxBackoff) after
 failures, and writes JSON-lines logs on stdout (and to "log" when set). Stops on SIGINT or
-SIGTERM. The configuration file is described in docs/agent.md.
+SIGTERM. With a TAP 4 map in the configuration ("repositories" and "mapping", or "map"), a
+release installs only when enough of the listed repositories (say the vendor's and the
+organisation's gateway) sign the same bytes as the same release. The configuration file is
+described in docs/agent.md.
 
 Examples:
   bulwark agent --config /etc/bulwark/agent.json

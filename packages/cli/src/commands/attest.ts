@@ -51,12 +51,7 @@ async function sha256File(file: string, ctx: Context): Promise<{ sha256: string;
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat === undefined || !stat.isFile()) throw usage(`--artifact ${file} is not a readable file`);
   const hash = createHash("sha256");
-  const progress = new Progress(
-    ctx.out.streams.stderr,
-    `hashing ${path.basename(file)}`,
-    stat.size,
-    !ctx.out.json && !ctx.out.quiet,
-  );
+  const progress = new Progress(ctx.out.streams.stderr, `hashing ${path.basename(file)}`, stat.size, ctx.out.progress);
   let length = 0;
   try {
     for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {

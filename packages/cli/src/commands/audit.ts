@@ -66,7 +66,7 @@ FEED is an http(s) URL or a local path:
   TUF or Bulwark repository   a …/metadata/ URL or folder, a repository folder, or a root.json
   electron-updater            latest.yml, latest-mac.yml, latest-linux.yml
   Sparkle appcast             RSS with the sparkle namespace (appcast.xml)
-  Squirrel.Windows            RELEASES
+  Squirrel.Windows            RELEASES (Velopack: RELEASES-{channel})
   anything else               reported as an unknown feed
 URLs are read with bounds: ${FETCH_LIMITS.maxBytes / 1024 / 1024} MiB per document, ${FETCH_LIMITS.connectTimeoutMs / 1000} s to connect, --timeout in all;
 redirects only to the same host (another host is an error naming it). XML DTDs are refused,

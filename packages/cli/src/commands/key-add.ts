@@ -24,7 +24,7 @@ export const KEY_SOURCE_OPTIONS = [
     name: "offline",
     type: "boolean",
     description:
-      "the private key is held elsewhere: its signatures come through `bulwark sign` and `repo import`; needs --public-key",
+      "root keys only: the private key is held elsewhere, its signatures come through `bulwark repo export`, `bulwark sign` and `bulwark repo import`; needs --public-key",
   },
   {
     name: "public-key",
@@ -128,8 +128,9 @@ root); a delegated role's keys are listed by its delegator.
 The key is generated here and written encrypted (scrypt, AES-256-GCM) to DIR/keys/ (DIR/keys/root/
 for root), with the passphrase from BULWARK_PASSPHRASE_<ROLE> or BULWARK_PASSPHRASE, else a
 prompt; or it is an external signer command (a KMS, an HSM, a hardware key: see
-docs/external-signers.md), tried once on a probe; or an offline key, whose signatures come
-through \`bulwark sign\` and \`bulwark repo import\`. bulwark.json records where the key is.
+docs/external-signers.md), tried once on a probe; or, for root only, an offline key, whose
+signatures come through \`bulwark repo export\`, \`bulwark sign\` and \`bulwark repo import\`
+(every other role signs at publish, so its keys must be here). bulwark.json records where the key is.
 
 Examples:
   bulwark key add ./updates --role targets

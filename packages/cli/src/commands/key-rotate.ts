@@ -10,7 +10,7 @@ export default defineCommand({
   description: `Adds a new key to ROLE and revokes KEYID (a prefix is enough; it may be left out when
 ROLE has one key), as one staged change: the threshold holds throughout. The new key comes
 from the same options as \`bulwark key add\`: generated here (the old key's scheme unless
---scheme says otherwise), an external signer command, or an offline public key.
+--scheme says otherwise), an external signer command, or an offline public key (root only).
 
 A top-level role's rotation changes root: publishing it needs the signatures of the current
 root keys and of the new ones. The old key's file is kept (a revoked root key may still have

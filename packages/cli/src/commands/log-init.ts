@@ -63,7 +63,9 @@ Example:
     ctx.out.line(`Created the log ${origin} in ${dir}.`);
     ctx.out.line(`vkey: ${verifier.vkey}`);
     ctx.out.line("");
-    ctx.out.line(`Serve ${layout.public} at https://${origin}/ (any static server), then append releases with`);
+    ctx.out.line(
+      `Serve ${layout.public} at https://${origin}/ (any static server; \`bulwark serve ${positionals.DIR}\` for development), then append releases with`,
+    );
     ctx.out.line(`  bulwark log append ${positionals.DIR} --entry release.json`);
     return {
       data: {

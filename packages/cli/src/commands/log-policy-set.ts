@@ -12,7 +12,7 @@ import {
 import { defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { describeLogPolicy, logPolicyRows } from "../format/policies.js";
+import { describeLogPolicy, describeUnlogged, logPolicyRows } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
 import { KEEP_ONLINE_KEYS_OPTION, ONLINE_KEYS_HELP, printRotated, rotatedJson } from "./policy-set.js";
@@ -122,7 +122,12 @@ the current and the new root (offline: \`bulwark repo export\`, \`sign\`, \`repo
 stolen targets or online key cannot turn the requirement off or swap the log's key.
 
 With --log-dir, the origin and key come from the log folder, and bulwark.json records the
-folder ("log": {"dir": ...}) for publishing. A witness URL in bulwark.json's "log.witnesses"
+folder ("log": {"dir": ...}) for publishing.
+
+Releases published before the policy have no proof, and clients that trust the new root
+refuse them: this command names them, and the next \`bulwark repo publish\` logs them with
+its own releases (or \`bulwark log backfill DIR\` logs them at once). \`repo status\` lists
+the releases still without a proof. A witness URL in bulwark.json's "log.witnesses"
 ([{"name", "url"}]) overrides the one in root when the publisher reaches it elsewhere.
 
 Data availability: --log-url is where the log's tiles are public. A witness named with
@@ -194,9 +199,14 @@ Examples:
     );
     if (r.log !== undefined) ctx.out.line(`bulwark.json: releases are logged in ${r.log.dir}.`);
     const log_ = r.log ? { log: r.log } : {};
+    if (r.unlogged.length > 0) {
+      ctx.out.warn(
+        `${r.unlogged.length} listed release file(s) have no proof in this log, and every client that trusts the new root refuses them until they are logged: ${describeUnlogged(r.unlogged)}. The next \`bulwark repo publish ${dirArg}\` logs them; \`bulwark log backfill ${dirArg}\` logs them now.`,
+      );
+    }
     if (!r.changed) {
       ctx.out.line(`The next root already ${next ? "has that log policy" : "has no log policy"}: nothing to do.`);
-      return { data: { changed: false, policy: describeLogPolicy(next), ...log_ } };
+      return { data: { changed: false, policy: describeLogPolicy(next), unlogged: r.unlogged, ...log_ } };
     }
     if (next === undefined) ctx.out.line("The next root has no log policy: clients will stop requiring proofs.");
     else {
@@ -218,6 +228,7 @@ Examples:
       data: {
         changed: true,
         policy: describeLogPolicy(next),
+        unlogged: r.unlogged,
         staged: r.staged,
         rotated: rotatedJson(r.rotated),
         ...log_,

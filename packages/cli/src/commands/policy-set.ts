@@ -5,7 +5,7 @@ import type { Key } from "@bulwark/tuf";
 import { type Context, defineCommand } from "../command.js";
 import { CliError, usage } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { policyRows } from "../format/policies.js";
+import { policyRows, unattestedRows } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
 import { parseCount, printNextSteps } from "./key-add.js";
 
@@ -104,6 +104,12 @@ signatures, of the current and the new root (offline: \`bulwark repo export\`, \
 Replacing a builder's key here rotates it out: its attestations stop counting, for releases
 already published too.
 
+Listed releases (in their product's index, not revoked) that the new policy's builders do
+not attest would be refused by every client that trusts the new root: the command refuses
+the change (UNATTESTED_RELEASES, exit 1), naming each. Re-add them with their builders'
+attestations once the policy is staged, or revoke them: give --allow-unattested-existing to
+stage the policy anyway (it warns which releases clients will refuse until then).
+
 ${ONLINE_KEYS_HELP}
 
 Examples:
@@ -124,6 +130,11 @@ Examples:
     },
     { name: "threshold", type: "string", valueName: "K", description: "how many distinct builders must agree" },
     { name: "remove", type: "boolean", description: "remove the policy: attestations become optional" },
+    {
+      name: "allow-unattested-existing",
+      type: "boolean",
+      description: "set it although listed releases lack attestations that satisfy it (clients will refuse them)",
+    },
     KEEP_ONLINE_KEYS_OPTION,
   ],
   async run({ positionals, options }, ctx) {
@@ -146,7 +157,7 @@ Examples:
         };
     const r = await setReleasePolicy(
       dirArg,
-      { product, policy, rotateOnlineKeys: !keepOnlineKeys },
+      { product, policy, rotateOnlineKeys: !keepOnlineKeys, allowUnattestedExisting: options.allowUnattestedExisting },
       publisherOptions(ctx),
     );
     const scope = product ?? "(default)";
@@ -155,6 +166,12 @@ Examples:
       return { data: { scope, changed: false } };
     }
     ctx.out.table(["product", "threshold", "builder", "keys"], policyRows(r.policies));
+    if (r.unattested.length > 0) {
+      ctx.out.warn(
+        `--allow-unattested-existing: every client that trusts the new root refuses these ${r.unattested.length} listed release file(s), which lack attestations that satisfy the policy. Before \`repo publish\`, \`bulwark release add\` each again (same file) with its builders' --attestation files, or revoke it:`,
+      );
+      ctx.out.table(["release", "file", "why"], unattestedRows(r.unattested));
+    }
     printRotated(ctx, r, keepOnlineKeys);
     printNextSteps(ctx, dirArg, r.root);
     return {
@@ -163,6 +180,7 @@ Examples:
         changed: true,
         policy: policy === undefined ? null : releasePolicyToJSON(policy),
         policies: policyToJSON(r.policies),
+        unattested: r.unattested,
         staged: r.staged,
         rotated: rotatedJson(r.rotated),
         ...(r.root === undefined ? {} : { root: r.root }),

@@ -58,6 +58,10 @@ by surprise: re-adding it with other bytes, with files it did not have, or on an
 is refused (the error names the release and what differs) unless --force. Release a new
 version instead.
 
+Each FILE is hashed as it is copied, with progress on a terminal (--progress forces it
+elsewhere, as lines on stderr). Ctrl+C (SIGINT) or SIGTERM stops it with nothing staged
+(exit 130 / 143).
+
 Verified builds: when the root's release policy covers NAME (\`bulwark policy show\`), each FILE
 is refused unless k of the policy's builders attest its sha256, built from --source-digest
 (required then), in the --attestation files (\`bulwark attest\` writes them). The attestations

@@ -3,6 +3,7 @@ import { publish } from "@bulwark/publisher";
 import { describeRemaining } from "@bulwark/tuf";
 import { defineCommand } from "../command.js";
 import { usage } from "../errors.js";
+import { describeUnlogged } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
 import { scanGate, scanOptions } from "../scan-options.js";
 
@@ -18,12 +19,22 @@ With nothing staged it says "nothing to publish" and writes nothing (no new time
 that is \`bulwark repo refresh DIR --force\`). Temporary files left by a killed command
 (*.tmp, staged/targets/.incoming-*) are removed first, and listed.
 
+Ctrl+C (SIGINT) or SIGTERM stops it cleanly at the next safe point (between chunks of a
+release file being copied, between files, waiting on witnesses, just before timestamp.json
+is replaced): the files it had written are removed, public/ is as it was, the releases stay
+staged, and it exits 130 (143 for SIGTERM); entries it had appended to the release log
+stay there, as after a witness failure. Once it has begun replacing timestamp.json it
+finishes, and says so. A second Ctrl+C stops the process at once; the next publish removes
+what that leaves. Large release files show progress on a terminal (--progress elsewhere).
+
 When the root names a transparency log (\`bulwark log policy set\`), every release file of
 the publish is appended to the log folder bulwark.json names (one batch, under its lock),
 the root's witnesses are asked to cosign, and each file's proof is published beside it as
-<file>.tlog-proof. Fewer than K cosignatures fail the publish before anything is written
-(exit 1): the previous state keeps serving; the entries stay in the log, and the next
-publish logs the releases again.
+<file>.tlog-proof. The publish that turns the log on (or changes its policy) also logs the
+listed releases published before it (or whose proof no longer verifies against it) in the
+same batch, and publishes their proofs (see \`bulwark log backfill\`). Fewer than K cosignatures fail the publish before anything is
+written (exit 1): the previous state keeps serving; the entries stay in the log, and the
+next publish logs the releases again.
 
 With --scan, every staged release file is scanned first (\`bulwark scan\`, against the same
 product's previous published release file for the same platform), with --intel and --rules
@@ -67,7 +78,7 @@ Examples:
           ...(options.scanOverride === undefined ? {} : { override: options.scanOverride }),
         }
       : undefined;
-    const { hashedBins, rootNotice, ...report } = await publish(dirArg, {
+    const { hashedBins, rootNotice, interruptedAfterCommit, ...report } = await publish(dirArg, {
       ...publisherOptions(ctx),
       dryRun: options.dryRun,
       newRoot: options.newRoot,
@@ -104,11 +115,19 @@ Examples:
         `Logged ${log.entries} release file(s) in ${log.origin} (entries ${log.firstIndex}..${last}), cosigned by ${log.cosignedBy?.join(", ")}.`,
       );
     }
+    if (log !== undefined && log.backfilled.length > 0) {
+      ctx.out.line(
+        `${log.firstIndex === undefined ? "Would log" : "Logged"} ${log.backfilled.length} release file(s) published earlier without a valid proof, and published their proofs: ${describeUnlogged(log.backfilled)}.`,
+      );
+    }
+    if (interruptedAfterCommit) {
+      ctx.out.warn("interrupted after the new state was committed: publishing was finished, not stopped");
+    }
     ctx.out.note(
       report.dryRun
         ? "dry run: nothing was written"
         : `published ${report.files.length} file(s) to ${path.join(path.resolve(ctx.cwd, dirArg), "public")}`,
     );
-    return { data: report };
+    return { data: interruptedAfterCommit ? { ...report, interruptedAfterCommit } : report };
   },
 });

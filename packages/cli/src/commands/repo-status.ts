@@ -34,7 +34,9 @@ const command = defineCommand({
 row) with its key IDs, threshold, published version, expiry and time left, and whether it has
 staged changes the next \`repo publish\` will sign; then the keys in bulwark.json and where
 their private half is; then the staged targets. Keys and thresholds include staged changes;
-versions and expiry are what clients see now. Reads without taking the repository lock.
+versions and expiry are what clients see now. Under a root that requires a transparency
+log, the listed releases without a valid proof (clients refuse them until they are logged).
+Reads without taking the repository lock.
 
 --json prints:
   { "dir": string, "consistentSnapshot": boolean,
@@ -46,7 +48,8 @@ versions and expiry are what clients see now. Reads without taking the repositor
     "keys": [{ "id", "roles": [string], "scheme", "location": "file"|"command"|"offline",
                "file"?, "present"? (file), "program"? (command) }],
     "stagedTargets": [{ "path", "length", "sha256", "role" }],
-    "pendingRoles": [string] }
+    "pendingRoles": [string],
+    "log"?: { "origin", "unlogged": [{ "name", "version", "path", "proof": "missing"|"invalid" }] } }
 
 Example:
   bulwark repo status ./updates`,
@@ -86,6 +89,16 @@ Example:
       } else {
         ctx.out.line(`  changes to ${pendingRoles.join(", ")}`);
       }
+    }
+    if (status.log !== undefined && status.log.unlogged.length > 0) {
+      ctx.out.line("");
+      ctx.out.line(
+        `Listed releases without a valid proof in ${status.log.origin}: clients refuse them until \`bulwark repo publish ${dirArg}\` or \`bulwark log backfill ${dirArg}\` logs them:`,
+      );
+      ctx.out.table(
+        ["release", "file", "proof"],
+        status.log.unlogged.map((u) => [`${u.name}@${u.version}`, u.path, u.proof]),
+      );
     }
     return { data: status };
   },

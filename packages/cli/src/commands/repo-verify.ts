@@ -202,13 +202,12 @@ Examples:
         { cause },
       );
     }
-    const showProgress = !ctx.out.json && !ctx.out.quiet;
     const walk = await inspectRepository(source, {
       trustedRoot: rootBytes,
       at,
       warnWithin: warnWindow,
       checkTargets: source.local ? !options.skipTargets : options.checkTargets,
-      progress: (label, total) => new Progress(ctx.out.streams.stderr, label, total, showProgress),
+      progress: (label, total) => new Progress(ctx.out.streams.stderr, label, total, ctx.out.progress),
     });
     // What a client checks before it downloads a release, for every release listed.
     const releases = await verifyReleases(source, walk, { trustedRoot: rootBytes, at });

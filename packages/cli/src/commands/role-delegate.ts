@@ -15,9 +15,10 @@ and never cross a "/": "plugins/*" matches plugins/a.tgz, not plugins/x/a.tgz.
 
 The keys are generated here (--key-count, written encrypted to DIR/keys/, passphrase from
 BULWARK_PASSPHRASE_<NAME> or BULWARK_PASSPHRASE, else a prompt), or given as public keys
-(--public-key, repeatable), recorded as offline. The role's metadata must be signed to be
-published: for a role with offline keys, make a signer available first (an external signer
-"command" for the key in bulwark.json; see docs/external-signers.md).
+(--public-key, repeatable), held elsewhere: listed in metadata, with no entry in bulwark.json.
+The role's metadata must be signed to be published: for a role whose keys are held elsewhere,
+make a signer available first (an external signer "command" entry for the key in
+bulwark.json; see docs/external-signers.md).
 
 With --terminating, a lookup that reaches NAME for a path it is trusted for stops there.
 
@@ -95,13 +96,17 @@ Examples:
     );
     ctx.out.table(
       ["key ID", "type", "private key"],
-      r.keys.map((k) => [k.id.slice(0, 16), k.scheme, "file" in k ? k.file : "offline"]),
+      r.keys.map((k) => [k.id.slice(0, 16), k.scheme, k.file ?? "held elsewhere"]),
     );
-    if (r.offline) {
+    if (r.heldElsewhere) {
       ctx.out.line(
-        `${name}'s keys are offline: publishing needs ${threshold} of them to sign ${name}. Give bulwark a signer for them first`,
+        `${name}'s keys are held elsewhere: publishing needs ${threshold} of them to sign ${name}. Give bulwark a signer for them first`,
       );
-      ctx.out.line('(replace "offline": true by "command": "…" in bulwark.json; see docs/external-signers.md).');
+      ctx.out.line(
+        '(add {"id": …, "roles": ["' +
+          name +
+          '"], "scheme": …, "command": "…"} to "keys" in bulwark.json; see docs/external-signers.md).',
+      );
     }
     printNextSteps(ctx, dirArg, r.root);
     return { data: { role: name, delegator, paths, threshold, terminating, keys: r.keys, staged: r.staged } };

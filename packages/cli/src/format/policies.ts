@@ -1,5 +1,6 @@
 /** How the policies in root read on a terminal and in `--json`. */
 import type { ReleasePolicies, ReleasePolicy } from "@bulwark/attest";
+import type { UnattestedRelease, UnloggedRelease } from "@bulwark/publisher";
 import { type LogPolicy, logPolicyToJSON } from "@bulwark/tlog";
 import type { JsonValue } from "@bulwark/tuf";
 
@@ -29,4 +30,16 @@ export function logPolicyRows(policy: LogPolicy): string[][] {
 /** A log policy for `--json`. */
 export function describeLogPolicy(policy: LogPolicy | undefined): JsonValue {
   return policy === undefined ? null : logPolicyToJSON(policy);
+}
+
+/** `app 1.0.0 (app/1.0.0/app-1.0.0.tar.gz), ...`: releases that lack a valid log proof. */
+export function describeUnlogged(releases: readonly UnloggedRelease[]): string {
+  return releases
+    .map((r) => `${r.name} ${r.version} (${r.path}${r.proof === "invalid" ? ": its proof does not verify" : ""})`)
+    .join(", ");
+}
+
+/** Table rows of releases that lack attestations: release, file, why. */
+export function unattestedRows(releases: readonly UnattestedRelease[]): string[][] {
+  return releases.map((r) => [`${r.name}@${r.version}`, r.path, r.reason]);
 }

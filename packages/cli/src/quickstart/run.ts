@@ -1,26 +1,32 @@
 /**
- * The quickstart (`npm start`, `bulwark quickstart`): a narrated tour on embedded defaults,
- * no external services. A vendor repository is created in a temporary folder, demo-app
- * 1.0.0 and 1.1.0 are published and served on 127.0.0.1, an endpoint installs and updates
- * with the client; then an attacker who controls the update server tries three attacks,
- * the vendor revokes 1.1.0 (the kill switch), the transparency scenes show the release log
- * (every release logged and cosigned by two witnesses; an unlogged release refused, a
- * logged secret one reported by the monitor), and the 3CX scenes show verified builds
- * (three builders, 2 of 3 must agree, one compromised). Ends with a summary table.
+ * The quickstart (`npm start`, `bulwark quickstart`): a narrated tour on production
+ * defaults, no external services. A vendor repository is created with a 2-of-3 root whose
+ * keys are then kept apart (offline); every root change is signed there with `repo export`,
+ * `sign` and `repo import`. demo-app 1.0.0 is published and served on 127.0.0.1, endpoints
+ * (each with its agent config, run as `bulwark agent --once`) install it, 1.1.0 goes out as
+ * a staged rollout (50 %, then 100 %); then an attacker who controls the update server
+ * tries three attacks, the vendor revokes 1.1.0 (the kill switch), the transparency scenes
+ * show the release log (every release logged and cosigned by two witnesses; an unlogged
+ * release refused, a logged secret one reported by the monitor), and the 3CX scenes show
+ * verified builds (three builders, 2 of 3 must agree, one compromised). Ends with a
+ * summary table and what to try next; `--keep DIR` leaves the whole world in DIR.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { DirectoryStrategy, UpdateClient, type UpdateOutcome } from "@bulwark/client";
 import { createStaticServer, RepoDir } from "@bulwark/publisher";
-import { BulwarkError, Metadata, PrivateKeySigner, TargetFile } from "@bulwark/tuf";
 import type { Context } from "../command.js";
 import { main } from "../main.js";
 import { cliPassphrase } from "../publisher-options.js";
 import { tarGz } from "./demo-archive.js";
+import { Endpoints } from "./endpoints.js";
+import { forgeRelease } from "./forged-release.js";
+import { type OfflineRootKeys, publishRootChange, takeRootKeysOffline } from "./offline-root.js";
+import { stagedRolloutScene } from "./rollout.js";
 import { type ReleaseLog, setUpReleaseLog, transparencyScenes } from "./transparency.js";
 import { type Expected, type SceneKit, verifiedBuildsScenes } from "./verified-builds.js";
+import { SERVE_URL, whatNext } from "./what-next.js";
+import { LAYOUT, openWorld } from "./world.js";
 
 interface Scene {
   readonly scene: string;
@@ -29,7 +35,11 @@ interface Scene {
   readonly detail: string;
 }
 
-const PASSPHRASE = "quickstart demo passphrase";
+/** The scenes a full tour records; fewer means one did not run. */
+const SCENES = 14;
+
+/** The passphrase of every key in the tour (printed: a kept world needs it). */
+export const PASSPHRASE = "quickstart demo passphrase";
 
 function demoRelease(version: string): Buffer {
   return tarGz({
@@ -39,14 +49,27 @@ function demoRelease(version: string): Buffer {
   });
 }
 
-/** Runs the quickstart, printing as it goes; returns the summary (all as expected → ok). */
-export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes: Scene[] }> {
+/** What the quickstart did: every scene as expected → ok; the world's folder and whether it is kept. */
+export interface QuickstartResult {
+  readonly ok: boolean;
+  readonly scenes: Scene[];
+  readonly world: { readonly dir: string; readonly kept: boolean };
+}
+
+/**
+ * Runs the quickstart, printing as it goes. With `keep`, the world is made in that folder
+ * (missing or empty) and left there; otherwise in a temporary folder removed at the end,
+ * whatever happened.
+ * @throws {CliError} `KEEP_NOT_EMPTY`; any failure to set a scene up.
+ */
+export async function runQuickstart(ctx: Context, options: { keep?: string } = {}): Promise<QuickstartResult> {
   const out = ctx.out;
   const say = (s = "") => out.line(s);
   const step = (s: string) => say(`\n${out.paint(1, `▸ ${s}`)}`);
   const cmd = (argv: string[]) =>
     say(out.paint(2, `  $ bulwark ${argv.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}`));
-  const work = await mkdtemp(path.join(tmpdir(), "bulwark-quickstart-"));
+  const world = await openWorld(ctx.cwd, ctx.env, options.keep);
+  const work = world.dir;
   const scenes: Scene[] = [];
   const record = (scene: string, expected: Scene["expected"], actual: string, detail: string) => {
     scenes.push({ scene, expected, actual, detail });
@@ -54,10 +77,10 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
     say(`  ${good ? out.ok("✔") : out.bad("✘")} ${actual}: ${detail}`);
   };
 
-  // The vendor's commands run in this process, quietly; their --json results narrate.
+  // The vendor's and the endpoints' commands run in this process, quietly, in the world.
   const sink = new Writable({ write: (_c, _e, done) => done() });
   const env = { ...ctx.env, BULWARK_PASSPHRASE: PASSPHRASE };
-  const run = async (argv: string[]) => {
+  const invoke = async (argv: string[], unprinted: readonly string[] = []) => {
     cmd(argv);
     let text = "";
     const capture = new Writable({
@@ -66,77 +89,66 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
         done();
       },
     });
-    const code = await main([...argv, "--json", "--quiet"], {
+    const code = await main([...argv, ...unprinted, "--quiet"], {
       streams: { stdout: capture, stderr: sink },
       env,
       cwd: work,
     });
     return { code, text };
   };
-  const bulwark = async (argv: string[]) => {
-    const { code, text } = await run(argv);
-    if (code !== 0) throw new Error(`bulwark ${argv.join(" ")} failed: ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
-  const runJson = async (argv: string[]) => {
-    const { code, text } = await run(argv);
+  const run = async (argv: string[]) => {
+    const { code, text } = await invoke(argv, ["--json"]);
     return { code, data: JSON.parse(text) as Record<string, unknown> };
   };
+  const bulwark = async (argv: string[]) => {
+    const { code, data } = await run(argv);
+    if (code !== 0) throw new Error(`bulwark ${argv.join(" ")} failed: ${JSON.stringify(data)}`);
+    return data;
+  };
 
-  // Paths relative to the work folder, which is the vendor commands' working directory.
-  const repo = path.join(work, "vendor", "updates");
-  const rel = (p: string) => path.relative(work, p);
-  const mirror = path.join(work, "cdn");
+  // Paths relative to the world, which is the vendor commands' working directory.
+  const repo = LAYOUT.repo;
+  const mirror = path.join(work, LAYOUT.cdn);
   const sync = async () => {
     await rm(mirror, { recursive: true, force: true });
-    await cp(path.join(repo, "public"), mirror, { recursive: true });
+    await cp(path.join(work, repo, "public"), mirror, { recursive: true });
   };
+  const repoDir = () => RepoDir.open(repo, { passphrase: cliPassphrase({ ...ctx, env }), now: ctx.now, cwd: work });
   let server: Awaited<ReturnType<typeof createStaticServer>> | undefined;
   let releaseLog: ReleaseLog | undefined;
+  let endpoints: Endpoints | undefined;
+  let finished = false;
+  let rootVersion = 1;
   try {
-    step("The vendor creates an update repository (TUF metadata, signed; keys encrypted)");
-    // A root key of its own (offline in production), apart from the online keys the
-    // attackers steal; one of each keeps the tour quick.
-    await bulwark(["repo", "init", rel(repo), "--root-keys", "1", "--root-threshold", "1"]);
+    step("The vendor creates an update repository on production defaults (TUF metadata, signed; keys encrypted)");
+    const init = await bulwark(["repo", "init", repo]);
+    const rootRole = (init.roles as Record<string, { threshold: number; keys: unknown[] }> | undefined)?.root;
+    say(
+      `  root is signed by ${rootRole?.threshold ?? "?"} of ${rootRole?.keys?.length ?? "?"} root keys; one key each signs targets, snapshot and timestamp`,
+    );
+    step("The root keys leave the repository machine: they sign only root changes, offline");
+    const offline = { work, say, run, repoDir };
+    const rootKeys: OfflineRootKeys = await takeRootKeysOffline(offline);
+    const publishRoot = () => publishRootChange(offline, rootKeys, repo);
+
     step("The vendor sets up a release transparency log and two independent witnesses");
-    releaseLog = await setUpReleaseLog({ work, repo: rel(repo), run: runJson, say });
-    for (const version of ["1.0.0"]) {
-      const file = path.join(work, "vendor", `demo-app-${version}.tar.gz`);
-      await writeFile(file, demoRelease(version));
-      await bulwark(["release", "add", rel(repo), rel(file), "--name", "demo-app", "--version", version]);
-    }
-    const logged = (await bulwark(["repo", "publish", rel(repo)])).log as { cosignedBy?: string[] } | undefined;
+    releaseLog = await setUpReleaseLog({ work, repo, run, say });
+    const file10 = path.join("vendor", "demo-app-1.0.0.tar.gz");
+    await writeFile(path.join(work, file10), demoRelease("1.0.0"));
+    await bulwark(["release", "add", repo, file10, "--name", "demo-app", "--version", "1.0.0"]);
+    step("The log policy is a root change: the vendor publishes it (and 1.0.0) with the offline root keys");
+    const logged = (await publishRoot()).log as { cosignedBy?: string[] } | undefined;
     say(`  root version 2 requires the log; 1.0.0 is logged, cosigned by ${logged?.cosignedBy?.join(" and ")}`);
     await sync();
     server = await createStaticServer(mirror);
     say(`  the update server (a plain static server, never trusted) listens on ${server.url}`);
-    const root = await readFile(path.join(repo, "public", "metadata", "1.root.json"));
+    const root = await readFile(path.join(work, repo, "public", "metadata", "1.root.json"));
+    endpoints = new Endpoints({ work, root, invoke: (argv) => invoke(argv), say }, server.url);
+    const attempt = (name: string) => (endpoints as Endpoints).attempt(name);
+    const installed = (name: string) => (endpoints as Endpoints).installed(name);
 
-    const endpoint = (name: string) =>
-      new UpdateClient({
-        name: "demo-app",
-        metadataUrl: `${server?.url}metadata/`,
-        targetsUrl: `${server?.url}targets/`,
-        trustedRoot: root,
-        dataDir: path.join(work, name, "data"),
-        install: new DirectoryStrategy(path.join(work, name, "app")),
-        healthCheck: { command: ["sh", "-c", "test -x bin/demo-app && ./bin/demo-app >/dev/null"], timeoutMs: 10_000 },
-        log: (e) => {
-          if (e.event === "release-logged") say(`  log proof checked: ${e.message}`);
-        },
-      });
-    const attempt = async (name: string): Promise<{ outcome?: UpdateOutcome; error?: string }> => {
-      try {
-        return { outcome: await endpoint(name).update() };
-      } catch (error) {
-        const code = error instanceof BulwarkError ? `${error.code}: ` : "";
-        return { error: `${code}${(error as Error).message}` };
-      }
-    };
-    const installed = async (name: string) =>
-      (await readFile(path.join(work, name, "app", "current", "VERSION"), "utf8").catch(() => "nothing")).trim();
-
-    step("An endpoint installs demo-app with the client (verified, unpacked, switched atomically, health-checked)");
+    step("An endpoint installs demo-app with its agent (verified, unpacked, switched atomically, health-checked)");
+    await endpoints.show("endpoint-a");
     const first = await attempt("endpoint-a");
     record(
       "install 1.0.0",
@@ -146,13 +158,25 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
     );
     await attempt("endpoint-b");
 
-    step("The vendor publishes demo-app 1.1.0; the endpoint updates");
+    const kit: SceneKit = {
+      work,
+      repo,
+      step,
+      say,
+      record,
+      run,
+      publishRoot,
+      sync,
+      attempt,
+      installed,
+      repoDir,
+    };
     const oldTimestamp = await readFile(path.join(mirror, "metadata", "timestamp.json"));
-    const file11 = path.join(work, "vendor", "demo-app-1.1.0.tar.gz");
-    await writeFile(file11, demoRelease("1.1.0"));
-    await bulwark(["release", "add", rel(repo), rel(file11), "--name", "demo-app", "--version", "1.1.0"]);
-    await bulwark(["repo", "publish", rel(repo)]);
-    await sync();
+    const file11 = path.join("vendor", "demo-app-1.1.0.tar.gz");
+    await writeFile(path.join(work, file11), demoRelease("1.1.0"));
+    await stagedRolloutScene(kit, endpoints, file11);
+
+    step("endpoint-a checks too, and updates");
     const second = await attempt("endpoint-a");
     record(
       "update to 1.1.0",
@@ -161,11 +185,9 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       second.error ?? `installed ${await installed("endpoint-a")}`,
     );
 
-    step(
-      "An attacker who controls the update server swaps the 1.1.0 bytes (a second endpoint, still on 1.0.0, updates)",
-    );
+    step("An attacker who controls the update server swaps the 1.1.0 bytes (endpoint-b, still on 1.0.0, checks now)");
     const dir11 = path.join(mirror, "targets", "demo-app", "1.1.0");
-    const [name11] = await readdir(dir11);
+    const [name11] = (await readdir(dir11)).filter((f) => f.endsWith(".tar.gz"));
     const genuine = await readFile(path.join(dir11, name11 as string));
     // A trojaned build of the same length: only the signed hashes can tell it apart.
     const trojan = Buffer.alloc(genuine.length);
@@ -199,7 +221,7 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
     await restore();
 
     step("The vendor revokes 1.1.0 (the kill switch, signed); endpoints on it roll back");
-    await bulwark(["release", "revoke", rel(repo), "demo-app@1.1.0", "--reason", "demo: a bad release"]);
+    await bulwark(["release", "revoke", repo, "demo-app@1.1.0", "--reason", "demo: a bad release"]);
     await sync();
     const revoked = await attempt("endpoint-a");
     record(
@@ -209,24 +231,17 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       revoked.error ?? `now running ${await installed("endpoint-a")}`,
     );
 
-    const kit: SceneKit = {
-      work,
-      repo: rel(repo),
-      step,
-      say,
-      record,
-      run: runJson,
-      sync,
-      attempt,
-      installed,
-      repoDir: () => RepoDir.open(repo, { passphrase: cliPassphrase({ ...ctx, env }), now: ctx.now, cwd: work }),
-    };
     await transparencyScenes(kit, releaseLog, { url: server.url, root });
     await verifiedBuildsScenes(kit);
+    rootVersion = (await (await repoDir()).load()).root.signed.version;
+    finished = true;
   } finally {
     await server?.close();
     await releaseLog?.close();
-    await rm(work, { recursive: true, force: true });
+    // A kept world's endpoints follow `bulwark serve`, the update server being gone.
+    if (world.kept) await endpoints?.retarget(SERVE_URL);
+    await world.close();
+    if (world.kept && !finished) say(`\nThe world is kept in ${world.dir}, as far as the tour got.`);
   }
 
   step("Summary");
@@ -241,51 +256,13 @@ export async function runQuickstart(ctx: Context): Promise<{ ok: boolean; scenes
       s.detail.length > 70 ? `${s.detail.slice(0, 69)}…` : s.detail,
     ]),
   );
-  const ok = scenes.length === 13 && scenes.every((s) => s.actual === s.expected);
+  const ok = scenes.length === SCENES && scenes.every((s) => s.actual === s.expected);
   say(
     ok
       ? `\n${out.ok("Every attack was refused or reported, and every update verified.")}`
       : `\n${out.bad("Something did not go as expected.")}`,
   );
-  return { ok, scenes };
-}
-
-/**
- * The attacker's forgery: a new targets version listing `version`, a snapshot and a
- * timestamp that point at it, all signed with a key the attacker made. Returns a function
- * that restores the mirror.
- */
-async function forgeRelease(mirror: string, version: string): Promise<() => Promise<void>> {
-  const meta = path.join(mirror, "metadata");
-  const saved = new Map<string, Buffer>();
-  for (const f of await readdir(meta)) saved.set(f, await readFile(path.join(meta, f)));
-  const attacker = PrivateKeySigner.generate();
-  const timestamp = Metadata.fromBytes(saved.get("timestamp.json") as Buffer, "timestamp");
-  const snapshot = Metadata.fromBytes(
-    saved.get(`${timestamp.signed.snapshotMeta.version}.snapshot.json`) as Buffer,
-    "snapshot",
-  );
-  const targetsVersion = snapshot.signed.meta.get("targets.json")?.version ?? 1;
-  const targets = Metadata.fromBytes(saved.get(`${targetsVersion}.targets.json`) as Buffer, "targets");
-  const evil = TargetFile.fromData(`demo-app/${version}/demo-app-${version}.tar.gz`, Buffer.from("evil"));
-  evil.custom = { bulwark: { name: "demo-app", version, channel: "stable" } };
-  targets.signed.addTarget(evil);
-  targets.signed.version += 1;
-  await targets.sign(attacker, { append: false });
-  const targetsBytes = targets.toCanonicalLayoutBytes();
-  snapshot.signed.meta.set("targets.json", new (await import("@bulwark/tuf")).MetaFile(targets.signed.version));
-  snapshot.signed.version += 1;
-  await snapshot.sign(attacker, { append: false });
-  timestamp.signed.snapshotMeta = new (await import("@bulwark/tuf")).MetaFile(snapshot.signed.version);
-  timestamp.signed.version += 1;
-  await timestamp.sign(attacker, { append: false });
-  await writeFile(path.join(meta, `${targets.signed.version}.targets.json`), targetsBytes);
-  await writeFile(path.join(meta, `${snapshot.signed.version}.snapshot.json`), snapshot.toCanonicalLayoutBytes());
-  await writeFile(path.join(meta, "timestamp.json"), timestamp.toCanonicalLayoutBytes());
-  await mkdir(path.join(mirror, "targets", "demo-app", version), { recursive: true });
-  return async () => {
-    await rm(path.join(meta, `${targets.signed.version}.targets.json`), { force: true });
-    await rm(path.join(meta, `${snapshot.signed.version}.snapshot.json`), { force: true });
-    await writeFile(path.join(meta, "timestamp.json"), saved.get("timestamp.json") as Buffer);
-  };
+  step("What next");
+  for (const line of whatNext(world, PASSPHRASE, rootVersion + 1)) say(line ? `  ${line}` : "");
+  return { ok, scenes, world: { dir: world.dir, kept: world.kept } };
 }

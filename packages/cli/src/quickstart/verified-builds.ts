@@ -15,7 +15,7 @@ import { tarGz } from "./demo-archive.js";
 import { listWithStolenKeys } from "./stolen-keys.js";
 
 /** What a scene of the summary table expected to happen. */
-export type Expected = "accepted" | "refused" | "rolled back" | "consistent" | "reported";
+export type Expected = "accepted" | "refused" | "rolled back" | "consistent" | "reported" | "staged";
 
 /** What the quickstart gives a scene: narration, the vendor's commands, endpoints. */
 export interface SceneKit {
@@ -28,6 +28,8 @@ export interface SceneKit {
   record(scene: string, expected: Expected, actual: string, detail: string): void;
   /** Runs `bulwark argv --json --quiet` (printed as a command line); the exit code and JSON output. */
   run(argv: string[]): Promise<{ code: number; data: Record<string, unknown> }>;
+  /** Publishes a staged root change, signed offline by 2 of the 3 root keys; the publish's report. */
+  publishRoot(): Promise<Record<string, unknown>>;
   /** Copies the repository's public/ to what the update server serves. */
   sync(): Promise<void>;
   /** One update cycle of an endpoint. */
@@ -60,8 +62,8 @@ const short = (text: string) => text.replace(/https:\/\/builder-([a-c])\.example
 function verdict(message: string): string {
   const agreed = /agreed: ([^;]*)/.exec(message)?.[1] ?? "?";
   const disagreed = [...message.matchAll(/https:\/\/builder-([a-c])\.example \(/g)].map((m) => m[1]?.toUpperCase());
-  const others = disagreed.length > 0 ? `; ${disagreed.join(", ")} disagree` : "";
-  return `only ${short(agreed)} attests it${others}`;
+  const others = disagreed.length > 0 ? `; ${disagreed.join(", ")} disagree${disagreed.length === 1 ? "s" : ""}` : "";
+  return agreed === "none" ? `no builder attests it${others}` : `only ${short(agreed)} attests it${others}`;
 }
 
 /** Three builders, a 2-of-3 policy in root, C compromised: the scenes, recorded on `kit`. */
@@ -80,13 +82,19 @@ export async function verifiedBuildsScenes(kit: SceneKit): Promise<void> {
     await must(["attest", "keygen", "--out", dir(`${name.toLowerCase()}.pem`)]);
     policy.push("--builder", `${builderId(name)}=${dir(`${name.toLowerCase()}.pub.json`)}`);
   }
-  await must(policy);
-  const published = await must(["repo", "publish", kit.repo]);
+  // The earlier demo-app releases were never attested: `policy set` names them and refuses
+  // unless told that clients trusting the new root may refuse them.
+  const set = await must([...policy, "--allow-unattested-existing"]);
+  const unattested = (set.unattested as Array<{ version: string }> | undefined) ?? [];
+  if (unattested.length > 0) {
+    kit.say(
+      `  demo-app ${unattested.map((u) => u.version).join(", ")} came before any builder: clients under the new root refuse them (--allow-unattested-existing)`,
+    );
+  }
+  const published = await kit.publishRoot();
   await kit.sync();
   const rootVersion = (published.versions as Record<string, number> | undefined)?.root;
-  kit.say(
-    `  the policy is part of root version ${rootVersion}: only the root key (offline in production) can change it`,
-  );
+  kit.say(`  the policy is part of root version ${rootVersion}: only the offline root keys can change it`);
 
   kit.step(
     `Each builder checks out ${SOURCE.slice(0, 17)}… and builds ${PRODUCT} ${VERSION}; C's build machine is compromised`,

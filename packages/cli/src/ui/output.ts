@@ -3,6 +3,7 @@
  * JSON document with `--json`), progress and notes on stderr, colour only on a terminal.
  */
 import { painter, textTable } from "@bulwark/audit";
+import type { ProgressMode } from "./progress.js";
 
 export interface OutputStreams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -15,14 +16,17 @@ export class Output {
 
   constructor(
     readonly streams: OutputStreams,
-    options: { json: boolean; color?: boolean; quiet?: boolean },
+    options: { json: boolean; color?: boolean; quiet?: boolean; progress?: ProgressMode },
   ) {
     this.json = options.json;
     this.color = options.color ?? (streams.stdout.isTTY === true && !("NO_COLOR" in process.env));
     this.quiet = options.quiet ?? false;
+    this.progress = options.progress ?? "off";
   }
 
   readonly quiet: boolean;
+  /** How progress is shown on stderr this run (see ui/progress.ts). */
+  readonly progress: ProgressMode;
 
   /** A line of the human-readable result (suppressed with `--json`). */
   line(text = ""): void {

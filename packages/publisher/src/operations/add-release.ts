@@ -237,71 +237,79 @@ export async function addRelease(dir: string, options: AddReleaseOptions): Promi
     const bundles: StagedTarget[] = [];
     const counted = new Set<string>();
     const unusedBecause = new Map<string, string>();
-    for (const [i, { file }] of options.files.entries()) {
-      const targetPath = release.targetPaths[i] as string;
-      const { length, sha256 } = await repoDir.stageFile(path.resolve(cwd, file));
-      const role = repo.roleForTarget(targetPath);
-      const existing = repo.targets(role).signed.targets.get(targetPath);
-      const asked = { targetPath, sha256, published: existing?.hashes.get("sha256") };
-      refuseRepublish(published, { name, version, channel }, asked);
-      if (!options.force && existing !== undefined && existing.hashes.get("sha256") !== sha256) {
-        throw new PublisherError(
-          PUBLISHER_ERRORS.ALREADY_RELEASED,
-          `${targetPath} is already released with other bytes`,
-          {
-            hint: "release a new version instead of replacing one",
-          },
-        );
-      }
-      // The quorum is checked before the file is listed: a refused file is never listed.
-      const attested =
-        policy === undefined
-          ? undefined
-          : await attestRelease(
-              repoDir,
-              repo,
-              { policy, source: options.source, version },
-              targetPath,
-              sha256,
-              attestations,
-            );
-      // The staged copy is measured: the bytes that are listed, not a file that may change meanwhile.
-      const size = await unpackedSize(path.join(repoDir.paths.stagedTargets, sha256));
-      const target = new TargetFile(targetPath, length, new Map([["sha256", sha256]]));
-      writeReleaseMetadata(target, {
-        name,
-        version,
-        channel,
-        released,
-        platform,
-        source: options.source === undefined ? undefined : formatSourceDigest(options.source),
-        attestations: attested === undefined ? undefined : [attested.bundle.path],
-        unpacked: size.unpacked,
-      });
-      repo.addTarget(target, role);
-      files.push({
-        path: targetPath,
-        sha256,
-        length,
-        role,
-        ...(attested === undefined ? {} : { attestedBy: attested.quorum.result.agreeing }),
-        ...size,
-      });
-      if (attested !== undefined) {
-        bundles.push(attested.bundle);
-        for (const a of attested.quorum.counted) counted.add(a.label);
-        for (const u of attested.quorum.unused) unusedBecause.set(u.label, u.reason);
-      }
-    }
     const onPlatform = platform ? { platform } : {};
-    const index = await updateIndex(
-      repoDir,
-      repo,
-      name,
-      files.map((t) => ({ version, channel, target: t.path, ...onPlatform })),
-    );
-    const added = files.map(({ path, sha256, length }) => ({ path, sha256, length }));
-    await repoDir.stage(repo, [...added, ...bundles, index]);
+    // A refusal or an interrupt part-way leaves nothing staged behind.
+    const newlyStaged: string[] = [];
+    try {
+      for (const [i, { file }] of options.files.entries()) {
+        const targetPath = release.targetPaths[i] as string;
+        const { length, sha256, created } = await repoDir.stageFile(path.resolve(cwd, file));
+        if (created) newlyStaged.push(sha256);
+        const role = repo.roleForTarget(targetPath);
+        const existing = repo.targets(role).signed.targets.get(targetPath);
+        const asked = { targetPath, sha256, published: existing?.hashes.get("sha256") };
+        refuseRepublish(published, { name, version, channel }, asked);
+        if (!options.force && existing !== undefined && existing.hashes.get("sha256") !== sha256) {
+          throw new PublisherError(
+            PUBLISHER_ERRORS.ALREADY_RELEASED,
+            `${targetPath} is already released with other bytes`,
+            {
+              hint: "release a new version instead of replacing one",
+            },
+          );
+        }
+        // The quorum is checked before the file is listed: a refused file is never listed.
+        const attested =
+          policy === undefined
+            ? undefined
+            : await attestRelease(
+                repoDir,
+                repo,
+                { policy, source: options.source, version },
+                targetPath,
+                sha256,
+                attestations,
+              );
+        // The staged copy is measured: the bytes that are listed, not a file that may change meanwhile.
+        const size = await unpackedSize(path.join(repoDir.paths.stagedTargets, sha256));
+        const target = new TargetFile(targetPath, length, new Map([["sha256", sha256]]));
+        writeReleaseMetadata(target, {
+          name,
+          version,
+          channel,
+          released,
+          platform,
+          source: options.source === undefined ? undefined : formatSourceDigest(options.source),
+          attestations: attested === undefined ? undefined : [attested.bundle.path],
+          unpacked: size.unpacked,
+        });
+        repo.addTarget(target, role);
+        files.push({
+          path: targetPath,
+          sha256,
+          length,
+          role,
+          ...(attested === undefined ? {} : { attestedBy: attested.quorum.result.agreeing }),
+          ...size,
+        });
+        if (attested !== undefined) {
+          bundles.push(attested.bundle);
+          for (const a of attested.quorum.counted) counted.add(a.label);
+          for (const u of attested.quorum.unused) unusedBecause.set(u.label, u.reason);
+        }
+      }
+      const index = await updateIndex(
+        repoDir,
+        repo,
+        name,
+        files.map((t) => ({ version, channel, target: t.path, ...onPlatform })),
+      );
+      const added = files.map(({ path, sha256, length }) => ({ path, sha256, length }));
+      await repoDir.stage(repo, [...added, ...bundles, index]);
+    } catch (error) {
+      await repoDir.dropUnlisted(newlyStaged);
+      throw error;
+    }
     const unused = attestations
       .filter((a) => !counted.has(a.label))
       .map((a) => {

@@ -7,7 +7,7 @@ import { type SignatureScheme, SUPPORTED_SCHEMES, TOP_LEVEL_ROLE_NAMES, UsageErr
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
 import type { KeyEntry } from "../store/config.js";
-import { type KeySource, type NewKey, withKeyEntry } from "../store/keystore.js";
+import { type KeySource, type NewKey, readPublicKeyFile, withKeyEntry } from "../store/keystore.js";
 import type { RepoDir } from "../store/repo-dir.js";
 import { withRepository } from "./open.js";
 import {
@@ -223,6 +223,14 @@ export async function setRoleThreshold(
   });
 }
 
+/** A new delegated role's key: `file` when it was generated here, none when another party holds it. */
+export interface DelegatedKey {
+  readonly id: string;
+  readonly roles: readonly string[];
+  readonly scheme: SignatureScheme;
+  readonly file?: string;
+}
+
 /** Role names Bulwark creates: safe as file names on every system, and never a top-level name. */
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -251,7 +259,12 @@ export async function delegateRole(
   delegation: Delegation,
   options: PublisherOptions = {},
 ): Promise<
-  StagedChange & { readonly delegator: string; readonly keys: readonly KeyEntry[]; readonly offline: boolean }
+  StagedChange & {
+    readonly delegator: string;
+    readonly keys: readonly DelegatedKey[];
+    /** Whether the keys are held elsewhere (given as public keys): no signer for them is here yet. */
+    readonly heldElsewhere: boolean;
+  }
 > {
   const { name, paths, threshold } = delegation;
   const delegator = delegation.delegator ?? "targets";
@@ -280,18 +293,33 @@ export async function delegateRole(
     if (repo.targetsRoleNames().includes(name)) {
       throw new PublisherError(PUBLISHER_ERRORS.ROLE_EXISTS, `a role named ${JSON.stringify(name)} already exists`);
     }
-    const store = repoDir.keyStore(() => repo);
-    const keys: NewKey[] = [];
     const spec = delegation.keys;
+    const keys: DelegatedKey[] = [];
+    const roleKeys: Array<Pick<NewKey, "keyId" | "publicKey">> = [];
+    let entries = repoDir.config.keys;
     if ("publicKeyFiles" in spec) {
-      for (const file of spec.publicKeyFiles)
-        keys.push(await store.createKey(name, { offline: true, publicKeyFile: file }));
-      if (new Set(keys.map((k) => k.keyId)).size !== keys.length) {
+      // Held by another party: listed in metadata, with no bulwark.json entry until a signer is here.
+      for (const file of spec.publicKeyFiles) {
+        const { keyId, publicKey, scheme } = await readPublicKeyFile(file);
+        roleKeys.push({ keyId, publicKey });
+        keys.push({ id: keyId, roles: [name], scheme });
+      }
+      if (new Set(keys.map((k) => k.id)).size !== keys.length) {
         throw new PublisherError(PUBLISHER_ERRORS.KEY_IN_ROLE, "the same --public-key is given twice");
       }
     } else {
+      const store = repoDir.keyStore(() => repo);
       for (let i = 0; i < spec.count; i++) {
-        keys.push(await store.createKey(name, { generate: spec.generate, keyDir: repoDir.paths.keys }));
+        const key = await store.createKey(name, { generate: spec.generate, keyDir: repoDir.paths.keys });
+        roleKeys.push(key);
+        const { entry } = key;
+        keys.push({
+          id: entry.id,
+          roles: entry.roles,
+          scheme: entry.scheme,
+          ...("file" in entry ? { file: entry.file } : {}),
+        });
+        entries = withKeyEntry(entries, key.entry);
       }
     }
     repo.delegate(delegator, {
@@ -299,16 +327,14 @@ export async function delegateRole(
       paths: [...paths],
       threshold,
       terminating: delegation.terminating === true,
-      keys,
+      keys: roleKeys,
     });
-    let entries = repoDir.config.keys;
-    for (const k of keys) entries = withKeyEntry(entries, k.entry);
     await repoDir.saveConfig({ ...repoDir.config, keys: entries });
     return {
       ...(await staged(repoDir, repo)),
       delegator,
-      keys: keys.map((k) => k.entry),
-      offline: "publicKeyFiles" in spec,
+      keys,
+      heldElsewhere: "publicKeyFiles" in spec,
     };
   });
 }

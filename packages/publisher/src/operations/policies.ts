@@ -23,10 +23,12 @@ import {
 } from "@bulwark/attest";
 import { type LogPolicy, logPolicyJson, logPolicyJsonIn, writeLogPolicy } from "@bulwark/tlog";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
 import type { PublisherOptions } from "../options.js";
 import { checkIndependent } from "../release-policy.js";
 import type { LogConfig } from "../store/config.js";
 import type { RepoDir } from "../store/repo-dir.js";
+import { type UnattestedRelease, unattestedReleases } from "../verified-builds.js";
 import { type RotatedKey, rotateKeyIn, type StagedChange } from "./keys.js";
 import { withRepository } from "./open.js";
 import { keysOfRole, rootStatus } from "./roles.js";
@@ -117,9 +119,14 @@ export async function setReleasePolicy(
   change: {
     readonly product?: string | undefined;
     readonly policy: ReleasePolicy | undefined;
+    /**
+     * Set the policy even though listed releases lack attestations that satisfy it (they
+     * are reported in `unattested`: clients trusting the new root refuse them).
+     */
+    readonly allowUnattestedExisting?: boolean | undefined;
   } & OnlineKeysOption,
   options: PublisherOptions = {},
-): Promise<PolicyChange<{ readonly policies: ReleasePolicies }>> {
+): Promise<PolicyChange<{ readonly policies: ReleasePolicies; readonly unattested: readonly UnattestedRelease[] }>> {
   const { product, policy } = change;
   return withRepository(dir, options, async (repoDir, repo) => {
     const before = releasePoliciesOf(repo.root.signed) ?? NO_POLICIES;
@@ -132,14 +139,26 @@ export async function setReleasePolicy(
       product === undefined ? { products, default: policy } : { products, default: before.default };
     checkIndependent(repo.root.signed, policy?.builders ?? []);
     if (releasePoliciesJson(next) === releasePoliciesJsonIn(repo.root.signed))
-      return { changed: false, rotated: [], policies: next };
+      return { changed: false, rotated: [], policies: next, unattested: [] };
+    // The releases endpoints are offered must stay installable under the new policy.
+    const governed = (p: string, of: ReleasePolicies) => of.products.get(p) ?? of.default;
+    const unattested = await unattestedReleases(repoDir, repo, next, (p) => governed(p, next) !== governed(p, before));
+    if (unattested.length > 0 && change.allowUnattestedExisting !== true) {
+      throw new PublisherError(
+        PUBLISHER_ERRORS.UNATTESTED_RELEASES,
+        `${unattested.length} listed release file(s) lack attestations that satisfy the new policy, and every client that trusts the new root would refuse them: ${unattested.map((u) => `${u.name} ${u.version} (${u.path}: ${u.reason})`).join("; ")}`,
+        {
+          hint: "set the policy with --allow-unattested-existing, then, before publishing, `bulwark release add` each of them again (same file) with its builders' --attestation files, or revoke them with `bulwark release revoke`",
+        },
+      );
+    }
     try {
       writeReleasePolicies(repo.rotateRoot(), next);
     } catch (error) {
       if (!(error instanceof AttestError)) throw error;
       throw new PublisherError(PUBLISHER_ERRORS.BAD_POLICY, error.message, { cause: error });
     }
-    return { ...(await stageRoot(repoDir, repo, change)), policies: next };
+    return { ...(await stageRoot(repoDir, repo, change)), policies: next, unattested };
   });
 }
 
@@ -153,7 +172,14 @@ export async function setLogPolicy(
   dir: string,
   change: { readonly policy: LogPolicy | undefined; readonly logDir?: string | undefined } & OnlineKeysOption,
   options: PublisherOptions = {},
-): Promise<PolicyChange<{ readonly log?: LogConfig; readonly logConfigured: boolean }>> {
+): Promise<
+  PolicyChange<{
+    readonly log?: LogConfig;
+    readonly logConfigured: boolean;
+    /** Listed, published releases without a proof that satisfies the policy: the next publish logs them. */
+    readonly unlogged: readonly UnloggedRelease[];
+  }>
+> {
   const { policy, logDir } = change;
   return withRepository(dir, options, async (repoDir, repo) => {
     let log: LogConfig | undefined;
@@ -164,7 +190,8 @@ export async function setLogPolicy(
         await repoDir.saveConfig({ ...repoDir.config, log });
       }
     }
-    const recorded = { ...(log ? { log } : {}), logConfigured: repoDir.config.log !== undefined };
+    const unlogged = policy === undefined ? [] : await unloggedReleases(repoDir, repo, policy);
+    const recorded = { ...(log ? { log } : {}), logConfigured: repoDir.config.log !== undefined, unlogged };
     if (logPolicyJson(policy) === logPolicyJsonIn(repo.root.signed))
       return { changed: false, rotated: [], ...recorded };
     writeLogPolicy(repo.rotateRoot(), policy);

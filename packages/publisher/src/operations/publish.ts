@@ -2,6 +2,7 @@
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { PublisherOptions } from "../options.js";
 import { autoHashedBins } from "../store/bins.js";
+import { interruptError, isInterrupt } from "../store/interrupt.js";
 import { ROOT_NOTICE_SECONDS } from "../store/refresh-window.js";
 import type { PublishReport } from "../store/repo-dir.js";
 import { removeStrays } from "../store/strays.js";
@@ -41,6 +42,8 @@ export interface PublishResult extends PublishReport {
   readonly removedStrays: readonly string[];
   /** What the release gate decided, with {@link PublishOptions.gate}. */
   readonly gate?: readonly GateDecision[];
+  /** True when the signal was aborted after the commit point: the publish finished. */
+  readonly interruptedAfterCommit: boolean;
 }
 
 /**
@@ -50,7 +53,12 @@ export interface PublishResult extends PublishReport {
  * With nothing staged it signs and writes nothing (`nothingToPublish`): a new timestamp for
  * its own sake is `bulwark repo refresh --force`. Temporary files left by a killed command
  * are removed first (`removedStrays`).
- * @throws {PublisherError} `ROOT_EXPIRED` under an expired root with no new one staged;
+ *
+ * `options.signal` stops it at the next safe point (between chunks of a release file being
+ * copied, between files, waiting on witnesses, just before timestamp.json is replaced): it
+ * then throws `INTERRUPTED`, having put public/ back as it was and kept staged/ for the next
+ * publish. Aborted after that point, it finishes and says so (`interruptedAfterCommit`).
+ * @throws {PublisherError} `INTERRUPTED`; `ROOT_EXPIRED` under an expired root with no new one staged;
  *   `LOCKED`, the key store's errors; `SIGNERS_MISSING` / `ROOT_SIGNATURES_NEEDED` from
  *   @bulwark/tuf when a threshold cannot be met here; the release log's errors;
  *   `RELEASE_GATE_REFUSED` when the gate refused a release file and there is no override.
@@ -77,13 +85,27 @@ export async function publish(dir: string, options: PublishOptions = {}): Promis
       left < ROOT_NOTICE_SECONDS * 1000 ? { rootNotice: { version: root.version, expiresInMs: left } } : {};
     const bins = await autoHashedBins(repoDir, repo);
     if (repo.pendingRoles().length === 0 && (await repoDir.stagedState()).added.length === 0) {
-      return { dryRun, nothingToPublish: true, removedStrays, files: [], targets: 0, versions: {}, ...notice };
+      return {
+        dryRun,
+        nothingToPublish: true,
+        removedStrays,
+        interruptedAfterCommit: false,
+        files: [],
+        targets: 0,
+        versions: {},
+        ...notice,
+      };
     }
     const gate = options.gate === undefined ? undefined : await runGate(repoDir, repo, options.gate, dryRun);
-    const report = await repoDir.publish(repo, { dryRun });
+    const signal = options.signal;
+    const report = await repoDir.publish(repo, { dryRun }).catch((error: unknown) => {
+      // Whatever stopped on the abort (a witness request, a copy) stopped before the commit.
+      throw signal?.aborted && !isInterrupt(error) ? interruptError("publishing", signal, error) : error;
+    });
     return {
       dryRun,
       nothingToPublish: false,
+      interruptedAfterCommit: !dryRun && signal?.aborted === true,
       removedStrays,
       ...report,
       ...(gate === undefined ? {} : { gate }),

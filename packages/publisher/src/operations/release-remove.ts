@@ -7,11 +7,11 @@
 import { formatReleaseIndex, indexPath, releaseOf } from "@bulwark/client";
 import { TargetFile } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import { targetFileState } from "../listed-releases.js";
 import type { PublisherOptions } from "../options.js";
 import { readIndex, releaseTargets } from "../releases.js";
 import type { StagedTarget } from "../store/repo-dir.js";
 import { withRepository } from "./open.js";
-import { targetFileState } from "./releases-list.js";
 
 /** What {@link removeRelease} unstaged. */
 export interface RemovedRelease {

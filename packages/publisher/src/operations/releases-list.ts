@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { compareSemver, parseSemver, releaseOf } from "@bulwark/client";
 import { releaseProofPath } from "@bulwark/tlog";
-import { hashPrefixedPath, type Repository, type TargetFile } from "@bulwark/tuf";
+import { allTargets, targetFileState } from "../listed-releases.js";
 import type { PublisherOptions } from "../options.js";
 import { RepoDir } from "../store/repo-dir.js";
 
@@ -32,34 +32,6 @@ export interface ReleaseListing {
   readonly logged: boolean;
   /** `staged`: waits for the next `repo publish`; `published`: clients can see it. */
   readonly state: "staged" | "published";
-}
-
-/** Where a target's file is: published in public/targets, staged, or missing. */
-export function targetFileState(
-  repoDir: RepoDir,
-  consistent: boolean,
-  target: Pick<TargetFile, "path" | "hashes">,
-): "published" | "staged" | undefined {
-  const sha256 = target.hashes.get("sha256") ?? "";
-  const name = consistent ? hashPrefixedPath(target.path, sha256) : target.path;
-  if (existsSync(path.join(repoDir.paths.targets, ...name.split("/")))) return "published";
-  if (existsSync(path.join(repoDir.paths.stagedTargets, sha256))) return "staged";
-  return undefined;
-}
-
-/** Every target of every targets role in the working state, each once. */
-function allTargets(repo: Repository): TargetFile[] {
-  const out = new Map<string, TargetFile>();
-  for (const role of repo.targetsRoleNames()) {
-    let targets: ReadonlyMap<string, TargetFile>;
-    try {
-      targets = repo.targets(role).signed.targets;
-    } catch {
-      continue; // a role snapshot names that is no longer delegated
-    }
-    for (const [p, t] of targets) if (!out.has(p)) out.set(p, t);
-  }
-  return [...out.values()];
 }
 
 /** Name ascending, then newest version first, then target path. */

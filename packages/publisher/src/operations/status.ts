@@ -2,16 +2,21 @@
  * A repository's state at a glance, as `repo status` (and a dashboard) shows it: each role
  * with its keys, threshold, published version, expiry and whether the next publish signs it;
  * the keys in bulwark.json and where their private halves are; the staged targets. Keys and
- * thresholds include staged changes; versions and expiry are what clients see now. Reads
- * without taking the repository lock.
+ * thresholds include staged changes; versions and expiry are what clients see now. Under a
+ * log policy, the releases clients refuse for want of a proof. Reads without taking the
+ * repository lock.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { LogPolicy } from "@bulwark/tlog";
 import { encodeName, Metadata, type Repository, type Targets } from "@bulwark/tuf";
+import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
 import type { PublisherOptions } from "../options.js";
 import type { RepoConfig } from "../store/config.js";
 import { type RefreshKind, refreshWindow } from "../store/refresh-window.js";
 import { RepoDir } from "../store/repo-dir.js";
+import { logPolicyIn } from "../transparency-policy.js";
 
 /** One row of the roles table; a set of hashed bins is one row. */
 export interface RoleRow {
@@ -64,7 +69,8 @@ class StatusReader {
     if (!this.pending.has(name)) {
       try {
         return this.repo.targets(name);
-      } catch {
+      } catch (error) {
+        if (isCorrupt(error)) throw error;
         return undefined;
       }
     }
@@ -122,7 +128,8 @@ class StatusReader {
     let md: Metadata<Targets>;
     try {
       md = this.repo.targets(delegator);
-    } catch {
+    } catch (error) {
+      if (isCorrupt(error)) throw error;
       return;
     }
     const d = md.signed.delegations;
@@ -188,6 +195,12 @@ export interface RepositoryStatus {
   readonly stagedTargets: StagedTargetStatus[];
   /** Roles with changes the next publish signs. */
   readonly pendingRoles: string[];
+  /**
+   * Set when the root the next publish signs requires a transparency log: its origin, and
+   * the listed, published releases without a proof that satisfies it (clients refuse them
+   * until the next `repo publish` or `bulwark log backfill` logs them).
+   */
+  readonly log?: { readonly origin: string; readonly unlogged: readonly UnloggedRelease[] };
 }
 
 /**
@@ -201,6 +214,11 @@ export async function repositoryStatus(dir: string, options: PublisherOptions = 
   reader.topLevel();
   reader.delegations();
   const staged = await repoDir.stagedState();
+  const policy = readableLogPolicy(repo);
+  const log =
+    policy === undefined
+      ? undefined
+      : { origin: policy.origin, unlogged: await unloggedReleases(repoDir, repo, policy) };
   return {
     dir: repoDir.dir,
     consistentSnapshot: repo.root.signed.consistentSnapshot === true,
@@ -218,7 +236,13 @@ export async function repositoryStatus(dir: string, options: PublisherOptions = 
       role: safeRole(repo, t.path),
     })),
     pendingRoles: repo.pendingRoles(),
+    ...(log === undefined ? {} : { log }),
   };
+}
+
+/** A corrupt file is reported, never shown as a role that is not there. */
+function isCorrupt(error: unknown): boolean {
+  return error instanceof PublisherError && error.code === PUBLISHER_ERRORS.CORRUPT_FILE;
 }
 
 function safeRole(repo: Repository, targetPath: string): string {
@@ -226,5 +250,15 @@ function safeRole(repo: Repository, targetPath: string): string {
     return repo.roleForTarget(targetPath);
   } catch {
     return "targets";
+  }
+}
+
+/** The log policy of the root the next publish signs; undefined when it has none or it does not parse (status still shows the rest). */
+function readableLogPolicy(repo: Repository): LogPolicy | undefined {
+  try {
+    return logPolicyIn(repo.root.signed);
+  } catch (error) {
+    if (error instanceof PublisherError && error.code === PUBLISHER_ERRORS.BAD_LOG_POLICY) return undefined;
+    throw error;
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A static HTTP server for a repository's public tree (`metadata/`, `targets/`): for
- * development, demos and tests, and the reference for how a CDN or web server should serve
- * one. The server is never trusted by clients (every byte is verified against signed
+ * A static HTTP server for a repository's public tree (`metadata/`, `targets/`), or a
+ * transparency log's (`checkpoint`, `tile/`): for development, demos and tests, and the
+ * reference for how a CDN or web server should serve one. The server is never trusted by clients (every byte is verified against signed
  * metadata), so what matters here is that it never serves anything outside its root and
  * that caches never pin a file that changes in place:
  *
@@ -10,6 +10,8 @@
  * - versioned metadata (`metadata/N.role.json`) and hash-prefixed targets
  *   (`targets/**\/<sha256 or sha512 hex>.<name>`) never change under their name:
  *   `Cache-Control: public, max-age=31536000, immutable`.
+ * - a transparency log's tiles (`tile/**`, c2sp.org/tlog-tiles) never change under their
+ *   name either: immutable; its `checkpoint` changes in place: `no-cache`.
  * - 404s are `no-cache` too: a cached 404 for `metadata/N.root.json` would hide a root
  *   rotation from every client behind that cache.
  *
@@ -19,7 +21,18 @@
  * place at the same size within one mtime tick would keep its ETag, which is why a CDN
  * fronting several origins should use a content hash instead.
  */
-import { constants, promises as fs } from "node:fs";
+import {
+  type BigIntStats,
+  closeSync,
+  constants,
+  createReadStream,
+  promises as fs,
+  fstatSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -93,6 +106,9 @@ export function cacheControlFor(relPath: string): string {
   const name = segments.at(-1) ?? "";
   if (segments[0] === "metadata" && segments.length === 2 && VERSIONED_METADATA.test(name)) return CACHE_IMMUTABLE;
   if (segments[0] === "targets" && segments.length >= 2 && HASH_PREFIXED.test(name)) return CACHE_IMMUTABLE;
+  // A transparency log's tiles and entry bundles (c2sp.org/tlog-tiles) never change under
+  // their name, partial ones included; only its checkpoint changes in place.
+  if (segments[0] === "tile" && segments.length >= 3) return CACHE_IMMUTABLE;
   return CACHE_REVALIDATE;
 }
 
@@ -121,41 +137,116 @@ function requestSegments(target: string): string[] | undefined {
   return segments;
 }
 
-interface OpenFile {
-  readonly handle: fs.FileHandle;
+/** How long a resolved request path is trusted before realpath runs again (see {@link PathCache}). */
+const REVALIDATE_MS = 1_000;
+
+/** A regular file inside the root, as found by {@link PathCache}. */
+interface FoundFile {
+  /** Its real path (symlinks resolved), strictly inside the root. */
+  readonly real: string;
+  readonly ino: bigint;
+  readonly mtimeNs: bigint;
   readonly size: number;
   readonly etag: string;
   readonly mtime: Date;
 }
 
 // O_NOFOLLOW: a last component swapped for a symlink after realpath() fails to open.
-// O_NONBLOCK: a FIFO planted in the tree must not block a thread in open().
+// O_NONBLOCK: a FIFO swapped in after the stat must not block in open().
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
-/** Opens the regular file the segments name, if its real path is strictly inside `root`. */
-async function openInside(root: string, segments: readonly string[]): Promise<OpenFile | undefined> {
-  let real: string;
-  try {
-    real = await fs.realpath(path.join(root, ...segments));
-  } catch {
-    return undefined;
-  }
-  // Symlinks are followed, but only to files that are themselves inside the root.
-  const prefix = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
-  if (!real.startsWith(prefix)) return undefined;
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(real, OPEN_FLAGS);
-  } catch {
-    return undefined;
-  }
-  const stat = await handle.stat({ bigint: true }).catch(() => undefined);
-  if (stat === undefined || !stat.isFile()) {
-    await handle.close();
-    return undefined;
-  }
+function describeFile(real: string, stat: BigIntStats): FoundFile {
   const etag = `"${stat.ino.toString(36)}-${stat.size.toString(36)}-${stat.mtimeNs.toString(36)}"`;
-  return { handle, size: Number(stat.size), etag, mtime: new Date(Number(stat.mtimeMs)) };
+  return {
+    real,
+    ino: stat.ino,
+    mtimeNs: stat.mtimeNs,
+    size: Number(stat.size),
+    etag,
+    mtime: new Date(Number(stat.mtimeMs)),
+  };
+}
+
+/**
+ * Where request paths lead, remembered: a poll that ends in 304, the common case, costs one
+ * `lstat` and no open. Each use checks the remembered real path with `lstat` (which does not
+ * follow a last-component link): a file replaced by rename gets a new description, and one
+ * replaced by a symlink (or removed) is looked up afresh. The whole path is resolved again
+ * with realpath at least every {@link REVALIDATE_MS}, so a folder swapped for a symlink
+ * leading out of the root is noticed within that time (nginx's open_file_cache keeps 60 s,
+ * and nginx follows links out of its root by default). Synchronous calls on a local disk
+ * take microseconds, far less than a hop through libuv's thread pool; this server is not
+ * meant for network file systems.
+ */
+class PathCache {
+  private readonly entries = new Map<
+    string,
+    { readonly segments: readonly string[]; file: FoundFile; readonly resolvedAt: number }
+  >();
+  private readonly prefix: string;
+
+  constructor(
+    private readonly root: string,
+    private readonly max = 10_000,
+  ) {
+    this.prefix = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
+  }
+
+  /** The file a request target names, with its decoded segments; undefined for a 404. */
+  lookup(target: string): { segments: readonly string[]; file: FoundFile } | undefined {
+    const hit = this.entries.get(target);
+    if (hit !== undefined && performance.now() - hit.resolvedAt < REVALIDATE_MS) {
+      const stat = lstatSync(hit.file.real, { bigint: true, throwIfNoEntry: false });
+      if (stat?.isFile()) {
+        if (stat.ino !== hit.file.ino || stat.mtimeNs !== hit.file.mtimeNs || Number(stat.size) !== hit.file.size) {
+          hit.file = describeFile(hit.file.real, stat);
+        }
+        return hit;
+      }
+      this.entries.delete(target);
+    }
+    const segments = requestSegments(target);
+    const file = segments === undefined ? undefined : this.find(segments);
+    if (segments === undefined || file === undefined) return undefined;
+    const entry = { segments, file, resolvedAt: performance.now() };
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(target, entry);
+    return entry;
+  }
+
+  /** The regular file the segments name, if its real path is strictly inside the root. */
+  private find(segments: readonly string[]): FoundFile | undefined {
+    let real: string;
+    try {
+      real = realpathSync.native(path.join(this.root, ...segments));
+    } catch {
+      return undefined;
+    }
+    // Symlinks are followed, but only to files that are themselves inside the root.
+    if (!real.startsWith(this.prefix)) return undefined;
+    const stat = statSync(real, { bigint: true, throwIfNoEntry: false });
+    return stat?.isFile() ? describeFile(real, stat) : undefined;
+  }
+}
+
+/**
+ * Opens `found` for reading. The file may have been replaced since it was found (every
+ * Bulwark writer renames a new file into place): what was opened is described afresh, and
+ * must still be a regular file.
+ */
+function openFound(found: FoundFile): { fd: number; file: FoundFile } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(found.real, OPEN_FLAGS);
+  } catch {
+    return undefined;
+  }
+  const stat = fstatSync(fd, { bigint: true });
+  if (!stat.isFile()) {
+    closeSync(fd);
+    return undefined;
+  }
+  return { fd, file: stat.ino === found.ino ? found : describeFile(found.real, stat) };
 }
 
 /** `If-None-Match` uses the weak comparison (RFC 9110 13.1.2): `W/` is ignored. */
@@ -227,34 +318,48 @@ function plain(
 }
 
 /** Answers one request, counting the body bytes sent in `tally`. */
-async function respond(root: string, req: http.IncomingMessage, res: http.ServerResponse, tally: Tally): Promise<void> {
+async function respond(
+  paths: PathCache,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  tally: Tally,
+): Promise<void> {
   res.setHeader("X-Content-Type-Options", "nosniff");
   const method = req.method ?? "";
   if (method !== "GET" && method !== "HEAD") return plain(res, tally, 405, "method not allowed", { Allow: ALLOW });
-  const segments = requestSegments(req.url ?? "");
-  const file = segments === undefined ? undefined : await openInside(root, segments);
-  if (segments === undefined || file === undefined) return plain(res, tally, 404, "not found");
+  const hit = paths.lookup(req.url ?? "");
+  if (hit === undefined) return plain(res, tally, 404, "not found");
+  const { segments, file: found } = hit;
+  const headersFor = (file: FoundFile): http.OutgoingHttpHeaders => ({
+    "Content-Type": contentTypeFor(segments.at(-1) ?? ""),
+    "Cache-Control": cacheControlFor(segments.join("/")),
+    ETag: file.etag,
+    "Last-Modified": file.mtime.toUTCString(),
+    "Accept-Ranges": "bytes",
+  });
+  // RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since.
+  const inm = req.headers["if-none-match"];
+  const ims = req.headers["if-modified-since"];
+  if (inm !== undefined ? noneMatch(inm, found.etag) : ims !== undefined && notModifiedSince(ims, found.mtime)) {
+    res.writeHead(304, headersFor(found));
+    res.end();
+    return;
+  }
+  if (method === "HEAD") {
+    res.writeHead(200, { ...headersFor(found), "Content-Length": found.size });
+    res.end();
+    return;
+  }
+  const opened = openFound(found);
+  if (opened === undefined) return plain(res, tally, 404, "not found");
+  const { fd, file } = opened;
   let streaming = false;
   try {
-    const headers: http.OutgoingHttpHeaders = {
-      "Content-Type": contentTypeFor(segments.at(-1) ?? ""),
-      "Cache-Control": cacheControlFor(segments.join("/")),
-      ETag: file.etag,
-      "Last-Modified": file.mtime.toUTCString(),
-      "Accept-Ranges": "bytes",
-    };
-    // RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since.
-    const inm = req.headers["if-none-match"];
-    const ims = req.headers["if-modified-since"];
-    if (inm !== undefined ? noneMatch(inm, file.etag) : ims !== undefined && notModifiedSince(ims, file.mtime)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
+    const headers = headersFor(file);
     let range: { start: number; end: number } | undefined;
-    // Range is defined for GET only; HEAD gets the whole file's headers (RFC 9110 14.2).
+    // Range is defined for GET only (RFC 9110 14.2).
     const rangeHeader = req.headers.range;
-    if (method === "GET" && rangeHeader !== undefined && ifRangeHolds(req.headers["if-range"], file.etag)) {
+    if (rangeHeader !== undefined && ifRangeHolds(req.headers["if-range"], file.etag)) {
       const parsed = parseRange(rangeHeader, file.size);
       if (parsed === "unsatisfiable")
         return plain(res, tally, 416, "range not satisfiable", { "Content-Range": `bytes */${file.size}` });
@@ -263,13 +368,13 @@ async function respond(root: string, req: http.IncomingMessage, res: http.Server
     const length = range ? range.end - range.start + 1 : file.size;
     if (range) headers["Content-Range"] = `bytes ${range.start}-${range.end}/${file.size}`;
     res.writeHead(range ? 206 : 200, { ...headers, "Content-Length": length });
-    if (method === "HEAD" || length === 0) {
+    if (length === 0) {
       res.end();
       return;
     }
-    // Streamed in chunks; the stream owns (and closes) the file handle from here.
+    // Streamed in chunks; the stream owns (and closes) the file descriptor from here.
     streaming = true;
-    const body = file.handle.createReadStream({ start: range?.start ?? 0, end: range?.end ?? file.size - 1 });
+    const body = createReadStream("", { fd, start: range?.start ?? 0, end: range?.end ?? file.size - 1 });
     body.on("data", (chunk: Buffer | string) => {
       tally.bytes += chunk.length;
     });
@@ -277,7 +382,7 @@ async function respond(root: string, req: http.IncomingMessage, res: http.Server
     // a file truncated while being sent: cut the connection rather than leave the client waiting
     if (tally.bytes !== length) res.destroy();
   } finally {
-    if (!streaming) await file.handle.close();
+    if (!streaming) closeSync(fd);
   }
 }
 
@@ -295,6 +400,7 @@ export async function createStaticServer(root: string, options: StaticServerOpti
     throw Object.assign(new Error(`${root} is not a folder`), { code: "ENOTDIR" });
   }
   const log = options.log;
+  const paths = new PathCache(realRoot);
   const server = http.createServer((req, res) => {
     const started = performance.now();
     const tally: Tally = { bytes: 0 };
@@ -309,7 +415,7 @@ export async function createStaticServer(root: string, options: StaticServerOpti
       }),
     );
     // The one error handler: never a message (which names local paths) to the client.
-    respond(realRoot, req, res, tally).catch(() => {
+    respond(paths, req, res, tally).catch(() => {
       if (res.headersSent) res.destroy();
       else plain(res, tally, 500, "internal error");
     });

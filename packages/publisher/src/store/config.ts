@@ -23,7 +23,7 @@ export type KeyEntry =
       readonly id: string;
       readonly roles: readonly string[];
       readonly scheme: SignatureScheme;
-      /** Held elsewhere (an offline root key): signatures come through `repo import`. */
+      /** A root key held elsewhere: its signatures come through `repo export`, `sign` and `repo import`. */
       readonly offline: true;
     };
 
@@ -64,6 +64,27 @@ export const REPO_CONFIG_SCHEMA_FILE = "bulwark.schema.json";
 
 const SCHEMES = Object.keys(SUPPORTED_SCHEMES) as [SignatureScheme, ...SignatureScheme[]];
 
+/** The roles of `roles` that an offline key cannot sign: every role but root. */
+export function rolesOfflineCannotSign(roles: readonly string[]): string[] {
+  return roles.filter((role) => role !== "root");
+}
+
+/**
+ * Why a key of `roles` (not root) cannot be offline, and what to do instead. Only root has a
+ * way to bring signatures made elsewhere back (`repo export`, `sign`, `repo import`); every
+ * other role is signed here, at publish (timestamp and snapshot also by `repo refresh`).
+ */
+export function offlineRefusal(roles: readonly string[]): string {
+  const which = roles.join(" and ");
+  return (
+    `"offline": true is for root keys only, whose signatures are made elsewhere and brought back with ` +
+    `\`bulwark repo export\`, \`bulwark sign\` and \`bulwark repo import\`; a ${which} key must sign here, at every ` +
+    "publish (timestamp and snapshot also at every `bulwark repo refresh`, unattended), and an offline one never would. " +
+    'Give the key\'s "file", or an external signer "command" (docs/external-signers.md); for a key another party ' +
+    "holds (a delegated role's), remove the entry until a signer for it is here"
+  );
+}
+
 const durations = <K extends string>(keys: readonly K[], what: string) =>
   z.strictObject(
     Object.fromEntries(keys.map((k) => [k, durationField(`${what} ${k}`).optional()])) as Record<
@@ -85,16 +106,22 @@ const keyEntry = z
     offline: z
       .literal(true)
       .optional()
-      .describe("held elsewhere (an offline root key): signatures come through `repo import`"),
+      .describe(
+        "a root key held elsewhere (root keys only): its signatures come through `repo export`, `sign` and `repo import`",
+      ),
   })
   .check((ctx) => {
-    const { file, command, offline } = ctx.value;
+    const { file, command, offline, roles } = ctx.value;
     if ([file, command, offline].filter((v) => v !== undefined).length !== 1) {
       ctx.issues.push({
         code: "custom",
         input: ctx.value,
         message: 'needs exactly one of "file", "command" or "offline": true',
       });
+    }
+    const unsignable = rolesOfflineCannotSign(roles);
+    if (offline === true && unsignable.length > 0) {
+      ctx.issues.push({ code: "custom", input: offline, path: ["offline"], message: offlineRefusal(unsignable) });
     }
   })
   .transform(({ id, roles, scheme, file, command }): KeyEntry => {
@@ -155,14 +182,15 @@ function defined<T extends object>(o: T | undefined): Partial<{ [K in keyof T]: 
 }
 
 /**
- * Parses `bulwark.json`.
+ * Parses `bulwark.json` of the repository folder `dir` (as the user named it, for the hint).
  * @throws {ConfigError} `BAD_CONFIG`, naming every wrong field and unknown key.
  */
-export function parseConfig(bytes: Uint8Array): RepoConfig {
+export function parseConfig(bytes: Uint8Array, dir = "DIR"): RepoConfig {
   return parseConfigFile(REPO_CONFIG_SCHEMA, bytes, {
     file: "bulwark.json",
     code: PUBLISHER_ERRORS.BAD_CONFIG,
     hint: `fix the field (the schema is ${REPO_CONFIG_SCHEMA_FILE}), or run \`bulwark repo init\` again in a new folder`,
+    unreadableHint: `run \`bulwark repo repair ${dir}\`: it rebuilds bulwark.json from the published root and the key files in keys/ (add --dry-run to see what it would do first)`,
   });
 }
 

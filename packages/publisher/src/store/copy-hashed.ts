@@ -6,17 +6,20 @@
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import type { ProgressEvent } from "../options.js";
+import { stopIfAborted } from "./interrupt.js";
 
 /**
  * Copies `src` to `tmp` (which must not exist) and returns the length and SHA-256 of the
  * bytes copied, reporting progress under `label`. On any error `tmp` is removed and the
- * error is rethrown as it is.
+ * error is rethrown as it is; `signal` stops the copy between chunks (`INTERRUPTED`, see
+ * interrupt.ts, naming `what` was interrupted).
  */
 export async function copyHashed(
   src: string,
   tmp: string,
   label: string,
   onProgress: ((event: ProgressEvent) => void) | undefined,
+  abort?: { readonly signal: AbortSignal | undefined; readonly what: string },
 ): Promise<{ length: number; sha256: string }> {
   const size = (await fs.stat(src)).size;
   onProgress?.({ phase: "start", label, total: size });
@@ -25,6 +28,7 @@ export async function copyHashed(
   const out = await fs.open(tmp, "wx", 0o644);
   try {
     for await (const chunk of createReadStream(src, { highWaterMark: 1 << 20 })) {
+      stopIfAborted(abort?.signal, abort?.what ?? "copying");
       const buf = chunk as Buffer;
       hash.update(buf);
       length += buf.length;

@@ -20,7 +20,7 @@ import {
 } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import { CommandSigner } from "../external/command-signer.js";
-import type { KeyEntry } from "./config.js";
+import { type KeyEntry, offlineRefusal, rolesOfflineCannotSign } from "./config.js";
 import { decryptKeyFile, encryptKeyFile, type ScryptCost } from "./key-file.js";
 import type { Passphrases } from "./passphrases.js";
 
@@ -68,7 +68,7 @@ export async function writeSecretFileAtomic(file: string, bytes: Uint8Array): Pr
   await syncDirectory(dir);
 }
 
-/** Where a new key of a role comes from: generated here, an external signer, or offline. */
+/** Where a new key of a role comes from: generated here, an external signer, or offline (root only). */
 export type KeySource =
   | { readonly generate: SignatureScheme; readonly keyDir: string }
   | {
@@ -234,6 +234,11 @@ export class KeyStore {
         publicKey: signer.publicKey,
         entry: { id: signer.keyId, roles: [role], scheme: source.generate, file: path.relative(this.dir, file) },
       };
+    }
+    if ("offline" in source && rolesOfflineCannotSign([role]).length > 0) {
+      throw new PublisherError(PUBLISHER_ERRORS.OFFLINE_NOT_ROOT, offlineRefusal([role]), {
+        hint: `add it with \`--external-command CMD --public-key FILE\`, or generate it here (no --offline)`,
+      });
     }
     const { publicKey, keyId, scheme } = await readPublicKeyFile(source.publicKeyFile, source.scheme);
     if ("offline" in source) return { keyId, publicKey, entry: { id: keyId, roles: [role], scheme, offline: true } };

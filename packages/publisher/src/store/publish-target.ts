@@ -10,6 +10,7 @@ import { StorageError, syncDirectory } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
 import type { ProgressEvent } from "../options.js";
 import { copyHashed } from "./copy-hashed.js";
+import { isInterrupt } from "./interrupt.js";
 
 /** A staged release file and where it goes. */
 export interface TargetCopy {
@@ -23,12 +24,14 @@ export interface TargetCopy {
 /**
  * Copies `stagedDir/<sha256>` to `t.dest` (nothing to do when a file of that length is
  * already there: public names are hash-prefixed or immutable).
- * @throws {PublisherError} `STAGED_FILE_MISSING`, `STAGED_FILE_CHANGED`; {@link StorageError}.
+ * @throws {PublisherError} `STAGED_FILE_MISSING`, `STAGED_FILE_CHANGED`, `INTERRUPTED`
+ *   (`signal`, between chunks: the temporary file is removed); {@link StorageError}.
  */
 export async function publishTarget(
   stagedDir: string,
   t: TargetCopy,
   onProgress: ((event: ProgressEvent) => void) | undefined,
+  signal?: AbortSignal,
 ): Promise<void> {
   const existing = await fs.stat(t.dest).catch(() => undefined);
   if (existing?.isFile() && existing.size === t.length) return;
@@ -44,8 +47,12 @@ export async function publishTarget(
   const tmp = `${t.dest}.${randomBytes(6).toString("hex")}.tmp`;
   let copied: { length: number; sha256: string };
   try {
-    copied = await copyHashed(blob, tmp, `copying ${path.basename(t.path)}`, onProgress);
+    copied = await copyHashed(blob, tmp, `copying ${path.basename(t.path)}`, onProgress, {
+      signal,
+      what: "publishing",
+    });
   } catch (cause) {
+    if (isInterrupt(cause)) throw cause;
     throw new StorageError(`cannot copy ${t.path} to ${t.dest}: ${(cause as Error).message}`, { cause });
   }
   // The bytes must still be the ones hashed when they were added.

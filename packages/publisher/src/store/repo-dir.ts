@@ -6,51 +6,49 @@
  *   DIR/public/                 the static tree clients read: metadata/, targets/
  *   DIR/staged/metadata/        working copies of roles changed since the last publish
  *   DIR/staged/targets/<sha256> release files waiting to be published
- *   DIR/staged/state.json       targets added, roles to re-sign
+ *   DIR/staged/state.json       targets added, roles to re-sign, the repair base (staged-state.ts)
  *   DIR/.bulwark.lock           held while a command changes the repository
  *
- * The published state in public/ is the source of truth; staged/ holds what the next
- * publish will sign. A publish writes new versioned files first and timestamp.json last;
- * under a root that names a transparency log, each release file's proof is published
+ * The published state in public/ is the source of truth, verified as a client would each
+ * time it is loaded (published.ts); staged/ holds what the next publish will sign. A
+ * publish writes new versioned files first and timestamp.json last; under a root that names a transparency log, each release file's proof is published
  * beside it as `<file>.tlog-proof` (not a TUF target: it is self-authenticating).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { promises as fs, readFileSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
-import { changeProofPath, type ReleaseChange, type ReleaseEntry, releaseProofPath } from "@bulwark/tlog";
+import { logPolicyJsonIn, type ReleaseChange, type ReleaseEntry } from "@bulwark/tlog";
 import {
   encodeName,
   hashPrefixedPath,
   Metadata,
   Repository,
   type RepositoryFile,
+  Root,
   readFileIfExists,
   type TargetFile,
+  type Targets,
   writeFileAtomic,
   writeRepositoryFiles,
 } from "@bulwark/tuf";
 import { PUBLISHER_ERRORS, PublisherError } from "../errors.js";
+import { type UnloggedRelease, unloggedReleases } from "../log/backfill.js";
+import { proofFiles } from "../log/proof-files.js";
 import { changeEntries, type LoggedReleases, logReleases, releaseEntries } from "../log/release-logging.js";
 import type { PublisherOptions } from "../options.js";
 import { logPolicyIn } from "../transparency-policy.js";
 import { formatConfig, parseConfig, type RepoConfig } from "./config.js";
 import { copyHashed } from "./copy-hashed.js";
+import { isInterrupt, stopIfAborted } from "./interrupt.js";
 import { KeyStore } from "./keystore.js";
 import { acquireLock } from "./lock.js";
 import { Passphrases } from "./passphrases.js";
+import { PublicUndo } from "./public-undo.js";
 import { publishTarget } from "./publish-target.js";
+import { corruptFile, problemOf, readPublished } from "./published.js";
+import { parseStagedState, type StagedState, type StagedTarget } from "./staged-state.js";
 
-/** A target added since the last publish, whose bytes wait in staged/targets/. */
-export interface StagedTarget {
-  readonly path: string;
-  readonly sha256: string;
-  readonly length: number;
-}
-
-interface StagedState {
-  added: StagedTarget[];
-  resign: string[];
-}
+export type { StagedState, StagedTarget } from "./staged-state.js";
 
 /** What a publish did (or, with `--dry-run`, would do). */
 export interface PublishReport {
@@ -64,6 +62,8 @@ export interface PublishReport {
     readonly firstIndex?: string;
     readonly size?: string;
     readonly cosignedBy?: readonly string[];
+    /** Releases published earlier without a valid proof, logged (to log) with this publish. */
+    readonly backfilled: readonly UnloggedRelease[];
   };
 }
 
@@ -131,7 +131,7 @@ export class RepoDir {
         },
       );
     }
-    return new RepoDir(abs, parseConfig(bytes), options);
+    return new RepoDir(abs, parseConfig(bytes, dir), options);
   }
 
   /** A repository folder object for a new repository (see `initRepository`). */
@@ -160,55 +160,26 @@ export class RepoDir {
   }
 
   /**
-   * The repository as published, with the staged changes applied, keys loaded on demand.
-   * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`.
+   * The repository as published (verified as a client would, see published.ts; on the
+   * repair base when `repo repair` recorded one), with the staged changes applied (unless
+   * `staged` is false), keys loaded on demand.
+   * @throws {PublisherError} `NOT_PUBLISHED` when nothing was published yet, `BROKEN_REPOSITORY`,
+   *   `CORRUPT_FILE` naming a published or staged file that does not parse or verify.
    */
-  async load(): Promise<Repository> {
-    const names = await fs.readdir(this.paths.metadata).catch(() => [] as string[]);
-    const roots = names
-      .map((n) => /^(\d+)\.root\.json$/.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    const timestamp = await readFileIfExists(path.join(this.paths.metadata, "timestamp.json"));
-    if (roots.length === 0 || timestamp === undefined) {
-      throw new PublisherError(PUBLISHER_ERRORS.NOT_PUBLISHED, `${this.paths.metadata} has no published metadata`, {
-        hint: "run `bulwark repo init` first",
-      });
-    }
-    const ts = Metadata.fromBytes(timestamp, "timestamp");
-    const rootFiles = await Promise.all(
-      roots.map((v) => fs.readFile(path.join(this.paths.metadata, `${v}.root.json`))),
-    );
-    // Without consistent snapshots, metadata files carry no version in their names.
-    const consistent = Metadata.fromBytes(rootFiles.at(-1) as Buffer, "root").signed.consistentSnapshot === true;
-    const named = (role: string, version: number) => `${consistent ? `${version}.` : ""}${encodeName(role)}.json`;
-    const snapshotVersion = ts.signed.snapshotMeta.version;
-    const snapshot = await readFileIfExists(path.join(this.paths.metadata, named("snapshot", snapshotVersion)));
-    if (snapshot === undefined) {
-      throw new PublisherError(
-        PUBLISHER_ERRORS.BROKEN_REPOSITORY,
-        `timestamp.json names snapshot version ${snapshotVersion}, which is missing`,
-      );
-    }
+  async load(options: { readonly staged?: boolean } = {}): Promise<Repository> {
+    const published = await readPublished(this.dir, this.paths.metadata, (await this.stagedState()).base);
     let repo: Repository | undefined;
     const keys = this.keyStore(() => repo);
     repo = Repository.open({
-      roots: rootFiles,
-      timestamp,
-      snapshot,
-      loadTargets: (role, version) => {
-        try {
-          return readFileSync(path.join(this.paths.metadata, named(role, version)));
-        } catch {
-          return undefined;
-        }
-      },
+      roots: published.roots,
+      timestamp: published.timestamp,
+      snapshot: published.snapshot,
+      loadTargets: published.loadTargets,
       expiry: this.config.expiry,
       signerSource: (role, keyids) => keys.signersFor(role, keyids),
       now: this.now,
     });
-    await this.applyStaged(repo);
+    if (options.staged !== false) await this.applyStaged(repo);
     return repo;
   }
 
@@ -217,21 +188,38 @@ export class RepoDir {
     for (const file of files) {
       if (!file.endsWith(".json")) continue;
       const role = decodeURIComponent(file.slice(0, -".json".length));
-      const bytes = await fs.readFile(path.join(this.paths.stagedMetadata, file));
-      if (role === "root") repo.stageRoot(Metadata.fromBytes(bytes, "root"));
-      else repo.stageTargets(role, Metadata.fromBytes(bytes, "targets"));
+      const md = await this.stagedRole(file);
+      if (md.signed instanceof Root) repo.stageRoot(md as Metadata<Root>);
+      else repo.stageTargets(role, md as Metadata<Targets>);
     }
     for (const role of (await this.stagedState()).resign) if (role === "snapshot") repo.resignSnapshot();
   }
 
+  /**
+   * A working copy in staged/metadata/ (`root.json` or a targets role), parsed.
+   * @throws {PublisherError} `CORRUPT_FILE` naming it.
+   */
+  async stagedRole(file: string): Promise<Metadata<Root> | Metadata<Targets>> {
+    const bytes = await fs.readFile(path.join(this.paths.stagedMetadata, file));
+    try {
+      return file === "root.json" ? Metadata.fromBytes(bytes, "root") : Metadata.fromBytes(bytes, "targets");
+    } catch (error) {
+      throw corruptFile(this.dir, `staged/metadata/${file}`, problemOf(error), error);
+    }
+  }
+
+  /**
+   * The working state (staged/state.json), empty when nothing is staged.
+   * @throws {PublisherError} `CORRUPT_FILE` when it does not parse.
+   */
   async stagedState(): Promise<StagedState> {
     const bytes = await readFileIfExists(this.paths.state);
     if (bytes === undefined) return { added: [], resign: [] };
-    const state = JSON.parse(bytes.toString("utf8")) as Partial<StagedState>;
-    return { added: state.added ?? [], resign: state.resign ?? [] };
+    return parseStagedState(this.dir, bytes);
   }
 
-  private async saveState(state: StagedState): Promise<void> {
+  /** Writes the working state (staged/state.json). */
+  async saveState(state: StagedState): Promise<void> {
     await fs.mkdir(this.paths.staged, { recursive: true });
     await writeFileAtomic(this.paths.state, Buffer.from(`${JSON.stringify(state, null, 2)}\n`));
   }
@@ -272,24 +260,43 @@ export class RepoDir {
 
   /**
    * Copies a release file into staged/targets/ (hashing it on the way, with progress),
-   * atomically. Returns its length and SHA-256.
-   * @throws {PublisherError} `NOT_A_FILE`, `READ_FAILED`.
+   * atomically. Returns its length and SHA-256, and whether its staged copy is new (see
+   * {@link dropUnlisted}).
+   * @throws {PublisherError} `NOT_A_FILE`, `READ_FAILED`, `INTERRUPTED` (the options' signal).
    */
-  async stageFile(file: string): Promise<{ length: number; sha256: string }> {
+  async stageFile(file: string): Promise<{ length: number; sha256: string; created: boolean }> {
     await fs.mkdir(this.paths.stagedTargets, { recursive: true });
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new PublisherError(PUBLISHER_ERRORS.NOT_A_FILE, `${file} is not a regular file`);
     const tmp = path.join(this.paths.stagedTargets, `.incoming-${randomBytes(6).toString("hex")}`);
     let copied: { length: number; sha256: string };
     try {
-      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.options.onProgress);
+      copied = await copyHashed(file, tmp, `hashing ${path.basename(file)}`, this.options.onProgress, {
+        signal: this.options.signal,
+        what: "adding the release",
+      });
     } catch (cause) {
+      if (isInterrupt(cause)) throw cause;
       throw new PublisherError(PUBLISHER_ERRORS.READ_FAILED, `cannot read ${file}: ${(cause as Error).message}`, {
         cause,
       });
     }
-    await fs.rename(tmp, path.join(this.paths.stagedTargets, copied.sha256));
-    return copied;
+    const dest = path.join(this.paths.stagedTargets, copied.sha256);
+    const created = (await fs.stat(dest).catch(() => undefined)) === undefined;
+    await fs.rename(tmp, dest);
+    return { ...copied, created };
+  }
+
+  /**
+   * After a failed or interrupted `release add`: removes the staged copies among `sha256s`
+   * that the working state does not list, and staged/ itself when that leaves it empty.
+   */
+  async dropUnlisted(sha256s: readonly string[]): Promise<void> {
+    const listed = new Set((await this.stagedState().catch(() => ({ added: [] }))).added.map((t) => t.sha256));
+    for (const sha256 of sha256s) {
+      if (!listed.has(sha256)) await fs.rm(path.join(this.paths.stagedTargets, sha256), { force: true });
+    }
+    for (const dir of [this.paths.stagedTargets, this.paths.staged]) await fs.rmdir(dir).catch(() => undefined);
   }
 
   /** Stages bytes made here (a release index) as a release file. */
@@ -341,7 +348,9 @@ export class RepoDir {
       changes?: ReadonlyArray<{ readonly path: string; readonly change: ReleaseChange }>;
     } = {},
   ): Promise<PublishReport> {
+    stopIfAborted(this.options.signal, "publishing");
     const state = await this.stagedState();
+    const previousPolicy = ((r) => (r === undefined ? undefined : logPolicyJsonIn(r.signed)))(repo.publishedRoot());
     const changed: RepositoryFile[] = await repo.publish();
     const root = changed.find((f) => /^metadata\/\d+\.root\.json$/.test(f.path));
     if (root !== undefined) changed.splice(changed.length - 1, 0, { path: "metadata/root.json", data: root.data });
@@ -351,8 +360,17 @@ export class RepoDir {
       return { ...t, dest: path.join(this.paths.targets, ...name.split("/")) };
     });
     const policy = options.unlogged ? undefined : logPolicyIn(repo.root.signed);
+    // The publish that turns the log on (or changes its policy) logs the listed releases
+    // published before it (or under the earlier policy), so that no client refuses them
+    // afterwards. Later, `bulwark log backfill` does it; `repo status` lists what needs it.
+    const policyChanged = policy !== undefined && logPolicyJsonIn(repo.root.signed) !== previousPolicy;
+    const backfilled = policyChanged
+      ? await unloggedReleases(this, repo, policy, new Set(state.added.map((t) => t.path)))
+      : [];
     const entries =
-      policy === undefined ? [] : [...releaseEntries(repo, state.added), ...changeEntries(repo, options.changes ?? [])];
+      policy === undefined
+        ? []
+        : [...releaseEntries(repo, [...state.added, ...backfilled]), ...changeEntries(repo, options.changes ?? [])];
     const logged =
       policy === undefined || entries.length === 0 || options.dryRun
         ? undefined
@@ -360,30 +378,17 @@ export class RepoDir {
             passphrases: this.passphrases,
             ...(this.options.signal ? { signal: this.options.signal } : {}),
           });
-    // Each proof beside its release file, and under the plain name for people and tools.
-    const proofFiles = targetFiles.flatMap((t) => {
-      const proof = logged?.proofs.get(t.path);
-      if (proof === undefined) return [];
-      const plain = path.join(this.paths.targets, ...releaseProofPath(t.path).split("/"));
-      const dests = [...new Set([releaseProofPath(t.dest), plain])];
-      return dests.map((dest) => ({ dest, data: Buffer.from(proof) }));
-    });
-    // Each change's proof beside the file it changes: under the name clients fetch it by
-    // (hash-prefixed with consistent snapshots) and under the plain name.
-    for (const { path: changed, change } of options.changes ?? []) {
-      const proof = logged?.changeProofs.get(changed);
-      if (proof === undefined) continue;
-      const sha256 = repo.targets(repo.roleForTarget(changed)).signed.targets.get(changed)?.hashes.get("sha256");
-      const names = [changed, ...(consistent && sha256 !== undefined ? [hashPrefixedPath(changed, sha256)] : [])];
-      for (const name of names) {
-        const dest = path.join(this.paths.targets, ...changeProofPath(name, change.kind).split("/"));
-        proofFiles.push({ dest, data: Buffer.from(proof) });
-      }
-    }
+    const proofs = proofFiles(
+      this.paths.targets,
+      repo,
+      logged,
+      [...state.added, ...backfilled].map((t) => t.path),
+      options.changes,
+    );
     const report: PublishReport = {
       files: [
         ...targetFiles.map((t) => ({ path: path.relative(this.paths.public, t.dest), bytes: t.length })),
-        ...proofFiles.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
+        ...proofs.map((f) => ({ path: path.relative(this.paths.public, f.dest), bytes: f.data.length })),
         ...changed.map((f) => ({ path: f.path, bytes: f.data.length })),
       ],
       targets: targetFiles.length,
@@ -396,13 +401,32 @@ export class RepoDir {
         ),
         timestamp: repo.timestamp.signed.version,
       },
-      ...(policy === undefined || entries.length === 0 ? {} : { log: logReport(policy.origin, entries, logged) }),
+      ...(policy === undefined || entries.length === 0
+        ? {}
+        : { log: logReport(policy.origin, entries, logged, backfilled) }),
     };
     if (options.dryRun) return report;
-    for (const t of targetFiles) await publishTarget(this.paths.stagedTargets, t, this.options.onProgress);
-    for (const f of proofFiles) {
-      await fs.mkdir(path.dirname(f.dest), { recursive: true });
-      await writeFileAtomic(f.dest, f.data);
+    // Nothing is published until timestamp.json is replaced: a failure or an interrupt before
+    // that puts back what this publish wrote, so public/ is byte for byte as it was.
+    const signal = this.options.signal;
+    const undo = new PublicUndo();
+    try {
+      for (const t of targetFiles) {
+        stopIfAborted(signal, "publishing");
+        await undo.creating(t.dest);
+        await publishTarget(this.paths.stagedTargets, t, this.options.onProgress, signal);
+      }
+      for (const f of proofs) {
+        stopIfAborted(signal, "publishing");
+        await undo.replacing(f.dest);
+        await fs.mkdir(path.dirname(f.dest), { recursive: true });
+        await writeFileAtomic(f.dest, f.data);
+      }
+      // The last safe point: past it the publish commits and finishes, even if interrupted.
+      stopIfAborted(signal, "publishing");
+    } catch (error) {
+      await undo.run();
+      throw error;
     }
     await writeRepositoryFiles(this.paths.public, changed);
     await fs.rm(this.paths.staged, { recursive: true, force: true });
@@ -411,10 +435,16 @@ export class RepoDir {
 }
 
 /** The `log` part of a publish report. */
-function logReport(origin: string, entries: readonly ReleaseEntry[], logged: LoggedReleases | undefined) {
+function logReport(
+  origin: string,
+  entries: readonly ReleaseEntry[],
+  logged: LoggedReleases | undefined,
+  backfilled: readonly UnloggedRelease[],
+) {
   return {
     origin,
     entries: entries.length,
+    backfilled,
     ...(logged === undefined
       ? {}
       : {

@@ -51,7 +51,10 @@ function parse(argv: string[]): Args {
     process.exit(0);
   }
   const [command, ...rest] = positionals;
-  if (command === undefined) throw new UsageError(`no command given\n${USAGE}`);
+  if (command === undefined) {
+    process.stderr.write(`${argv.length === 0 ? "" : "tuf-conformance-client: no command given\n"}${USAGE}\n`);
+    process.exit(1);
+  }
   if (values["metadata-dir"] === undefined) throw new UsageError("--metadata-dir is required");
   return {
     command,

@@ -29,8 +29,8 @@ export class DelegatedRole {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, where: string): DelegatedRole {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 5): DelegatedRole {
+    const r = FieldReader.of(value, where, level);
     const name = r.string("name");
     const { keyids, threshold } = readKeyIdsAndThreshold(r);
     const terminating = r.boolean("terminating");
@@ -79,8 +79,8 @@ export class SuccinctRoles {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, where: string): SuccinctRoles {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 4): SuccinctRoles {
+    const r = FieldReader.of(value, where, level);
     const { keyids, threshold } = readKeyIdsAndThreshold(r);
     const bitLength = r.integer("bit_length", 1);
     const namePrefix = r.string("name_prefix");
@@ -153,17 +153,17 @@ export class Delegations {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, where: string): Delegations {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 3): Delegations {
+    const r = FieldReader.of(value, where, level);
     const keys = new Map<string, Key>();
     for (const [id, k] of Object.entries(r.object("keys"))) {
-      keys.set(id, Key.fromJSON(k, `${where}.keys[${JSON.stringify(id)}]`));
+      keys.set(id, Key.fromJSON(k, `${where}.keys[${JSON.stringify(id)}]`, level + 2));
     }
     let roles: Map<string, DelegatedRole> | undefined;
     if (r.has("roles")) {
       roles = new Map();
       for (const [i, role] of r.array("roles").entries()) {
-        const parsed = DelegatedRole.fromJSON(role, `${where}.roles[${i}]`);
+        const parsed = DelegatedRole.fromJSON(role, `${where}.roles[${i}]`, level + 2);
         if (parsed.name === "" || (TOP_LEVEL_ROLE_NAMES as readonly string[]).includes(parsed.name)) {
           throw new MetadataFormatError(`${where}.roles[${i}].name must not be empty or a top-level role name`);
         }
@@ -174,7 +174,7 @@ export class Delegations {
       }
     }
     const succinct = r.has("succinct_roles")
-      ? SuccinctRoles.fromJSON(r.raw("succinct_roles"), `${where}.succinct_roles`)
+      ? SuccinctRoles.fromJSON(r.raw("succinct_roles"), `${where}.succinct_roles`, level + 1)
       : undefined;
     if (roles === undefined && succinct === undefined) {
       throw new MetadataFormatError(`${where} must have roles or succinct_roles`);

@@ -1,5 +1,5 @@
 import { createHash, getHashes, type Hash } from "node:crypto";
-import { LengthOrHashMismatchError, MetadataFormatError } from "../errors.js";
+import { LengthOrHashMismatchError, MetadataFormatError, UnsupportedHashError } from "../errors.js";
 
 const AVAILABLE = new Set(getHashes());
 const HEX_DIGEST = /^[0-9a-f]+$/;
@@ -41,8 +41,8 @@ export class HashVerifier {
       }
     }
     if (this.hashers.length === 0) {
-      throw new LengthOrHashMismatchError(
-        `${what}: none of the hash algorithms ${[...hashes.keys()].join(", ")} is supported`,
+      throw new UnsupportedHashError(
+        `${what}: the signed metadata lists only hash algorithms this client cannot compute (${[...hashes.keys()].join(", ")}); supported: ${Object.keys(ALGORITHMS).filter(isSupportedHash).join(", ")}`,
       );
     }
   }
@@ -71,9 +71,23 @@ export function verifyHashes(data: Uint8Array, hashes: ReadonlyMap<string, strin
 
 /** Verifies the length of `data`. */
 export function verifyLength(data: Uint8Array, length: number, what: string): void {
-  if (data.length !== length) {
-    throw new LengthOrHashMismatchError(`${what}: length is ${data.length} bytes, the signed metadata says ${length}`);
-  }
+  if (data.length > length) throw longerThanSigned(what, length);
+  if (data.length < length) throw shorterThanSigned(what, data.length, length);
+}
+
+/**
+ * A file longer than its signed length: the one error for it, whether the fetcher or the
+ * verifier notices first (the fetcher stops reading at the signed length).
+ */
+export function longerThanSigned(what: string, length: number): LengthOrHashMismatchError {
+  return new LengthOrHashMismatchError(
+    `${what} is longer than its signed length, ${length} bytes (endless-data attack?)`,
+  );
+}
+
+/** A file shorter than its signed length. */
+export function shorterThanSigned(what: string, received: number, length: number): LengthOrHashMismatchError {
+  return new LengthOrHashMismatchError(`${what} is ${received} bytes, shorter than its signed length, ${length} bytes`);
 }
 
 /** Computes the given hashes of `data` as hex, for writing metadata. */

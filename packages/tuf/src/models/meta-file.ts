@@ -14,8 +14,8 @@ export class MetaFile {
   ) {}
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, where: string): MetaFile {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 4): MetaFile {
+    const r = FieldReader.of(value, where, level);
     const version = r.integer("version", 1);
     const length = r.has("length") ? r.integer("length") : undefined;
     let hashes: Map<string, string> | undefined;

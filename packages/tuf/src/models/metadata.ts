@@ -1,7 +1,7 @@
 import { canonicalize } from "../canonical-json.js";
 import { FormatError, MetadataFormatError, UnsignedMetadataError, UsageError } from "../errors.js";
 import { FieldReader, NO_FIELDS, type Unrecognized, withOrder, withUnrecognized } from "../fields.js";
-import { type JsonObject, type JsonValue, parseJson, stringifyJson } from "../json.js";
+import { type JsonObject, type JsonValue, parseJsonUncheckedDepth, stringifyJson } from "../json.js";
 import type { Key } from "../keys.js";
 import type { Signer } from "../signer.js";
 import type { TopLevelRoleName } from "../spec.js";
@@ -24,8 +24,8 @@ export class Signature {
   ) {}
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, where: string): Signature {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 3): Signature {
+    const r = FieldReader.of(value, where, level);
     return withOrder(new Signature(r.string("keyid"), r.string("sig"), r.rest()), r);
   }
 
@@ -114,7 +114,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
     }
     let json: JsonValue;
     try {
-      json = parseJson(data);
+      json = parseJsonUncheckedDepth(data);
     } catch (cause) {
       if (cause instanceof FormatError) throw new MetadataFormatError(cause.message, { cause });
       throw cause;
@@ -132,8 +132,8 @@ export class Metadata<T extends AnySigned = AnySigned> {
     const layout = splitCanonicalLayout(data);
     if (layout === undefined) return undefined;
     try {
-      const signatures = parseJson(layout.signatures);
-      const signed = parseJson(layout.signed);
+      const signatures = parseJsonUncheckedDepth(layout.signatures);
+      const signed = parseJsonUncheckedDepth(layout.signed);
       const md = Metadata.fromJSON({ signatures, signed }, expectedType, options);
       md.rawSigned = layout.signed;
       return md;
@@ -144,8 +144,8 @@ export class Metadata<T extends AnySigned = AnySigned> {
 
   /** Like {@link fromBytes}, from parsed JSON. */
   static fromJSON(json: JsonValue, expectedType?: string, options: ParseOptions = {}): Metadata {
-    const label = expectedType ?? "metadata";
-    const r = FieldReader.of(json, label);
+    const label = options.label ?? expectedType ?? "metadata";
+    const r = FieldReader.of(json, label, 1);
     const signedObj = r.object("signed");
     const type = signedObj._type;
     if (typeof type !== "string") throw new MetadataFormatError(`${label}.signed._type must be a string`);

@@ -23,8 +23,8 @@ export class Role {
   ) {}
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, where: string): Role {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, where: string, level = 4): Role {
+    const r = FieldReader.of(value, where, level);
     const { keyids, threshold } = readKeyIdsAndThreshold(r);
     return withOrder(new Role(keyids, threshold, r.rest()), r);
   }

@@ -28,13 +28,13 @@ export class Root extends Signed {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, options: ParseOptions = {}, where = "root.signed"): Root {
-    const r = FieldReader.of(value, where);
+  static fromJSON(value: JsonValue | undefined, options: ParseOptions = {}, where = "root.signed", level = 2): Root {
+    const r = FieldReader.of(value, where, level);
     const common = readCommonFields(r, "root", options);
     const consistentSnapshot = r.has("consistent_snapshot") ? r.boolean("consistent_snapshot") : undefined;
     const keys = new Map<string, Key>();
     for (const [id, k] of Object.entries(r.object("keys"))) {
-      keys.set(id, Key.fromJSON(k, `${where}.keys[${JSON.stringify(id)}]`));
+      keys.set(id, Key.fromJSON(k, `${where}.keys[${JSON.stringify(id)}]`, level + 2));
     }
     const rolesObj = r.object("roles");
     const names = Object.keys(rolesObj);
@@ -45,7 +45,7 @@ export class Root extends Signed {
     }
     const roles = new Map<TopLevelRoleName, Role>();
     for (const name of names as TopLevelRoleName[]) {
-      roles.set(name, Role.fromJSON(rolesObj[name], `${where}.roles.${name}`));
+      roles.set(name, Role.fromJSON(rolesObj[name], `${where}.roles.${name}`, level + 2));
     }
     return withOrder(new Root({ ...common, keys, roles, consistentSnapshot, unrecognized: r.rest() }), r);
   }

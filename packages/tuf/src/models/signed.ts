@@ -11,6 +11,11 @@ export interface ParseOptions {
    * early Sigstore roots write. The spec's form is `YYYY-MM-DDTHH:MM:SSZ`; off by default.
    */
   readonly lenientDates?: boolean;
+  /**
+   * What errors call the metadata: a delegated role's name (`dev.signed.expires …`) rather
+   * than its type (`targets.signed…`). The expected type by default.
+   */
+  readonly label?: string;
 }
 
 const STRICT_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;

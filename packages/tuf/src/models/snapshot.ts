@@ -15,12 +15,17 @@ export class Snapshot extends Signed {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, options: ParseOptions = {}, where = "snapshot.signed"): Snapshot {
-    const r = FieldReader.of(value, where);
+  static fromJSON(
+    value: JsonValue | undefined,
+    options: ParseOptions = {},
+    where = "snapshot.signed",
+    level = 2,
+  ): Snapshot {
+    const r = FieldReader.of(value, where, level);
     const common = readCommonFields(r, "snapshot", options);
     const meta = new Map<string, MetaFile>();
     for (const [name, m] of Object.entries(r.object("meta"))) {
-      meta.set(name, MetaFile.fromJSON(m, `${where}.meta[${JSON.stringify(name)}]`));
+      meta.set(name, MetaFile.fromJSON(m, `${where}.meta[${JSON.stringify(name)}]`, level + 2));
     }
     return withOrder(new Snapshot({ ...common, meta, unrecognized: r.rest() }), r);
   }

@@ -47,14 +47,14 @@ export class TargetFile {
    * Parses the entry listed under `path` in the object at `container` (for messages).
    * @throws {MetadataFormatError}
    */
-  static fromJSON(path: string, value: JsonValue | undefined, container = "targets"): TargetFile {
+  static fromJSON(path: string, value: JsonValue | undefined, container = "targets", level = 4): TargetFile {
     // Fast path for the common `{length, hashes}` entry: a flat targets role lists 100,000s.
     if (isJsonObject(value)) {
       const fast = TargetFile.tryPlain(path, value);
       if (fast !== undefined) return fast;
     }
     const where = `${container}[${JSON.stringify(path)}]`;
-    const r = FieldReader.of(value, where);
+    const r = FieldReader.of(value, where, level);
     const length = r.integer("length");
     const hashes = r.stringMap("hashes");
     validateHashes(hashes, where);

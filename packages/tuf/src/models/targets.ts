@@ -20,15 +20,20 @@ export class Targets extends Signed {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, options: ParseOptions = {}, where = "targets.signed"): Targets {
-    const r = FieldReader.of(value, where);
+  static fromJSON(
+    value: JsonValue | undefined,
+    options: ParseOptions = {},
+    where = "targets.signed",
+    level = 2,
+  ): Targets {
+    const r = FieldReader.of(value, where, level);
     const common = readCommonFields(r, "targets", options);
     const obj = r.object("targets");
     const targets = new Map<string, TargetFile>();
     const container = `${where}.targets`;
-    for (const path of Object.keys(obj)) targets.set(path, TargetFile.fromJSON(path, obj[path], container));
+    for (const path of Object.keys(obj)) targets.set(path, TargetFile.fromJSON(path, obj[path], container, level + 2));
     const delegations = r.has("delegations")
-      ? Delegations.fromJSON(r.raw("delegations"), `${where}.delegations`)
+      ? Delegations.fromJSON(r.raw("delegations"), `${where}.delegations`, level + 1)
       : undefined;
     return withOrder(new Targets({ ...common, targets, delegations, unrecognized: r.rest() }), r);
   }

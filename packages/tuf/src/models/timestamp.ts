@@ -15,14 +15,19 @@ export class Timestamp extends Signed {
   }
 
   /** @throws {MetadataFormatError} */
-  static fromJSON(value: JsonValue | undefined, options: ParseOptions = {}, where = "timestamp.signed"): Timestamp {
-    const r = FieldReader.of(value, where);
+  static fromJSON(
+    value: JsonValue | undefined,
+    options: ParseOptions = {},
+    where = "timestamp.signed",
+    level = 2,
+  ): Timestamp {
+    const r = FieldReader.of(value, where, level);
     const common = readCommonFields(r, "timestamp", options);
     const meta = r.object("meta");
     if (!Object.hasOwn(meta, "snapshot.json") || Object.keys(meta).length !== 1) {
       throw new MetadataFormatError(`${where}.meta must hold exactly one entry, "snapshot.json"`);
     }
-    const snapshotMeta = MetaFile.fromJSON(meta["snapshot.json"], `${where}.meta["snapshot.json"]`);
+    const snapshotMeta = MetaFile.fromJSON(meta["snapshot.json"], `${where}.meta["snapshot.json"]`, level + 2);
     return withOrder(new Timestamp({ ...common, snapshotMeta, unrecognized: r.rest() }), r);
   }
 

@@ -9,6 +9,13 @@ export interface FetchOptions {
   readonly offset?: number;
   /** Called before each redirect the fetcher follows (fetchers that follow none never call it). */
   readonly onRedirect?: (from: string, to: string) => void;
+  /**
+   * Extra request headers of this fetch only (conditional requests: `if-none-match`,
+   * `if-modified-since`); fetchers that are not HTTP ignore them.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Called with the status and headers of the final answer, before its body (HTTP fetchers only). */
+  readonly onResponse?: (status: number, headers: Readonly<Record<string, string | string[] | undefined>>) => void;
 }
 
 /**

@@ -26,11 +26,25 @@ export interface HttpFetcherOptions {
   /** Longest silence between two chunks of the body. Default 15 s. */
   readonly idleTimeoutMs?: number;
   /**
-   * Slow-retrieval protection: after `graceMs`, the average rate must stay above this many
-   * bytes per second, or the download is dropped. Default 4 KiB/s after 10 s.
+   * Slow-retrieval protection, judged over a sliding window: every `rateWindowMs` of the body
+   * must bring at least `minBytesPerSecond × rateWindowMs / 1000` bytes, or the download is
+   * dropped. A burst at the start buys nothing later (an average since the start would let
+   * a server send 500 KB at once and then one byte every 10 s for hours). Default 4 KiB/s
+   * over any 10 s; 0 turns it off.
    */
   readonly minBytesPerSecond?: number;
-  readonly graceMs?: number;
+  /** The window {@link minBytesPerSecond} is judged over; also the grace before the first judgement. Default 10 s. */
+  readonly rateWindowMs?: number;
+  /**
+   * The deadline of each file, derived from the most it may be (its signed length, or the
+   * client's bound for metadata whose length is not signed):
+   * `deadlineBaseMs + maxLength / deadlineBytesPerSecond` seconds. Even a server that stays
+   * just above the sliding-window rate cannot hold a file longer. Defaults: 60 s plus the
+   * time to fetch `maxLength` at 16 KiB/s (a 100 MiB artifact: under 2 hours; a 512 KiB
+   * root: 92 s); `deadlineBytesPerSecond: 0` turns it off.
+   */
+  readonly deadlineBaseMs?: number;
+  readonly deadlineBytesPerSecond?: number;
   /** Sent as User-Agent. */
   readonly userAgent?: string;
   /** Extra headers, for example authorisation for a private mirror. */
@@ -41,19 +55,34 @@ export interface HttpFetcherOptions {
    */
   readonly redirects?: RedirectPolicy;
   /**
-   * Longest time for one fetch, redirects and body included; past it the fetch fails with a
-   * {@link SlowRetrievalError}. Default: no overall limit (a download of any size is bounded
-   * by the slow-retrieval protection instead).
+   * Longest time for one fetch whatever its size, redirects and body included; past it the
+   * fetch fails with a {@link SlowRetrievalError}. Default: none beyond the per-file deadline.
    */
   readonly totalTimeoutMs?: number;
 }
+
+/**
+ * The limits of {@link HttpFetcherOptions} an app or an endpoint's configuration sets: the
+ * slow-retrieval guard (a rate over a sliding window), the per-file deadline and the timeouts.
+ */
+export type DownloadLimits = Pick<
+  HttpFetcherOptions,
+  | "connectTimeoutMs"
+  | "idleTimeoutMs"
+  | "minBytesPerSecond"
+  | "rateWindowMs"
+  | "deadlineBaseMs"
+  | "deadlineBytesPerSecond"
+>;
 
 /** Defaults of {@link HttpFetcherOptions}. */
 export const HTTP_FETCHER_DEFAULTS = {
   connectTimeoutMs: 15_000,
   idleTimeoutMs: 15_000,
   minBytesPerSecond: 4096,
-  graceMs: 10_000,
+  rateWindowMs: 10_000,
+  deadlineBaseMs: 60_000,
+  deadlineBytesPerSecond: 16_384,
   userAgent: "bulwark-tuf",
   redirects: { max: 0, sameHostOnly: true },
   totalTimeoutMs: Number.POSITIVE_INFINITY,
@@ -72,10 +101,25 @@ export class HttpFetcher implements Fetcher {
     this.opts = { ...HTTP_FETCHER_DEFAULTS, ...options, headers: { ...options.headers } };
   }
 
+  /**
+   * How long one fetch of at most `maxLength` bytes may take: the per-file deadline, capped
+   * by `totalTimeoutMs`. Infinite when both are off.
+   */
+  deadlineMs(maxLength: number): number {
+    const { deadlineBaseMs, deadlineBytesPerSecond, totalTimeoutMs } = this.opts;
+    const perFile =
+      deadlineBytesPerSecond > 0 && Number.isFinite(maxLength)
+        ? deadlineBaseMs + Math.ceil((maxLength * 1000) / deadlineBytesPerSecond)
+        : Number.POSITIVE_INFINITY;
+    return Math.min(perFile, totalTimeoutMs);
+  }
+
   async *fetch(asked: string, options: FetchOptions): AsyncIterable<Uint8Array> {
-    const deadline = Date.now() + this.opts.totalTimeoutMs;
+    const allowedMs = this.deadlineMs(options.maxLength);
+    const deadline = Date.now() + allowedMs;
     const { res, url } = await this.follow(asked, options, deadline);
     const status = res.statusCode ?? 0;
+    options.onResponse?.(status, res.headers);
     if (status !== 200 && status !== 206) {
       // destroy, not resume: an error page may be endless too.
       res.destroy();
@@ -100,8 +144,7 @@ export class HttpFetcher implements Fetcher {
         `${url} announces ${declared} bytes, more than the ${options.maxLength} allowed (endless-data attack?)`,
       );
     }
-    const started = Date.now();
-    let received = 0;
+    const window = new RateWindow(this.opts.rateWindowMs, Date.now());
     let yielded = 0;
     let failure: Error | undefined;
     const stop = (error: Error) => {
@@ -111,19 +154,30 @@ export class HttpFetcher implements Fetcher {
     res.setTimeout(this.opts.idleTimeoutMs, () =>
       stop(new SlowRetrievalError(`${url} sent nothing for ${this.opts.idleTimeoutMs} ms (slow retrieval)`)),
     );
-    const rateCheck = setInterval(() => {
-      const elapsed = Date.now() - started;
-      if (elapsed > this.opts.graceMs && (received * 1000) / elapsed < this.opts.minBytesPerSecond) {
-        stop(new SlowRetrievalError(`${url} is sending under ${this.opts.minBytesPerSecond} bytes/s (slow retrieval)`));
-      }
-    }, 250);
-    rateCheck.unref();
+    const { minBytesPerSecond, rateWindowMs } = this.opts;
+    const rateCheck =
+      minBytesPerSecond > 0
+        ? setInterval(
+            () => {
+              const rate = window.bytesPerSecond(Date.now());
+              if (rate !== undefined && rate < minBytesPerSecond) {
+                stop(
+                  new SlowRetrievalError(
+                    `${url} sent ${Math.floor(rate)} bytes/s over the last ${rateWindowMs / 1000} s, under the ${minBytesPerSecond} bytes/s allowed (slow retrieval)`,
+                  ),
+                );
+              }
+            },
+            Math.min(250, rateWindowMs / 4),
+          )
+        : undefined;
+    rateCheck?.unref();
     const overall = Number.isFinite(deadline)
       ? setTimeout(
           () =>
             stop(
               new SlowRetrievalError(
-                `${url} did not send its whole body within ${this.opts.totalTimeoutMs} ms (slow retrieval)`,
+                `${url} did not send its whole body within ${allowedMs < 10_000 ? `${allowedMs} ms` : `${Math.round(allowedMs / 1000)} s`}, the deadline for a file of at most ${options.maxLength} bytes (slow retrieval)`,
               ),
             ),
           Math.max(0, deadline - Date.now()),
@@ -132,7 +186,7 @@ export class HttpFetcher implements Fetcher {
     overall?.unref();
     try {
       for await (let chunk of res as AsyncIterable<Buffer>) {
-        received += chunk.length;
+        window.add(Date.now(), chunk.length);
         if (skip > 0) {
           const drop = Math.min(skip, chunk.length);
           skip -= drop;
@@ -151,7 +205,7 @@ export class HttpFetcher implements Fetcher {
       if (error instanceof DownloadLengthMismatchError) throw error;
       throw failure ?? new NetworkError(`reading ${url} failed: ${(error as Error).message}`, { cause: error });
     } finally {
-      clearInterval(rateCheck);
+      if (rateCheck !== undefined) clearInterval(rateCheck);
       clearTimeout(overall);
       if (!res.complete) res.destroy();
     }
@@ -198,7 +252,11 @@ export class HttpFetcher implements Fetcher {
     if (!isHttps && parsed.protocol !== "http:") {
       return Promise.reject(new NetworkError(`unsupported URL scheme ${parsed.protocol} in ${url}`));
     }
-    const headers: Record<string, string> = { "user-agent": this.opts.userAgent, ...this.opts.headers };
+    const headers: Record<string, string> = {
+      "user-agent": this.opts.userAgent,
+      ...this.opts.headers,
+      ...options.headers,
+    };
     if (options.offset !== undefined && options.offset > 0) headers.range = `bytes=${options.offset}-`;
     return new Promise((resolve, reject) => {
       const req = (isHttps ? https : http).get(
@@ -251,4 +309,51 @@ export function redirectTarget(from: string, location: string, asked: string, sa
     throw refuse("other-host", to.href, `another host, ${to.host}`);
   }
   return to.href;
+}
+
+/**
+ * Bytes received per slice of a sliding window (tenths of it), so the rate over the last
+ * window is known at any moment without keeping a record of every chunk.
+ */
+class RateWindow {
+  private static readonly SLICES = 10;
+  private readonly sliceMs: number;
+  private readonly counts = new Float64Array(RateWindow.SLICES);
+  /** Index of the newest slice since the start (not wrapped). */
+  private newest = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly startedAt: number,
+  ) {
+    this.sliceMs = windowMs / RateWindow.SLICES;
+  }
+
+  add(now: number, bytes: number): void {
+    this.advance(now);
+    const i = this.newest % RateWindow.SLICES;
+    this.counts.set([(this.counts.at(i) ?? 0) + bytes], i);
+  }
+
+  /**
+   * Bytes per second over the last window (the previous nine slices and the current, partial
+   * one); undefined until a whole window has passed since the start.
+   */
+  bytesPerSecond(now: number): number | undefined {
+    this.advance(now);
+    const elapsed = now - this.startedAt;
+    if (elapsed < this.windowMs) return undefined;
+    const spanMs = (RateWindow.SLICES - 1) * this.sliceMs + (elapsed - this.newest * this.sliceMs);
+    let sum = 0;
+    for (const c of this.counts) sum += c;
+    return (sum * 1000) / spanMs;
+  }
+
+  private advance(now: number): void {
+    const slice = Math.floor((now - this.startedAt) / this.sliceMs);
+    if (slice <= this.newest) return;
+    const steps = Math.min(slice - this.newest, RateWindow.SLICES);
+    for (let i = 1; i <= steps; i++) this.counts[(this.newest + i) % RateWindow.SLICES] = 0;
+    this.newest = slice;
+  }
 }

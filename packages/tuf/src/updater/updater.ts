@@ -7,12 +7,13 @@ import {
   DownloadLengthMismatchError,
   EqualVersionNumberError,
   LengthOrHashMismatchError,
+  MetadataFormatError,
   RepositoryError,
   UnsafeNameError,
   UsageError,
 } from "../errors.js";
 import { hashPrefixedPath } from "../models/canonical-layout.js";
-import { HashVerifier } from "../models/hashes.js";
+import { HashVerifier, longerThanSigned, shorterThanSigned } from "../models/hashes.js";
 import type { Metadata } from "../models/metadata.js";
 import type { Root } from "../models/root.js";
 import type { TargetFile } from "../models/target-file.js";
@@ -125,13 +126,13 @@ export class Updater {
     for (let version = lower; version < lower + this.config.maxRootRotations; version++) {
       let data: Buffer;
       try {
-        data = await this.downloadMetadata("root", this.config.rootMaxLength, version);
+        data = await this.downloadMetadata("root", undefined, this.config.rootMaxLength, version);
       } catch (error) {
         // 404/403: the trusted root is the newest.
         if (error instanceof DownloadHttpError && (error.status === 404 || error.status === 403)) return;
         throw error;
       }
-      set.updateRoot(data);
+      naming(`${version}.root.json`, () => set.updateRoot(data));
       await this.persist("root", data);
     }
   }
@@ -148,9 +149,9 @@ export class Updater {
         if (!(error instanceof RepositoryError)) throw error;
       }
     }
-    const data = await this.downloadMetadata("timestamp", this.config.timestampMaxLength);
+    const data = await this.downloadMetadata("timestamp", undefined, this.config.timestampMaxLength);
     try {
-      set.updateTimestamp(data);
+      naming("timestamp.json", () => set.updateTimestamp(data));
     } catch (error) {
       if (error instanceof EqualVersionNumberError) return;
       throw error;
@@ -172,8 +173,8 @@ export class Updater {
     const meta = set.timestamp?.signed.snapshotMeta;
     if (meta === undefined) throw new UsageError("timestamp is not loaded");
     const version = set.root.signed.consistentSnapshot ? meta.version : undefined;
-    const data = await this.downloadMetadata("snapshot", meta.length ?? this.config.snapshotMaxLength, version);
-    set.updateSnapshot(data);
+    const data = await this.downloadMetadata("snapshot", meta.length, this.config.snapshotMaxLength, version);
+    naming(metadataFileName("snapshot", version), () => set.updateSnapshot(data));
     await this.persist("snapshot", data);
   }
 
@@ -193,8 +194,8 @@ export class Updater {
       throw new RepositoryError("TUF_NOT_IN_SNAPSHOT", `snapshot does not list ${JSON.stringify(role)}`);
     }
     const version = set.root.signed.consistentSnapshot ? meta.version : undefined;
-    const data = await this.downloadMetadata(role, meta.length ?? this.config.targetsMaxLength, version);
-    const verified = set.updateDelegatedTargets(data, role, delegator);
+    const data = await this.downloadMetadata(role, meta.length, this.config.targetsMaxLength, version);
+    const verified = naming(metadataFileName(role, version), () => set.updateDelegatedTargets(data, role, delegator));
     await this.persist(role, data);
     return verified;
   }
@@ -279,17 +280,18 @@ export class Updater {
     let ok = false;
     try {
       let received = 0;
-      for await (const chunk of this.fetcher.fetch(url, { maxLength: target.length })) {
-        received += chunk.length;
-        if (received > target.length) {
-          throw new DownloadLengthMismatchError(`${what} is longer than the signed ${target.length} bytes`);
+      try {
+        for await (const chunk of this.fetcher.fetch(url, { maxLength: target.length })) {
+          received += chunk.length;
+          if (received > target.length) throw longerThanSigned(what, target.length);
+          verifier.update(chunk);
+          await handle.write(chunk);
         }
-        verifier.update(chunk);
-        await handle.write(chunk);
+      } catch (error) {
+        // The fetcher stops at the signed length too: one error for a file that is too long.
+        throw error instanceof DownloadLengthMismatchError ? longerThanSigned(what, target.length) : error;
       }
-      if (received !== target.length) {
-        throw new LengthOrHashMismatchError(`${what} is ${received} bytes, the signed metadata says ${target.length}`);
-      }
+      if (received < target.length) throw shorterThanSigned(what, received, target.length);
       verifier.verify();
       await handle.sync();
       ok = true;
@@ -331,12 +333,48 @@ export class Updater {
     return path.join(this.options.metadataDir, `${encodeName(role)}.json`);
   }
 
-  private async downloadMetadata(role: string, maxLength: number, version?: number): Promise<Buffer> {
-    const name = `${version === undefined ? "" : `${version}.`}${encodeName(role)}.json`;
-    return readAll(this.fetcher, `${this.metadataBaseUrl}${name}`, { maxLength });
+  /**
+   * Downloads a metadata file: at most its `signedLength` when the timestamp or snapshot
+   * lists one (longer is a {@link LengthOrHashMismatchError}, as for targets), otherwise at
+   * most `bound` bytes (longer is a {@link DownloadLengthMismatchError}: endless data).
+   */
+  private async downloadMetadata(
+    role: string,
+    signedLength: number | undefined,
+    bound: number,
+    version?: number,
+  ): Promise<Buffer> {
+    const name = metadataFileName(role, version);
+    try {
+      return await readAll(this.fetcher, `${this.metadataBaseUrl}${name}`, { maxLength: signedLength ?? bound });
+    } catch (error) {
+      if (signedLength !== undefined && error instanceof DownloadLengthMismatchError) {
+        throw longerThanSigned(name, signedLength);
+      }
+      throw error;
+    }
   }
 
   private async persist(role: string, data: Uint8Array): Promise<void> {
     await writeFileAtomic(this.metadataPath(role), data);
+  }
+}
+
+/** The file name of `role`'s metadata, version-prefixed under consistent snapshots. */
+function metadataFileName(role: string, version: number | undefined): string {
+  return `${version === undefined ? "" : `${version}.`}${encodeName(role)}.json`;
+}
+
+/**
+ * Runs `verify` on the bytes of metadata file `file`; a format error says which file it is
+ * (the model names the field: `dev.signed.expires`, so both the file and the role are named).
+ */
+function naming<T>(file: string, verify: () => T): T {
+  try {
+    return verify();
+  } catch (error) {
+    if (error instanceof MetadataFormatError)
+      throw new MetadataFormatError(`${file}: ${error.message}`, { cause: error });
+    throw error;
   }
 }

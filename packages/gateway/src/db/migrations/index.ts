@@ -1,0 +1,9 @@
+/**
+ * Every migration, in order. A new one is a new file `NNNN-name.ts` added at the end of this
+ * list; an applied migration is never edited.
+ */
+import type { Migration } from "../migrate.js";
+import { initial } from "./0001-initial.js";
+
+/** The gateway's migrations, numbered 1, 2, 3, … without gaps. */
+export const MIGRATIONS: readonly Migration[] = [initial];
