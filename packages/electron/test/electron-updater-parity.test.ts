@@ -22,11 +22,17 @@ import { CommandStrategy } from "@bulwark/client";
 import { addElectronReleases, createStaticServer, initRepository, publish } from "@bulwark/publisher";
 import { desktopFeeds, installerBytes, type TestLike, tempDir, writeElectronDist } from "@bulwark/testkit";
 import type { DownloadOptions } from "builder-util-runtime";
-import { createAutoUpdater } from "../src/index.js";
+import { createAutoUpdater, formatDownloadNotification } from "../src/index.js";
 
 const require = createRequire(import.meta.url);
-const { AppImageUpdater } = require("electron-updater") as typeof import("electron-updater");
+const { AppImageUpdater, AppUpdater } = require("electron-updater") as typeof import("electron-updater");
 const runtime = require("builder-util-runtime") as typeof import("builder-util-runtime");
+/** electron-updater's own formatting of the download notification (a private static of AppUpdater). */
+const theirNotification = (
+  AppUpdater as unknown as {
+    formatDownloadNotification(version: string, appName: string, n: unknown): { title: string; body: string };
+  }
+).formatDownloadNotification;
 
 const PRODUCT = "Demo App";
 const EVENTS = [
@@ -88,14 +94,14 @@ function sequence(events: readonly string[]): string[] {
 }
 
 /** electron-updater's AppImageUpdater for an app at `version`, following the dist folder at `feedUrl`. */
-function electronUpdater(t: TestLike, version: string, feedUrl: string) {
+function electronUpdater(t: TestLike, version: string, feedUrl: string, isPackaged = true) {
   const home = tempDir(t);
   const config = path.join(home, "app-update.yml");
   writeFileSync(config, `provider: generic\nurl: ${feedUrl}\nupdaterCacheDirName: demo-app-updater\n`);
   const app = {
     version,
     name: PRODUCT,
-    isPackaged: true,
+    isPackaged,
     appUpdateConfigPath: config,
     userDataPath: path.join(home, "userData"),
     baseCachePath: path.join(home, "cache"),
@@ -113,7 +119,14 @@ function electronUpdater(t: TestLike, version: string, feedUrl: string) {
 }
 
 /** @bulwark/electron for an app at `version`, following the repository served at `serverUrl`. */
-function bulwarkUpdater(t: TestLike, version: string, serverUrl: string, root: Uint8Array) {
+function bulwarkUpdater(
+  t: TestLike,
+  version: string,
+  serverUrl: string,
+  root: Uint8Array,
+  notified: Array<{ title: string; body: string }> = [],
+  isPackaged = true,
+) {
   const home = tempDir(t);
   const updater = createAutoUpdater({
     app: {
@@ -122,8 +135,9 @@ function bulwarkUpdater(t: TestLike, version: string, serverUrl: string, root: U
       getPath: () => path.join(home, "userData"),
       quit: () => undefined,
       relaunch: () => undefined,
-      isPackaged: true,
+      isPackaged,
     },
+    notify: (n) => notified.push(n),
     serverUrl,
     trustedRoot: root,
     platform: "linux-x64",
@@ -165,17 +179,17 @@ async function bothSides(t: TestLike): Promise<Side> {
   };
 }
 
-describe("@bulwark/electron and electron-updater, side by side", () => {
-  // AppImageUpdater is active only inside an AppImage; it reads the running one from APPIMAGE.
-  const appImageBefore = process.env.APPIMAGE;
-  before(() => {
-    process.env.APPIMAGE = "/opt/Demo-App/Demo-App.AppImage";
-  });
-  after(() => {
-    if (appImageBefore === undefined) delete process.env.APPIMAGE;
-    else process.env.APPIMAGE = appImageBefore;
-  });
+// AppImageUpdater is active only inside an AppImage; it reads the running one from APPIMAGE.
+const appImageBefore = process.env.APPIMAGE;
+before(() => {
+  process.env.APPIMAGE = "/opt/Demo-App/Demo-App.AppImage";
+});
+after(() => {
+  if (appImageBefore === undefined) delete process.env.APPIMAGE;
+  else process.env.APPIMAGE = appImageBefore;
+});
 
+describe("@bulwark/electron and electron-updater, side by side", () => {
   it("no update: checking-for-update, update-not-available with the latest version", async (t) => {
     const side = await bothSides(t);
     const theirs = electronUpdater(t, "1.1.0", side.feedUrl);
@@ -271,5 +285,37 @@ describe("@bulwark/electron and electron-updater, side by side", () => {
       "error",
     ]);
     assert.deepEqual(sequence(ours.recorder.events), sequence(theirs.recorder.events));
+  });
+});
+
+describe("@bulwark/electron keeps electron-updater's conventions", () => {
+  it("formats the download notification as electron-updater does, and shows it once the download is verified", async (t) => {
+    const custom = { title: "{appName} {version}", body: "Restart {appName} to get {version}" };
+    assert.deepEqual(
+      formatDownloadNotification("1.1.0", PRODUCT),
+      theirNotification("1.1.0", PRODUCT, null),
+    );
+    assert.deepEqual(
+      formatDownloadNotification("1.1.0", PRODUCT, custom),
+      theirNotification("1.1.0", PRODUCT, custom),
+    );
+
+    const side = await bothSides(t);
+    const notified: Array<{ title: string; body: string }> = [];
+    const ours = bulwarkUpdater(t, "1.0.0", side.serverUrl, side.root, notified);
+    const result = await ours.updater.checkForUpdatesAndNotify(custom);
+    await result?.downloadPromise;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(notified, [{ title: "Demo App 1.1.0", body: "Restart Demo App to get 1.1.0" }]);
+  });
+
+  it("a development run (app not packaged): both skip the check and answer null, with no event", async (t) => {
+    const side = await bothSides(t);
+    const theirs = electronUpdater(t, "1.0.0", side.feedUrl, false);
+    const ours = bulwarkUpdater(t, "1.0.0", side.serverUrl, side.root, [], false);
+    assert.equal(await theirs.updater.checkForUpdates(), null);
+    assert.equal(await ours.updater.checkForUpdates(), null);
+    assert.deepEqual(theirs.recorder.events, []);
+    assert.deepEqual(ours.recorder.events, []);
   });
 });
