@@ -291,14 +291,8 @@ describe("@bulwark/electron and electron-updater, side by side", () => {
 describe("@bulwark/electron keeps electron-updater's conventions", () => {
   it("formats the download notification as electron-updater does, and shows it once the download is verified", async (t) => {
     const custom = { title: "{appName} {version}", body: "Restart {appName} to get {version}" };
-    assert.deepEqual(
-      formatDownloadNotification("1.1.0", PRODUCT),
-      theirNotification("1.1.0", PRODUCT, null),
-    );
-    assert.deepEqual(
-      formatDownloadNotification("1.1.0", PRODUCT, custom),
-      theirNotification("1.1.0", PRODUCT, custom),
-    );
+    assert.deepEqual(formatDownloadNotification("1.1.0", PRODUCT), theirNotification("1.1.0", PRODUCT, null));
+    assert.deepEqual(formatDownloadNotification("1.1.0", PRODUCT, custom), theirNotification("1.1.0", PRODUCT, custom));
 
     const side = await bothSides(t);
     const notified: Array<{ title: string; body: string }> = [];
