@@ -9,7 +9,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CommandStrategy } from "@bulwark/client";
-import { createAutoUpdater, type ProgressInfo, type UpdateDownloadedEvent, type UpdateInfo } from "@bulwark/electron";
+import {
+  CancellationToken,
+  createAutoUpdater,
+  type ProgressInfo,
+  type UpdateDownloadedEvent,
+  type UpdateInfo,
+} from "@bulwark/electron";
 import { desktopFeeds, feedText, installerBytes, type TestLike, writeElectronDist } from "@bulwark/testkit";
 import { initRepo, runCli, serveFolder, tempDir } from "./helpers.js";
 
@@ -82,6 +88,7 @@ async function appUpdater(t: TestLike, repo: string) {
     "update-not-available",
     "download-progress",
     "update-downloaded",
+    "update-cancelled",
     "error",
   ]) {
     updater.on(name, (payload: unknown) => {
@@ -246,5 +253,44 @@ describe("an app updating with @bulwark/electron from add-electron's releases", 
     assert.equal(found?.updateInfo.version, "1.1.0-beta.1");
     assert.equal(found?.downloadPromise, null);
     assert.deepEqual(events, ["checking-for-update", "update-available"]);
+  });
+});
+
+describe("the autoUpdater's channels and misuse", () => {
+  it("follows the channel it is set to: latest is stable, beta is beta", async (t) => {
+    const { repo, dist } = await vendorWithDist(t);
+    const beta = desktopFeeds(PRODUCT, "1.2.0-beta.1", "beta")[2];
+    assert.ok(beta !== undefined);
+    writeElectronDist(dist, PRODUCT, [beta]);
+    assert.equal((await addElectron(repo, dist)).code, 0);
+    assert.equal((await runCli(["repo", "publish", repo])).code, 0);
+    const { updater } = await appUpdater(t, repo);
+    updater.autoDownload = false;
+
+    updater.channel = "latest";
+    assert.equal(updater.channel, "stable");
+    assert.equal((await updater.checkForUpdates())?.updateInfo.version, "1.1.0");
+
+    updater.channel = "beta";
+    updater.allowPrerelease = true;
+    assert.equal((await updater.checkForUpdates())?.updateInfo.version, "1.2.0-beta.1");
+  });
+
+  it("downloadUpdate before a check is an error; a cancelled download is update-cancelled", async (t) => {
+    const { repo, dist } = await vendorWithDist(t);
+    assert.equal((await addElectron(repo, dist)).code, 0);
+    assert.equal((await runCli(["repo", "publish", repo])).code, 0);
+    const { updater, events, installed } = await appUpdater(t, repo);
+    updater.autoDownload = false;
+
+    await assert.rejects(updater.downloadUpdate(), { code: "ELECTRON_NOT_CHECKED" });
+    assert.deepEqual(events.splice(0), ["error"]);
+
+    await updater.checkForUpdates();
+    const token = new CancellationToken();
+    token.cancel();
+    await assert.rejects(updater.downloadUpdate(token), { code: "ELECTRON_CANCELLED" });
+    assert.deepEqual(events, ["checking-for-update", "update-available", "update-cancelled"]);
+    assert.equal(existsSync(installed), false);
   });
 });
