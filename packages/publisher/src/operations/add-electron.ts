@@ -100,10 +100,15 @@ function badFeed(feed: string, message: string): PublisherError {
 async function readYaml(file: string, label: string): Promise<unknown> {
   const bytes = await fs.readFile(file);
   if (bytes.length > MAX_YAML_BYTES) throw badFeed(label, `larger than ${MAX_YAML_BYTES} bytes`);
-  const doc = parseDocument(bytes.toString("utf8"), { schema: "core", merge: false, uniqueKeys: true });
-  const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem !== undefined) throw badFeed(label, `not valid YAML: ${problem.message}`);
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    const doc = parseDocument(bytes.toString("utf8"), { schema: "core", merge: false, uniqueKeys: true });
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem !== undefined) throw problem;
+    // toJS throws too: an alias without its anchor, more than 100 aliases.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw badFeed(label, `not valid YAML: ${(error as Error).message}`);
+  }
 }
 
 function zodMessage(error: z.ZodError): string {
