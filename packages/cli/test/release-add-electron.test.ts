@@ -49,8 +49,14 @@ function stagedTargets(repo: string): string[] {
 /** Electron's `app`, recording what the updater asks of it. */
 function fakeApp(userData: string, version: string) {
   const calls: string[] = [];
+  const beforeQuit: Array<(event: { preventDefault(): void }) => void> = [];
   return {
     calls,
+    beforeQuit,
+    on: (event: "before-quit", listener: (event: { preventDefault(): void }) => void) => {
+      assert.equal(event, "before-quit");
+      beforeQuit.push(listener);
+    },
     isPackaged: true,
     getVersion: () => version,
     getName: () => PRODUCT,
@@ -58,7 +64,9 @@ function fakeApp(userData: string, version: string) {
       assert.equal(name, "userData");
       return userData;
     },
-    quit: () => calls.push("quit"),
+    quit: (): void => {
+      calls.push("quit");
+    },
     relaunch: () => calls.push("relaunch"),
   };
 }
@@ -291,6 +299,49 @@ describe("the autoUpdater's channels and misuse", () => {
     token.cancel();
     await assert.rejects(updater.downloadUpdate(token), { code: "ELECTRON_CANCELLED" });
     assert.deepEqual(events, ["checking-for-update", "update-available", "update-cancelled"]);
+    assert.equal(existsSync(installed), false);
+  });
+});
+
+describe("autoInstallOnAppQuit", () => {
+  it("installs a verified download when the app quits, then lets it quit", async (t) => {
+    const { repo, dist, feeds } = await vendorWithDist(t);
+    assert.equal((await addElectron(repo, dist)).code, 0);
+    assert.equal((await runCli(["repo", "publish", repo])).code, 0);
+    const { updater, app, installed } = await appUpdater(t, repo);
+    const result = await updater.checkForUpdatesAndNotify();
+    await result?.downloadPromise;
+    assert.equal(app.beforeQuit.length, 1);
+
+    // The user quits: the quit waits for the install, then happens.
+    let prevented = 0;
+    const quit = new Promise<void>((resolve) => {
+      app.quit = () => {
+        app.calls.push("quit");
+        resolve();
+      };
+    });
+    for (const listener of app.beforeQuit) listener({ preventDefault: () => prevented++ });
+    await quit;
+    assert.equal(prevented, 1);
+    assert.deepEqual(readFileSync(installed), Buffer.from(feeds[2]?.files[0]?.bytes ?? []));
+    assert.deepEqual(app.calls, ["quit"]);
+    // The before-quit of that quit goes through.
+    for (const listener of app.beforeQuit) listener({ preventDefault: () => prevented++ });
+    assert.equal(prevented, 1);
+  });
+
+  it("does nothing on quit when turned off, or before a download", async (t) => {
+    const { repo, dist } = await vendorWithDist(t);
+    assert.equal((await addElectron(repo, dist)).code, 0);
+    assert.equal((await runCli(["repo", "publish", repo])).code, 0);
+    const { updater, app, installed } = await appUpdater(t, repo);
+    assert.equal(app.beforeQuit.length, 0, "no handler before a download");
+    updater.autoInstallOnAppQuit = false;
+    await (await updater.checkForUpdates())?.downloadPromise;
+    let prevented = 0;
+    for (const listener of app.beforeQuit) listener({ preventDefault: () => prevented++ });
+    assert.equal(prevented, 0);
     assert.equal(existsSync(installed), false);
   });
 });

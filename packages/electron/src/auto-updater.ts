@@ -50,6 +50,8 @@ export interface ElectronApp {
   relaunch(): void;
   /** When false (a development run), checks are skipped, as electron-updater does. */
   readonly isPackaged?: boolean;
+  /** Electron's `app.on`: `before-quit` installs a downloaded update on exit (`autoInstallOnAppQuit`). */
+  on?(event: "before-quit", listener: (event: { preventDefault(): void }) => void): unknown;
 }
 
 /** electron-updater's logger: `console`, electron-log, or anything with these methods. */
@@ -221,6 +223,8 @@ export class BulwarkAutoUpdater extends EventEmitter {
   autoDownload = true;
   /** After a non-silent `quitAndInstall`, start the app again. */
   autoRunAppAfterInstall = true;
+  /** Install a downloaded update when the app quits (`quitAndInstall` not called), silently, without restarting it. */
+  autoInstallOnAppQuit = true;
   /** Check even when `app.isPackaged` is false (a development run). */
   forceDevUpdateConfig = false;
   /** Offer pre-release versions; true by default when the running version is one. */
@@ -238,6 +242,8 @@ export class BulwarkAutoUpdater extends EventEmitter {
   private available: { release: Release; info: UpdateInfo; client: UpdateClient } | undefined;
   private downloaded: { release: Release; info: UpdateInfo; client: UpdateClient; file: string } | undefined;
   private installing = false;
+  private quitHandlerAdded = false;
+  private quitting = false;
 
   constructor(options: AutoUpdaterOptions) {
     super();
@@ -423,6 +429,7 @@ export class BulwarkAutoUpdater extends EventEmitter {
         signal: cancellationToken.signal,
       });
       this.downloaded = { ...available, file };
+      this.addQuitHandler();
       this._logger?.info(`New version ${available.info.version} has been downloaded to ${file}`);
       this.emit("update-downloaded", { ...available.info, downloadedFile: file } satisfies UpdateDownloadedEvent);
       return [file];
@@ -480,6 +487,15 @@ export class BulwarkAutoUpdater extends EventEmitter {
    */
   async quitAndInstall(isSilent = false, isForceRunAfter = false): Promise<void> {
     this._logger?.info("Install on explicit quitAndInstall");
+    if (!(await this.install())) return;
+    const runAfter = isSilent ? isForceRunAfter : this.autoRunAppAfterInstall;
+    this.quitting = true;
+    if (runAfter) this.options.app.relaunch();
+    this.options.app.quit();
+  }
+
+  /** Installs the verified download; false (an `error` event) when there is none or it fails. */
+  private async install(): Promise<boolean> {
     const downloaded = this.downloaded;
     if (downloaded === undefined) {
       this.dispatchError(
@@ -491,23 +507,41 @@ export class BulwarkAutoUpdater extends EventEmitter {
           },
         ),
       );
-      return;
+      return false;
     }
     if (this.installing) {
-      this._logger?.warn("install call ignored: quitAndInstall is already running");
-      return;
+      this._logger?.warn("install call ignored: an install is already running");
+      return false;
     }
     this.installing = true;
     try {
       await downloaded.client.install(downloaded.release);
+      return true;
     } catch (error) {
       this.installing = false;
       this.dispatchError(error);
-      return;
+      return false;
     }
-    const runAfter = isSilent ? isForceRunAfter : this.autoRunAppAfterInstall;
-    if (runAfter) this.options.app.relaunch();
-    this.options.app.quit();
+  }
+
+  /**
+   * With `autoInstallOnAppQuit`, a downloaded update is installed when the app quits: the
+   * quit waits for the install (checks, installer, health check), then goes on, whether the
+   * install succeeded or not.
+   */
+  private addQuitHandler(): void {
+    const { app } = this.options;
+    if (this.quitHandlerAdded || app.on === undefined) return;
+    this.quitHandlerAdded = true;
+    app.on("before-quit", (event) => {
+      if (this.quitting || this.installing || !this.autoInstallOnAppQuit) return;
+      this._logger?.info("Auto install update on quit");
+      event.preventDefault();
+      void this.install().finally(() => {
+        this.quitting = true;
+        app.quit();
+      });
+    });
   }
 }
 
