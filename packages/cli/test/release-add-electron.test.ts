@@ -241,7 +241,7 @@ describe("an app updating with @bulwark/electron from add-electron's releases", 
     const { repo, dist } = await vendorWithDist(t, "1.1.0-beta.1");
     assert.equal((await addElectron(repo, dist)).code, 0);
     assert.equal((await runCli(["repo", "publish", repo])).code, 0);
-    const { updater, events } = await appUpdater(t, repo);
+    const { updater, events, payloads } = await appUpdater(t, repo);
     assert.throws(
       () => {
         updater.allowDowngrade = true;
@@ -254,6 +254,8 @@ describe("an app updating with @bulwark/electron from add-electron's releases", 
     const none = await updater.checkForUpdates();
     assert.equal(none?.isUpdateAvailable, false);
     assert.deepEqual(events.splice(0), ["checking-for-update", "update-not-available"]);
+    // The newest version this app would take is the one it runs: the pre-release is not reported either.
+    assert.equal((payloads.get("update-not-available") as UpdateInfo).version, "1.0.0");
 
     updater.allowPrerelease = true;
     updater.autoDownload = false;

@@ -17,6 +17,7 @@ import {
   type DownloadProgress,
   type HealthCheck,
   type InstallStrategy,
+  parseSemver,
   type Release,
   releaseNameFor,
   UpdateClient,
@@ -365,7 +366,11 @@ export class BulwarkAutoUpdater extends EventEmitter {
     const client = this.updateClient();
     const release = await client.check();
     if (release === undefined) {
-      const newest = (await client.releases()).find((r) => r.revoked === undefined);
+      if (this.downloading === undefined) this.available = undefined;
+      // The newest release this app would take, for the event: electron-updater reports the feed's version.
+      const newest = (await client.releases()).find(
+        (r) => r.revoked === undefined && (this.allowPrerelease || parseSemver(r.version)?.prerelease.length === 0),
+      );
       const info: UpdateInfo = newest
         ? updateInfoOf(newest)
         : { version: this.currentVersion, files: [], path: "", releaseDate: "" };
