@@ -72,7 +72,7 @@ function fakeApp(userData: string, version: string) {
 }
 
 /** An app at 1.0.0 on linux-x64 whose installer launch copies the verified AppImage to `installed`. */
-async function appUpdater(t: TestLike, repo: string) {
+async function appUpdater(t: TestLike, repo: string, platform = "linux-x64") {
   const url = await serveFolder(t, path.join(repo, "public"));
   const home = tempDir(t);
   const installed = path.join(home, "Demo-App.AppImage");
@@ -81,7 +81,7 @@ async function appUpdater(t: TestLike, repo: string) {
     app,
     serverUrl: url,
     trustedRoot: readFileSync(path.join(repo, "public", "metadata", "1.root.json")),
-    platform: "linux-x64",
+    platform,
     install: new CommandStrategy(
       [process.execPath, "-e", "require('node:fs').copyFileSync(process.argv[2], process.argv[1])", installed],
       home,
@@ -211,6 +211,18 @@ describe("an app updating with @bulwark/electron from add-electron's releases", 
     await updater.quitAndInstall();
     assert.deepEqual(readFileSync(installed), Buffer.from(appImage.bytes));
     assert.deepEqual(app.calls, ["relaunch", "quit"]);
+  });
+
+  it("each platform gets its own installer: the Windows one, whose name has spaces", async (t) => {
+    const { repo, dist, feeds } = await vendorWithDist(t);
+    assert.equal((await addElectron(repo, dist)).code, 0);
+    assert.equal((await runCli(["repo", "publish", repo])).code, 0);
+    const { updater, payloads } = await appUpdater(t, repo, "win32-x64");
+    const [file] = (await (await updater.checkForUpdates())?.downloadPromise) ?? [];
+    const exe = feeds[0]?.files[0];
+    assert.ok(exe !== undefined && file !== undefined);
+    assert.equal((payloads.get("update-available") as UpdateInfo).path, "Demo App Setup 1.1.0.exe");
+    assert.deepEqual(readFileSync(file), Buffer.from(exe.bytes));
   });
 
   it("a server that swaps the installer: an error event, and nothing reaches the installer", async (t) => {

@@ -226,6 +226,8 @@ async function planFeed(dist: string, feed: string, skipped: SkippedElectronFile
  * product, with the feed's version, on the feed's channel (`latest` → `stable`, `beta.yml` →
  * `beta`). Every installer a feed lists is checked against its sha512 and size before
  * anything is staged. Blockmaps (electron-updater's differential downloads) are not staged.
+ * The releases are then staged one by one: when {@link addRelease} refuses one (say,
+ * `ALREADY_RELEASED`), those before it stay staged (`removeRelease` unstages them).
  * @throws {PublisherError} `NO_ELECTRON_FEED` when the folder has no feed, `BAD_ELECTRON_FEED`
  *   for a feed that does not parse or validate (a file name with a folder part included),
  *   `ELECTRON_FILE_MISSING`, `ELECTRON_CHECKSUM_MISMATCH`, `BAD_NAME` without a product
