@@ -13,6 +13,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/release-add.js")).default,
   },
   {
+    name: "release add-electron",
+    summary: "stage electron-builder's output: one release per channel and platform, checked against its feeds",
+    load: async () => (await import("./commands/release-add-electron.js")).default,
+  },
+  {
     name: "release list",
     summary: "list every release, staged and published: channel, rollout, revoked, attested, logged",
     load: async () => (await import("./commands/release-list.js")).default,
