@@ -3,7 +3,7 @@ import path from "node:path";
 import { SOURCE_KINDS, type SourceConfigBody } from "@bulwark/gateway";
 import { defineCommand } from "../command.js";
 import { usage } from "../errors.js";
-import { GATEWAY_CLIENT_OPTIONS, gatewayClient } from "../gateway/client-options.js";
+import { GATEWAY_CLIENT_OPTIONS, withGateway } from "../gateway/client-options.js";
 
 type Kind = (typeof SOURCE_KINDS)[number];
 
@@ -64,7 +64,6 @@ Example:
     const kind = options.kind as Kind;
     if (!SOURCE_KINDS.includes(kind)) throw usage(`--kind must be one of ${SOURCE_KINDS.join(", ")}`);
     const { name: id, location } = positionals;
-    const client = gatewayClient(options, ctx);
     const publicKey = options.publicKey === undefined ? undefined : await keyText(options.publicKey, ctx.cwd);
     let body: SourceConfigBody;
     switch (kind) {
@@ -111,7 +110,7 @@ Example:
         break;
       }
     }
-    const source = await client.addSource(body);
+    const source = await withGateway(options, ctx, (client) => client.addSource(body));
     ctx.out.line(`Added the ${source.kind} source ${source.id}.`);
     return { data: source };
   },

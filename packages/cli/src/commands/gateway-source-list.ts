@@ -1,5 +1,5 @@
 import { defineCommand } from "../command.js";
-import { GATEWAY_CLIENT_OPTIONS, gatewayClient } from "../gateway/client-options.js";
+import { GATEWAY_CLIENT_OPTIONS, withGateway } from "../gateway/client-options.js";
 
 /** `bulwark gateway source list`: the gateway's sources, through its API. */
 export default defineCommand({
@@ -12,7 +12,7 @@ Example:
   positionals: [],
   options: [...GATEWAY_CLIENT_OPTIONS],
   async run({ options }, ctx) {
-    const sources = await gatewayClient(options, ctx).listSources();
+    const sources = await withGateway(options, ctx, (client) => client.listSources());
     if (sources.length === 0) ctx.out.line("no sources yet: add one with `bulwark gateway source add`");
     for (const s of sources) {
       const where = "feedUrl" in s.config ? s.config.feedUrl : "url" in s.config ? s.config.url : s.config.metadataUrl;

@@ -1,7 +1,7 @@
 import { TOKEN_ROLES, type TokenRole } from "@bulwark/gateway";
 import { defineCommand } from "../command.js";
 import { usage } from "../errors.js";
-import { GATEWAY_CLIENT_OPTIONS, gatewayClient } from "../gateway/client-options.js";
+import { GATEWAY_CLIENT_OPTIONS, withGateway } from "../gateway/client-options.js";
 
 /** `bulwark gateway token create --role ROLE --name NAME`: an API token, through the API. */
 export default defineCommand({
@@ -22,7 +22,7 @@ Example:
   async run({ options }, ctx) {
     const role = options.role as TokenRole;
     if (!TOKEN_ROLES.includes(role)) throw usage(`--role must be one of ${TOKEN_ROLES.join(", ")}`);
-    const made = await gatewayClient(options, ctx).createToken(options.name, role);
+    const made = await withGateway(options, ctx, (client) => client.createToken(options.name, role));
     ctx.out.line(`token ${made.id} (${made.role}, ${made.name}), shown once: ${made.token}`);
     return { data: made };
   },
