@@ -157,7 +157,7 @@ export async function writeGatewayConfig(dir: string, config: GatewayConfig): Pr
 
 /**
  * Reads gateway.json.
- * @throws {PublisherError} NOT_A_GATEWAY; {@link ConfigError} BAD_GATEWAY_CONFIG
+ * @throws {UsageError} NOT_A_GATEWAY; ConfigError BAD_GATEWAY_CONFIG
  */
 export async function readGatewayConfig(dir: string): Promise<GatewayConfig> {
   const file = gatewayLayout(dir).config;
@@ -190,7 +190,8 @@ export interface Gateway {
 /**
  * Opens a gateway folder: unlocks the trail key (role `gateway`), checks it against
  * gateway.json's vkey, opens (and migrates) the database and opens the trail.
- * @throws {PublisherError} NOT_A_GATEWAY, MISSING_KEY, FOREIGN_KEY; {@link ConfigError};
+ * @throws {UsageError} NOT_A_GATEWAY, GATEWAY_NO_DATABASE (a gateway on PostgreSQL opened without its URL);
+ *   {@link PublisherError} MISSING_KEY, FOREIGN_KEY; ConfigError BAD_GATEWAY_CONFIG;
  *   StorageError from the database; TrailError when the trail does not check out.
  */
 export async function openGateway(
@@ -206,7 +207,15 @@ export async function openGateway(
     throw new PublisherError(PUBLISHER_ERRORS.FOREIGN_KEY, `${config.key} is not the key of ${config.vkey}`);
   }
   const trail = await Trail.folder(path.join(dir, config.trail), { origin: config.origin, signer, verifier });
-  const db = await openDatabase(options.database ?? path.join(dir, config.database));
+  const sqliteFile = path.join(dir, config.database);
+  if (options.database === undefined && !(await exists(sqliteFile))) {
+    // Never make an empty database beside a gateway whose records live elsewhere.
+    throw new UsageError(`${dir} has no ${config.database}: its database is elsewhere`, {
+      code: "GATEWAY_NO_DATABASE",
+      hint: "give the postgres:// URL the gateway was made with (--database, or BULWARK_GATEWAY_DATABASE)",
+    });
+  }
+  const db = await openDatabase(options.database ?? sqliteFile);
   return {
     dir,
     config,

@@ -35,7 +35,7 @@ describe("the gateway folder", () => {
     await assert.rejects(initGateway(dir, { passphrase: PASSPHRASE }), { code: "GATEWAY_EXISTS" });
   });
 
-  test("open refuses a wrong passphrase, a tampered config and a swapped trail key", async (t) => {
+  test("open refuses a wrong passphrase, a tampered config, a swapped trail key and a missing database", async (t) => {
     const dir = folder(t);
     await initGateway(dir, { passphrase: PASSPHRASE });
     await assert.rejects(openGateway(dir, { passphrases: passphrases("not the passphrase") }), {
@@ -52,6 +52,10 @@ describe("the gateway folder", () => {
       JSON.stringify({ ...config, vkey: JSON.parse(readFileSync(path.join(other, "gateway.json"), "utf8")).vkey }),
     );
     await assert.rejects(openGateway(dir, { passphrases: passphrases(PASSPHRASE) }), { code: "FOREIGN_KEY" });
+    rmSync(path.join(other, "gateway.sqlite"));
+    await assert.rejects(openGateway(other, { passphrases: passphrases(PASSPHRASE) }), {
+      code: "GATEWAY_NO_DATABASE",
+    });
     await assert.rejects(openGateway(path.join(dir, "nothing"), { passphrases: passphrases(PASSPHRASE) }), {
       code: "NOT_A_GATEWAY",
     });

@@ -35,10 +35,13 @@ Example:
       name: "database",
       type: "string",
       valueName: "URL",
-      description: "a postgres:// URL to use instead of DIR/gateway.sqlite (give it to serve too)",
+      description:
+        "a postgres:// URL to use instead of DIR/gateway.sqlite (default: BULWARK_GATEWAY_DATABASE; give serve the same)",
     },
   ],
-  async run({ positionals, options }, ctx) {
+  async run({ positionals, options: given }, ctx) {
+    const database = given.database ?? (ctx.env.BULWARK_GATEWAY_DATABASE || undefined);
+    const options = { ...given, database };
     const dir = path.resolve(ctx.cwd, positionals.dir);
     if (existsSync(gatewayLayout(dir).config)) {
       throw new CliError("GATEWAY_EXISTS", `${dir} already holds a gateway`, EXIT.USAGE, "choose another folder");
@@ -49,10 +52,12 @@ Example:
       ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.database === undefined ? {} : { database: options.database }),
     });
-    const database = options.database === undefined ? made.config.database : redactUrl(options.database);
-    ctx.out.line(`Created the gateway in ${dir} (database: ${database}).`);
+    const shown = options.database === undefined ? made.config.database : redactUrl(options.database);
+    ctx.out.line(`Created the gateway in ${dir} (database: ${shown}).`);
     ctx.out.line(`trail vkey: ${made.config.vkey}`);
     ctx.out.line(`admin token (shown once; keep it secret): ${made.adminToken}`);
-    return { data: { dir, origin: made.config.origin, vkey: made.config.vkey, database, adminToken: made.adminToken } };
+    return {
+      data: { dir, origin: made.config.origin, vkey: made.config.vkey, database: shown, adminToken: made.adminToken },
+    };
   },
 });

@@ -36,11 +36,13 @@ Example:
       name: "database",
       type: "string",
       valueName: "URL",
-      description: "a postgres:// URL to use instead of DIR/gateway.sqlite",
+      description: "a postgres:// URL to use instead of DIR/gateway.sqlite (default: BULWARK_GATEWAY_DATABASE)",
     },
     ...listenOptions(8440),
   ],
-  async run({ positionals, options }, ctx) {
+  async run({ positionals, options: given }, ctx) {
+    const database = given.database ?? (ctx.env.BULWARK_GATEWAY_DATABASE || undefined);
+    const options = { ...given, database };
     const port = parsePort(options.port);
     const host = options.host ?? "127.0.0.1";
     const dir = path.resolve(ctx.cwd, positionals.dir);
@@ -70,8 +72,8 @@ Example:
       }
       if (ctx.out.json) ctx.out.streams.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
       else {
-        const database = options.database === undefined ? gateway.config.database : redactUrl(options.database);
-        ctx.out.line(`gateway API at ${server.url} (database: ${database})`);
+        const shown = options.database === undefined ? gateway.config.database : redactUrl(options.database);
+        ctx.out.line(`gateway API at ${server.url} (database: ${shown})`);
         ctx.out.note("press Ctrl+C to stop");
       }
       await new Promise<void>((resolve) => {
