@@ -36,6 +36,14 @@ function parseMetrics(text: string): Map<string, number> {
   return samples;
 }
 
+/** Checks an answer against its route's documented response schema (so the document says what the server sends). */
+function conforms(method: string, routePath: string, body: unknown): void {
+  const route = ROUTES.find((r) => r.method === method && r.path === routePath);
+  assert.ok(route?.response, `${method} ${routePath} documents its answer`);
+  const parsed = route.response.safeParse(body);
+  assert.ok(parsed.success, `${method} ${routePath}: ${parsed.error?.message}`);
+}
+
 for (const backend of BACKENDS) {
   describe(`the gateway API on ${backend.name}`, { skip: backend.skip }, () => {
     test("refuses without a token (401), a viewer's write (403) and a revoked token (401)", async (t) => {
@@ -54,6 +62,8 @@ for (const backend of BACKENDS) {
       });
       assert.equal(viewer.status, 201);
       assert.match(viewer.body.token, /^bgw_[A-Za-z0-9_-]{43}$/);
+      conforms("POST", "/api/tokens", viewer.body);
+      conforms("GET", "/api/tokens", (await gw.call("GET", "/api/tokens", { token: gw.adminToken })).body);
       const write = await gw.call("POST", "/api/sources", { token: viewer.body.token, body: electronSource("acme") });
       assert.equal(write.status, 403);
       assert.equal(write.body.error.code, "FORBIDDEN");
@@ -64,6 +74,7 @@ for (const backend of BACKENDS) {
       const revoked = await gw.call("DELETE", `/api/tokens/${viewer.body.id}`, { token: gw.adminToken });
       assert.equal(revoked.status, 200);
       assert.notEqual(revoked.body.revokedAt, null);
+      conforms("DELETE", "/api/tokens/:id", revoked.body);
       const after = await gw.call("GET", "/api/sources", { token: viewer.body.token });
       assert.equal(after.status, 401);
       assert.equal(after.body.error.code, "UNAUTHENTICATED");
@@ -137,6 +148,7 @@ for (const backend of BACKENDS) {
       const added = await gw.call("POST", "/api/sources", { token, body: electronSource("acme/app") });
       assert.equal(added.status, 201);
       assert.equal(added.body.id, "acme/app");
+      conforms("POST", "/api/sources", added.body);
       const again = await gw.call("POST", "/api/sources", { token, body: electronSource("acme/app") });
       assert.equal(again.status, 409);
       assert.equal(again.body.error.code, "SOURCE_EXISTS");
@@ -148,6 +160,8 @@ for (const backend of BACKENDS) {
       const got = await gw.call("GET", `/api/sources/${encodeURIComponent("acme/app")}`, { token });
       assert.equal(got.status, 200);
       assert.deepEqual(got.body.config, electronSource("acme/app"));
+      conforms("GET", "/api/sources", list.body);
+      conforms("GET", "/api/sources/:id", got.body);
       assert.equal((await gw.call("GET", "/api/sources/nope", { token })).status, 404);
 
       const [row] = await gw.gateway.db.query(
@@ -215,6 +229,8 @@ for (const backend of BACKENDS) {
       const one = await gw.call("GET", `/api/releases/${suspicious?.id}`, { token });
       assert.equal(one.status, 200);
       assert.deepEqual(one.body.evidence, { checks: ["sha512"] });
+      conforms("GET", "/api/releases", quarantined.body);
+      conforms("GET", "/api/releases/:id", one.body);
       assert.equal(one.body.alerts[0].kind, "bytes-changed");
       assert.deepEqual(one.body.alerts[0].evidence, { before: "ab" });
       assert.equal((await gw.call("GET", "/api/releases/999", { token })).status, 404);
@@ -279,7 +295,11 @@ for (const backend of BACKENDS) {
         } else assert.equal(op.requestBody, undefined);
         if (route.auth !== "public") assert.ok(op.responses["401"] && op.responses["403"]);
       }
-      assert.equal((await gw.call("GET", "/healthz")).body.ok, true);
+      conforms("GET", "/healthz", (await gw.call("GET", "/healthz")).body);
+      for (const route of ROUTES.filter((r) => r.produces === undefined && r.path !== "/openapi.json")) {
+        const schema = doc.paths[openapiPath(route.path)][route.method.toLowerCase()].responses[String(route.status)];
+        assert.ok(schema.content["application/json"].schema.type, `${route.path} has a typed answer`);
+      }
     });
 
     test("two gateway processes on one database serve together: each sees the other's writes", async (t) => {

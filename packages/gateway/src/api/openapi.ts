@@ -53,7 +53,14 @@ function operation(route: Route) {
   const responses: Record<string, unknown> = {
     [String(route.status)]: {
       description: "success",
-      content: { [route.produces ?? "application/json"]: { schema: route.produces ? { type: "string" } : {} } },
+      content: {
+        [route.produces ?? "application/json"]: {
+          schema:
+            route.response === undefined
+              ? { type: route.produces === undefined ? "object" : "string" }
+              : z.toJSONSchema(route.response, { target: "draft-2020-12", io: "output" }),
+        },
+      },
     },
     "429": errorResponse("too many requests (see Retry-After)"),
   };

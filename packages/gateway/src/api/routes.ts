@@ -9,7 +9,17 @@ import type { Gateway } from "../gateway.js";
 import type { TrailActor } from "../trail/entry.js";
 import { API_ERRORS, ApiError } from "./errors.js";
 import { addSource, getRelease, getSource, listReleases, listSources, pageOf, type ReleaseState } from "./records.js";
-import { SOURCE_CONFIG_BODY, TOKEN_BODY } from "./schemas.js";
+import {
+  HEALTH,
+  pageOf as pageSchema,
+  RELEASE_DETAIL,
+  RELEASE_VIEW,
+  SOURCE_CONFIG_BODY,
+  SOURCE_VIEW,
+  TOKEN_BODY,
+  TOKEN_CREATED,
+  TOKEN_INFO,
+} from "./schemas.js";
 import type { TokenInfo, TokenRole, TokenStore } from "./tokens.js";
 
 /** What a handler is given. */
@@ -46,6 +56,8 @@ export interface Route<B = unknown> {
   readonly query?: readonly QueryParam[];
   /** The success status, for the OpenAPI document. */
   readonly status: number;
+  /** The success answer's shape, for the OpenAPI document (absent for a non-JSON answer). */
+  readonly response?: z.ZodType;
   /** The response content type (JSON unless said otherwise). */
   readonly produces?: string;
   handle(gateway: ApiContext, request: RouteRequest<B>): Promise<RouteResponse>;
@@ -88,6 +100,7 @@ export const ROUTES: readonly Route[] = [
     summary: "whether this process is up and reaches its database",
     auth: "public",
     status: 200,
+    response: HEALTH,
     async handle({ gateway }) {
       await gateway.db.query("SELECT 1 AS ok");
       return { status: 200, body: { ok: true } };
@@ -121,6 +134,7 @@ export const ROUTES: readonly Route[] = [
     auth: "viewer",
     query: PAGE_QUERY,
     status: 200,
+    response: pageSchema(SOURCE_VIEW),
     async handle({ gateway }, { query }) {
       return { status: 200, body: await listSources(gateway.db, page(query)) };
     },
@@ -132,6 +146,7 @@ export const ROUTES: readonly Route[] = [
     auth: "admin",
     body: SOURCE_CONFIG_BODY,
     status: 201,
+    response: SOURCE_VIEW,
     async handle({ gateway }, { body, actor }) {
       return { status: 201, body: await addSource(gateway.db, gateway.trail, body, actor) };
     },
@@ -142,6 +157,7 @@ export const ROUTES: readonly Route[] = [
     summary: "one source",
     auth: "viewer",
     status: 200,
+    response: SOURCE_VIEW,
     async handle({ gateway }, { params }) {
       const source = await getSource(gateway.db, params.id as string);
       if (source === undefined) throw notFound(`the source ${params.id}`);
@@ -159,6 +175,7 @@ export const ROUTES: readonly Route[] = [
       ...PAGE_QUERY,
     ],
     status: 200,
+    response: pageSchema(RELEASE_VIEW),
     async handle({ gateway }, { query }) {
       const state = releaseState(query.get("state"));
       const source = query.get("source") ?? undefined;
@@ -172,6 +189,7 @@ export const ROUTES: readonly Route[] = [
     summary: "one release, with the evidence of how it was verified and its alerts",
     auth: "viewer",
     status: 200,
+    response: RELEASE_DETAIL,
     async handle({ gateway }, { params }) {
       const id = Number(params.id);
       const release = Number.isSafeInteger(id) && id > 0 ? await getRelease(gateway.db, id) : undefined;
@@ -185,6 +203,7 @@ export const ROUTES: readonly Route[] = [
     summary: "the API tokens (never their secrets)",
     auth: "admin",
     status: 200,
+    response: pageSchema(TOKEN_INFO),
     async handle({ tokens }) {
       return { status: 200, body: { items: await tokens.list(), next: null } };
     },
@@ -196,6 +215,7 @@ export const ROUTES: readonly Route[] = [
     auth: "admin",
     body: TOKEN_BODY,
     status: 201,
+    response: TOKEN_CREATED,
     async handle({ tokens }, { body, actor }) {
       const { token, info } = await tokens.create(body as z.output<typeof TOKEN_BODY>, actor);
       return { status: 201, body: { ...info, token } };
@@ -207,6 +227,7 @@ export const ROUTES: readonly Route[] = [
     summary: "revoke a token",
     auth: "admin",
     status: 200,
+    response: TOKEN_INFO,
     async handle({ tokens }, { params, actor }) {
       const id = Number(params.id);
       const revoked = Number.isSafeInteger(id) && id > 0 ? await tokens.revoke(id, actor) : undefined;

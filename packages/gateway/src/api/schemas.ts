@@ -3,6 +3,7 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
+import { RELEASE_STATES } from "../db/migrations/0001-initial.js";
 import { TOKEN_ROLES } from "../db/migrations/0002-tokens.js";
 import { SIGNATURE_ALGORITHMS } from "../sources/types.js";
 
@@ -52,3 +53,70 @@ export const TOKEN_BODY = z.strictObject({
   name: z.string().min(1).max(100).describe("who or what the token is for"),
   role: z.enum(TOKEN_ROLES).describe("admin: everything; approver: approvals; viewer: reads only"),
 });
+
+// The shapes of the answers, for the OpenAPI document (the handlers' types are the views in
+// records.ts and tokens.ts; a test checks real answers against these).
+const time = z.string().describe("RFC 3339, UTC");
+
+/** A source as GET /api/sources/:id answers. */
+export const SOURCE_VIEW = z.strictObject({
+  id: z.string(),
+  kind: z.string(),
+  config: SOURCE_CONFIG_BODY,
+  createdAt: time,
+  updatedAt: time,
+  lastPolledAt: time.nullable(),
+});
+
+/** A release as GET /api/releases lists it. */
+export const RELEASE_VIEW = z.strictObject({
+  id: z.number().int(),
+  source: z.string(),
+  version: z.string(),
+  url: z.string(),
+  sha256: z.string(),
+  size: z.number().int(),
+  state: z.enum(RELEASE_STATES),
+  createdAt: time,
+  updatedAt: time,
+});
+
+/** An alert about a release. */
+export const ALERT_VIEW = z.strictObject({
+  id: z.number().int(),
+  kind: z.string(),
+  severity: z.enum(["info", "warning", "critical"]),
+  message: z.string(),
+  evidence: z.unknown(),
+  createdAt: time,
+  resolvedAt: time.nullable(),
+});
+
+/** GET /api/releases/:id. */
+export const RELEASE_DETAIL = RELEASE_VIEW.extend({
+  evidence: z.unknown().describe("how the release was verified: the checks made and what they compared"),
+  alerts: z.array(ALERT_VIEW),
+});
+
+/** A token as the API shows it (never its secret). */
+export const TOKEN_INFO = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  role: z.enum(TOKEN_ROLES),
+  createdAt: time,
+  createdBy: z.string(),
+  revokedAt: time.nullable(),
+});
+
+/** POST /api/tokens: the token's secret, in this answer only. */
+export const TOKEN_CREATED = TOKEN_INFO.extend({ token: z.string().describe("bgw_…: shown once") });
+
+/** A page of `item`s and the cursor of the next page. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    items: z.array(item),
+    next: z.string().nullable().describe("`after` for the next page; null on the last"),
+  });
+
+/** GET /healthz. */
+export const HEALTH = z.strictObject({ ok: z.literal(true) });
