@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { FolderTrailStore, LATENCY_BUCKETS, listenApi, openapiPath, ROUTES, verifyTrail } from "../src/index.js";
 import { call, electronSource, openAgain, serveTestGateway } from "./api-helpers.js";
 import { BACKENDS } from "./db-backends.js";
@@ -46,7 +47,7 @@ function conforms(method: string, routePath: string, body: unknown): void {
 
 for (const backend of BACKENDS) {
   describe(`the gateway API on ${backend.name}`, { skip: backend.skip }, () => {
-    test("refuses without a token (401), a viewer's write (403) and a revoked token (401)", async (t) => {
+    test("refuses without a token (401), a viewer's write (403), a revoked token and a leaked hash (401)", async (t) => {
       const gw = await serveTestGateway(t, backend);
       const none = await gw.call("POST", "/api/sources", { body: electronSource("acme") });
       assert.equal(none.status, 401);
@@ -83,6 +84,13 @@ for (const backend of BACKENDS) {
         rows.every((r) => r.sha256 !== viewer.body.token),
         "only the hash is stored",
       );
+      // A leaked database (its hashes) gives no token: the hash presented as a token is refused.
+      for (const row of rows) {
+        const hash = row.sha256 as string;
+        for (const presented of [hash, `bgw_${Buffer.from(hash, "hex").toString("base64url")}`]) {
+          assert.equal((await gw.call("GET", "/api/sources", { token: presented })).status, 401);
+        }
+      }
     });
 
     test("a too-large body is refused (413), a flood is refused (429 with Retry-After)", async (t) => {
@@ -140,6 +148,32 @@ for (const backend of BACKENDS) {
       assert.deepEqual(sources.body.items, []);
       const audit = await gw.gateway.db.query("SELECT action FROM audit_entries WHERE action = 'source.added'");
       assert.equal(audit.length, 0);
+    });
+
+    test("fuzzed source bodies get a 201 or a typed 4xx, never a 500 (malformed input reaching the database)", async (t) => {
+      const gw = await serveTestGateway(t, backend);
+      const body = fc.oneof(
+        fc.jsonValue(),
+        fc.record(
+          {
+            kind: fc.constantFrom("tuf", "electron", "sparkle", "squirrel", "url", "nope"),
+            id: fc.string({ maxLength: 20 }),
+            feedUrl: fc.oneof(fc.webUrl(), fc.string()),
+            url: fc.oneof(fc.webUrl(), fc.string()),
+            sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()),
+            publicKey: fc.string(),
+          },
+          { requiredKeys: ["kind"] },
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (value) => {
+          const answer = await gw.call("POST", "/api/sources", { token: gw.adminToken, body: value });
+          assert.ok(answer.status === 201 || (answer.status >= 400 && answer.status < 500), `${answer.status}`);
+          if (answer.status !== 201) assert.match(answer.body.error.code, /^[A-Z_]+$/);
+        }),
+        { numRuns: 60 },
+      );
     });
 
     test("source add → list → get, and the trail records which token added it", async (t) => {
