@@ -24,6 +24,7 @@ import {
 import { Ed25519Signer, isValidKeyName } from "@bulwark/tlog";
 import { UsageError, writeFileAtomic } from "@bulwark/tuf";
 import { z } from "zod";
+import { drainTrail } from "./api/changes.js";
 import { TokenStore } from "./api/tokens.js";
 import { DiskBlobStore } from "./blobs/disk-blob-store.js";
 import type { Database } from "./db/database.js";
@@ -189,7 +190,8 @@ export interface Gateway {
 
 /**
  * Opens a gateway folder: unlocks the trail key (role `gateway`), checks it against
- * gateway.json's vkey, opens (and migrates) the database and opens the trail.
+ * gateway.json's vkey, opens (and migrates) the database, opens the trail and appends to it
+ * any audit entry a crashed process left pending.
  * @throws {UsageError} NOT_A_GATEWAY, GATEWAY_NO_DATABASE (a gateway on PostgreSQL opened without its URL);
  *   {@link PublisherError} MISSING_KEY, FOREIGN_KEY; ConfigError BAD_GATEWAY_CONFIG;
  *   StorageError from the database; TrailError when the trail does not check out.
@@ -216,6 +218,13 @@ export async function openGateway(
     });
   }
   const db = await openDatabase(options.database ?? sqliteFile);
+  try {
+    // Entries a process committed but died before appending go to the trail now.
+    await drainTrail(db, trail);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   return {
     dir,
     config,

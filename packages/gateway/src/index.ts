@@ -2,7 +2,8 @@
  * @bulwark/gateway: the organisation gateway. See docs/gateway.md.
  */
 
-export { type Recorded, recordChange } from "./api/changes.js";
+// The gateway folder and its REST API (issue 16 items 1 and 6): see docs/gateway.md, "The API".
+export { drainTrail, MAX_DRAIN_BATCH, type Recorded, recordChange } from "./api/changes.js";
 export { GatewayApiError, GatewayClient, MAX_ANSWER_BYTES } from "./api/client.js";
 export { API_ERRORS, ApiError, type ApiErrorBody, type ApiErrorCode } from "./api/errors.js";
 export { type RateLimit, RateLimiter } from "./api/limits.js";
@@ -24,7 +25,6 @@ export {
   type SourceView,
   sourceConfigOf,
 } from "./api/records.js";
-// The gateway folder and its REST API (issue 16 items 1 and 6): see docs/gateway.md, "The API".
 export {
   type ApiContext,
   matchRoute,
@@ -47,6 +47,7 @@ export {
   MAX_TOKEN_NAME_LENGTH,
   roleAllows,
   TOKEN_PREFIX,
+  TOKEN_ROLES,
   type TokenInfo,
   type TokenRole,
   TokenStore,
@@ -61,7 +62,6 @@ export { DIALECT_SQL, placeholders } from "./db/database.js";
 export { StorageError, type StorageErrorCode } from "./db/errors.js";
 export { type Migration, type MigrationReport, migrate, schemaVersion } from "./db/migrate.js";
 export { JOB_STATES, RELEASE_STATES } from "./db/migrations/0001-initial.js";
-export { TOKEN_ROLES } from "./db/migrations/0002-tokens.js";
 export { MIGRATIONS } from "./db/migrations/index.js";
 export { isPostgresUrl, openDatabase } from "./db/open.js";
 export { POSTGRES_POOL_SIZE, PostgresDatabase, parsePostgresUrl, redactUrl } from "./db/postgres.js";

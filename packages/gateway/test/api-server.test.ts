@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { FolderTrailStore, LATENCY_BUCKETS, listenApi, openapiPath, ROUTES, verifyTrail } from "../src/index.js";
+import {
+  drainTrail,
+  FolderTrailStore,
+  LATENCY_BUCKETS,
+  listenApi,
+  openapiPath,
+  ROUTES,
+  verifyTrail,
+} from "../src/index.js";
 import { call, electronSource, openAgain, serveTestGateway } from "./api-helpers.js";
 import { BACKENDS } from "./db-backends.js";
 
@@ -334,6 +342,38 @@ for (const backend of BACKENDS) {
         const schema = doc.paths[openapiPath(route.path)][route.method.toLowerCase()].responses[String(route.status)];
         assert.ok(schema.content["application/json"].schema.type, `${route.path} has a typed answer`);
       }
+    });
+
+    test("an entry committed by a process that died before appending it reaches the trail once (crash after commit)", async (t) => {
+      const gw = await serveTestGateway(t, backend);
+      const { db, trail } = gw.gateway;
+      const orphan = (n: number) =>
+        db.execute(
+          `INSERT INTO audit_entries (created_at, actor, action, subject_type, subject_id, details)
+           VALUES ($1, 'token:1:first admin', 'source.added', 'source', $2, '{"kind":"url"}')`,
+          [Date.UTC(2026, 11, 7, 23, 0, n), `crashed-${n}`],
+        );
+      await orphan(1);
+      await orphan(2);
+      const before = (await trail.checkpoint()).checkpoint.size;
+      // Two drainers at once (two processes after a restart): each row appended once.
+      const other = await openAgain(gw.dir, gw.database);
+      t.after(() => other.close());
+      await Promise.all([drainTrail(db, trail), drainTrail(other.db, other.trail)]);
+      assert.equal((await trail.checkpoint()).checkpoint.size, before + 2n);
+      const rows = await db.query(
+        "SELECT subject_id, log_index FROM audit_entries WHERE subject_id LIKE 'crashed-%' ORDER BY id",
+      );
+      for (const row of rows) {
+        const proof = await trail.proof(BigInt(row.log_index as number));
+        assert.equal(proof.entry.subject.id, row.subject_id);
+        assert.deepEqual(proof.entry.actor, { kind: "token", id: "1:first admin" });
+      }
+      await orphan(3);
+      const reopened = await openAgain(gw.dir, gw.database);
+      await reopened.close();
+      const [third] = await db.query("SELECT log_index FROM audit_entries WHERE subject_id = 'crashed-3'");
+      assert.equal(Number(third?.log_index), Number(before) + 2, "opening a gateway drains what is pending");
     });
 
     test("two gateway processes on one database serve together: each sees the other's writes", async (t) => {

@@ -12,6 +12,8 @@ import type { TrailActor } from "../trail/entry.js";
 import type { Trail } from "../trail/trail.js";
 import { recordChange } from "./changes.js";
 
+export { TOKEN_ROLES };
+
 /** One of {@link TOKEN_ROLES}. */
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 
