@@ -4,6 +4,7 @@
  */
 import type { Migration } from "../migrate.js";
 import { initial } from "./0001-initial.js";
+import { tokens } from "./0002-tokens.js";
 
 /** The gateway's migrations, numbered 1, 2, 3, … without gaps. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, tokens];
