@@ -16,6 +16,8 @@ export { isPostgresUrl, openDatabase } from "./db/open.js";
 export { POSTGRES_POOL_SIZE, PostgresDatabase, parsePostgresUrl, redactUrl } from "./db/postgres.js";
 export { DatabaseSourceMemory } from "./db/source-memory.js";
 export { SQLITE_BUSY_TIMEOUT_MS, SqliteDatabase } from "./db/sqlite.js";
+// Quarantine and policy (issue 16 item 3): see docs/gateway.md#policies.
+export * from "./policy/index.js";
 export type { Job, JobState } from "./queue/job.js";
 export { parseJob } from "./queue/job.js";
 export {
@@ -37,10 +39,8 @@ export {
   Worker,
   type WorkerOptions,
 } from "./queue/worker.js";
-
 // Sources (issue 16 item 2): polling vendors' feeds, verifying and recording each release.
 export * from "./sources/index.js";
-
 // The audit trail (issue 16 item 5): see docs/gateway-trail.md.
 export { type Divergence, findDivergence } from "./trail/divergence.js";
 export {
