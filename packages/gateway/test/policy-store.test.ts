@@ -283,6 +283,37 @@ for (const backend of BACKENDS) {
         }
       }));
 
+    test("a release read for a decision is suspicious while an alert about it is open", () =>
+      withDatabase(backend, async (db) => {
+        const { store, sourceId, releaseId } = await setUp(db);
+        await store.markRing(releaseId, "canary", "approved", ADMIN, NOW);
+        assert.deepEqual(await store.release(releaseId, "clean"), {
+          source: "manual",
+          version: "1.2.0",
+          state: "scanned",
+          sha256: SHA,
+          signer: undefined,
+          fetchedAt: new Date(1),
+          scan: "clean",
+          suspicious: false,
+          rings: { canary: { approvedAt: NOW } },
+        });
+        const [alert] = await db.query(
+          `INSERT INTO alerts (source_id, release_id, kind, severity, message, evidence, created_at)
+           VALUES ($1, $2, 'bytes-changed', 'critical', 'the bytes of 1.2.0 changed', '{}', 2) RETURNING id`,
+          [sourceId, releaseId],
+        );
+        const suspicious = await store.release(releaseId, "clean");
+        assert.equal(suspicious.suspicious, true);
+        const [canary] = decide(suspicious, [], await store.context(), NOW);
+        assert.deepEqual([canary?.decision, canary?.reason], ["hold", "SUSPICIOUS"]);
+        await db.execute("UPDATE alerts SET resolved_at = 3, resolved_by = 'secops' WHERE id = $1", [
+          Number(alert?.id),
+        ]);
+        assert.equal((await store.release(releaseId, "clean")).suspicious, false, "a person resolved it");
+        await assert.rejects(store.release(releaseId + 100, "clean"), refused(POLICY_ERRORS.UNKNOWN_RELEASE));
+      }));
+
     test("a source pinned to a version holds the others until unpinned", () =>
       withDatabase(backend, async (db) => {
         const { store } = await setUp(db);

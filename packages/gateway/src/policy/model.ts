@@ -15,7 +15,7 @@
  */
 import { checkConfig, durationField, SCHEMA_KEY } from "@bulwark/publisher";
 import { z } from "zod";
-import { POLICY_ERRORS } from "./errors.js";
+import { POLICY_ERRORS, PolicyError } from "./errors.js";
 
 /** Days of the week as maintenance windows name them, Sunday first (as `Date.getUTCDay`). */
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -148,7 +148,10 @@ export interface Policy {
   readonly rings: readonly Ring[];
   readonly blockedSha256: ReadonlySet<string>;
   readonly blockedSigners: ReadonlySet<string>;
-  /** The rule for `source` in `ring`. @throws {Error} for a ring the policy does not have. */
+  /**
+   * The rule for `source` in `ring`.
+   * @throws {PolicyError} `POLICY_UNKNOWN_RING` for a ring the policy does not have.
+   */
   rule(source: string, ring: string): RingRule;
   /** Every approver id the policy names. */
   readonly approverIds: ReadonlySet<string>;
@@ -189,7 +192,9 @@ export function toPolicy(document: PolicyDocument): Policy {
     approverIds,
     rule(source, ringName) {
       const ring = document.rings.find((r) => r.name === ringName);
-      if (ring === undefined) throw new Error(`policy has no ring ${ringName}`);
+      if (ring === undefined) {
+        throw new PolicyError(POLICY_ERRORS.UNKNOWN_RING, `the policy has no ring ${JSON.stringify(ringName)}`);
+      }
       const forSource = Object.hasOwn(document.sources ?? {}, source) ? document.sources?.[source] : undefined;
       const ringOverride =
         forSource?.rings && Object.hasOwn(forSource.rings, ringName) ? forSource.rings[ringName] : undefined;

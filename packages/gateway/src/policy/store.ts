@@ -10,12 +10,12 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalString, type JsonObject, type JsonValue } from "@bulwark/tuf";
-import type { Database, Queryable, Row } from "../db/database.js";
-import { StorageError } from "../db/errors.js";
+import type { Database, Queryable } from "../db/database.js";
 import type { TrailActor, TrailEntry } from "../trail/entry.js";
-import type { ApprovalVote, Freeze, PolicyContext, RingProgress } from "./decide.js";
+import type { ApprovalVote, Freeze, PolicyContext, PolicyRelease, RingProgress, ScanVerdict } from "./decide.js";
 import { POLICY_ERRORS, PolicyError } from "./errors.js";
 import { type Policy, parsePolicy } from "./model.js";
+import { badRow, num, optionalNum, releaseRow, sourceRowId, str } from "./rows.js";
 
 /** The longest name, reason or comment kept. */
 export const MAX_POLICY_TEXT = 1024;
@@ -53,27 +53,6 @@ export interface PolicyChange<T = undefined> {
 }
 
 const APPROVER_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-function badRow(table: string, field: string): never {
-  throw new StorageError("DB_BAD_ROW", `bad ${field} in the ${table} table`);
-}
-
-function num(row: Row, table: string, field: string): number {
-  const value = row[field];
-  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n)) badRow(table, field);
-  return n;
-}
-
-function str(row: Row, table: string, field: string): string {
-  const value = row[field];
-  if (typeof value !== "string") badRow(table, field);
-  return value;
-}
-
-function optionalNum(row: Row, table: string, field: string): number | undefined {
-  return row[field] === null || row[field] === undefined ? undefined : num(row, table, field);
-}
 
 function checkText(what: string, text: string): void {
   if (text.trim() === "" || text.length > MAX_POLICY_TEXT) {
@@ -389,6 +368,32 @@ export class PolicyStore {
   }
 
   /**
+   * What {@link decide} needs of a release, from the database: its source, version, state, hash,
+   * signer (`evidence.signer`), when it was fetched, how far it went in each ring, and whether
+   * it is suspicious: it is while any alert about it is unresolved (a person resolving the
+   * alerts is what lets it go on).
+   * @throws {PolicyError} `POLICY_UNKNOWN_RELEASE`.
+   */
+  async release(releaseId: number, scan: ScanVerdict | undefined): Promise<PolicyRelease> {
+    const facts = await releaseRow(this.db, releaseId);
+    const [open] = await this.db.query(
+      "SELECT COUNT(*) AS n FROM alerts WHERE release_id = $1 AND resolved_at IS NULL",
+      [releaseId],
+    );
+    return {
+      source: facts.source,
+      version: facts.version,
+      state: facts.state,
+      sha256: facts.sha256,
+      signer: facts.signer,
+      fetchedAt: facts.fetchedAt,
+      scan,
+      suspicious: num(open ?? {}, "alerts", "n") > 0,
+      rings: await this.progress(releaseId),
+    };
+  }
+
+  /**
    * Pins a source to a version: no other version of it is approved or published until unpinned.
    * @throws {PolicyError} `POLICY_UNKNOWN_SOURCE`, `POLICY_INVALID` for an empty version or reason.
    */
@@ -483,42 +488,4 @@ export class PolicyStore {
     if (active === undefined) throw new PolicyError(POLICY_ERRORS.NONE, "no policy is in force");
     return { policy: active.policy, pins: await this.pins(), freeze: await this.currentFreeze() };
   }
-}
-
-interface ReleaseFacts {
-  readonly source: string;
-  readonly state: string;
-  readonly sha256: string;
-  readonly signer: string | undefined;
-}
-
-async function releaseRow(on: Queryable, releaseId: number): Promise<ReleaseFacts> {
-  const [row] = await on.query(
-    "SELECT s.name, r.state, r.sha256, r.evidence FROM releases r JOIN sources s ON s.id = r.source_id WHERE r.id = $1",
-    [releaseId],
-  );
-  if (row === undefined) throw new PolicyError(POLICY_ERRORS.UNKNOWN_RELEASE, `no release ${releaseId}`);
-  let evidence: unknown;
-  try {
-    evidence = JSON.parse(str(row, "releases", "evidence"));
-  } catch {
-    badRow("releases", "evidence");
-  }
-  // The signer's identity, when the release's feed has one (evidence.signer).
-  const signer =
-    typeof evidence === "object" && evidence !== null && typeof (evidence as { signer?: unknown }).signer === "string"
-      ? (evidence as { signer: string }).signer
-      : undefined;
-  return {
-    source: str(row, "sources", "name"),
-    state: str(row, "releases", "state"),
-    sha256: str(row, "releases", "sha256"),
-    signer,
-  };
-}
-
-async function sourceRowId(on: Queryable, name: string): Promise<number> {
-  const [row] = await on.query("SELECT id FROM sources WHERE name = $1", [name]);
-  if (row === undefined) throw new PolicyError(POLICY_ERRORS.UNKNOWN_SOURCE, `no source ${JSON.stringify(name)}`);
-  return num(row, "sources", "id");
 }
