@@ -2,6 +2,9 @@
  * Quarantine and policy (issue 16 item 3): the policy document, the pure decision of what each
  * ring may do with a release, and the policy engine's state in the database.
  */
+
+export { type ApprovalRecord, type ApprovalRequest, listApprovals, recordApproval } from "./approvals.js";
+export { MAX_POLICY_TEXT, type PolicyChange } from "./change.js";
 export {
   type ApprovalVote,
   DECISION_REASONS,
@@ -16,6 +19,7 @@ export {
   type ScanVerdict,
 } from "./decide.js";
 export { POLICY_ERRORS, PolicyError, type PolicyErrorCode } from "./errors.js";
+export { currentFreeze, freeze, listPins, pin, unfreeze, unpin } from "./holds.js";
 export {
   type MaintenanceWindow,
   type Policy,
@@ -28,12 +32,6 @@ export {
   toPolicy,
   WEEKDAYS,
 } from "./model.js";
-export {
-  type ApprovalRecord,
-  type ApprovalRequest,
-  type Approver,
-  MAX_POLICY_TEXT,
-  type PolicyChange,
-  PolicyStore,
-} from "./store.js";
+export { loadPolicy } from "./rows.js";
+export { type Approver, PolicyStore } from "./store.js";
 export { windowOpen } from "./windows.js";

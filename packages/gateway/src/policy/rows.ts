@@ -5,6 +5,7 @@
 import type { Queryable, Row } from "../db/database.js";
 import { StorageError } from "../db/errors.js";
 import { POLICY_ERRORS, PolicyError } from "./errors.js";
+import { type Policy, parsePolicy } from "./model.js";
 
 /** @throws {StorageError} `DB_BAD_ROW`, naming the table and field. */
 export function badRow(table: string, field: string): never {
@@ -80,4 +81,17 @@ export async function sourceRowId(on: Queryable, name: string): Promise<number> 
   const [row] = await on.query("SELECT id FROM sources WHERE name = $1", [name]);
   if (row === undefined) throw new PolicyError(POLICY_ERRORS.UNKNOWN_SOURCE, `no source ${JSON.stringify(name)}`);
   return num(row, "sources", "id");
+}
+
+/** The policy in force (the newest saved), or undefined before one was saved. */
+export async function loadPolicy(on: Queryable): Promise<{ id: number; policy: Policy } | undefined> {
+  const [row] = await on.query("SELECT id, document FROM policies ORDER BY id DESC LIMIT 1");
+  if (row === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(str(row, "policies", "document"));
+  } catch {
+    badRow("policies", "document");
+  }
+  return { id: num(row, "policies", "id"), policy: parsePolicy(document) };
 }
