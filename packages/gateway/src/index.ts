@@ -80,6 +80,8 @@ export {
   readGatewayConfig,
   writeGatewayConfig,
 } from "./gateway.js";
+// Quarantine and policy (issue 16 item 3): see docs/gateway.md#policies.
+export * from "./policy/index.js";
 export type { Job, JobState } from "./queue/job.js";
 export { parseJob } from "./queue/job.js";
 export {
