@@ -1,8 +1,10 @@
 /**
- * The JSON Schemas of the four config files a user edits by hand, as `npm run schemas`
+ * The JSON Schemas of the config files a user edits by hand, as `npm run schemas`
  * writes them to `schemas/` (and a test checks the committed copies against): one per
  * file, made by zod from the very schema Bulwark parses the file with.
  */
+
+import { GATEWAY_CONFIG_SCHEMA, GATEWAY_CONFIG_SCHEMA_FILE } from "@bulwark/gateway";
 import {
   configJsonSchema,
   LOG_CONFIG_SCHEMA,
@@ -23,7 +25,7 @@ interface ConfigSchema {
   readonly schema: z.ZodType;
 }
 
-/** The four config files, in the order the docs list them. */
+/** The config files, in the order the docs list them. */
 export const CONFIG_SCHEMAS: readonly ConfigSchema[] = [
   {
     file: REPO_CONFIG_SCHEMA_FILE,
@@ -49,6 +51,13 @@ export const CONFIG_SCHEMAS: readonly ConfigSchema[] = [
     title: "witness.json",
     description: "A witness folder's name, verifier key and key file (`bulwark witness init`).",
     schema: WITNESS_CONFIG_SCHEMA,
+  },
+  {
+    file: GATEWAY_CONFIG_SCHEMA_FILE,
+    title: "gateway.json",
+    description:
+      "A gateway folder's audit-trail origin, verifier key and the paths of its key, database, blobs and trail (`bulwark gateway init`).",
+    schema: GATEWAY_CONFIG_SCHEMA,
   },
 ];
 

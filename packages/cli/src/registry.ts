@@ -13,6 +13,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: async () => (await import("./commands/release-add.js")).default,
   },
   {
+    name: "release add-electron",
+    summary: "stage electron-builder's output: one release per channel and platform, checked against its feeds",
+    load: async () => (await import("./commands/release-add-electron.js")).default,
+  },
+  {
     name: "release list",
     summary: "list every release, staged and published: channel, rollout, revoked, attested, logged",
     load: async () => (await import("./commands/release-list.js")).default,
@@ -192,6 +197,31 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     name: "witness serve",
     summary: "run a witness (c2sp.org/tlog-witness add-checkpoint) over HTTP",
     load: async () => (await import("./commands/witness-serve.js")).default,
+  },
+  {
+    name: "gateway init",
+    summary: "create a gateway folder: config, database, blob folder, trail key, first admin token",
+    load: async () => (await import("./commands/gateway-init.js")).default,
+  },
+  {
+    name: "gateway serve",
+    summary: "serve the gateway's REST API (JSON; OpenAPI at /openapi.json)",
+    load: async () => (await import("./commands/gateway-serve.js")).default,
+  },
+  {
+    name: "gateway source add",
+    summary: "add a vendor source (TUF repository, electron-updater, Sparkle, Squirrel, plain URL)",
+    load: async () => (await import("./commands/gateway-source-add.js")).default,
+  },
+  {
+    name: "gateway source list",
+    summary: "list the gateway's sources",
+    load: async () => (await import("./commands/gateway-source-list.js")).default,
+  },
+  {
+    name: "gateway token create",
+    summary: "make an API token with a role (admin, approver, viewer); printed once",
+    load: async () => (await import("./commands/gateway-token-create.js")).default,
   },
   {
     name: "audit",

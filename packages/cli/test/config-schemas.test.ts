@@ -19,7 +19,7 @@ describe("the published config schemas", () => {
     const files = configSchemaFiles();
     assert.deepEqual(
       [...files.keys()],
-      ["bulwark.schema.json", "agent.schema.json", "log.schema.json", "witness.schema.json"],
+      ["bulwark.schema.json", "agent.schema.json", "log.schema.json", "witness.schema.json", "gateway.schema.json"],
     );
     for (const [file, text] of files) {
       let committed: string;

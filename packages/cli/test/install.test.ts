@@ -19,7 +19,7 @@ import { PASSPHRASE_ENV, tempDir } from "./helpers.js";
 const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 /** Every package `npm pack --workspaces` must write; @bulwark/testkit is private and never packed. */
-const PUBLISHED = ["attest", "audit", "cli", "client", "gateway", "publisher", "scan", "tlog", "tuf"].map(
+const PUBLISHED = ["attest", "audit", "cli", "client", "electron", "gateway", "publisher", "scan", "tlog", "tuf"].map(
   (p) => `@bulwark/${p}`,
 );
 

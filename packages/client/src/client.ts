@@ -103,6 +103,8 @@ export interface UpdateClientOptions extends RootRequirements {
   readonly platform?: string;
   /** The version running now, for apps whose install the client does not manage. */
   readonly currentVersion?: string;
+  /** Offer pre-release versions (`2.0.0-beta.1`); true by default. */
+  readonly allowPrerelease?: boolean;
   /** Base URL of the repository's TUF metadata (`…/metadata/`); not with {@link repositories}. */
   readonly metadataUrl?: string;
   /**
@@ -402,6 +404,7 @@ export class UpdateClient extends EventEmitter {
     for (const r of releases) {
       const v = parseSemver(r.version);
       if (v === undefined || (currentVer !== undefined && compareSemver(v, currentVer) <= 0)) continue;
+      if (this.options.allowPrerelease === false && v.prerelease.length > 0) continue;
       if (r.revoked !== undefined || failed.includes(r.version)) continue;
       if (!inRollout(id, `${r.name}@${r.version}`, r.rollout)) {
         this.emitEvent({

@@ -49,6 +49,7 @@ export {
   type UpdateOutcome,
 } from "./client.js";
 export { type DownloadOptions, type DownloadProgress, downloadedPath, downloadVerified } from "./download.js";
+export { channelFor, ELECTRON_DEFAULT_CHANNEL, releaseNameFor } from "./electron-names.js";
 export { CLIENT_ERRORS, ClientError } from "./errors.js";
 export {
   HEALTH_CHECK_ATTEMPTS,

@@ -13,27 +13,36 @@ import { BACKENDS, withDatabase } from "./db-backends.js";
 
 const TABLES = [
   "alerts",
+  "api_tokens",
   "approvals",
+  "approvers",
   "audit_entries",
   "feed_validators",
+  "freezes",
   "jobs",
+  "pins",
+  "policies",
+  "release_rings",
   "releases",
+  "rings",
   "schema_migrations",
   "source_versions",
   "sources",
 ];
+const LATEST = MIGRATIONS.length;
+const VERSIONS = MIGRATIONS.map((m) => m.version);
 const SHA = "a".repeat(64);
 
 for (const backend of BACKENDS) {
   describe(`migrations on ${backend.name}`, { skip: backend.skip }, () => {
     test("a new database is migrated to the newest version once; again is a no-op", () =>
       withDatabase(backend, async (db) => {
-        assert.deepEqual(await migrate(db), { applied: [1], version: MIGRATIONS.length });
+        assert.deepEqual(await migrate(db), { applied: VERSIONS, version: LATEST });
         assert.deepEqual(await migrate(db), { applied: [], version: MIGRATIONS.length });
         const rows = await db.query("SELECT version, name FROM schema_migrations ORDER BY version");
         assert.deepEqual(
           rows.map((r) => [Number(r.version), r.name]),
-          [[1, "initial"]],
+          MIGRATIONS.map((m) => [m.version, m.name]),
         );
         const tables =
           db.dialect === "sqlite"
@@ -47,8 +56,11 @@ for (const backend of BACKENDS) {
         const other = where.open();
         try {
           const reports = await Promise.all([migrate(db), migrate(other)]);
-          assert.deepEqual(reports.flatMap((r) => r.applied).sort(), [1]);
-          assert.equal(await schemaVersion(db), 1);
+          assert.deepEqual(
+            reports.flatMap((r) => r.applied).sort((a, b) => a - b),
+            VERSIONS,
+          );
+          assert.equal(await schemaVersion(db), LATEST);
         } finally {
           await other.close();
         }
@@ -57,7 +69,10 @@ for (const backend of BACKENDS) {
     test("refuses a database migrated by a newer gateway (DB_SCHEMA_NEWER)", () =>
       withDatabase(backend, async (db, where) => {
         await migrate(db);
-        await db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (2, 'from-the-future', 0)");
+        await db.execute(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from-the-future', 0)",
+          [LATEST + 1],
+        );
         await assert.rejects(migrate(db), (e: unknown) => e instanceof StorageError && e.code === "DB_SCHEMA_NEWER");
         await assert.rejects(
           openDatabase(where.location),
@@ -68,7 +83,7 @@ for (const backend of BACKENDS) {
     test("a failing migration is rolled back whole and not recorded", () =>
       withDatabase(backend, async (db) => {
         const broken: Migration = {
-          version: 2,
+          version: LATEST + 1,
           name: "broken",
           statements: () => ["CREATE TABLE half_done (id INTEGER)", "CREATE TABLE releases (id INTEGER)"],
         };
@@ -76,7 +91,7 @@ for (const backend of BACKENDS) {
           migrate(db, [...MIGRATIONS, broken]),
           (e: unknown) => e instanceof StorageError && e.code === "DB_MIGRATION_FAILED",
         );
-        assert.equal(await schemaVersion(db), 1);
+        assert.equal(await schemaVersion(db), LATEST);
         await assert.rejects(db.query("SELECT * FROM half_done"));
       }));
 
@@ -100,7 +115,7 @@ for (const backend of BACKENDS) {
 
     test("migrations must be numbered 1, 2, 3 without gaps", () =>
       withDatabase(backend, async (db) => {
-        const skipped: Migration = { version: 3, name: "skipped", statements: () => [] };
+        const skipped: Migration = { version: LATEST + 2, name: "skipped", statements: () => [] };
         await assert.rejects(migrate(db, [...MIGRATIONS, skipped]), { code: "DB_MIGRATION_ORDER" });
       }));
 

@@ -148,12 +148,24 @@ export const PUBLISHER_ERRORS = {
   ONLINE_KEY_ELSEWHERE: "ONLINE_KEY_ELSEWHERE",
   /** An offline key for a role other than root, which an offline key can never sign. */
   OFFLINE_NOT_ROOT: "OFFLINE_NOT_ROOT",
+  /** An electron-builder output folder without an update feed (`latest*.yml`). */
+  NO_ELECTRON_FEED: "NO_ELECTRON_FEED",
+  /** An electron-builder update feed (or builder-effective-config.yaml) that does not parse or validate. */
+  BAD_ELECTRON_FEED: "BAD_ELECTRON_FEED",
+  /** An installer an electron-builder feed lists is not in the folder. */
+  ELECTRON_FILE_MISSING: "ELECTRON_FILE_MISSING",
+  /** An installer whose sha512 or size is not what its electron-builder feed says. */
+  ELECTRON_CHECKSUM_MISMATCH: "ELECTRON_CHECKSUM_MISMATCH",
 } as const;
 
 /** The codes that mean the caller's input or configuration is wrong (a CLI's usage error, an HTTP 400). */
 export const PUBLISHER_USAGE_CODES: ReadonlySet<string> = new Set([
   PUBLISHER_ERRORS.BAD_CONFIG,
   PUBLISHER_ERRORS.BAD_DURATION,
+  PUBLISHER_ERRORS.NO_ELECTRON_FEED,
+  PUBLISHER_ERRORS.BAD_ELECTRON_FEED,
+  PUBLISHER_ERRORS.ELECTRON_FILE_MISSING,
+  PUBLISHER_ERRORS.ELECTRON_CHECKSUM_MISMATCH,
   PUBLISHER_ERRORS.UNSUPPORTED_KEY,
   PUBLISHER_ERRORS.BAD_PUBLIC_KEY,
   PUBLISHER_ERRORS.NO_PASSPHRASE,

@@ -52,6 +52,13 @@ export {
   writeWitnessConfig,
 } from "./log/witness-dir.js";
 export {
+  type AddElectronOptions,
+  type AddElectronResult,
+  addElectronReleases,
+  electronFeedTarget,
+  type SkippedElectronFile,
+} from "./operations/add-electron.js";
+export {
   type AddReleaseOptions,
   type AddReleaseResult,
   addRelease,

@@ -4,6 +4,15 @@
  * (apart, so the lower packages' tests never load @bulwark/client).
  */
 export { b64, hex, toB64, toHex } from "./bytes.js";
+export {
+  type DistFeed,
+  type DistFile,
+  desktopFeeds,
+  feedText,
+  installerBytes,
+  sha512Base64,
+  writeElectronDist,
+} from "./electron-dist.js";
 export { listen, type Reply, rawRequest } from "./http.js";
 export {
   METADATA_URL,

@@ -29,7 +29,7 @@ export async function createNoteKeyFile(file: string, passphrase: string): Promi
 export async function readNoteKeyFile(
   file: string,
   passphrases: Passphrases,
-  role: "log" | "witness",
+  role: "log" | "witness" | "gateway",
 ): Promise<Uint8Array> {
   let pem: Buffer;
   try {

@@ -4,6 +4,8 @@
  */
 import type { Migration } from "../migrate.js";
 import { initial } from "./0001-initial.js";
+import { tokens } from "./0002-tokens.js";
+import { policy } from "./0003-policy.js";
 
 /** The gateway's migrations, numbered 1, 2, 3, … without gaps. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, tokens, policy];
