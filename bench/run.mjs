@@ -2,7 +2,8 @@
 // each as whole processes, against repositories generated with @bulwark/tuf and served on
 // 127.0.0.1; this machine's limits measured in the same run; `bulwark repo publish` timed;
 // the release log and opening an encrypted key file measured; the gateway's job queue (two
-// worker processes, SQLite and PostgreSQL) and blob store.
+// worker processes, SQLite and PostgreSQL) and blob store; `bulwark scan` of a 200 MiB
+// release against its previous version timed, with its peak memory (bench/scan.mjs).
 // Prints a Markdown report with each goal from the issues marked met or not, and (not with
 // --quick) writes it to bench/results/<date>-<host>.md. Timings never fail the run; a client
 // that fails (not one that is slow) makes it exit 1.
@@ -18,6 +19,7 @@ import { describeMachine } from "./machine.mjs";
 import { measureScenario } from "./measure.mjs";
 import { benchPublish } from "./publish.mjs";
 import { renderReport } from "./report.mjs";
+import { benchScan, renderScanBench } from "./scan.mjs";
 import { benchServe, renderServeBench } from "./serve.mjs";
 import { BIG_TARGET_FREE_BYTES, readSettings } from "./settings.mjs";
 
@@ -96,6 +98,9 @@ const logBench = await benchLog({ work, quick: settings.quick });
 log("key files…");
 const keyFileBench = await benchKeyFile({ quick: settings.quick });
 
+log("scanning a release against its previous version…");
+const scanBench = await benchScan({ work, quick: settings.quick, runs: settings.runs });
+
 log("serving polls: bulwark serve and nginx…");
 const serveBench = await benchServe({ work, root: bins.publicDir, quick: settings.quick });
 
@@ -104,7 +109,7 @@ const gatewayStorage = await benchGatewayStorage({ work, quick: settings.quick }
 
 const writers = [...flats, indented, bins];
 const report = renderReport({ machine, settings, limits, limitsInput, rows, publish, writers, notes });
-const markdown = `${report.markdown}\n${renderLogBench(logBench)}\n${renderKeyFileBench(keyFileBench)}\n${renderServeBench(serveBench)}\n${renderGatewayStorageBench(gatewayStorage)}`;
+const markdown = `${report.markdown}\n${renderLogBench(logBench)}\n${renderKeyFileBench(keyFileBench)}\n${renderServeBench(serveBench)}\n${renderGatewayStorageBench(gatewayStorage)}\n${renderScanBench(scanBench)}`;
 log(`\n${markdown}`);
 if (!settings.quick) {
   const file = path.join(here, "results", `${machine.date.slice(0, 10)}-${machine.host}.md`);

@@ -38,6 +38,7 @@ export function exitCodeFor(error: unknown): number {
     }
     if (error.code === "ROOT_SIGNATURES_NEEDED" || error.code === "SIGNERS_MISSING") return EXIT.NEEDS_SIGNATURES;
     if (error.code === PUBLISHER_ERRORS.LOCKED) return EXIT.LOCKED;
+    if (error.code === PUBLISHER_ERRORS.RELEASE_GATE_REFUSED) return EXIT.SCAN_BLOCK;
     if (error.code === "TLOG_SPLIT_VIEW") return EXIT.LOG_KEY_INCIDENT;
     if (error instanceof UsageError || error instanceof ConfigError) return EXIT.USAGE;
     if (error instanceof PublisherError && PUBLISHER_USAGE_CODES.has(error.code)) return EXIT.USAGE;

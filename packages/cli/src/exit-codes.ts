@@ -24,6 +24,10 @@ export const EXIT = {
    * update metadata is stale or expired, so it can neither roll back nor update.
    */
   RUNNING_REVOKED: 11,
+  /** `scan`: findings a person should look at (high or medium); nothing that blocks. */
+  SCAN_REVIEW: 12,
+  /** `scan`: a critical finding or the 3CX shape: do not publish or install this release. */
+  SCAN_BLOCK: 13,
   /** Interrupted by SIGINT (Ctrl+C) before anything was changed (128 + 2, as shells report it). */
   SIGINT: 130,
   /** Stopped by SIGTERM before anything was changed (128 + 15). */
@@ -40,5 +44,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   5   incident: a witness holds a checkpoint signed with the log key that this log never produced
   10  \`repo refresh\` re-signed and published metadata
   11  \`agent\`: running a version the vendor revoked, on stale metadata (docs/agent.md)
+  12  \`scan\`: verdict review (high or medium findings)
+  13  \`scan\`: verdict block (a critical finding); \`repo publish --scan\` refused the release
   130 interrupted (Ctrl+C, SIGINT) at a safe point: nothing was changed (a second Ctrl+C stops at once)
   143 stopped by SIGTERM at a safe point: nothing was changed`;

@@ -228,4 +228,9 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     summary: "score a vendor's update feed: what can an attacker who controls that server do?",
     load: async () => (await import("./commands/audit.js")).default,
   },
+  {
+    name: "scan",
+    summary: "scan a release before publishing or installing it: diff, signatures, intel, YARA, SBOM",
+    load: async () => (await import("./commands/scan.js")).default,
+  },
 ];

@@ -16,14 +16,28 @@ export {
 export { LOG_PROOF_SUFFIX } from "@bulwark/tlog";
 export {
   ARCHIVE_ERRORS,
+  type ArchiveEntry,
   ArchiveError,
   type ArchiveErrorCode,
   type ArchiveMeasure,
+  Budget,
+  bytesReader,
+  checkCompressionRatio,
+  type EntryType,
+  type ExtractLimits,
   type ExtractOptions,
   extractArchive,
+  hasTarMagic,
+  isZlibError,
   limitsForRelease,
   measureArchive,
+  parseEntryPath,
+  type RandomAccessReader,
+  readTarEntries,
+  readZipEntries,
+  resolveLimits,
   type UnpackedSize,
+  type ZipReadOptions,
 } from "./archive/index.js";
 export {
   type ClientEvent,

@@ -58,6 +58,8 @@ export const PUBLISHER_ERRORS = {
   NOT_A_FILE: "NOT_A_FILE",
   /** A release file cannot be read. */
   READ_FAILED: "READ_FAILED",
+  /** A release gate (`repo publish --scan`) refused a staged release file, and nobody overrode it. */
+  RELEASE_GATE_REFUSED: "RELEASE_GATE_REFUSED",
   /** A target's bytes are nowhere in the repository folder. */
   TARGET_MISSING: "TARGET_MISSING",
   /** A staged release file was removed before publishing. */

@@ -96,6 +96,13 @@ export {
   refreshRepository,
   type ShortenedWindow,
 } from "./operations/refresh.js";
+export {
+  type GateDecision,
+  type GatedRelease,
+  type GateOptions,
+  RELEASE_GATE_LOG,
+  type ReleaseGate,
+} from "./operations/release-gate.js";
 export { type RemovedRelease, removeRelease } from "./operations/release-remove.js";
 export { listReleases, type ReleaseListing } from "./operations/releases-list.js";
 export { type RepairAction, type RepairOptions, type RepairResult, repairRepository } from "./operations/repair.js";

@@ -2,8 +2,10 @@ import path from "node:path";
 import { publish } from "@bulwark/publisher";
 import { describeRemaining } from "@bulwark/tuf";
 import { defineCommand } from "../command.js";
+import { usage } from "../errors.js";
 import { describeUnlogged } from "../format/policies.js";
 import { publisherOptions } from "../publisher-options.js";
+import { scanGate, scanOptions } from "../scan-options.js";
 
 export default defineCommand({
   name: "repo publish",
@@ -34,8 +36,17 @@ same batch, and publishes their proofs (see \`bulwark log backfill\`). Fewer tha
 written (exit 1): the previous state keeps serving; the entries stay in the log, and the
 next publish logs the releases again.
 
-Example:
-  bulwark repo publish ./updates --dry-run`,
+With --scan, every staged release file is scanned first (\`bulwark scan\`, against the same
+product's previous published release file for the same platform), with --intel and --rules
+passed on. A file whose verdict is block is refused and nothing is published (exit 13),
+unless --scan-override "REASON" is given. Each decision, the verdict, the finding counts and
+any override reason are appended to DIR/release-gate.jsonl before anything is signed (with
+--dry-run the scan runs and refuses as usual, and nothing is recorded).
+
+Examples:
+  bulwark repo publish ./updates --dry-run
+  bulwark repo publish ./updates --scan --intel ./intel --rules ./yara
+  bulwark repo publish ./updates --scan --scan-override "INC-4711: payload is our own licence blob"`,
   positionals: [{ name: "DIR", description: "the repository folder" }],
   options: [
     { name: "dry-run", type: "boolean", description: "sign in memory and print what would change; write nothing" },
@@ -44,14 +55,38 @@ Example:
       type: "boolean",
       description: "also publish a new root version with a fresh expiry (needs the root keys)",
     },
+    { name: "scan", type: "boolean", description: "scan every staged release file first; refuse a block verdict" },
+    ...scanOptions,
+    {
+      name: "scan-override",
+      type: "string",
+      valueName: "REASON",
+      description: "publish even what the scan blocks; REASON is recorded in DIR/release-gate.jsonl",
+    },
   ],
   async run({ positionals, options }, ctx) {
     const dirArg = positionals.DIR;
+    if (!options.scan && (options.intel ?? options.rules ?? options.scanOverride) !== undefined) {
+      throw usage("--intel, --rules and --scan-override go with --scan");
+    }
+    if (options.scanOverride !== undefined && options.scanOverride.trim() === "") {
+      throw usage("--scan-override needs a reason, which is recorded");
+    }
+    const gate = options.scan
+      ? {
+          gate: scanGate(ctx, { intel: options.intel, rules: options.rules }),
+          ...(options.scanOverride === undefined ? {} : { override: options.scanOverride }),
+        }
+      : undefined;
     const { hashedBins, rootNotice, interruptedAfterCommit, ...report } = await publish(dirArg, {
       ...publisherOptions(ctx),
       dryRun: options.dryRun,
       newRoot: options.newRoot,
+      ...(gate === undefined ? {} : { gate }),
     });
+    for (const d of report.gate ?? []) {
+      if (!d.allow) ctx.out.warn(`${d.target}: the scan's verdict is block; published with the recorded override`);
+    }
     for (const stray of report.removedStrays) ctx.out.note(`removed ${stray}, left by an interrupted command`);
     if (rootNotice !== undefined) {
       ctx.out.warn(

@@ -83,3 +83,32 @@ export class Progress {
     else if (this.mode === "lines") this.writeLine();
   }
 }
+
+/**
+ * A running count on stderr for work whose total is not known ahead (files inside nested
+ * archives): `label: 1,204 files, 310.2 MiB`. Only drawn on a terminal; at most every 100 ms.
+ */
+export class Counter {
+  private lastDraw = 0;
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+    enabled = true,
+  ) {
+    this.enabled = enabled && stream.isTTY === true;
+  }
+
+  /** Shows `label` with the counts so far. */
+  update(label: string, files: number, bytes: number): void {
+    const now = Date.now();
+    if (!this.enabled || now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    this.stream.write(`\r${label}: ${files.toLocaleString("en")} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   `);
+  }
+
+  /** Clears the line. */
+  finish(): void {
+    if (this.enabled) this.stream.write(`\r${" ".repeat(Math.max(0, (this.stream.columns ?? 80) - 1))}\r`);
+  }
+}

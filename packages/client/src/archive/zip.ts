@@ -4,14 +4,19 @@
  * streams against the directory's size (never more bytes than declared are passed on) and,
  * at its end, against the CRC-32 and the exact compressed length.
  */
-import type { FileHandle } from "node:fs/promises";
 import { pipeline, Readable } from "node:stream";
 import zlib from "node:zlib";
 import { crc32 } from "./crc32.js";
 import { type ArchiveEntry, noData } from "./entry.js";
 import { ARCHIVE_ERRORS, ArchiveError, entryLabel } from "./errors.js";
 import type { ExtractLimits } from "./limits.js";
-import { readAt, readZipDirectory, type ZipRecord } from "./zip-directory.js";
+import {
+  type RandomAccessReader,
+  readAt,
+  readZipDirectory,
+  type ZipReadOptions,
+  type ZipRecord,
+} from "./zip-directory.js";
 
 const READ_CHUNK = 64 * 1024;
 
@@ -22,7 +27,7 @@ export function isZlibError(error: unknown): error is Error {
 }
 
 /** The compressed bytes of `record`, read in chunks. */
-async function* readRange(file: FileHandle, record: ZipRecord): AsyncGenerator<Buffer> {
+async function* readRange(file: RandomAccessReader, record: ZipRecord): AsyncGenerator<Buffer> {
   for (let done = 0; done < record.compressedSize; ) {
     const length = Math.min(READ_CHUNK, record.compressedSize - done);
     yield await readAt(file, record.dataStart + done, length, `the data of ${entryLabel(record.name)}`);
@@ -31,7 +36,7 @@ async function* readRange(file: FileHandle, record: ZipRecord): AsyncGenerator<B
 }
 
 /** The expanded bytes of `record`, verified as described above. */
-async function* entryData(file: FileHandle, record: ZipRecord): AsyncGenerator<Buffer> {
+async function* entryData(file: RandomAccessReader, record: ZipRecord): AsyncGenerator<Buffer> {
   const label = entryLabel(record.name);
   let inflater: zlib.InflateRaw | undefined;
   let expanded: AsyncIterable<Buffer> = readRange(file, record);
@@ -77,7 +82,7 @@ async function* entryData(file: FileHandle, record: ZipRecord): AsyncGenerator<B
 }
 
 /** A symbolic link's target: its data, bounded by `maxPathLength` and verified like any other. */
-async function linkTarget(file: FileHandle, record: ZipRecord, limits: ExtractLimits): Promise<string> {
+async function linkTarget(file: RandomAccessReader, record: ZipRecord, limits: ExtractLimits): Promise<string> {
   if (record.size > limits.maxPathLength) {
     throw new ArchiveError(
       ARCHIVE_ERRORS.TOO_LARGE,
@@ -104,11 +109,12 @@ async function linkTarget(file: FileHandle, record: ZipRecord, limits: ExtractLi
  * @throws {ArchiveError} `ARCHIVE_MALFORMED`, `ARCHIVE_UNSUPPORTED`, `ARCHIVE_TOO_LARGE`.
  */
 export async function* readZipEntries(
-  file: FileHandle,
+  file: RandomAccessReader,
   fileSize: number,
   limits: ExtractLimits,
+  options: ZipReadOptions = {},
 ): AsyncGenerator<ArchiveEntry> {
-  for (const record of await readZipDirectory(file, fileSize, limits)) {
+  for (const record of await readZipDirectory(file, fileSize, limits, options)) {
     yield {
       path: record.name,
       type: record.type,

@@ -7,6 +7,7 @@ import { ROOT_NOTICE_SECONDS } from "../store/refresh-window.js";
 import type { PublishReport } from "../store/repo-dir.js";
 import { removeStrays } from "../store/strays.js";
 import { withRepository } from "./open.js";
+import { type GateDecision, type GateOptions, runGate } from "./release-gate.js";
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends PublisherOptions {
@@ -14,6 +15,11 @@ export interface PublishOptions extends PublisherOptions {
   readonly dryRun?: boolean;
   /** Also publish a new root version with a fresh expiry (needs the root keys). */
   readonly newRoot?: boolean;
+  /**
+   * A check every staged release file must pass before anything is signed (`--scan`); its
+   * decisions are appended to `DIR/release-gate.jsonl`, with the override reason if any.
+   */
+  readonly gate?: GateOptions;
 }
 
 /** A root that expires soon: sign a new one with the root keys. */
@@ -34,6 +40,8 @@ export interface PublishResult extends PublishReport {
   readonly nothingToPublish: boolean;
   /** Temporary files a killed command had left, removed (relative to DIR). */
   readonly removedStrays: readonly string[];
+  /** What the release gate decided, with {@link PublishOptions.gate}. */
+  readonly gate?: readonly GateDecision[];
   /** True when the signal was aborted after the commit point: the publish finished. */
   readonly interruptedAfterCommit: boolean;
 }
@@ -52,7 +60,8 @@ export interface PublishResult extends PublishReport {
  * publish. Aborted after that point, it finishes and says so (`interruptedAfterCommit`).
  * @throws {PublisherError} `INTERRUPTED`; `ROOT_EXPIRED` under an expired root with no new one staged;
  *   `LOCKED`, the key store's errors; `SIGNERS_MISSING` / `ROOT_SIGNATURES_NEEDED` from
- *   @bulwark/tuf when a threshold cannot be met here; the release log's errors.
+ *   @bulwark/tuf when a threshold cannot be met here; the release log's errors;
+ *   `RELEASE_GATE_REFUSED` when the gate refused a release file and there is no override.
  */
 export async function publish(dir: string, options: PublishOptions = {}): Promise<PublishResult> {
   return withRepository(dir, options, async (repoDir, repo) => {
@@ -87,6 +96,7 @@ export async function publish(dir: string, options: PublishOptions = {}): Promis
         ...notice,
       };
     }
+    const gate = options.gate === undefined ? undefined : await runGate(repoDir, repo, options.gate, dryRun);
     const signal = options.signal;
     const report = await repoDir.publish(repo, { dryRun }).catch((error: unknown) => {
       // Whatever stopped on the abort (a witness request, a copy) stopped before the commit.
@@ -98,6 +108,7 @@ export async function publish(dir: string, options: PublishOptions = {}): Promis
       interruptedAfterCommit: !dryRun && signal?.aborted === true,
       removedStrays,
       ...report,
+      ...(gate === undefined ? {} : { gate }),
       ...(bins === undefined ? {} : { hashedBins: { bins, threshold: repoDir.config.hashedBinsThreshold } }),
       ...notice,
     };
