@@ -185,6 +185,9 @@ const NETWORK_KINDS = [
   ["ips", "diff.network.new-ip", "ip"],
 ] as const;
 
+/** How a finding's one-line why names each kind of network indicator. */
+const NETWORK_NOUNS: Readonly<Record<string, string>> = { url: "a URL", domain: "a domain", ip: "an IP address" };
+
 function networkFindings(previous: Inventory, next: Inventory, options: DiffOptions): Finding[] {
   const findings: Finding[] = [];
   for (const [kind, id, label] of NETWORK_KINDS) {
@@ -202,7 +205,7 @@ function networkFindings(previous: Inventory, next: Inventory, options: DiffOpti
           severity,
           layer: "diff",
           file,
-          why: `a ${label} that appears nowhere in the previous release`,
+          why: `${NETWORK_NOUNS[label] ?? `a ${label}`} that appears nowhere in the previous release`,
           evidence: { [label]: value, nativeBinary: native },
         });
       }
