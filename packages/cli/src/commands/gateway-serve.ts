@@ -1,16 +1,9 @@
 import path from "node:path";
 import { type ApiAccessLogEntry, type ApiServer, listenApi, openGateway, redactUrl } from "@bulwark/gateway";
-import { type Context, defineCommand } from "../command.js";
-import { CliError } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { defineCommand } from "../command.js";
 import { cliPassphrases } from "../publisher-options.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
-
-/** The access log: JSON lines on stderr (none with --quiet). */
-function accessLog(ctx: Context): ((entry: ApiAccessLogEntry) => void) | undefined {
-  if (ctx.out.quiet) return undefined;
-  return (entry) => ctx.out.streams.stderr.write(`${JSON.stringify(entry)}\n`);
-}
+import { accessLog, listenError, serveUntilStopped } from "../server/serving.js";
 
 /** `bulwark gateway serve DIR`: the gateway's REST API until SIGINT/SIGTERM. */
 export default defineCommand({
@@ -51,7 +44,7 @@ Example:
       ...(options.database === undefined ? {} : { database: options.database }),
     });
     try {
-      const log = accessLog(ctx);
+      const log = accessLog<ApiAccessLogEntry>(ctx, "always");
       let server: ApiServer;
       try {
         server = await listenApi(gateway, {
@@ -61,14 +54,7 @@ Example:
           onInternalError: (error) => ctx.out.warn(`internal error: ${(error as Error).message}`),
         });
       } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        throw new CliError(
-          code === "EADDRINUSE" ? "PORT_IN_USE" : "LISTEN_FAILED",
-          `cannot listen on ${host}:${port}: ${(cause as Error).message}`,
-          code === "EADDRNOTAVAIL" ? EXIT.USAGE : EXIT.FAILURE,
-          code === "EADDRINUSE" ? "pick another with --port, or --port 0 for a free one" : undefined,
-          { cause },
-        );
+        throw listenError(cause, host, port);
       }
       if (ctx.out.json) ctx.out.streams.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
       else {
@@ -76,12 +62,7 @@ Example:
         ctx.out.line(`gateway API at ${server.url} (database: ${shown})`);
         ctx.out.note("press Ctrl+C to stop");
       }
-      await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) resolve();
-        else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      await server.close();
-      if (!ctx.out.json) ctx.out.note("stopped");
+      await serveUntilStopped(ctx, server);
       return {};
     } finally {
       await gateway.close();

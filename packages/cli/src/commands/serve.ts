@@ -1,5 +1,4 @@
 import { promises as fs } from "node:fs";
-import { isIP } from "node:net";
 import path from "node:path";
 import {
   type AccessLogEntry,
@@ -13,6 +12,7 @@ import { type Context, defineCommand } from "../command.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
+import { accessLog, isLoopback, listenError, serveUntilStopped } from "../server/serving.js";
 
 async function kind(p: string): Promise<"file" | "folder" | undefined> {
   const stat = await fs.stat(p).catch(() => undefined);
@@ -87,60 +87,6 @@ async function repositoryRoot(abs: string, dir: string): Promise<string> {
   );
 }
 
-function isLoopback(address: string): boolean {
-  if (isIP(address) === 4) return address.startsWith("127.");
-  return address === "::1" || address.startsWith("::ffff:127.");
-}
-
-/** The listen error, said in words with what to do next. */
-function listenError(cause: unknown, host: string, port: number): CliError {
-  const code = (cause as NodeJS.ErrnoException).code;
-  const message = (cause as Error).message;
-  switch (code) {
-    case "EADDRINUSE":
-      return new CliError(
-        "PORT_IN_USE",
-        `port ${port} on ${host} is in use`,
-        EXIT.FAILURE,
-        "pick another with --port, or --port 0 for a free one",
-        { cause },
-      );
-    case "EACCES":
-      return new CliError(
-        "PORT_DENIED",
-        `not allowed to listen on port ${port}`,
-        EXIT.FAILURE,
-        "ports below 1024 need privileges: use --port 8080",
-        { cause },
-      );
-    case "EADDRNOTAVAIL":
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return new CliError(
-        "BAD_HOST",
-        `cannot listen on ${host}: ${message}`,
-        EXIT.USAGE,
-        "--host takes an address of this machine, such as 127.0.0.1",
-        { cause },
-      );
-    default:
-      return new CliError("LISTEN_FAILED", `cannot listen on ${host}:${port}: ${message}`, EXIT.FAILURE, undefined, {
-        cause,
-      });
-  }
-}
-
-/** The access log on stderr: text, or JSON lines with `--json`; none with `--quiet`. */
-function accessLog(ctx: Context): ((entry: AccessLogEntry) => void) | undefined {
-  if (ctx.out.quiet) return undefined;
-  const stderr = ctx.out.streams.stderr;
-  if (ctx.out.json) return (e) => stderr.write(`${JSON.stringify(e)}\n`);
-  return (e) => {
-    const status = e.status >= 400 ? ctx.out.bad(String(e.status)) : String(e.status);
-    stderr.write(`${e.method} ${e.path} ${status} ${e.bytes} B ${e.ms} ms\n`);
-  };
-}
-
 /** `bulwark serve DIR`: the static tree over HTTP until SIGINT/SIGTERM (see static-server.ts). */
 export default defineCommand({
   name: "serve",
@@ -179,7 +125,7 @@ Examples:
     const { kind: served, root } = await servedRoot(positionals.DIR, ctx);
     const port = parsePort(options.port);
     const { host } = options;
-    const log = accessLog(ctx);
+    const log = accessLog<AccessLogEntry>(ctx);
     let server: StaticServer;
     try {
       server = await createStaticServer(root, { host, port, ...(log ? { log } : {}) });
@@ -196,12 +142,7 @@ Examples:
       ctx.out.line(`serving the ${served === "log" ? "transparency log" : "repository"} in ${root} at ${server.url}`);
     // with --json, stderr carries only JSON lines (the access log)
     if (!ctx.out.json) ctx.out.note("press Ctrl+C to stop");
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    await server.close();
-    if (!ctx.out.json) ctx.out.note("stopped");
+    await serveUntilStopped(ctx, server);
     // stdout carries only the URL line: nothing more to print with --json
     return {};
   },

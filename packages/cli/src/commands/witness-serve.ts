@@ -1,5 +1,4 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
-import { isIP } from "node:net";
 import path from "node:path";
 import { acquireLock, loadCosigner, readWitnessConfig, vkeyOption, witnessLayout } from "@bulwark/publisher";
 import {
@@ -14,10 +13,10 @@ import {
   type WitnessServer,
 } from "@bulwark/tlog";
 import { type Context, defineCommand } from "../command.js";
-import { CliError, usage } from "../errors.js";
-import { EXIT } from "../exit-codes.js";
+import { usage } from "../errors.js";
 import { cliPassphrases } from "../publisher-options.js";
 import { listenOptions, parsePort } from "../server/listen-options.js";
+import { accessLog, isLoopback, listenError, serveUntilStopped } from "../server/serving.js";
 
 /**
  * The logs to witness, by origin (each key's name): several keys of one log are allowed. Each
@@ -45,17 +44,6 @@ function logsOf(vkeys: readonly string[], urls: readonly string[]): WitnessedLog
     const publicUrl = publicUrls.get(origin);
     return { origin, verifiers, ...(publicUrl === undefined ? {} : { publicUrl }) };
   });
-}
-
-/** The access log on stderr: text, or JSON lines with `--json`; none with `--quiet`. */
-function accessLog(ctx: Context): ((entry: WitnessAccessLogEntry) => void) | undefined {
-  if (ctx.out.quiet) return undefined;
-  const stderr = ctx.out.streams.stderr;
-  if (ctx.out.json) return (e) => stderr.write(`${JSON.stringify(e)}\n`);
-  return (e) => {
-    const status = e.status >= 400 ? ctx.out.bad(String(e.status)) : String(e.status);
-    stderr.write(`${e.method} ${e.path} ${status} ${e.bytes} B ${e.ms} ms\n`);
-  };
 }
 
 /** Writes `data` to `file` durably before returning: temp file, fsync, rename, folder fsync. */
@@ -179,22 +167,15 @@ Example:
         onEvidence: keepEvidence(layout.evidence, ctx),
         ...(timeout === undefined ? {} : { availability: { timeoutMs: Number(timeout) * 1000 } }),
       });
-      const log = accessLog(ctx);
+      const log = accessLog<WitnessAccessLogEntry>(ctx);
       let server: WitnessServer;
       try {
         server = await listenWitness(witness, { host, port, ...(log ? { log } : {}) });
       } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        throw new CliError(
-          code === "EADDRINUSE" ? "PORT_IN_USE" : "LISTEN_FAILED",
-          `cannot listen on ${host}:${port}: ${(cause as Error).message}`,
-          code === "EADDRNOTAVAIL" ? EXIT.USAGE : EXIT.FAILURE,
-          code === "EADDRINUSE" ? "pick another with --port, or --port 0 for a free one" : undefined,
-          { cause },
-        );
+        throw listenError(cause, host, port);
       }
-      const loopback = isIP(server.address) === 4 ? server.address.startsWith("127.") : server.address === "::1";
-      if (!loopback && !ctx.out.json) ctx.out.warn(`listening on ${server.address}: reachable from other machines`);
+      if (!isLoopback(server.address) && !ctx.out.json)
+        ctx.out.warn(`listening on ${server.address}: reachable from other machines`);
       if (ctx.out.json) ctx.out.streams.stdout.write(`${JSON.stringify({ url: server.url, vkey: config.vkey })}\n`);
       else {
         const what = logs.map((l) => (l.publicUrl ? `${l.origin} (tiles read at ${l.publicUrl})` : l.origin));
@@ -202,12 +183,7 @@ Example:
         ctx.out.line(`vkey: ${config.vkey}`);
         ctx.out.note("press Ctrl+C to stop");
       }
-      await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) resolve();
-        else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      await server.close();
-      if (!ctx.out.json) ctx.out.note("stopped");
+      await serveUntilStopped(ctx, server);
       return {};
     } finally {
       await release();
