@@ -3,14 +3,12 @@
  * admin uses them: a real `gateway serve` process, and the client commands over loopback HTTP.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import pg from "pg";
-import { BULWARK_BIN, PASSPHRASE_ENV, runCli, tempDir } from "./helpers.js";
+import { runCli, startBulwarkServer, tempDir } from "./helpers.js";
 
 type TestLike = { after(fn: () => void | Promise<void>): void };
 
@@ -20,24 +18,11 @@ async function serve(
   dir: string,
   env: Record<string, string> = {},
 ): Promise<{ url: string; log: () => string }> {
-  const child: ChildProcess = spawn(process.execPath, [BULWARK_BIN, "gateway", "serve", dir, "--port", "0", "--json"], {
-    env: { ...process.env, ...PASSPHRASE_ENV, BULWARK_INSECURE_TEST_KDF: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+  const { url, stderr } = await startBulwarkServer(t, ["gateway", "serve", dir, "--port", "0", "--json"], {
+    BULWARK_INSECURE_TEST_KDF: "1",
+    ...env,
   });
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) return { url: (JSON.parse(line) as { url: string }).url, log: () => stderr };
-  throw new Error(`gateway serve exited: ${stderr}`);
+  return { url, log: stderr };
 }
 
 /** Where PostgreSQL is looked for (as in the gateway's storage tests). */

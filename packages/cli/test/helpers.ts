@@ -1,8 +1,9 @@
 /** Test helpers: run `bulwark` in process (or as a real process) against temporary folders. */
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createStaticServer, type PublisherOptions } from "@bulwark/publisher";
@@ -120,4 +121,36 @@ export function snapshotTree(dir: string): Map<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Starts a server command of the real `bulwark` executable (`argv` must make it print one
+ * JSON line with its `url` once listening, as `--json` does) and stops it with SIGTERM when
+ * the test ends. Resolves to that first line and the server's stderr so far.
+ */
+export async function startBulwarkServer(
+  t: { after(fn: () => void | Promise<void>): void },
+  argv: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; line: Record<string, unknown>; stderr: () => string }> {
+  const child: ChildProcess = spawn(process.execPath, [BULWARK_BIN, ...argv], {
+    env: { ...process.env, ...PASSPHRASE_ENV, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  t.after(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+  for await (const text of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    return { url: line.url as string, line, stderr: () => stderr };
+  }
+  throw new Error(`bulwark ${argv.slice(0, 2).join(" ")} exited: ${stderr}`);
 }

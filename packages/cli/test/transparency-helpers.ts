@@ -5,11 +5,9 @@
  * and start again.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import {
   CosignatureV1Signer,
   listenWitness,
@@ -21,7 +19,7 @@ import {
 } from "@bulwark/tlog";
 import { hashPrefixedPath, isJsonObject, type JsonObject } from "@bulwark/tuf";
 import { Vendor } from "./e2e-helpers.js";
-import { BULWARK_BIN, type CliRun, PASSPHRASE_ENV, runCli } from "./helpers.js";
+import { type CliRun, runCli, startBulwarkServer } from "./helpers.js";
 import { ok, openRepo, SEPARATE_ROOT, sha256, type TestLike } from "./verified-builds-helpers.js";
 
 /** The origin of every test log. */
@@ -148,28 +146,20 @@ export function publishJson(vendor: Vendor) {
 
 /** Starts `bulwark witness serve` as a real process; resolves with its URL once listening. */
 export async function startWitness(t: TestLike, state: string, logVkey: string, extra: string[] = []): Promise<string> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...[BULWARK_BIN, "witness", "serve", "--state", state, "--log-vkey", logVkey],
-      ...[...extra, "--port", "0", "--json", "--quiet"],
-    ],
-    { env: { ...process.env, ...PASSPHRASE_ENV }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
-  throw new Error(`witness serve exited: ${stderr}`);
+  const argv = [
+    "witness",
+    "serve",
+    "--state",
+    state,
+    "--log-vkey",
+    logVkey,
+    ...extra,
+    "--port",
+    "0",
+    "--json",
+    "--quiet",
+  ];
+  return (await startBulwarkServer(t, argv)).url;
 }
 
 /**
