@@ -4,10 +4,10 @@
 // second, errors (timeouts, sockets, non-2xx/3xx) and the ratio to nginx. Skips, with a
 // note, where wrk or nginx is not installed (apt-get install wrk nginx-light).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { NGINX, startNginx, writeNginxConfig } from "@bulwark/testkit";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BULWARK = path.join(here, "..", "packages", "cli", "bin", "bulwark.js");
@@ -34,19 +34,6 @@ async function waitFor(url) {
   throw new Error(`${url} did not answer`);
 }
 
-function startNginx(nginx, work, root, port) {
-  const dir = path.join(work, "nginx");
-  mkdirSync(path.join(dir, "tmp"), { recursive: true });
-  const site = /```nginx\n([\s\S]*?)```/
-    .exec(readFileSync(DOC, "utf8"))[1]
-    .replace("listen 80;", `listen 127.0.0.1:${port} backlog=4096;`)
-    .replace("root /srv/updates/public;", `root ${root};`);
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `${k}_temp_path ${dir}/tmp;`).join("\n");
-  const conf = `${process.getuid?.() === 0 ? "user root root;\n" : ""}daemon off;\nworker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 4096; }\nhttp {\naccess_log off;\n${temp}\n${site}\n}\n`;
-  writeFileSync(path.join(dir, "nginx.conf"), conf);
-  return spawn(nginx, ["-c", path.join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" });
-}
-
 /** One wrk run; { rps, errors, requests }. */
 function wrk(bin, url, etag, connections, seconds) {
   const run = spawnSync(
@@ -65,8 +52,7 @@ function wrk(bin, url, etag, connections, seconds) {
 /** Measures both servers on `root` (a published repository's public/ folder). */
 export async function benchServe({ work, root, quick }) {
   const wrkBin = which(["/usr/bin/wrk", "wrk"]);
-  const nginx = which(["/usr/sbin/nginx", "/usr/bin/nginx"]);
-  if (wrkBin === undefined || nginx === undefined) {
+  if (wrkBin === undefined || NGINX === undefined) {
     return { skipped: `${wrkBin === undefined ? "wrk" : "nginx"} is not installed (apt-get install wrk nginx-light)` };
   }
   const connections = quick ? 100 : 1000;
@@ -76,7 +62,16 @@ export async function benchServe({ work, root, quick }) {
     const port = await freePort();
     const proc =
       name === "nginx"
-        ? startNginx(nginx, work, root, port)
+        ? startNginx(
+            writeNginxConfig({
+              docFile: DOC,
+              root,
+              port,
+              dir: path.join(work, "nginx"),
+              workerConnections: 4096,
+              backlog: 4096,
+            }),
+          )
         : spawn(process.execPath, [BULWARK, "serve", root, "--port", String(port), "--quiet"], {
             stdio: "ignore",
           });

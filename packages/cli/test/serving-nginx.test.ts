@@ -6,27 +6,19 @@
  * with `bulwark agent`. Skips, saying so, where nginx is not installed (CI installs it).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type TestLike, tempDir } from "@bulwark/testkit";
+import { NGINX, startNginx, type TestLike, tempDir, writeNginxConfig } from "@bulwark/testkit";
 import { EXIT } from "../src/exit-codes.js";
 import { agentConfig, once_ } from "./agent-helpers.js";
 import { Vendor } from "./e2e-helpers.js";
 
 const DOC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../docs/serving.md");
-const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => spawnSync(p, ["-v"]).status === 0);
 const IMMUTABLE = "public, max-age=31536000, immutable";
-
-/** The ```nginx block of docs/serving.md. */
-function documentedConfig(): string {
-  const m = /```nginx\n([\s\S]*?)```/.exec(readFileSync(DOC, "utf8"));
-  assert.ok(m, "docs/serving.md has an nginx block");
-  return m[1] as string;
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -39,30 +31,11 @@ async function freePort(): Promise<number> {
 /** nginx serving `root` with the documented configuration; its base URL. */
 async function nginx(t: TestLike, root: string): Promise<string> {
   const dir = tempDir(t, "bulwark-nginx-");
-  mkdirSync(path.join(dir, "tmp"));
   const port = await freePort();
-  const site = documentedConfig()
-    .replace("listen 80;", `listen 127.0.0.1:${port};`)
-    .replace("root /srv/updates/public;", `root ${root};`);
-  assert.notEqual(site, documentedConfig());
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `${k}_temp_path ${dir}/tmp;`).join("\n");
-  const conf = `${process.getuid?.() === 0 ? "user root root;\n" : ""}daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 256; }
-http {
-access_log off;
-${temp}
-${site}
-}
-`;
-  writeFileSync(path.join(dir, "nginx.conf"), conf);
-  const check = spawnSync(NGINX as string, ["-t", "-c", path.join(dir, "nginx.conf"), "-p", dir], { encoding: "utf8" });
+  const config = writeNginxConfig({ docFile: DOC, root, port, dir });
+  const check = spawnSync(NGINX as string, ["-t", "-c", config, "-p", dir], { encoding: "utf8" });
   assert.equal(check.status, 0, `nginx -t refused the documented configuration:\n${check.stderr}`);
-  const proc: ChildProcess = spawn(NGINX as string, ["-c", path.join(dir, "nginx.conf"), "-p", dir], {
-    stdio: "ignore",
-  });
+  const proc = startNginx(config);
   t.after(() => void proc.kill("SIGQUIT"));
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 100; i++) {

@@ -14,6 +14,7 @@ export {
   writeElectronDist,
 } from "./electron-dist.js";
 export { listen, type Reply, rawRequest } from "./http.js";
+export { documentedNginxSite, NGINX, type NginxSetup, startNginx, writeNginxConfig } from "./nginx.js";
 export {
   METADATA_URL,
   type Override,
