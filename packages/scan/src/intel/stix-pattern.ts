@@ -233,14 +233,18 @@ class Parser {
     keyword: string,
     operand: () => ObservationExpression,
   ): ObservationExpression {
-    const first = operand();
-    if (!this.isWord(keyword)) return first;
-    const operands = [first];
+    const operands = this.chain(keyword, operand);
+    return operands.length === 1 ? (operands[0] as ObservationExpression) : { kind, operands, qualifiers: [] };
+  }
+
+  /** `operand (KEYWORD operand)*`: the operands, at least one. */
+  private chain<T>(keyword: string, operand: () => T): T[] {
+    const operands = [operand()];
     while (this.isWord(keyword)) {
       this.pos++;
       operands.push(operand());
     }
-    return { kind, operands, qualifiers: [] };
+    return operands;
   }
 
   private observationUnit(): ObservationExpression {
@@ -311,14 +315,8 @@ class Parser {
     keyword: string,
     operand: () => ComparisonExpression,
   ): ComparisonExpression {
-    const first = operand();
-    if (!this.isWord(keyword)) return first;
-    const operands = [first];
-    while (this.isWord(keyword)) {
-      this.pos++;
-      operands.push(operand());
-    }
-    return { kind, operands };
+    const operands = this.chain(keyword, operand);
+    return operands.length === 1 ? (operands[0] as ComparisonExpression) : { kind, operands };
   }
 
   private propTest(): ComparisonExpression {
