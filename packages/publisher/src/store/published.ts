@@ -184,9 +184,22 @@ export async function readPublished(
   }
   const md = checked(dir, `public/metadata/${snapshotName}`, () => trusted.updateSnapshot(snapshot));
   const loadTargets = targetsReader(dir, metadataDir, consistent, md, trusted);
-  // Top-level targets now, so a corrupt one is named by every command, not only by those that read it.
-  loadTargets("targets", md.signed.meta.get("targets.json")?.version ?? 1);
-  return { roots, timestamp, snapshot, loadTargets };
+  // Top-level targets now, so a corrupt one is named by every command, not only by those that
+  // read it; kept for Repository.open's first read of it, which would otherwise read, hash
+  // and check the largest file of the repository a second time.
+  const topVersion = md.signed.meta.get("targets.json")?.version ?? 1;
+  let top = loadTargets("targets", topVersion);
+  return {
+    roots,
+    timestamp,
+    snapshot,
+    loadTargets: (role, version) => {
+      if (role !== "targets" || version !== topVersion || top === undefined) return loadTargets(role, version);
+      const bytes = top;
+      top = undefined;
+      return bytes;
+    },
+  };
 }
 
 /** The published state rebuilt on the last good snapshot (see {@link RepairBase}). */
