@@ -390,12 +390,14 @@ export class UpdateClient extends EventEmitter {
   /**
    * The newest release newer than the current version that applies to this app, channel
    * and platform, is not revoked, and whose staged rollout includes this client; or undefined.
+   * `options.releases`: what {@link releases} returned in this same cycle, when the caller
+   * needs the listing too (one refresh instead of two).
    * @throws what {@link releases} throws.
    */
-  async check(): Promise<Release | undefined> {
+  async check(options: { readonly releases?: readonly Release[] } = {}): Promise<Release | undefined> {
     this.emitEvent({ event: "checking", message: `checking for ${this.options.name} updates on ${this.channel}` });
     const [releases, current, failed] = await Promise.all([
-      this.releases(),
+      options.releases ?? this.releases(),
       this.currentVersion(),
       this.failedVersions(),
     ]);

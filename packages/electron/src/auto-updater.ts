@@ -364,11 +364,13 @@ export class BulwarkAutoUpdater extends EventEmitter {
   private async doCheck(): Promise<UpdateCheckResult> {
     this.emit("checking-for-update");
     const client = this.updateClient();
-    const release = await client.check();
+    // Listed once: check() picks from the listing, and update-not-available reports its newest.
+    const releases = await client.releases();
+    const release = await client.check({ releases });
     if (release === undefined) {
       if (this.downloading === undefined) this.available = undefined;
       // The newest release this app would take, for the event: electron-updater reports the feed's version.
-      const newest = (await client.releases()).find(
+      const newest = releases.find(
         (r) => r.revoked === undefined && (this.allowPrerelease || parseSemver(r.version)?.prerelease.length === 0),
       );
       const info: UpdateInfo = newest
