@@ -155,6 +155,7 @@ export {
   REPO_CONFIG_SCHEMA_FILE,
   type RepoConfig,
 } from "./store/config.js";
+export { copyHashed } from "./store/copy-hashed.js";
 export { formatDuration, parseDuration } from "./store/duration.js";
 export {
   decryptKeyFile,

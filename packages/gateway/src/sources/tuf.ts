@@ -4,13 +4,14 @@
  * here too: threshold signatures, rollback and freeze protection, and, where the root's
  * policies ask for them, the builder quorum and the transparency-log proof.
  */
-import { createHash } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { type ClientEvent, type Release, UpdateClient } from "@bulwark/client";
+import { copyHashed } from "@bulwark/publisher";
 import { BulwarkError, DownloadError, type Fetcher, syncDirectory } from "@bulwark/tuf";
 import type { FetchContext } from "./fetch.js";
 import type { Offer, Verification } from "./offer.js";
+import { partName } from "./staging.js";
 import type { Check, TufSourceConfig } from "./types.js";
 import { newestVersion } from "./versions.js";
 
@@ -100,23 +101,13 @@ async function fetchRelease(
   };
 }
 
-/** Copies a verified download into the staging folder under its SHA-256. */
+/** Copies a verified download into the staging folder under its SHA-256: read once, hashed on the way. */
 async function stageCopy(file: string, dir: string): Promise<{ size: number; sha256: string; file: string }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  const sha256 = hash.digest("hex");
   await fs.mkdir(dir, { recursive: true });
+  const part = partName(dir);
+  const { length, sha256 } = await copyHashed(file, part, path.basename(file), undefined);
   const target = path.join(dir, sha256);
-  const part = `${target}.part`;
-  await fs.copyFile(file, part);
-  const handle = await fs.open(part, "r+");
-  await handle.sync();
-  await handle.close();
   await fs.rename(part, target);
   await syncDirectory(dir);
-  return { size, sha256, file: target };
+  return { size: length, sha256, file: target };
 }
